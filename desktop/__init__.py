@@ -1,0 +1,1 @@
+"""Teleconsult practitioner desktop client."""

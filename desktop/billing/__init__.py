@@ -1,0 +1,1 @@
+"""Act catalog, claim rules, NIR/RPPS checks, exports and PDFs (no Qt)."""

@@ -1,0 +1,1 @@
+"""Local SQLite cache (offline, instant search) and the persisted outbox."""

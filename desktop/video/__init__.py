@@ -1,0 +1,1 @@
+"""aiortc call engine, signaling, devices and tracks (no Qt)."""

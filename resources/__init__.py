@@ -1,0 +1,1 @@
+"""Shipped resources: fonts, icons, translations, stylesheet, act catalog (importlib.resources)."""

@@ -1,0 +1,1 @@
+"""Teleconsult companion server: patient pages, signaling relay and data."""

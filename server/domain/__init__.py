@@ -1,0 +1,1 @@
+"""Rules and use-cases of the companion server, framework-free."""

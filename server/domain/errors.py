@@ -1,0 +1,78 @@
+"""Domain errors, each with a stable machine code and a French sentence fit to show a user.
+
+DomainError
+├── InvalidInputError      (422) bad or inconsistent values
+├── AuthenticationError    (401) missing, unknown, expired or revoked credentials
+├── ForbiddenError         (403) authenticated, but not allowed
+│   └── PlanRequiredError  (403) the PRO+ plan is needed
+├── NotFoundError          (404) unknown id, or an id of someone else's data
+├── ConflictError          (409) the request contradicts the stored state
+├── GoneError              (410) the object existed but is no longer usable
+└── RateLimitedError       (429) too many attempts; retry later
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the server reports to a client."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.field = field
+
+
+class InvalidInputError(DomainError):
+    status = 422
+    code = "invalid_input"
+
+
+class AuthenticationError(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+class ForbiddenError(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class PlanRequiredError(ForbiddenError):
+    code = "plan_required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail
+            or "Cette fonction nécessite la formule PRO+ : elle permet d'inviter des patients autonomes "
+            "et d'être trouvé par eux dans l'annuaire."
+        )
+
+
+class NotFoundError(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class GoneError(DomainError):
+    status = 410
+    code = "gone"
+
+
+class RateLimitedError(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int = 60, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after

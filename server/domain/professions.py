@@ -1,0 +1,54 @@
+"""The fixed lists of professions, medical specialties and convention sectors."""
+
+from __future__ import annotations
+
+PROFESSIONS: dict[str, str] = {
+    "medecin_generaliste": "Médecin généraliste",
+    "medecin_specialiste": "Médecin spécialiste",
+    "infirmier": "Infirmier / infirmière",
+    "sage_femme": "Sage-femme",
+    "masseur_kinesitherapeute": "Masseur-kinésithérapeute",
+    "orthophoniste": "Orthophoniste",
+    "chirurgien_dentiste": "Chirurgien-dentiste",
+    "psychologue": "Psychologue",
+    "dieteticien": "Diététicien / diététicienne",
+    "pharmacien": "Pharmacien / pharmacienne",
+}
+
+SPECIALTIES: dict[str, str] = {
+    "allergologie": "Allergologie",
+    "anesthesiologie": "Anesthésie-réanimation",
+    "cardiologie": "Cardiologie",
+    "dermatologie": "Dermatologie et vénérologie",
+    "endocrinologie": "Endocrinologie, diabétologie, nutrition",
+    "gastro_enterologie": "Hépato-gastro-entérologie",
+    "geriatrie": "Gériatrie",
+    "gynecologie_medicale": "Gynécologie médicale",
+    "gynecologie_obstetrique": "Gynécologie obstétrique",
+    "hematologie": "Hématologie",
+    "infectiologie": "Maladies infectieuses et tropicales",
+    "medecine_interne": "Médecine interne",
+    "medecine_physique": "Médecine physique et de réadaptation",
+    "nephrologie": "Néphrologie",
+    "neurologie": "Neurologie",
+    "oncologie": "Oncologie",
+    "ophtalmologie": "Ophtalmologie",
+    "orl": "Oto-rhino-laryngologie",
+    "pediatrie": "Pédiatrie",
+    "pneumologie": "Pneumologie",
+    "psychiatrie": "Psychiatrie",
+    "psychiatrie_enfant": "Pédopsychiatrie",
+    "radiologie": "Radiologie",
+    "rhumatologie": "Rhumatologie",
+    "urologie": "Urologie",
+}
+
+SECTORS: dict[str, str] = {
+    "secteur_1": "Secteur 1",
+    "secteur_2": "Secteur 2",
+    "secteur_2_optam": "Secteur 2 avec OPTAM",
+    "secteur_3": "Non conventionné",
+    "non_applicable": "Non applicable",
+}
+
+PLANS = ("PRO", "PRO+")

@@ -1,0 +1,38 @@
+"""Name normalisation for accent- and case-insensitive prefix search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and ligatures: "Hélène Œuvrard" → "helene oeuvrard"."""
+    lowered = text.casefold().translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, hyphens and apostrophes splitting ("Le Saint-Jean" → le, saint, jean)."""
+    return [w for w in _SPLIT.split(fold(text).replace("_", " ")) if w]
+
+
+def search_terms(*parts: str) -> set[str]:
+    """Every word of the parts, each cut to 64 characters, plus joined hyphenated forms."""
+    terms: set[str] = set()
+    for part in parts:
+        found = words(part)
+        terms.update(w[:64] for w in found)
+        joined = "".join(found)
+        if len(found) > 1 and joined:
+            terms.add(joined[:64])
+    return terms
+
+
+def clean_name(value: str) -> str:
+    """A person's name as typed, trimmed, inner whitespace collapsed, NFC."""
+    return " ".join(unicodedata.normalize("NFC", value).split())

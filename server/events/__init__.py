@@ -1,0 +1,1 @@
+"""Event bus adapters: in-process (one server) or Redis pub/sub (several server processes)."""

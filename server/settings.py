@@ -1,0 +1,153 @@
+"""Server settings: read once from TELECONSULT_* variables, an optional .env file and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+
+PREFIX = "TELECONSULT_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot use."""
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder of the companion server."""
+    return Path(user_data_dir("teleconsult-server", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server is configured with; passed in, never global."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str = ""
+    redis_url: str = ""
+    public_url: str = ""
+    # Sessions: idle and absolute lifetimes (ASVS 7.3; NIST SP 800-63B AAL2).
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    allow_practitioner_signup: bool = False
+    login_max_failures: int = 10
+    login_window_minutes: int = 15
+    max_json_bytes: int = 256 * 1024
+    max_upload_bytes: int = 25 * 1024 * 1024
+    ws_auth_timeout_seconds: float = 10.0
+    ws_heartbeat_seconds: float = 25.0
+    ws_dead_after_seconds: float = 75.0
+    ws_signal_rate_per_second: int = 50
+    # Documents: stored encrypted at rest; the key is generated into data_dir when not given.
+    attachments_dir: Path | None = None
+    attachments_key: str = ""
+    # Delivery (invitations, codes): SMTP, SMS gateway, or a local outbox folder when unset.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_tls: bool = False
+    smtp_from: str = "Teleconsult <no-reply@teleconsult.invalid>"
+    smtp_timeout_seconds: float = 15.0
+    sms_provider: str = ""  # "", "brevo", "ovh", "twilio"
+    sms_base_url: str = ""
+    sms_api_key: str = ""
+    sms_api_secret: str = ""
+    sms_consumer_key: str = ""
+    sms_account: str = ""
+    sms_sender: str = "TELECONSULT"
+    outbox_dir: Path | None = None
+    # Payments.
+    payment_provider: str = "offline"  # "offline" or "stripe"
+    stripe_api_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_base_url: str = "https://api.stripe.com"
+    # Video: ICE servers handed to both peers. Never a third-party default.
+    stun_urls: str = ""  # comma-separated, e.g. "stun:turn.example.fr:3478"
+    turn_urls: str = ""  # comma-separated "turn:…?transport=udp,turns:…"
+    turn_secret: str = ""
+    turn_ttl_seconds: int = 3600
+    log_level: str = "info"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, SQLite in data_dir when none is configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'teleconsult.db'}"
+
+    @property
+    def effective_public_url(self) -> str:
+        """Base URL of the patient pages as patients reach them (links in emails and SMS)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
+    def effective_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def effective_outbox_dir(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced (values already typed)."""
+        return replace(self, **overrides)
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        dotenv_path: Path | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Settings:
+        """Build settings: defaults < .env file < environment < explicit overrides (CLI flags).
+
+        Raises:
+            SettingsError: a value cannot be converted to the field's type.
+        """
+        env = dict(os.environ if environ is None else environ)
+        raw: dict[str, str] = {}
+        path = dotenv_path if dotenv_path is not None else Path(env.get(PREFIX + "ENV_FILE", ".env"))
+        if path.is_file():
+            raw.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        raw.update(env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = PREFIX + f.name.upper()
+            if key in raw:
+                values[f.name] = _convert(f.name, str(f.type), raw[key])
+        for name, value in (overrides or {}).items():
+            if value is not None:
+                values[name] = value
+        return cls(**values)
+
+
+def _convert(name: str, type_name: str, value: str) -> Any:
+    try:
+        if type_name == "bool":
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on", "oui"):
+                return True
+            if lowered in ("0", "false", "no", "off", "non", ""):
+                return False
+            raise ValueError(value)
+        if type_name == "int":
+            return int(value)
+        if type_name == "float":
+            return float(value)
+        if "Path" in type_name:
+            return Path(value).expanduser() if value else None
+        return value
+    except ValueError as exc:
+        raise SettingsError(f"Valeur invalide pour {PREFIX}{name.upper()} : {value!r}") from exc

@@ -1,0 +1,10 @@
+"""Imports every model module so that `metadata` knows every table (Alembic, tests)."""
+
+from __future__ import annotations
+
+from server.storage import models
+from server.storage.models import Base
+
+metadata = Base.metadata
+
+__all__ = ["metadata", "models"]

@@ -1,0 +1,100 @@
+"""Database handle: async engines for SQLite (WAL, durable commits) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite database file (first start on a fresh machine)."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # isolation_level=None hands transaction control to our BEGIN below (pysqlite's own
+    # implicit BEGIN is deferred, which deadlocks two writers upgrading their locks).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a power loss
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """Two session factories: `write()` for transactions that change data, `read()` for the rest.
+
+    On SQLite writes go through one connection with ``BEGIN IMMEDIATE`` so concurrent writers
+    queue instead of failing with ``database is locked``; reads use other connections (WAL lets
+    them run beside the writer). On PostgreSQL both share one pool.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.sqlite = is_sqlite(url)
+        if self.sqlite:
+            ensure_sqlite_dir(url)
+            self._write_engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
+            self._read_engine = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4)
+            for engine, begin in ((self._write_engine, "BEGIN IMMEDIATE"), (self._read_engine, "BEGIN")):
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+                event.listen(engine.sync_engine, "begin", _begin_with(begin))
+        else:
+            self._write_engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+            self._read_engine = self._write_engine
+        self._writer = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._write_engine
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction committed on success, rolled back on any error."""
+        async with self._writer() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only (its transaction is rolled back at the end)."""
+        async with self._reader() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self._write_engine.dispose()
+        if self._read_engine is not self._write_engine:
+            await self._read_engine.dispose()
+
+
+def _begin_with(statement: str) -> Any:
+    def begin(conn: Any) -> None:
+        conn.exec_driver_sql(statement)
+
+    return begin
+
+
+def migration_engine(url: str) -> AsyncEngine:
+    """An engine for Alembic: no pooling, same SQLite pragmas."""
+    ensure_sqlite_dir(url)
+    engine = create_async_engine(url, poolclass=NullPool)
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin_with("BEGIN"))
+    return engine
