@@ -17,7 +17,9 @@ from pathlib import Path
 
 
 def _modules(selected: list[str]) -> list[str]:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_")
+    )
     return [n for n in names if not selected or n in selected]
 
 
@@ -40,8 +42,17 @@ def main(argv: list[str]) -> int:
                 line = json.dumps(row, ensure_ascii=False)
                 print(line, flush=True)
                 sink.write(line + "\n")
-            print(json.dumps({"bench": name, "metric": "wall_time", "value": round(time.perf_counter() - started, 2),
-                              "unit": "s"}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "bench": name,
+                        "metric": "wall_time",
+                        "value": round(time.perf_counter() - started, 2),
+                        "unit": "s",
+                    }
+                ),
+                flush=True,
+            )
     return 1 if failures else 0
 
 

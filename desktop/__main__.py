@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    from desktop.app import run  # noqa: PLC0415  (keeps `--help` fast)
+    from desktop.app import run
 
     sys.exit(run(sys.argv))
 

@@ -108,11 +108,11 @@ def build_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
 
 
 def _mount_patient_web(app: FastAPI, settings: Settings) -> None:
-    try:
-        from server.patient_web import mount  # noqa: PLC0415  (feature package, optional until built)
-    except ImportError:
-        return
-    mount(app, settings)
+    import importlib
+
+    mount = getattr(importlib.import_module("server.patient_web"), "mount", None)
+    if mount is not None:  # the patient pages plug in when their package provides mount()
+        mount(app, settings)
 
 
 # ---------------------------------------------------------------------------------------------- CLI
@@ -123,7 +123,7 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         if value is not None:
             overrides[name] = value
     if getattr(args, "data_dir", None):
-        from pathlib import Path  # noqa: PLC0415
+        from pathlib import Path
 
         overrides["data_dir"] = Path(args.data_dir).expanduser()
     if getattr(args, "allow_practitioner_signup", False):
@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         if args.command == "serve":
             return _serve(settings)
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings) -> int:
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     app = build_app(settings)
     config = uvicorn.Config(
@@ -231,7 +233,7 @@ async def _with_services(settings: Settings, action: Callable[[Services], Any]) 
 
 
 async def _create_practitioner(settings: Settings, args: argparse.Namespace) -> int:
-    import os  # noqa: PLC0415
+    import os
 
     password = args.password or os.environ.get("TELECONSULT_PASSWORD") or getpass.getpass("Mot de passe : ")
     data = NewPractitioner(

@@ -26,7 +26,9 @@ def api_routers() -> list[APIRouter]:
     return [health.router, auth.router, conversations.router]
 
 
-def create_app(settings: Settings, lifespan: Lifespan, extra_routers: list[APIRouter] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, lifespan: Lifespan, extra_routers: list[APIRouter] | None = None
+) -> FastAPI:
     """The application; `lifespan` (from server.main) sets `app.state.services` and `app.state.hub`."""
     app = FastAPI(
         title="Teleconsult — serveur compagnon",
@@ -56,7 +58,9 @@ def create_app(settings: Settings, lifespan: Lifespan, extra_routers: list[APIRo
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    app.add_middleware(BodySizeLimit, json_limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes + 65536)
+    app.add_middleware(
+        BodySizeLimit, json_limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes + 65536
+    )
     return app
 
 

@@ -61,9 +61,12 @@ def french_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str,
     items = []
     for err in errors:
         kind = str(err.get("type", ""))
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]
         name = ".".join(loc)
         if kind == "json_invalid":
+            name = ""
             text = "Le corps de la requête n'est pas un JSON valide."
         elif kind in ("model_attributes_type", "dict_type", "model_type") and not loc:
             text = "Le corps de la requête doit être un objet JSON."
@@ -84,7 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
-        return JSONResponse(error_body(exc.code, exc.detail, field=exc.field), status_code=exc.status, headers=headers)
+        return JSONResponse(
+            error_body(exc.code, exc.detail, field=exc.field), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -102,5 +107,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
         return JSONResponse(
-            error_body("internal_error", "Erreur interne du serveur. Réessayez dans un instant."), status_code=500
+            error_body("internal_error", "Erreur interne du serveur. Réessayez dans un instant."),
+            status_code=500,
         )

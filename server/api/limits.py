@@ -15,10 +15,6 @@ Send = Callable[[Message], Any]
 _UPLOAD_PATH = re.compile(r"^/api/v1/(conversations/[^/]+/attachments|billing/.+/pdf)(/[^/]*)?$")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Refuse bodies over `json_limit` (or `upload_limit` on upload routes) with a French 413."""
 
@@ -43,28 +39,32 @@ class BodySizeLimit:
                 await _refuse(send)
                 return
         received = 0
-        started = False
+        state = {"started": False, "refused": False}
 
         async def limited_receive() -> Message:
             nonlocal received
-            message = await receive()
+            if state["refused"]:
+                return {"type": "http.disconnect"}
+            message: Message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    # Answer now and tell the app the client went away: it stops reading.
+                    state["refused"] = True
+                    if not state["started"]:
+                        state["started"] = True
+                        await _refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def guarded_send(message: Message) -> None:
+            if state["refused"]:
+                return  # the 413 already went out
             if message["type"] == "http.response.start":
-                started = True
+                state["started"] = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _refuse(send)
+        await self.app(scope, limited_receive, guarded_send)
 
 
 async def _refuse(send: Send) -> None:

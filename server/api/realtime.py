@@ -43,7 +43,17 @@ FrameHandler = Callable[["Connection", dict[str, Any]], Awaitable[None]]
 class Connection:
     """One authenticated socket: its outgoing queue and the last persisted seq it was sent."""
 
-    __slots__ = ("closed", "hub", "last_received", "last_seq", "last_touch", "principal", "queue", "rate", "ws")
+    __slots__ = (
+        "closed",
+        "hub",
+        "last_received",
+        "last_seq",
+        "last_touch",
+        "principal",
+        "queue",
+        "rate",
+        "ws",
+    )
 
     def __init__(self, hub: Hub, ws: WebSocket, principal: Principal, last_seq: int) -> None:
         self.hub = hub
@@ -167,7 +177,11 @@ class Hub:
         try:
             raw = await asyncio.wait_for(ws.receive_text(), timeout=settings.ws_auth_timeout_seconds)
             frame = json.loads(raw) if len(raw) <= 4096 else None
-            if not isinstance(frame, dict) or frame.get("type") != "auth" or not isinstance(frame.get("token"), str):
+            if (
+                not isinstance(frame, dict)
+                or frame.get("type") != "auth"
+                or not isinstance(frame.get("token"), str)
+            ):
                 raise ValueError("first frame must be auth")
             last_seq = frame.get("last_seq", 0)
             if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
@@ -179,7 +193,13 @@ class Hub:
             await _close_with(ws, 4401, {"type": "error", "code": exc.code, "detail": exc.detail})
         except (TimeoutError, ValueError, json.JSONDecodeError):
             await _close_with(
-                ws, 4400, {"type": "error", "code": "auth_required", "detail": "Authentification attendue en premier message."}
+                ws,
+                4400,
+                {
+                    "type": "error",
+                    "code": "auth_required",
+                    "detail": "Authentification attendue en premier message.",
+                },
             )
         except (WebSocketDisconnect, RuntimeError):
             pass
@@ -190,14 +210,18 @@ class Hub:
             raw = await conn.ws.receive_text()
             conn.last_received = time.monotonic()
             if len(raw) > MAX_FRAME:
-                await conn.send({"type": "error", "code": "frame_too_large", "detail": "Message trop volumineux."})
+                await conn.send(
+                    {"type": "error", "code": "frame_too_large", "detail": "Message trop volumineux."}
+                )
                 continue
             try:
                 frame = json.loads(raw)
                 if not isinstance(frame, dict):
                     raise ValueError
             except ValueError:
-                conn.push({"type": "error", "code": "invalid_json", "detail": "Message illisible (JSON attendu)."})
+                conn.push(
+                    {"type": "error", "code": "invalid_json", "detail": "Message illisible (JSON attendu)."}
+                )
                 continue
             kind = frame.get("type")
             if kind == "ping":
@@ -210,7 +234,9 @@ class Hub:
                 try:
                     await self.handlers[kind](conn, frame)
                 except DomainError as exc:
-                    conn.push({"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail})
+                    conn.push(
+                        {"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail}
+                    )
             else:
                 conn.push({"type": "error", "code": "unknown_type", "detail": "Type de message inconnu."})
 
@@ -219,7 +245,9 @@ class Hub:
         try:
             cid, body = frame.get("conversation_id"), frame.get("body")
             if not isinstance(mid, str) or not isinstance(cid, str) or not isinstance(body, str):
-                raise DomainError("Champs « id », « conversation_id » et « body » attendus.", code="invalid_input")
+                raise DomainError(
+                    "Champs « id », « conversation_id » et « body » attendus.", code="invalid_input"
+                )
             message, _ = await self.services.conversations.send(
                 conn.principal.actor, MessageDraft(conversation_id=cid, message_id=mid, body=body)
             )
@@ -258,7 +286,9 @@ class Hub:
         core = self.services.core
         while True:
             async with core.db.read() as session:
-                rows = await core.read_user_events(session, conn.principal.user_id, conn.last_seq, CATCH_UP_PAGE)
+                rows = await core.read_user_events(
+                    session, conn.principal.user_id, conn.last_seq, CATCH_UP_PAGE
+                )
             for e in rows:
                 if upto is not None and e.seq > upto:
                     return

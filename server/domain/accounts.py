@@ -21,7 +21,13 @@ from server.domain.errors import (
 from server.domain.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
 from server.domain.ratelimit import RateLimiter
 from server.domain.rpps import is_valid_rpps
-from server.domain.security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest, verify_password
+from server.domain.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from server.domain.text import clean_name, fold
 from server.storage.models import PractitionerProfile, Session, User
 
@@ -80,7 +86,9 @@ def check_name(value: str, label: str, field: str) -> str:
             f"Le {label} est trop long ({MAX_NAME} caractères au plus).", code="name_too_long", field=field
         )
     if any(ord(c) < 32 for c in cleaned):
-        raise InvalidInputError(f"Le {label} contient des caractères invalides.", code="invalid_name", field=field)
+        raise InvalidInputError(
+            f"Le {label} contient des caractères invalides.", code="invalid_name", field=field
+        )
     return cleaned
 
 
@@ -120,7 +128,9 @@ class AccountService:
             if specialty not in SPECIALTIES:
                 raise InvalidInputError("Choisissez une spécialité dans la liste.", field="specialty")
         elif specialty is not None:
-            raise InvalidInputError("Une spécialité ne se précise que pour un médecin spécialiste.", field="specialty")
+            raise InvalidInputError(
+                "Une spécialité ne se précise que pour un médecin spécialiste.", field="specialty"
+            )
         rpps = data.rpps.replace(" ", "")
         if not is_valid_rpps(rpps):
             raise InvalidInputError(
@@ -184,13 +194,19 @@ class AccountService:
                         postal_code=(data.postal_code or "").strip() or None,
                         address=(data.address or "").strip() or None,
                         directory_key=directory_key(
-                            clean["first_name"], clean["last_name"], clean["city"], data.profession, clean["specialty"]
+                            clean["first_name"],
+                            clean["last_name"],
+                            clean["city"],
+                            data.profession,
+                            clean["specialty"],
                         ),
                     )
                 )
         except IntegrityError as exc:
             raise ConflictError(
-                "Un compte praticien existe déjà avec cette adresse e-mail.", code="email_taken", field="email"
+                "Un compte praticien existe déjà avec cette adresse e-mail.",
+                code="email_taken",
+                field="email",
             ) from exc
         return user
 
@@ -266,11 +282,13 @@ class AccountService:
         column = User.email if "@" in key else User.phone
         async with self._core.db.read() as session:
             user = await session.scalar(select(User).where(User.role == role, column == key))
-        if user is None or user.disabled or not verify_password(user.password_hash if user else None, password):
+        if (
+            user is None
+            or user.disabled
+            or not verify_password(user.password_hash if user else None, password)
+        ):
             await self._limiter.record("login", keys)
-            raise AuthenticationError(
-                "Identifiant ou mot de passe incorrect.", code="invalid_credentials"
-            )
+            raise AuthenticationError("Identifiant ou mot de passe incorrect.", code="invalid_credentials")
         token = await self.open_session(user.id)
         return token, user
 
@@ -318,7 +336,9 @@ class AccountService:
             raise AuthenticationError("Session expirée. Connectez-vous à nouveau.", code="session_expired")
         if now - sess.last_used_at > timedelta(seconds=60):  # one write a minute at most
             async with self._core.db.write() as session:
-                await session.execute(update(Session).where(Session.token_hash == digest).values(last_used_at=now))
+                await session.execute(
+                    update(Session).where(Session.token_hash == digest).values(last_used_at=now)
+                )
         return Principal(user_id=sess.user_id, role=role, token_hash=digest, ip=ip)
 
     async def touch(self, principal: Principal) -> None:
@@ -333,7 +353,9 @@ class AccountService:
     async def logout(self, principal: Principal) -> None:
         async with self._core.db.write() as session:
             await session.execute(
-                update(Session).where(Session.token_hash == principal.token_hash).values(revoked_at=self._core.clock())
+                update(Session)
+                .where(Session.token_hash == principal.token_hash)
+                .values(revoked_at=self._core.clock())
             )
 
     # ---------------------------------------------------------------- reads and admin
@@ -357,7 +379,9 @@ class AccountService:
             raise InvalidInputError("La formule doit être PRO ou PRO+.", field="plan")
         key = normalize_email(email)
         async with self._core.transaction() as tx:
-            user_id = await tx.session.scalar(select(User.id).where(User.role == "practitioner", User.email == key))
+            user_id = await tx.session.scalar(
+                select(User.id).where(User.role == "practitioner", User.email == key)
+            )
             if user_id is None:
                 raise NotFoundError(f"Aucun praticien avec l'adresse {key}.")
             await tx.session.execute(

@@ -59,5 +59,9 @@ def is_mobile(e164: str) -> bool:
 def display_phone(e164: str) -> str:
     """French national format for a French number, international otherwise."""
     number = phonenumbers.parse(e164, None)
-    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33 else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, fmt)

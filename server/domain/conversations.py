@@ -71,7 +71,9 @@ def check_uuid(value: str, field: str) -> str:
     try:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError) as exc:
-        raise InvalidInputError("Identifiant invalide : un UUID est attendu.", code="invalid_id", field=field) from exc
+        raise InvalidInputError(
+            "Identifiant invalide : un UUID est attendu.", code="invalid_id", field=field
+        ) from exc
 
 
 class ConversationService:
@@ -92,20 +94,29 @@ class ConversationService:
             raise NotFoundError("Conversation introuvable.")
         return conv
 
-    async def _summaries(self, session: AsyncSession, actor: Actor, convs: list[Conversation]) -> list[dict[str, Any]]:
+    async def _summaries(
+        self, session: AsyncSession, actor: Actor, convs: list[Conversation]
+    ) -> list[dict[str, Any]]:
         if not convs:
             return []
         user_ids = {c.practitioner_id for c in convs} | {c.patient_id for c in convs}
-        users = {u.id: u for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()}
+        users = {
+            u.id: u for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+        }
         profiles = {
             p.user_id: p
             for p in (
-                await session.execute(select(PractitionerProfile).where(PractitionerProfile.user_id.in_(user_ids)))
+                await session.execute(
+                    select(PractitionerProfile).where(PractitionerProfile.user_id.in_(user_ids))
+                )
             ).scalars()
         }
         last_ids = [c.last_message_id for c in convs if c.last_message_id]
         lasts = (
-            {m.id: m for m in (await session.execute(select(Message).where(Message.id.in_(last_ids)))).scalars()}
+            {
+                m.id: m
+                for m in (await session.execute(select(Message).where(Message.id.in_(last_ids)))).scalars()
+            }
             if last_ids
             else {}
         )
@@ -113,8 +124,17 @@ class ConversationService:
         out = []
         for c in convs:
             last = lasts.get(c.last_message_id or "")
-            out.append(self.summary(actor, c, users[c.practitioner_id], profiles.get(c.practitioner_id),
-                                    users[c.patient_id], last, now))
+            out.append(
+                self.summary(
+                    actor,
+                    c,
+                    users[c.practitioner_id],
+                    profiles.get(c.practitioner_id),
+                    users[c.patient_id],
+                    last,
+                    now,
+                )
+            )
         return out
 
     def summary(
@@ -147,7 +167,9 @@ class ConversationService:
         }
 
     # ---------------------------------------------------------------- creation (invitations, requests)
-    async def ensure_conversation(self, tx: Tx, practitioner_id: str, patient_id: str) -> tuple[Conversation, bool]:
+    async def ensure_conversation(
+        self, tx: Tx, practitioner_id: str, patient_id: str
+    ) -> tuple[Conversation, bool]:
         """The pair's conversation, created (with its search terms and events) if missing."""
         conv = await tx.session.scalar(
             select(Conversation).where(
@@ -186,20 +208,27 @@ class ConversationService:
         return conv, True
 
     async def _index_names(self, session: AsyncSession, conv: Conversation, patient: User) -> None:
-        await session.execute(delete(ConversationSearchTerm).where(ConversationSearchTerm.conversation_id == conv.id))
+        await session.execute(
+            delete(ConversationSearchTerm).where(ConversationSearchTerm.conversation_id == conv.id)
+        )
         sort_key = fold(f"{patient.last_name} {patient.first_name}")[:220]
         terms = search_terms(patient.first_name, patient.last_name)
         if terms:
             await session.execute(
                 insert(ConversationSearchTerm),
                 [
-                    {"practitioner_id": conv.practitioner_id, "term": t, "conversation_id": conv.id, "sort_key": sort_key}
+                    {
+                        "practitioner_id": conv.practitioner_id,
+                        "term": t,
+                        "conversation_id": conv.id,
+                        "sort_key": sort_key,
+                    }
                     for t in terms
                 ],
             )
 
     # ---------------------------------------------------------------- reads
-    async def list(
+    async def list_for(
         self, actor: Actor, *, query: str = "", limit: int = 50, before: str | None = None
     ) -> list[dict[str, Any]]:
         """The actor's conversations, most recent first; `query` filters by the patient's name.
@@ -249,7 +278,13 @@ class ConversationService:
         return conv.practitioner_id, conv.patient_id
 
     async def messages(
-        self, actor: Actor, conversation_id: str, *, before: int | None = None, after: int | None = None, limit: int = 50
+        self,
+        actor: Actor,
+        conversation_id: str,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 50,
     ) -> list[dict[str, Any]]:
         """A page of messages in seq order: the latest ones, those before `before`, or after `after`."""
         limit = max(1, min(limit, 200))
@@ -291,24 +326,29 @@ class ConversationService:
             raise InvalidInputError("Le message est vide.", code="empty_message", field="body")
         if len(body) > MAX_BODY:
             raise InvalidInputError(
-                f"Le message est trop long ({MAX_BODY} caractères au plus).", code="message_too_long", field="body"
+                f"Le message est trop long ({MAX_BODY} caractères au plus).",
+                code="message_too_long",
+                field="body",
             )
         async with self._core.transaction() as tx:
             existing = await tx.session.get(Message, message_id)
             if existing is not None:
                 if existing.sender_id != actor.user_id or existing.conversation_id != draft.conversation_id:
-                    raise ConflictError("Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id")
+                    raise ConflictError(
+                        "Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id"
+                    )
                 conv = await self._load_for(tx.session, actor, draft.conversation_id)
                 return message_public(existing, self._role_of(conv, existing.sender_id)), False
             conv = await self._load_for(tx.session, actor, draft.conversation_id)
             if actor.is_patient and not patient_can_write(conv, tx.now):
                 raise ForbiddenError(
-                    "Votre praticien a fermé cette conversation : vous ne pouvez pas y écrire pour le moment. "
-                    + EMERGENCY,
+                    "Votre praticien a fermé cette conversation : vous ne pouvez pas y écrire "
+                    "pour le moment. " + EMERGENCY,
                     code="conversation_closed",
                 )
-            message = await self.append(tx, conv, sender=actor, body=body, kind=draft.kind, data=draft.data,
-                                        message_id=message_id)
+            message = await self.append(
+                tx, conv, sender=actor, body=body, kind=draft.kind, data=draft.data, message_id=message_id
+            )
         return message, True
 
     async def append(
@@ -347,9 +387,17 @@ class ConversationService:
         )
         values: dict[str, Any] = {"updated_at": tx.now, "last_message_id": mid}
         if sender_id == conv.practitioner_id:
-            values.update(practitioner_read_seq=seq, practitioner_unread=0, patient_unread=Conversation.patient_unread + 1)
+            values.update(
+                practitioner_read_seq=seq,
+                practitioner_unread=0,
+                patient_unread=Conversation.patient_unread + 1,
+            )
         elif sender_id == conv.patient_id:
-            values.update(patient_read_seq=seq, patient_unread=0, practitioner_unread=Conversation.practitioner_unread + 1)
+            values.update(
+                patient_read_seq=seq,
+                patient_unread=0,
+                practitioner_unread=Conversation.practitioner_unread + 1,
+            )
         else:  # system messages are unread for both
             values.update(
                 patient_unread=Conversation.patient_unread + 1,
@@ -397,11 +445,18 @@ class ConversationService:
                 .where(Conversation.id == conv.id)
                 .values({f"{col}_read_seq": seq, f"{col}_unread": int(unread or 0)})
             )
-            payload = {"conversation_id": conv.id, "reader_role": actor.role, "read_seq": seq, "unread": int(unread or 0)}
+            payload = {
+                "conversation_id": conv.id,
+                "reader_role": actor.role,
+                "read_seq": seq,
+                "unread": int(unread or 0),
+            }
             await tx.emit([conv.practitioner_id, conv.patient_id], "conversation.read", payload)
         return {"conversation_id": conversation_id, "read_seq": seq}
 
-    async def set_patient_write(self, actor: Actor, conversation_id: str, mode: str, until: date | None) -> dict[str, Any]:
+    async def set_patient_write(
+        self, actor: Actor, conversation_id: str, mode: str, until: date | None
+    ) -> dict[str, Any]:
         """The practitioner decides whether the patient may write: always, never, or until a day."""
         if not actor.is_practitioner:
             raise ForbiddenError("Seul le praticien peut modifier ce réglage.")
@@ -417,11 +472,17 @@ class ConversationService:
         async with self._core.transaction() as tx:
             conv = await self._load_for(tx.session, actor, conversation_id)
             await tx.session.execute(
-                update(Conversation).where(Conversation.id == conv.id).values(patient_write=mode, patient_write_until=until)
+                update(Conversation)
+                .where(Conversation.id == conv.id)
+                .values(patient_write=mode, patient_write_until=until)
             )
             conv.patient_write, conv.patient_write_until = mode, until
             state = {"mode": mode, "until": iso(until)}
-            payload = {"conversation_id": conv.id, "patient_write": state, "patient_can_write": patient_can_write(conv, tx.now)}
+            payload = {
+                "conversation_id": conv.id,
+                "patient_write": state,
+                "patient_can_write": patient_can_write(conv, tx.now),
+            }
             await tx.emit([conv.practitioner_id, conv.patient_id], "conversation.updated", payload)
             await tx.audit(actor, "conversation.update", "conversation", conv.id)
         return payload

@@ -60,14 +60,22 @@ class Tx:
         for user_id in sorted(set(user_ids)):  # fixed lock order: no deadlock between transactions
             seq = (
                 await self.session.execute(
-                    update(User).where(User.id == user_id).values(event_seq=User.event_seq + 1).returning(User.event_seq)
+                    update(User)
+                    .where(User.id == user_id)
+                    .values(event_seq=User.event_seq + 1)
+                    .returning(User.event_seq)
                 )
             ).scalar_one()
             await self.session.execute(
-                insert(UserEvent).values(user_id=user_id, seq=seq, type=event_type, payload=data, created_at=self.now)
+                insert(UserEvent).values(
+                    user_id=user_id, seq=seq, type=event_type, payload=data, created_at=self.now
+                )
             )
             self.frames.append(
-                {"user_id": user_id, "frame": {"type": "event", "seq": seq, "event": event_type, "data": data}}
+                {
+                    "user_id": user_id,
+                    "frame": {"type": "event", "seq": seq, "event": event_type, "data": data},
+                }
             )
 
     def transient(self, user_ids: Iterable[str], frame: dict[str, Any]) -> None:
@@ -118,7 +126,9 @@ class Core:
         except Exception:  # the data is committed; clients catch up on resume
             log.exception("event bus publish failed (%d frames)", len(frames))
 
-    async def read_user_events(self, session: AsyncSession, user_id: str, after: int, limit: int) -> list[UserEvent]:
+    async def read_user_events(
+        self, session: AsyncSession, user_id: str, after: int, limit: int
+    ) -> list[UserEvent]:
         rows = await session.execute(
             select(UserEvent)
             .where(UserEvent.user_id == user_id, UserEvent.seq > after)

@@ -21,7 +21,9 @@ class RateLimiter:
         since = self._core.clock() - window
         async with self._core.db.read() as session:
             value = await session.scalar(
-                select(func.count()).where(RateEvent.bucket == bucket, RateEvent.key == key, RateEvent.at > since)
+                select(func.count()).where(
+                    RateEvent.bucket == bucket, RateEvent.key == key, RateEvent.at > since
+                )
             )
         return int(value or 0)
 

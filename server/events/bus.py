@@ -74,18 +74,20 @@ class RedisBus:
                         log.exception("bus handler failed")
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                 raise
             except Exception:
                 log.warning("redis bus disconnected; reconnecting in 1 s", exc_info=True)
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                 await asyncio.sleep(1)
 
     async def publish(self, message: BusMessage) -> None:
         if self._client is None:
             raise RuntimeError("bus not started")
-        await self._client.publish(self._channel, json.dumps(message, separators=(",", ":"), default=_json_default))
+        await self._client.publish(
+            self._channel, json.dumps(message, separators=(",", ":"), default=_json_default)
+        )
 
     async def close(self) -> None:
         if self._task is not None:

@@ -50,7 +50,9 @@ class Database:
         self.sqlite = is_sqlite(url)
         if self.sqlite:
             ensure_sqlite_dir(url)
-            self._write_engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
+            self._write_engine = create_async_engine(
+                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60
+            )
             self._read_engine = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4)
             for engine, begin in ((self._write_engine, "BEGIN IMMEDIATE"), (self._read_engine, "BEGIN")):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

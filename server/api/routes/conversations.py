@@ -30,14 +30,18 @@ async def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[str | None, Query(max_length=40)] = None,
 ) -> ConversationsPublic:
-    items = await services.conversations.list(principal.actor, query=q, limit=limit, before=before)
+    items = await services.conversations.list_for(principal.actor, query=q, limit=limit, before=before)
     next_before = items[-1]["updated_at"] if len(items) == limit else None
     return ConversationsPublic.model_validate({"items": items, "next_before": next_before})
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationPublic)
-async def get_conversation(conversation_id: str, principal: CurrentUser, services: ServicesDep) -> ConversationPublic:
-    return ConversationPublic.model_validate(await services.conversations.get(principal.actor, conversation_id))
+async def get_conversation(
+    conversation_id: str, principal: CurrentUser, services: ServicesDep
+) -> ConversationPublic:
+    return ConversationPublic.model_validate(
+        await services.conversations.get(principal.actor, conversation_id)
+    )
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationPublic)
@@ -47,7 +51,9 @@ async def update_conversation(
     await services.conversations.set_patient_write(
         principal.actor, conversation_id, body.patient_write.mode, body.patient_write.until
     )
-    return ConversationPublic.model_validate(await services.conversations.get(principal.actor, conversation_id))
+    return ConversationPublic.model_validate(
+        await services.conversations.get(principal.actor, conversation_id)
+    )
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagesPublic)
@@ -59,7 +65,9 @@ async def list_messages(
     after: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagesPublic:
-    items = await services.conversations.messages(principal.actor, conversation_id, before=before, after=after, limit=limit)
+    items = await services.conversations.messages(
+        principal.actor, conversation_id, before=before, after=after, limit=limit
+    )
     return MessagesPublic.model_validate({"items": items})
 
 

@@ -1,0 +1,1 @@
+"""The patient pages: plain HTML + JavaScript modules + CSS, served by the companion server."""

@@ -1,0 +1,84 @@
+"""Test-wide fixtures: live companion servers on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.helpers.live_server import LiveServer
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("TELECONSULT_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("TELECONSULT_TEST_REDIS_URL", "")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a test's service is missing on a developer machine; fail in CI, where it must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} — CI=true: this test must run here, not skip")
+    pytest.skip(reason)
+
+
+def base_settings(tmp: Path, **overrides: object) -> Settings:
+    """Settings for a test server: isolated data folder, nothing read from the environment."""
+    return Settings.load(
+        environ={}, dotenv_path=tmp / "absent.env", overrides={"data_dir": tmp, "port": 0, **overrides}
+    )
+
+
+def create_postgres_database(admin_url: str) -> str:
+    """A fresh database on the PostgreSQL server of `admin_url`; returns its URL."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    name = f"teleconsult_test_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(
+            user=url.username, password=url.password, host=url.host, port=url.port, database=url.database
+        )
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A real server per database backend, shared by the session (tests use unique accounts)."""
+    tmp = tmp_path_factory.mktemp(f"server-{request.param}")
+    overrides: dict[str, object] = {"allow_practitioner_signup": True}
+    if request.param == "postgres":
+        need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
+        overrides["database_url"] = create_postgres_database(POSTGRES_URL)
+    with LiveServer(base_settings(tmp, **overrides)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server on SQLite, for tests that do not need to run on both backends."""
+    tmp = tmp_path_factory.mktemp("server-sqlite-only")
+    with LiveServer(base_settings(tmp, allow_practitioner_signup=True)) as server:
+        yield server
+
+
+@pytest.fixture
+def api(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.api, timeout=30) as client:
+        yield client

@@ -1,0 +1,109 @@
+"""Pure rules of the server domain: names, search terms, RPPS, contacts, tokens, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.domain.contacts import display_phone, normalize_email, normalize_phone
+from server.domain.errors import InvalidInputError
+from server.domain.rpps import is_valid_rpps, rpps_check_digit
+from server.domain.security import hash_password, new_token, token_digest, verify_password
+from server.domain.text import clean_name, fold, search_terms, words
+from server.settings import Settings, SettingsError
+
+
+def test_fold_strips_accents_case_and_ligatures() -> None:
+    assert fold("Hélène ŒUVRARD") == "helene oeuvrard"
+    assert words("Jean-Édouard d'Ornano") == ["jean", "edouard", "d", "ornano"]
+
+
+def test_search_terms_cover_each_word_and_joined_compound() -> None:
+    terms = search_terms("Marie-Thérèse", "Le Saint")
+    assert {"marie", "therese", "marietherese", "le", "saint", "lesaint"} <= terms
+
+
+def test_clean_name_keeps_emoji_and_collapses_spaces() -> None:
+    assert clean_name("  Zoé   🌸  ") == "Zoé 🌸"
+
+
+@pytest.mark.parametrize("rpps", ["10003456786", "10101010105"])
+def test_valid_rpps(rpps: str) -> None:
+    assert is_valid_rpps(rpps)
+
+
+@pytest.mark.parametrize("rpps", ["10003456789", "1000345678", "1000345678a", "", "100034567861"])
+def test_invalid_rpps(rpps: str) -> None:
+    assert not is_valid_rpps(rpps)
+
+
+def test_rpps_check_digit_completes_a_valid_number() -> None:
+    assert is_valid_rpps("1234567890" + rpps_check_digit("1234567890"))
+
+
+@pytest.mark.parametrize("raw", ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "06.12.34.56.78"])
+def test_french_numbers_normalise_to_the_same_e164(raw: str) -> None:
+    assert normalize_phone(raw) == "+33612345678"
+
+
+def test_landline_refused_when_a_mobile_is_required() -> None:
+    with pytest.raises(InvalidInputError) as err:
+        normalize_phone("01 42 68 53 00", require_mobile=True)
+    assert "portable" in err.value.detail
+
+
+@pytest.mark.parametrize("raw", ["12", "06 12", "bonjour", "+33 6 12 34 56 78 90"])
+def test_invalid_phone_numbers(raw: str) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        normalize_phone(raw)
+    assert "n'est pas valide" in err.value.detail
+
+
+def test_display_phone_in_french_format() -> None:
+    assert display_phone("+33612345678") == "06 12 34 56 78"
+
+
+def test_email_normalised_and_bad_ones_refused_in_french() -> None:
+    assert normalize_email(" Helene.Dupont@Exemple.FR ") == "helene.dupont@exemple.fr"
+    for bad in ("helene", "helene@", "@exemple.fr", "a b@exemple.fr"):
+        with pytest.raises(InvalidInputError) as err:
+            normalize_email(bad)
+        assert "n'est pas valide" in err.value.detail
+
+
+def test_tokens_are_long_random_and_stored_hashed() -> None:
+    tokens = {new_token() for _ in range(100)}
+    assert len(tokens) == 100
+    assert all(len(t) >= 43 for t in tokens)  # 32 bytes in base64url
+    token = tokens.pop()
+    assert token_digest(token) != token and len(token_digest(token)) == 64
+
+
+def test_password_hash_is_argon2id_and_verifies() -> None:
+    h = hash_password("un mot de passe")
+    assert h.startswith("$argon2id$")
+    assert verify_password(h, "un mot de passe")
+    assert not verify_password(h, "autre chose")
+    assert not verify_password(None, "un mot de passe")
+
+
+def test_settings_precedence_env_file_then_environment_then_flags(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELECONSULT_PORT=9000\nTELECONSULT_REDIS_URL=redis://fichier\n", encoding="utf-8")
+    settings = Settings.load(
+        environ={"TELECONSULT_REDIS_URL": "redis://env", "TELECONSULT_ALLOW_PRACTITIONER_SIGNUP": "oui"},
+        dotenv_path=env_file,
+        overrides={"host": "0.0.0.0"},
+    )
+    assert settings.port == 9000
+    assert settings.redis_url == "redis://env"
+    assert settings.allow_practitioner_signup is True
+    assert settings.host == "0.0.0.0"
+    assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
+
+
+def test_settings_refuse_bad_values_in_french(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as err:
+        Settings.load(environ={"TELECONSULT_PORT": "huit"}, dotenv_path=tmp_path / "none")
+    assert "Valeur invalide pour TELECONSULT_PORT" in str(err.value)

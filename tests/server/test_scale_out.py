@@ -1,0 +1,137 @@
+"""Two `teleconsult-server serve` processes on one PostgreSQL database and one Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.domain.accounts import NewPatient, NewPractitioner
+from server.main import start_runtime
+from tests.conftest import POSTGRES_URL, REDIS_URL, base_settings, create_postgres_database, need
+from tests.helpers.factories import PASSWORD, rpps_number, unique_email
+from tests.helpers.live_server import free_port
+from tests.helpers.ws import RealtimeClient
+
+
+def start_process(tmp: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp),
+            "--allow-practitioner-signup",
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / f"server-{port}.log").open("wb"),
+    )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("server did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
+    need(bool(REDIS_URL), "Redis absent : définir TELECONSULT_TEST_REDIS_URL")
+    tmp = tmp_path_factory.mktemp("scale-out")
+    env = {
+        "TELECONSULT_DATABASE_URL": create_postgres_database(POSTGRES_URL),
+        "TELECONSULT_REDIS_URL": REDIS_URL,
+        "TELECONSULT_ENV_FILE": str(tmp / "none.env"),
+    }
+    port_a, port_b = free_port(), free_port()
+    a = start_process(tmp, port_a, env)
+    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    try:
+        wait_healthy(url_a, a)  # A applies the migrations first; B then finds them done
+        b = start_process(tmp, port_b, env)
+        try:
+            wait_healthy(url_b, b)
+            yield url_a, url_b, env["TELECONSULT_DATABASE_URL"]
+        finally:
+            b.terminate()
+            b.wait(20)
+    finally:
+        a.terminate()
+        a.wait(20)
+
+
+async def _setup_pair(database_url: str, tmp: Path) -> tuple[str, str, str, str]:
+    """Accounts and a conversation created through the domain services on the shared database."""
+    settings = base_settings(tmp, database_url=database_url)
+    runtime = await start_runtime(settings, migrate=False)
+    try:
+        accounts = runtime.services.accounts
+        doctor = await accounts.create_practitioner(
+            NewPractitioner(
+                email=unique_email("scale"),
+                password=PASSWORD,
+                first_name="Claire",
+                last_name="Martin",
+                profession="medecin_generaliste",
+                rpps=rpps_number(777),
+            )
+        )
+        patient = await accounts.create_patient(
+            NewPatient(first_name="Zoé", last_name="Bernard", password=PASSWORD, email=unique_email("zoe"))
+        )
+        async with runtime.core.transaction() as tx:
+            conv, _ = await runtime.services.conversations.ensure_conversation(tx, doctor.id, patient.id)
+        return (
+            await accounts.open_session(doctor.id),
+            await accounts.open_session(patient.id),
+            conv.id,
+            doctor.id,
+        )
+    finally:
+        await runtime.close()
+
+
+def test_message_posted_on_a_reaches_a_socket_held_by_b(
+    two_processes: tuple[str, str, str], tmp_path: Path
+) -> None:
+    url_a, url_b, database_url = two_processes
+    doctor_token, patient_token, conv, _ = asyncio.run(_setup_pair(database_url, tmp_path))
+    ws_b = url_b.replace("http", "ws") + "/api/v1/ws"
+    with (
+        RealtimeClient(ws_b, doctor_token) as sock,
+        httpx.Client(base_url=f"{url_a}/api/v1", timeout=30) as a,
+    ):
+        assert sock.ready["type"] == "ready"
+        sock.events(1, event="conversation.created")  # resumed from the database
+        for i in range(20):
+            r = a.put(
+                f"/conversations/{conv}/messages/{uuid.uuid4()}",
+                json={"body": f"via A {i}"},
+                headers={"Authorization": f"Bearer {patient_token}"},
+            )
+            assert r.status_code == 201, r.text
+        got = sock.events(20, event="message.created", timeout=20)
+        assert [e["data"]["message"]["body"] for e in got] == [f"via A {i}" for i in range(20)]
+        assert sock.quiet(0.5) == []
