@@ -1,0 +1,122 @@
+"""Helpers for loopback calls between two engines in one process (imported by the tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.video.engine import AiortcCallEngine, CallOptions, CallState, Role
+from desktop.video.sdp import split_candidates
+from desktop.video.signaling import Frame, MemorySignaling
+from desktop.video.sinks import LatestFrameSink, NullAudioSink
+from desktop.video.sources import TestPatternSource, ToneSource
+from desktop.video.stats import CallStats
+
+
+class TrickleSignaling(MemorySignaling):
+    """Sends answers the way a browser does: without candidates, which follow one by one."""
+
+    async def _to_peer(self, frame: Frame) -> None:
+        if frame.get("type") != "call.answer":
+            await super()._to_peer(frame)
+            return
+        sdp, candidates = split_candidates(frame["sdp"])
+        await super()._to_peer({**frame, "sdp": sdp})
+        for candidate in candidates:
+            init = {
+                "candidate": candidate.candidate,
+                "sdpMid": candidate.sdp_mid,
+                "sdpMLineIndex": candidate.sdp_mline_index,
+            }
+            await super()._to_peer(
+                {
+                    "type": "call.candidate",
+                    "call_id": frame["call_id"],
+                    "session": frame["session"],
+                    "candidate": init,
+                }
+            )
+        await super()._to_peer(
+            {
+                "type": "call.candidate",
+                "call_id": frame["call_id"],
+                "session": frame["session"],
+                "candidate": None,
+            }
+        )
+
+
+@dataclass
+class Side:
+    engine: AiortcCallEngine
+    channel: MemorySignaling
+    video: TestPatternSource
+    audio: ToneSource
+    remote_video: LatestFrameSink
+    remote_audio: NullAudioSink
+    states: list[CallState] = field(default_factory=list)
+    stats: list[CallStats] = field(default_factory=list)
+
+
+def make_side(
+    role: Role,
+    channel: MemorySignaling,
+    *,
+    call_id: str = "call-1",
+    ice_servers: Iterable[Mapping[str, Any]] | None = None,
+    size: tuple[int, int] = (640, 480),
+    options: CallOptions | None = None,
+    **kwargs: Any,
+) -> Side:
+    states: list[CallState] = []
+    stats: list[CallStats] = []
+    video, audio = TestPatternSource(*size), ToneSource()
+    remote_video, remote_audio = LatestFrameSink(), NullAudioSink()
+    engine = AiortcCallEngine(
+        call_id=call_id,
+        role=role,
+        signaling=channel,
+        ice_servers=ice_servers if ice_servers is not None else [],
+        video=video,
+        audio=audio,
+        remote_video=remote_video,
+        remote_audio=remote_audio,
+        on_state=states.append,
+        on_stats=stats.append,
+        options=options,
+        **kwargs,
+    )
+    return Side(engine, channel, video, audio, remote_video, remote_audio, states, stats)
+
+
+@dataclass
+class CallPair:
+    offerer: Side
+    answerer: Side
+
+    async def start(self) -> None:
+        await asyncio.gather(self.offerer.engine.start(), self.answerer.engine.start())
+
+    async def close(self) -> None:
+        await asyncio.gather(self.offerer.engine.close(), self.answerer.engine.close())
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float, what: str = "condition") -> float:
+    """Poll `predicate` every 10 ms; return the time it took, fail the test after `timeout`."""
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
+def media_flowing(side: Side, frames: int = 1, audio: int = 1) -> Callable[[], bool]:
+    base_v, base_a = side.remote_video.frames, side.remote_audio.frames
+    return lambda: side.remote_video.frames >= base_v + frames and side.remote_audio.frames >= base_a + audio
+
+
+MakeCall = Callable[..., Awaitable[CallPair]]
