@@ -1,7 +1,7 @@
 """Claims to and from plain JSON-able dicts (the server stores claims as JSON).
 
 Decimals are strings (« 25.00 »), dates ISO 8601 (« 2026-11-24 »), instants ISO 8601 in UTC
-(« 2026-11-24T09:00:00+00:00 »), enums their values. ``claim_from_dict`` raises ClaimFormatError
+(« 2026-11-24T09:00:00Z »), enums their values. ``claim_from_dict`` raises ClaimFormatError
 with a French message naming the faulty field.
 """
 
@@ -36,7 +36,8 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _instant(value: datetime) -> str:
-    return to_utc(value).isoformat()
+    """UTC ISO 8601 with « Z », as in docs/api-contracts.md."""
+    return to_utc(value).isoformat().replace("+00:00", "Z")
 
 
 def _line(line: ClaimLine) -> dict[str, Any]:

@@ -43,6 +43,11 @@ def number(value: Decimal) -> str:
     return format_decimal(value, locale="fr_FR")
 
 
+def short_date(day: date) -> str:
+    """« 25/11/2026 »."""
+    return format_date(day, "short", locale="fr_FR")
+
+
 def long_date(day: date) -> str:
     """« 25 novembre 2026 »."""
     return format_date(day, "long", locale="fr_FR")
