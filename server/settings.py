@@ -65,6 +65,15 @@ class Settings:
     sms_account: str = ""
     sms_sender: str = "TELECONSULT"
     outbox_dir: Path | None = None
+    smtp_ca_file: Path | None = None  # extra CA certificate to trust (relay with its own CA)
+    # Persisted delivery queue: exponential backoff from base to max, lease of an in-flight send.
+    delivery_max_attempts: int = 8
+    delivery_retry_base_seconds: float = 30.0
+    delivery_retry_max_seconds: float = 3600.0
+    delivery_poll_seconds: float = 2.0
+    delivery_lease_seconds: float = 120.0
+    delivery_concurrency: int = 4
+    invitations_per_day: int = 300  # sends (new, corrected, resent) per practitioner per day
     # Payments.
     payment_provider: str = "offline"  # "offline" or "stripe"
     stripe_api_key: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.storage import models
+from server.storage import models, models_invitations  # noqa: F401  (issue 3 tables)
 from server.storage.models import Base
 
 metadata = Base.metadata
