@@ -77,8 +77,8 @@ class ResolutionController:
 
     def set_source_height(self, height: int) -> None:
         """Fit the ladder under the source: a 480-line camera starts at 480, never upscaled."""
-        levels = [h for h in self._ladder if h < height]
-        levels.insert(0, min(height, self._ladder[0]))
+        top = min(height, self._ladder[0])
+        levels = [top] + [h for h in self._ladder if h < top]
         if levels != self._levels:
             current = self.target_height
             self._levels = levels

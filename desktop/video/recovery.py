@@ -47,6 +47,7 @@ class RecoveryPolicy:
         self.options = options or RecoveryOptions()
         self._attempt_at: float | None = None
         self._failures = 0
+        self._attempt_connected = False
         self._stalled = False
 
     @property
@@ -56,10 +57,12 @@ class RecoveryPolicy:
     def attempt_started(self, now: float) -> None:
         """A new peer connection was offered (or requested)."""
         self._attempt_at = now
+        self._attempt_connected = False
 
     def connected(self) -> None:
         """The current attempt connected: the back-off starts over."""
         self._failures = 0
+        self._attempt_connected = True
 
     def retry_delay(self) -> float:
         return min(self.options.retry_after * 2.0**self._failures, self.options.retry_max)
@@ -102,7 +105,7 @@ class RecoveryPolicy:
         return Decision.NOTHING
 
     def _renegotiate(self, now: float) -> Decision:
-        if self._attempt_at is not None:
-            self._failures += 1
-        self._attempt_at = now
+        if self._attempt_at is not None and not self._attempt_connected:
+            self._failures += 1  # only attempts that never connected make the next one wait longer
+        self.attempt_started(now)
         return Decision.RENEGOTIATE
