@@ -48,14 +48,19 @@ def short_date(day: date) -> str:
     return format_date(day, "short", locale="fr_FR")
 
 
+def _first(day: date, text: str) -> str:
+    """French writes the first of the month « 1er »: « 1er avril 2022 »."""
+    return re.sub(r"\b1 ", "1er ", text, count=1) if day.day == 1 else text
+
+
 def long_date(day: date) -> str:
-    """« 25 novembre 2026 »."""
-    return format_date(day, "long", locale="fr_FR")
+    """« 25 novembre 2026 », « 1er avril 2022 »."""
+    return _first(day, format_date(day, "long", locale="fr_FR"))
 
 
 def full_date(day: date) -> str:
     """« mercredi 25 novembre 2026 »."""
-    return format_date(day, "full", locale="fr_FR")
+    return _first(day, format_date(day, "full", locale="fr_FR"))
 
 
 def paris_datetime(moment: datetime) -> str:

@@ -125,21 +125,23 @@ class ActSuggester:
             and not a.historical
             and (ctx.setting is None or a.setting in {None, ctx.setting})
         ]
+        if ctx.setting is None and any(a.setting is not None for a in candidates):
+            # The setting decides between TLD, TLL and TLS: never guess it.
+            notes.append(
+                "Précisez le lieu de l’accompagnement : domicile (TLD), lieu dédié (TLL) "
+                "ou soin déjà prévu (TLS)."
+            )
+            return None
         for act in candidates:
             if not self.rules.act_problems(act.code, ctx):
                 return act
-        if activity is Activity.ACCOMPAGNEMENT and ctx.setting is None:
+        if not candidates:
             notes.append(
-                "Précisez le lieu de l’accompagnement : domicile (TLD), lieu dédié (TLL) ou soin déjà "
-                "prévu (TLS)."
+                f"Aucun acte de type « {activity.label.lower()} » n’est prévu dans le catalogue "
+                "pour cette situation."
             )
-        elif not candidates:
-            notes.append(
-                f"Aucun acte de type « {activity.label.lower()} » n’est prévu dans le catalogue pour "
-                "cette situation."
-            )
-        if candidates:
-            notes.append("Aucun acte facturable dans cette situation :")
+            return None
+        notes.append("Aucun acte facturable dans cette situation :")
         for act in candidates:
             notes += [p.message for p in self.rules.act_problems(act.code, ctx)]
         return None

@@ -1,0 +1,187 @@
+"""The rules engine: eligibility, combinations, time windows in Europe/Paris, public holidays, validity."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from desktop.billing.errors import RuleViolationError
+from desktop.billing.paris_time import FrenchHolidays
+from desktop.billing.professions import NurseSetting, PractitionerProfile, Profession, Sector, Specialty
+from desktop.billing.rules import BillingContext, BillingRules
+from tests.desktop.billing.conftest import GP, NURSE, paris
+
+PSYCHIATRIST = PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_2, Specialty.PSYCHIATRIE)
+
+
+def codes(rules: BillingRules, ctx: BillingContext) -> list[str]:
+    return [act.code for act in rules.eligible_acts(ctx)]
+
+
+@pytest.mark.parametrize(
+    ("profile", "flags", "expected"),
+    [
+        (GP, frozenset(), {"TCG", "TE2", "RQD"}),
+        (PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_2, Specialty.MEDECINE_GENERALE), frozenset(),
+         {"TCG", "TE2", "RQD"}),
+        (PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_2, Specialty.MEDECINE_GENERALE),
+         frozenset({"depassement"}), {"TC", "TE2", "RQD"}),
+        (PSYCHIATRIST, frozenset(), {"TC", "TE2", "RQD"}),
+        (NURSE, frozenset(), {"TLS", "TLL", "TLD", "TMI", "RQD"}),
+        (PractitionerProfile(Profession.MASSEUR_KINESITHERAPEUTE), frozenset(), {"TMK", "RQD"}),
+        (PractitionerProfile(Profession.SAGE_FEMME), frozenset(), {"TCG", "TFS", "TE2", "RQD"}),
+        (PractitionerProfile(Profession.MEDECIN, Sector.NON_CONVENTIONNE, Specialty.MEDECINE_GENERALE),
+         frozenset(), set()),
+    ],
+)  # fmt: skip
+def test_which_acts_each_profession_may_bill(
+    rules: BillingRules, profile: PractitionerProfile, flags: frozenset[str], expected: set[str]
+) -> None:
+    assert set(codes(rules, BillingContext(profile, paris(2026, 11, 24), flags=flags))) == expected
+
+
+def test_gp_cannot_bill_tc_and_is_told_why(rules: BillingRules) -> None:
+    [problem] = rules.check("TC", [], BillingContext(GP, paris(2026, 11, 24)))
+    assert problem.field == "act"
+    assert "L’acte TC n’est pas facturable dans votre situation" in problem.message
+    assert "médecine générale" in problem.message
+
+
+def test_nurse_cannot_bill_a_doctor_teleconsultation(rules: BillingRules) -> None:
+    [problem] = rules.check("TCG", [], BillingContext(NURSE, paris(2026, 11, 24)))
+    assert "n’est pas facturable par un praticien « infirmier ou infirmière »" in problem.message
+
+
+def test_te2_takes_no_majoration(rules: BillingRules) -> None:
+    ctx = BillingContext(GP, paris(2026, 11, 24), patient_age=3)
+    with pytest.raises(RuleViolationError) as raised:
+        rules.ensure_allowed("TE2", ["MEG"], ctx)
+    assert raised.value.problems[0].field == "majorations[0]"
+    assert "L’acte TE2 ne se cumule avec aucune majoration : retirez MEG." in raised.value.message
+    rules.ensure_allowed("TE2", [], ctx)
+
+
+def test_meg_needs_a_child_under_six(rules: BillingRules) -> None:
+    assert rules.check("TCG", ["MEG"], BillingContext(GP, paris(2026, 11, 24), patient_age=5)) == []
+    [problem] = rules.check("TCG", ["MEG"], BillingContext(GP, paris(2026, 11, 24), patient_age=6))
+    assert (
+        problem.message == "La majoration MEG concerne les patients de moins de 6 ans ; le patient a 6 ans."
+    )
+
+
+def test_majoration_outside_its_time_window_is_refused(rules: BillingRules) -> None:
+    tuesday_afternoon = BillingContext(GP, paris(2026, 11, 24, 14, 0))
+    [problem] = rules.check("TCG", ["MHP"], tuesday_afternoon)
+    assert problem.field == "majorations[0]"
+    assert "ne s’applique que du lundi au vendredi de 20 h à 8 h" in problem.message
+    assert "mardi 24 novembre 2026 à 14:00" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("moment", "allowed"),
+    [
+        (paris(2026, 11, 24, 19, 59), False),  # Tuesday evening, just before 20 h
+        (paris(2026, 11, 24, 20, 0), True),
+        (paris(2026, 11, 25, 7, 59), True),  # Wednesday early morning, still the Tuesday night window
+        (paris(2026, 11, 25, 8, 0), False),
+        (paris(2026, 11, 28, 11, 59), False),  # Saturday morning
+        (paris(2026, 11, 28, 12, 0), True),
+        (paris(2026, 11, 29, 15, 0), True),  # Sunday
+        (paris(2026, 11, 30, 7, 30), True),  # Monday before 8 h, Sunday's window
+    ],
+)
+def test_permanence_des_soins_hours(rules: BillingRules, moment: datetime, allowed: bool) -> None:
+    assert (rules.check("TCG", ["MHP"], BillingContext(GP, moment)) == []) is allowed
+
+
+def test_time_windows_are_read_in_paris_time_across_daylight_saving(rules: BillingRules) -> None:
+    # 19:30 UTC is 20:30 in Paris in winter (UTC+1) but 21:30 in summer (UTC+2); 18:30 UTC is 19:30 in winter.
+    assert rules.check("TCG", ["MHP"], BillingContext(GP, datetime(2026, 1, 13, 19, 30, tzinfo=UTC))) == []
+    assert rules.check("TCG", ["MHP"], BillingContext(GP, datetime(2026, 1, 13, 18, 30, tzinfo=UTC))) != []
+    assert rules.check("TCG", ["MHP"], BillingContext(GP, datetime(2026, 7, 7, 18, 30, tzinfo=UTC))) == []
+
+
+def test_public_holidays_are_computed_by_the_holidays_library() -> None:
+    calendar = FrenchHolidays()
+    assert calendar.name(date(2026, 5, 14)) == "Ascension"  # Easter-dependent, not in any fixed list
+    assert calendar.name(date(2027, 5, 6)) == "Ascension"
+    assert calendar.name(date(2026, 7, 14)) == "Fête nationale"
+    assert calendar.name(date(2026, 7, 15)) is None
+    assert FrenchHolidays(subdiv="57").name(date(2026, 12, 26)) is not None  # Moselle: Saint-Étienne
+    assert FrenchHolidays().name(date(2026, 12, 26)) is None
+
+
+def test_a_weekday_public_holiday_opens_the_holiday_window(rules: BillingRules) -> None:
+    ascension = BillingContext(GP, paris(2026, 5, 14, 10, 0))  # a Thursday
+    assert rules.check("TCG", ["MHP"], ascension) == []
+    following_thursday = BillingContext(GP, paris(2026, 5, 21, 10, 0))
+    [problem] = rules.check("TCG", ["MHP"], following_thursday)
+    assert "jeudi 21 mai 2026 à 10:00" in problem.message
+    assert (
+        rules.describe_moment(paris(2026, 5, 14, 10, 0))
+        == "jeudi 14 mai 2026 à 10:00 (jour férié : Ascension)"
+    )
+
+
+def test_an_act_before_its_validity_is_refused(rules: BillingRules) -> None:
+    physio = PractitionerProfile(Profession.MASSEUR_KINESITHERAPEUTE)
+    [problem] = rules.check("TMK", [], BillingContext(physio, paris(2024, 1, 10)))
+    assert problem.message == (
+        "L’acte TMK n’est facturable qu’à partir du 22 février 2024 ; l’acte date du 10 janvier 2024."
+    )
+    assert rules.check("TMK", [], BillingContext(physio, paris(2024, 2, 22))) == []
+    assert rules.check("TCG", [], BillingContext(GP, paris(2018, 9, 14))) != []
+
+
+def test_a_replaced_act_is_refused_after_its_end(rules: BillingRules) -> None:
+    [problem] = rules.check("TE1", [], BillingContext(GP, paris(2026, 11, 24)))
+    assert "n’est plus facturable depuis le 1er avril 2022" in problem.message
+
+
+def test_majorations_since_december_2024_need_a_regulated_act(rules: BillingRules) -> None:
+    night = paris(2026, 11, 24, 22, 0)
+    [problem] = rules.check("TCG", ["MN"], BillingContext(GP, night))
+    assert problem.message == "La majoration MN exige : acte régulé (15 ou SAS) ou urgence justifiée."
+    assert rules.check("TCG", ["MN"], BillingContext(GP, night, flags=frozenset({"acte_regule"}))) == []
+    # Before the 2024 convention the night majoration did not need regulation.
+    assert rules.check("TCG", ["MN"], BillingContext(GP, paris(2024, 11, 26, 22, 0))) == []
+
+
+def test_exclusions_between_majorations(rules: BillingRules) -> None:
+    ctx = BillingContext(GP, paris(2026, 11, 24, 19, 30), flags=frozenset({"coordination", "regulation_sas"}))
+    problems = rules.check("TCG", ["MCG", "SNP"], ctx)
+    assert {p.message for p in problems} == {
+        "La majoration MCG ne se cumule pas avec SNP.",
+        "La majoration SNP ne se cumule pas avec MCG.",
+    }
+    assert rules.check("TCG", ["SNP", "SHE"], ctx) == []
+    [problem] = rules.check("TCG", ["SHE"], ctx)
+    assert problem.message == "La majoration SHE ne s’ajoute qu’à SNP."
+
+
+def test_coordination_is_not_for_a_child_under_16_without_a_doctor(rules: BillingRules) -> None:
+    flags = frozenset({"coordination", "sans_medecin_traitant"})
+    assert (
+        rules.check("TCG", ["MCG"], BillingContext(GP, paris(2026, 11, 24), patient_age=12, flags=flags))
+        != []
+    )
+    assert (
+        rules.check("TCG", ["MCG"], BillingContext(GP, paris(2026, 11, 24), patient_age=30, flags=flags))
+        == []
+    )
+
+
+def test_nurse_setting_must_match_the_act(rules: BillingRules) -> None:
+    ctx = BillingContext(NURSE, paris(2026, 11, 24), setting=NurseSetting.DOMICILE)
+    assert rules.check("TLD", [], ctx) == []
+    [problem] = rules.check("TLS", [], ctx)
+    assert "au décours d’un soin infirmier déjà prévu" in problem.message
+
+
+def test_unknown_and_duplicate_codes(rules: BillingRules) -> None:
+    problems = rules.check(
+        "TCG", ["XYZ", "MEG", "MEG"], BillingContext(GP, paris(2026, 11, 24), patient_age=2)
+    )
+    assert [p.field for p in problems] == ["majorations[0]", "majorations[2]"]
+    assert problems[0].message == "Le code « XYZ » n’existe pas dans le catalogue des actes."
