@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from server.api.app import create_app
 from server.api.realtime import Hub
 from server.domain.accounts import NewPractitioner
+from server.domain.attachments import setup as setup_attachments
 from server.domain.container import Services, build_core_services
 from server.domain.core import Core
 from server.domain.errors import DomainError
@@ -62,7 +63,7 @@ def make_bus(settings: Settings) -> EventBus:
 
 def features() -> list[Feature]:
     """Feature wiring functions (invitations, attachments, billing, calls) in start order."""
-    return []
+    return [setup_attachments]
 
 
 async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:

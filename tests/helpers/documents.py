@@ -1,0 +1,143 @@
+"""Real documents for upload tests: PDFs (reportlab or hand-built, any size), PNGs and JPEGs."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import uuid
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from server.domain.attachments import attachment_service
+from server.domain.container import Services
+from server.storage.models_attachments import Attachment
+from tests.helpers.factories import Account
+from tests.helpers.live_server import LiveServer
+
+
+def make_pdf(text: str = "Ordonnance : paracétamol 1 g, 3 fois par jour.") -> bytes:
+    """A one-page PDF made with reportlab."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle("Ordonnance")
+    pdf.drawString(72, 770, text)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def make_big_pdf(size: int, text: str = "Compte rendu") -> bytes:
+    """A valid one-page PDF of exactly `size` bytes: an unreferenced stream of random bytes pads it."""
+
+    def build(filler: int) -> bytes:
+        content = f"BT /F1 12 Tf 72 770 Td ({text}) Tj ET".encode("latin-1")
+        objects = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d >>\nstream\n" % filler + os.urandom(filler) + b"\nendstream",
+        ]
+        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        for offset in offsets:
+            out += b"%010d 00000 n \n" % offset
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+        return bytes(out)
+
+    overhead = len(build(0))
+    # The filler's length is written in decimal: adjust once for the extra digits.
+    filler = size - overhead
+    filler -= len(build(filler)) - size
+    data = build(filler)
+    assert len(data) == size, (len(data), size)
+    return data
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def make_png(width: int = 40, height: int = 30, *, declared: tuple[int, int] | None = None) -> bytes:
+    """An RGB PNG with a gradient; `declared` forges the IHDR size (the pixels stay small)."""
+    raw = b"".join(
+        b"\x00" + b"".join(bytes((x % 256, y % 256, 128)) for x in range(width)) for y in range(height)
+    )
+    w, h = declared or (width, height)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(raw))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def make_jpeg(width: int = 64, height: int = 48, quality: int = 90) -> bytes:
+    """A real JPEG encoded by Qt (QImage works without an application object)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 60, 40))
+    for x in range(0, width, 4):
+        image.setPixelColor(x, height // 2, QColor(20, 20, 220))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "JPEG", quality)
+    buffer.close()
+    return bytes(data.data())
+
+
+# -------------------------------------------------------------------- uploads against a live server
+def upload(
+    client: httpx.Client,
+    account: Account,
+    conversation_id: str,
+    content: bytes | Iterator[bytes],
+    filename: str = "document.pdf",
+    attachment_id: str | None = None,
+) -> httpx.Response:
+    aid = attachment_id or str(uuid.uuid4())
+    return client.put(
+        f"/conversations/{conversation_id}/attachments/{aid}",
+        params={"filename": filename},
+        content=content,
+        headers=account.headers,
+    )
+
+
+def stored_blobs(server: LiveServer) -> set[Path]:
+    """Every committed blob file of the server (partial uploads excluded)."""
+    root = server.settings.effective_attachments_dir
+    return {p for p in root.glob("*/*") if p.parent.name != "tmp" and p.is_file()}
+
+
+def partial_files(server: LiveServer) -> list[Path]:
+    return sorted((server.settings.effective_attachments_dir / "tmp").glob("*"))
+
+
+def blob_path(server: LiveServer, attachment_id: str) -> Path:
+    """Where the encrypted file of an attachment lives (looked up in the database)."""
+
+    async def lookup(services: Services) -> str:
+        async with services.core.db.read() as session:
+            row = await session.get(Attachment, attachment_id)
+            assert row is not None
+            return row.blob_name
+
+    return attachment_service(server.services).store.path_of(server.run(lookup))
