@@ -370,12 +370,14 @@ MAJORATIONS: dict[str, dict[str, Any]] = {
     # §2 MIC/MSH: amount and label UNVERIFIED: the practitioner enters the amount.
     "MIC": {
         **_DOCTOR,
+        "label": "Majoration MIC (urgence, médecin traitant déclaré) — libellé non vérifié",
         "requires": [{"flag": "urgence_mt_declare"}],
         "unverified": ["amount", "label", "applicability"],
         "conditions": "Téléconsultation en urgence, patient avec médecin traitant déclaré (SNDS 2021).",
     },
     "MSH": {
         **_DOCTOR,
+        "label": "Majoration MSH (urgence, médecin traitant déclaré) — libellé non vérifié",
         "requires": [{"flag": "urgence_mt_declare"}],
         "unverified": ["amount", "label", "applicability"],
         "conditions": "Téléconsultation en urgence, patient avec médecin traitant déclaré (SNDS 2021).",
@@ -479,7 +481,8 @@ def _majoration(item: dict[str, Any]) -> dict[str, Any]:
     applies = set(_codes(item.get("combinable_with") or [])) & set(ACTS)
     return {
         "code": code,
-        "label": item["label_fr"],
+        "label": overlay.get("label", item["label_fr"]),
+        "label_source": item["label_fr"],
         "professions": overlay["professions"],
         "specialties": overlay.get("specialties", []),
         "excluded_specialties": overlay.get("excluded_specialties", []),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -135,6 +135,8 @@ def fee_note_from_claim(
 ) -> FeeNote:
     """The note d'honoraires of `claim`: its lines, the tiers payant part (estimated) and the payment.
 
+    `issued_on` defaults to today (Paris); each line carries the day of the act.
+
     Raises:
         BillingError: when a line of the claim still has no amount.
     """
@@ -150,7 +152,7 @@ def fee_note_from_claim(
     tiers_payant = estimate_reimbursement(claim, catalog).paid_by_amo_to_practitioner
     return FeeNote(
         number=number,
-        issued_on=issued_on or day,
+        issued_on=issued_on or paris_day(datetime.now(UTC)),
         practitioner=practitioner,
         patient_name=claim.patient.full_name,
         patient_birth_date=claim.patient.birth_date,

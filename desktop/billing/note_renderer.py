@@ -1,11 +1,13 @@
 """PDF rendering of the note d'honoraires and of the claim recap, with ReportLab (returns bytes).
 
-Rendering is blocking CPU work (a few milliseconds): the desktop services run it in a thread.
+Rendering is blocking CPU work (a few milliseconds): the desktop services run it in a thread;
+builds are serialised by a lock, so one renderer may be shared between threads.
 """
 
 from __future__ import annotations
 
 import io
+from threading import Lock
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
@@ -27,6 +29,7 @@ TRANSMISSION_NOTICE = (
     "certifié SESAM-Vitale, qui la transmet à l’Assurance Maladie avec votre carte CPS."
 )
 _WIDTH = A4[0] - 40 * mm
+_RENDER_LOCK = Lock()
 
 
 class NoteRenderer(Protocol):
@@ -55,6 +58,10 @@ class ReportlabNoteRenderer:
         self._styles = styles()
 
     def _build(self, story: list[Any], *, title: str, author: str, subject: str) -> bytes:
+        with _RENDER_LOCK:  # ReportLab keeps per-font subset state and global settings: one build at a time
+            return self._build_unlocked(story, title=title, author=author, subject=subject)
+
+    def _build_unlocked(self, story: list[Any], *, title: str, author: str, subject: str) -> bytes:
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(
             buffer,

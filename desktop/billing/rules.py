@@ -191,12 +191,18 @@ class BillingRules:
             return [Finding(f"L’acte {act.code} ne se cumule avec aucune majoration : retirez {code}.")]
         if code not in act.majorations or act.code not in maj.applies_to:
             found.append(Finding(f"La majoration {code} ne s’applique pas à l’acte {act.code}."))
-        if not maj.is_valid_on(ctx.day):
-            start = f" qu’à partir du {long_date(maj.valid_from)}" if maj.valid_from else ""
+        if maj.valid_from is not None and ctx.day < maj.valid_from:
             found.append(
                 Finding(
-                    f"La majoration {code} n’est facturable{start or ' à cette date'} ; l’acte date du "
-                    f"{long_date(ctx.day)}."
+                    f"La majoration {code} n’est facturable qu’à partir du {long_date(maj.valid_from)} ; "
+                    f"l’acte date du {long_date(ctx.day)}."
+                )
+            )
+        elif maj.valid_to is not None and ctx.day > maj.valid_to:
+            found.append(
+                Finding(
+                    f"La majoration {code} n’est plus facturable depuis le "
+                    f"{long_date(maj.valid_to + timedelta(days=1))} ; l’acte date du {long_date(ctx.day)}."
                 )
             )
         profile = ctx.practitioner

@@ -322,3 +322,29 @@ def test_draft_from_suggestion_keeps_only_applied_lines(make_claim: MakeClaim) -
     claim = draft_from_suggestion(suggestion, base.patient, base.practitioner)
     assert [line.code for line in claim.lines] == ["TCG", "MEG"]
     assert claim.total == Decimal("30.00") and claim.status is ClaimStatus.BROUILLON
+
+
+def test_nurse_telesoin_needs_a_coefficient_and_an_entered_amount(
+    make_claim: MakeClaim, rules: BillingRules, validator: ClaimValidator
+) -> None:
+    claim = make_claim(parcours=None)
+    claim.practitioner = ClaimPractitioner(VALID_RPPS, "751234567", "24", NURSE, "Marie Curie")
+    line = claim.set_act("TMI", rules)
+    assert line.amount is None and line.amount_unverified
+    assert fields(validator.validate(claim)) == {
+        "act.amount": "Saisissez le montant de TMI (coefficient × valeur de la lettre clé).",
+        "act.coefficient": "Indiquez le coefficient de l’acte TMI (par exemple 1,6).",
+    }
+    claim.set_act("TMI", rules, coefficient=Decimal("1.6"))
+    claim.override_amount("TMI", Decimal("5.04"), by="user-3", at=NOW)
+    assert validator.validate(claim) == []
+    assert (claim.overrides[0].old_amount, claim.overrides[0].new_amount) == (None, Decimal("5.04"))
+
+
+def test_set_act_refuses_an_act_the_practitioner_cannot_bill(
+    make_claim: MakeClaim, rules: BillingRules
+) -> None:
+    claim = make_claim()
+    with pytest.raises(RuleViolationError, match="L’acte TLD"):
+        claim.set_act("TLD", rules)
+    assert claim.act is not None and claim.act.code == "TCG"

@@ -68,6 +68,7 @@ def test_note_holds_every_required_mention(make_claim: MakeClaim, renderer: Repo
         child_claim(make_claim),
         number="2026-0042",
         practitioner=IDENTITY,
+        issued_on=date(2026, 11, 24),
         payment_method=PaymentMethod.CARTE_BANCAIRE,
         paid_amount=Decimal("9.00"),
         paid_on=date(2026, 11, 24),

@@ -185,3 +185,16 @@ def test_unknown_and_duplicate_codes(rules: BillingRules) -> None:
     )
     assert [p.field for p in problems] == ["majorations[0]", "majorations[2]"]
     assert problems[0].message == "Le code « XYZ » n’existe pas dans le catalogue des actes."
+
+
+def test_a_majoration_before_its_creation_is_refused(rules: BillingRules) -> None:
+    [problem] = rules.check("TCG", ["MHP"], BillingContext(GP, paris(2024, 11, 26, 22, 0)))
+    assert problem.message == (
+        "La majoration MHP n’est facturable qu’à partir du 22 décembre 2024 ; "
+        "l’acte date du 26 novembre 2024."
+    )
+
+
+def test_user_visible_labels_are_french(rules: BillingRules) -> None:
+    for entry in [*rules.catalog.acts.values(), *rules.catalog.majorations.values()]:
+        assert "unverified" not in entry.label and "unverified" not in entry.conditions, entry.code
