@@ -13,7 +13,7 @@ from starlette.responses import Response
 from server.api.errors import install_error_handlers
 from server.api.limits import BodySizeLimit
 from server.api.realtime import Hub, realtime_router
-from server.api.routes import attachments, auth, conversations, health
+from server.api.routes import attachments, auth, conversations, health, invitations
 from server.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -23,7 +23,7 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 def api_routers() -> list[APIRouter]:
     """Every REST router; feature issues append theirs here."""
-    return [health.router, auth.router, conversations.router, attachments.router]
+    return [health.router, auth.router, conversations.router, attachments.router, *invitations.ROUTERS]
 
 
 def create_app(

@@ -1,0 +1,202 @@
+"""Wire schemas of issue 3: invitations, links, patients, connection requests, directory, help."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from server.api.schemas import Input, PersonPublic
+
+# Names are capped generously here so that the domain answers a long name with its own French
+# sentence ("trop long, 100 caractères au plus") rather than a generic validation message.
+NAME = Field(max_length=1000)
+
+
+class InvitationCreate(Input):
+    first_name: str = NAME
+    last_name: str = NAME
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class InvitationUpdate(Input):
+    """Only the fields present change; `null` or "" removes a contact."""
+
+    first_name: str | None = Field(default=None, max_length=1000)
+    last_name: str | None = Field(default=None, max_length=1000)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+InvitationStatus = Literal["pending", "accepted", "expired", "cancelled", "delivery_failed"]
+
+
+class InvitationPublic(BaseModel):
+    id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    channel: Literal["email", "sms"]
+    status: InvitationStatus
+    status_label: str
+    created_at: str
+    sent_at: str | None
+    expires_at: str
+    accepted_at: str | None
+    conversation_id: str | None
+    delivery_error: str | None
+
+
+class InvitationsPublic(BaseModel):
+    items: list[InvitationPublic]
+
+
+class InvitationOutcomePublic(BaseModel):
+    outcome: Literal["created", "updated", "existing_conversation"]
+    invitation: InvitationPublic | None
+    conversation_id: str | None
+
+
+class InvitationValidationPublic(BaseModel):
+    channel: Literal["email", "sms"]
+    email: str | None
+    phone: str | None
+
+
+class InvitationLinkPublic(BaseModel):
+    url: str
+    expires_at: str
+    invitation: InvitationPublic
+
+
+class LinkTokenInput(Input):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class LinkPractitionerPublic(BaseModel):
+    display_name: str
+    first_name: str
+    last_name: str
+    profession: str
+    title: str
+
+
+class LinkInvitationPublic(BaseModel):
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    expires_at: str
+    valid_until: str
+
+
+class LinkViewPublic(BaseModel):
+    state: Literal["valid", "expired", "used", "cancelled", "replaced", "unknown"]
+    detail: str
+    practitioner: LinkPractitionerPublic | None = None
+    invitation: LinkInvitationPublic | None = None
+    account_exists: bool | None = None
+
+
+class InvitationAcceptedPublic(BaseModel):
+    conversation_id: str
+    invitation_id: str
+
+
+class PatientCreate(Input):
+    first_name: str = NAME
+    last_name: str = NAME
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    password: str = Field(max_length=256)
+
+
+class PasswordResetCreate(Input):
+    identifier: str = Field(min_length=1, max_length=320, description="Adresse e-mail ou numéro de portable")
+    role: Literal["patient", "practitioner"] = "patient"
+
+
+class PasswordResetStartedPublic(BaseModel):
+    reset_id: str
+    detail: str
+
+
+class PasswordResetConfirm(Input):
+    code: str = Field(min_length=1, max_length=12)
+    password: str = Field(max_length=256)
+
+
+class PractitionerCardPublic(BaseModel):
+    id: str
+    first_name: str
+    last_name: str
+    display_name: str
+    profession: str
+    profession_label: str
+    specialty: str | None
+    specialty_label: str | None
+    city: str | None
+    conversation_id: str | None = None
+    request_status: str | None = None
+
+
+class DirectoryPublic(BaseModel):
+    items: list[PractitionerCardPublic]
+
+
+class ProfessionPublic(BaseModel):
+    code: str
+    label: str
+
+
+class ProfessionsPublic(BaseModel):
+    items: list[ProfessionPublic]
+
+
+class ConnectionRequestCreate(Input):
+    practitioner_id: str = Field(max_length=64)
+    message: str = Field(default="", max_length=2000)
+
+
+class ConnectionRequestPublic(BaseModel):
+    id: str
+    patient: PersonPublic
+    practitioner: PractitionerCardPublic
+    message: str
+    status: Literal["pending", "accepted", "declined"]
+    status_label: str
+    created_at: str
+    decided_at: str | None
+    conversation_id: str | None
+
+
+class ConnectionRequestsPublic(BaseModel):
+    items: list[ConnectionRequestPublic]
+
+
+class ConnectionRequestOutcomePublic(BaseModel):
+    outcome: Literal["created", "existing", "existing_conversation"]
+    request: ConnectionRequestPublic | None
+    conversation_id: str | None
+
+
+class ConnectionRequestAcceptedPublic(BaseModel):
+    conversation_id: str
+    request: ConnectionRequestPublic
+
+
+class ConnectionRequestDeclinedPublic(BaseModel):
+    request: ConnectionRequestPublic
+
+
+class HelpPagePublic(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    url: str
+
+
+class HelpPagesPublic(BaseModel):
+    items: list[HelpPagePublic]
