@@ -96,6 +96,8 @@ class CallEngine(Protocol):
 
     async def set_camera(self, on: bool) -> None: ...
 
+    def signaling_reconnected(self) -> None: ...
+
     def set_microphone(self, on: bool) -> None: ...
 
     def set_ice_servers(self, servers: Iterable[Mapping[str, Any]]) -> None: ...
@@ -201,6 +203,15 @@ class AiortcCallEngine:
     def set_ice_servers(self, servers: Iterable[Mapping[str, Any]]) -> None:
         """New STUN/TURN list (fresh TURN credentials); used by the next peer connection."""
         self._ice_servers = ice.parse_ice_servers(servers)
+
+    def signaling_reconnected(self) -> None:
+        """Tell the engine its signaling socket came back after an outage.
+
+        Frames sent meanwhile were lost; rather than wait for the next retry, a call that is not
+        connected tries again now (the practitioner offers, the patient side asks for an offer).
+        """
+        if not self._closing and self._state in (CallState.CONNECTING, CallState.RECONNECTING):
+            self._inbox.put_nowait(Decision.RENEGOTIATE)
 
     async def wait_ended(self) -> None:
         await self._released.wait()

@@ -119,4 +119,12 @@ def media_flowing(side: Side, frames: int = 1, audio: int = 1) -> Callable[[], b
     return lambda: side.remote_video.frames >= base_v + frames and side.remote_audio.frames >= base_a + audio
 
 
+class Network:
+    """Cuts every ICE/RTP datagram of every peer in the process while `down` (a network outage)."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.dropped = 0
+
+
 MakeCall = Callable[..., Awaitable[CallPair]]

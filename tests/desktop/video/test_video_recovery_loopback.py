@@ -1,0 +1,113 @@
+"""Recovery without user action: the remote restarts, or the network goes away for a while."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from video_loopback import CallPair, MakeCall, Network, Side, make_side, media_flowing, wait_until
+
+from desktop.video.engine import CallState, Role
+from desktop.video.signaling import MemorySignaling
+
+pytestmark = pytest.mark.asyncio
+
+
+async def crash(side: Side) -> None:
+    """The side disappears without hanging up (page reload, app killed)."""
+    side.channel.online = False
+    await side.engine.close()
+
+
+def rejoin(call: CallPair, role: Role) -> Side:
+    """A fresh engine for `role` (new peer id), wired to the other side's signaling end."""
+    other = call.offerer if role is Role.ANSWERER else call.answerer
+    channel = MemorySignaling()
+    channel.peer, other.channel.peer = other.channel, channel
+    side = make_side(role, channel)
+    if role is Role.ANSWERER:
+        call.answerer = side
+    else:
+        call.offerer = side
+    return side
+
+
+async def test_patient_reload_renegotiates_a_new_connection(make_call: MakeCall) -> None:
+    call = await make_call()
+    offerer = call.offerer
+    await wait_until(media_flowing(offerer, frames=10), 10, "media")
+    first_session = offerer.engine.session
+    await crash(call.answerer)
+    await asyncio.sleep(0.5)
+    answerer = rejoin(call, Role.ANSWERER)
+    started = time.monotonic()
+    await answerer.engine.start()
+    await wait_until(media_flowing(offerer, frames=10, audio=10), 5, "media to the practitioner again")
+    await wait_until(media_flowing(answerer, frames=10, audio=10), 5, "media to the patient again")
+    assert time.monotonic() - started < 3
+    assert offerer.engine.session is not first_session
+    assert offerer.engine.state is CallState.CONNECTED
+    assert CallState.ENDED not in offerer.states
+
+
+async def test_practitioner_restart_is_answered_by_the_same_patient(make_call: MakeCall) -> None:
+    call = await make_call()
+    answerer = call.answerer
+    await wait_until(media_flowing(answerer, frames=10), 10, "media")
+    await crash(call.offerer)
+    offerer = rejoin(call, Role.OFFERER)
+    await offerer.engine.start()
+    await wait_until(media_flowing(answerer, frames=10, audio=10), 5, "media to the patient again")
+    await wait_until(media_flowing(offerer, frames=10, audio=10), 5, "media to the practitioner")
+    assert CallState.ENDED not in answerer.states
+
+
+async def test_short_outage_resumes_on_the_same_connection(make_call: MakeCall, network: Network) -> None:
+    call = await make_call()
+    await wait_until(media_flowing(call.offerer, frames=10), 10, "media")
+    session = call.offerer.engine.session
+    network.down = True
+    await wait_until(lambda: call.offerer.engine.state is CallState.RECONNECTING, 4, "reconnecting")
+    network.down = False
+    await wait_until(media_flowing(call.offerer, frames=10, audio=10), 3, "media again")
+    await wait_until(lambda: call.offerer.engine.state is CallState.CONNECTED, 2, "connected")
+    assert call.offerer.engine.session is session  # nothing renegotiated
+    assert network.dropped > 0
+
+
+@pytest.mark.slow
+async def test_ten_second_outage_recovers_by_renegotiation(make_call: MakeCall, network: Network) -> None:
+    call = await make_call()
+    await wait_until(media_flowing(call.offerer, frames=10), 10, "media")
+    session = call.offerer.engine.session
+    network.down = True
+    await asyncio.sleep(10)
+    assert call.offerer.engine.state is CallState.RECONNECTING
+    assert call.answerer.engine.state is CallState.RECONNECTING
+    network.down = False
+    restored = time.monotonic()
+    for side in (call.offerer, call.answerer):
+        await wait_until(media_flowing(side, frames=10, audio=10), 10, "media again")
+    assert time.monotonic() - restored < 10  # R4: back within 10 s of the network returning
+    assert call.offerer.engine.session is not session
+    assert call.offerer.engine.state is CallState.CONNECTED
+    assert CallState.ENDED not in call.offerer.states + call.answerer.states
+
+
+async def test_outage_of_network_and_signaling_recovers_when_the_socket_returns(
+    make_call: MakeCall, network: Network
+) -> None:
+    call = await make_call()
+    await wait_until(media_flowing(call.offerer, frames=10), 10, "media")
+    network.down = True
+    call.offerer.channel.online = call.answerer.channel.online = False
+    await asyncio.sleep(6)  # long enough for offers to be lost in the signaling outage
+    network.down = False
+    call.offerer.channel.online = call.answerer.channel.online = True
+    restored = time.monotonic()
+    call.offerer.engine.signaling_reconnected()
+    call.answerer.engine.signaling_reconnected()
+    for side in (call.offerer, call.answerer):
+        await wait_until(media_flowing(side, frames=10, audio=10), 8, "media again")
+    assert time.monotonic() - restored < 3
