@@ -98,7 +98,7 @@ def make_jpeg(width: int = 64, height: int = 48, quality: int = 90) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert image.save(buffer, "JPEG", quality)
+    assert image.save(buffer, "JPEG", quality)  # type: ignore[call-overload]  # stubs say bytes; runtime wants str
     buffer.close()
     return bytes(data.data())
 

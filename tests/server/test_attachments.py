@@ -90,7 +90,9 @@ def test_pdf_jpeg_and_png_come_back_identical_to_the_other_participant(
     items = api.get(f"/conversations/{conv}/messages", headers=doctor.headers).json()["items"]
     assert [m["kind"] for m in items] == ["attachment"] * 3
     summary = api.get(f"/conversations/{conv}", headers=doctor.headers).json()
-    assert summary["unread"] == 2 and summary["last_message"]["data"]["attachment"]["filename"] == "schéma.png"
+    assert (
+        summary["unread"] == 2 and summary["last_message"]["data"]["attachment"]["filename"] == "schéma.png"
+    )
 
 
 def test_content_decides_the_type_and_the_name_follows(

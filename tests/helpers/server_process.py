@@ -1,0 +1,177 @@
+"""A `python -m server serve` child process on SQLite, for measuring what a real server process does.
+
+The database is prepared first through the domain services in this process (accounts, a
+conversation, a session token), then the child starts on the same data folder. `measure_upload`
+sends one document and samples the child's resident memory (RSS) while it is received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+
+from server.domain.accounts import NewPatient, NewPractitioner
+from server.main import start_runtime
+from server.settings import Settings
+from tests.helpers.factories import PASSWORD, rpps_number, unique_email
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Pair:
+    """A practitioner's token and a conversation with a patient."""
+
+    token: str
+    conversation_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class UploadMeasure:
+    status: int
+    seconds: float
+    rss_before: int
+    rss_peak: int
+    rss_after: int
+
+    @property
+    def growth(self) -> int:
+        """Peak RSS over the level before the upload, in bytes."""
+        return max(self.rss_peak, self.rss_after) - self.rss_before
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def settings(self) -> Settings:
+        return Settings.load(
+            environ={}, dotenv_path=self.data_dir / "absent.env", overrides={"data_dir": self.data_dir}
+        )
+
+    def prepare_pair(self) -> Pair:
+        async def go() -> Pair:
+            runtime = await start_runtime(self.settings())
+            try:
+                services = runtime.services
+                doctor = await services.accounts.create_practitioner(
+                    NewPractitioner(
+                        email=unique_email("bench"),
+                        password=PASSWORD,
+                        first_name="Claire",
+                        last_name="Martin",
+                        profession="medecin_generaliste",
+                        rpps=rpps_number(4242),
+                        plan="PRO+",
+                    )
+                )
+                patient = await services.accounts.create_patient(
+                    NewPatient(
+                        first_name="Hélène", last_name="Dupont", password=PASSWORD, email=unique_email("p")
+                    )
+                )
+                async with services.core.transaction() as tx:
+                    conv, _ = await services.conversations.ensure_conversation(tx, doctor.id, patient.id)
+                return Pair(await services.accounts.open_session(doctor.id), conv.id)
+            finally:
+                await runtime.close()
+
+        return asyncio.run(go())
+
+    def start(self, timeout: float = 60) -> ServerProcess:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TELECONSULT_")},
+            "TELECONSULT_ENV_FILE": str(self.data_dir / "absent.env"),
+        }
+        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            [*command, "--data-dir", str(self.data_dir)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("the server process exited at start")
+            try:
+                if httpx.get(f"{self.api}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the server process did not start")
+
+    def rss(self) -> int:
+        assert self.proc is not None
+        return int(psutil.Process(self.proc.pid).memory_info().rss)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+            self.proc = None
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def measure_upload(
+        self, client: httpx.Client, pair: Pair, data: bytes, attachment_id: str, filename: str = "scan.pdf"
+    ) -> UploadMeasure:
+        """Upload `data` once, sampling the server's RSS every 2 ms until the answer arrives."""
+        before = self.rss()
+        peak = before
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, self.rss())
+                time.sleep(0.002)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        try:
+            r = client.put(
+                f"/conversations/{pair.conversation_id}/attachments/{attachment_id}",
+                params={"filename": filename},
+                content=data,
+                headers=pair.headers,
+            )
+            seconds = time.perf_counter() - started
+        finally:
+            done.set()
+            sampler.join()
+        return UploadMeasure(r.status_code, seconds, before, peak, self.rss())
