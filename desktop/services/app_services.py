@@ -1,0 +1,35 @@
+"""What lives for the whole run, signed in or not: config, messages, tasks, session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from desktop.services.config import AppConfig
+from desktop.services.messages import Messages
+from desktop.services.ports import Notifier
+from desktop.services.session import SessionService, SignedIn
+from desktop.services.tasks import TaskRunner
+from desktop.services.workspace import Workspace, WorkspaceParts
+
+
+@dataclass
+class AppServices:
+    """Built by `desktop.app`; the UI opens a `Workspace` from it once signed in."""
+
+    config: AppConfig
+    messages: Messages
+    runner: TaskRunner
+    session: SessionService
+    make_parts: Callable[[SignedIn], WorkspaceParts]
+
+    def open_workspace(self, signed_in: SignedIn, notifier: Notifier) -> Workspace:
+        parts = self.make_parts(signed_in)
+        return Workspace.build(
+            self.config, signed_in, self.session, parts, notifier, self.runner, self.messages
+        )
+
+    async def close(self) -> None:
+        """Stop the local server and every task."""
+        await self.session.shutdown()
+        await self.runner.close()

@@ -1,0 +1,58 @@
+"""Connection requests from self-registered patients: the bottom banner, accept or decline."""
+
+from __future__ import annotations
+
+from desktop.domain.models import ConnectionRequest, Wire
+from desktop.services.events import Event
+from desktop.services.ports import ServerApi
+
+
+class ConnectionRequestService:
+    """Pending requests, kept current by `connection_request.*` events."""
+
+    def __init__(self, api: ServerApi) -> None:
+        self._api = api
+        self._pending: dict[str, ConnectionRequest] = {}
+        self.changed: Event[int] = Event()  # the pending count
+        self.request_received: Event[ConnectionRequest] = Event()
+
+    @property
+    def pending(self) -> list[ConnectionRequest]:
+        return sorted(self._pending.values(), key=lambda r: r.created_at)
+
+    @property
+    def count(self) -> int:
+        return len(self._pending)
+
+    async def refresh(self) -> None:
+        items = await self._api.connection_requests("pending")
+        self._pending = {r.id: r for r in items if r.status == "pending"}
+        self.changed.emit(self.count)
+
+    async def accept(self, request_id: str) -> str:
+        """Accept: the conversation with the patient opens; returns its id."""
+        conversation_id = await self._api.accept_request(request_id)
+        self._drop(request_id)
+        return conversation_id
+
+    async def decline(self, request_id: str) -> None:
+        await self._api.decline_request(request_id)
+        self._drop(request_id)
+
+    def _drop(self, request_id: str) -> None:
+        if self._pending.pop(request_id, None) is not None:
+            self.changed.emit(self.count)
+
+    async def apply_event(self, name: str, data: Wire) -> None:
+        raw = data.get("request")
+        if not isinstance(raw, dict):
+            return
+        request = ConnectionRequest.from_wire(raw)
+        if request.status == "pending":
+            is_new = request.id not in self._pending
+            self._pending[request.id] = request
+            self.changed.emit(self.count)
+            if is_new and name == "connection_request.created":
+                self.request_received.emit(request)
+        else:
+            self._drop(request.id)

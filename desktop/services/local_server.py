@@ -1,0 +1,149 @@
+"""« Utiliser ce poste » : the companion server as a child process on 127.0.0.1, SQLite in the data folder.
+
+A child process, not an import: the desktop never imports `server` (import-linter contract), and
+the server keeps its own event loop, database and crash domain. It is stopped when the app quits;
+on Linux it also dies with the app if the app is killed (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import IO, Any
+
+from desktop.domain.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[str], Awaitable[bool]]
+
+
+def port_is_free(port: int) -> bool:
+    if port <= 0:
+        return False
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: S110 - best effort only
+        pass
+
+
+class LocalServer:
+    """Starts, watches and stops `python -m server serve` for this machine."""
+
+    def __init__(self, data_dir: Path, health: HealthCheck, *, python: str | None = None) -> None:
+        self._data_dir = data_dir
+        self._health = health
+        self._python = python or sys.executable
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def log_path(self) -> Path:
+        return self._data_dir / "server.log"
+
+    def command(self, port: int) -> list[str]:
+        return [
+            self._python,
+            "-m",
+            "server",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(self._data_dir),
+            "--allow-practitioner-signup",
+        ]
+
+    async def start(self, preferred_port: int = 0, wait_seconds: float = 60.0) -> str:
+        """Start the server (the preferred port when free) and wait for /api/v1/health.
+
+        Raises:
+            UserFacingError: the server exited or did not answer in time.
+        """
+        if self.running:
+            return self.url
+        self.port = preferred_port if port_is_free(preferred_port) else free_port()
+        await asyncio.to_thread(self._spawn)
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            if not self.running:
+                raise UserFacingError(
+                    "Le serveur local n'a pas pu démarrer. Son journal est ici : " + str(self.log_path)
+                )
+            if await self._health(self.url):
+                log.info("local server ready on port %s", self.port)
+                return self.url
+            await asyncio.sleep(0.1)
+        await self.stop()
+        raise UserFacingError("Le serveur local met trop de temps à démarrer. Réessayez.")
+
+    def _spawn(self) -> None:
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("wb")
+        kwargs: dict[str, Any] = {}
+        if sys.platform.startswith("linux"):
+            kwargs["preexec_fn"] = _die_with_parent
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self._process = subprocess.Popen(  # a child process, never an import of `server`
+            self.command(self.port),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            **kwargs,
+        )
+
+    async def stop(self) -> None:
+        """Ask the server to stop (SIGTERM), kill it after 10 s (idempotent)."""
+        await asyncio.to_thread(self.stop_now)
+
+    def stop_now(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        if self._log is not None:
+            with contextlib.suppress(OSError):
+                self._log.close()
+            self._log = None

@@ -1,0 +1,211 @@
+"""First run and sign-in: which server, which account, and where the token lives.
+
+The settings remember the server and the last account (never the token); the token goes to the
+OS keyring through `Credentials`, or stays in memory when no secure keyring exists (the user is
+told once). A remembered session opens the main window from the local cache at once, even
+offline; the server checks the token when the socket connects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from desktop.api.client import normalize_server_url
+from desktop.domain.app_settings import LOCAL, REMOTE, AppSettings
+from desktop.domain.errors import UserFacingError
+from desktop.domain.models import Account, Wire
+from desktop.services.local_server import LocalServer
+from desktop.services.messages import Messages
+from desktop.services.ports import Credentials, ServerApi, SettingsRepository
+
+log = logging.getLogger(__name__)
+
+ApiFactory = Callable[[str, str | None], ServerApi]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A session: the server, the account, and the bearer token."""
+
+    server_url: str
+    server_key: str
+    account: Account
+    token: str
+
+    @property
+    def credential_key(self) -> str:
+        return f"{self.server_key}|{self.account.email}"
+
+
+class SessionService:
+    """Server choice, local server lifecycle, sign-in, sign-up, sign-out."""
+
+    def __init__(
+        self,
+        settings: SettingsRepository,
+        credentials: Credentials,
+        local_server: LocalServer,
+        api_factory: ApiFactory,
+        messages: Messages,
+    ) -> None:
+        self._settings_repo = settings
+        self._credentials = credentials
+        self._local = local_server
+        self._api_factory = api_factory
+        self._messages = messages
+        self._settings = settings.load()
+        self._keyring_checked = False
+
+    # ---------------------------------------------------------------- settings
+    @property
+    def settings(self) -> AppSettings:
+        return self._settings
+
+    def update_settings(self, **changes: object) -> AppSettings:
+        self._settings = self._settings.with_changes(**changes)
+        self._settings_repo.save(self._settings)
+        return self._settings
+
+    @property
+    def needs_server_choice(self) -> bool:
+        return not self._settings.configured
+
+    @property
+    def is_local(self) -> bool:
+        return self._settings.server_mode == LOCAL
+
+    @property
+    def local_server(self) -> LocalServer:
+        return self._local
+
+    def choose_local(self) -> None:
+        """« Utiliser ce poste (serveur local) »."""
+        self.update_settings(server_mode=LOCAL, server_url="")
+
+    async def choose_remote(self, url: str) -> str:
+        """« Se connecter à un serveur »: check that `url` answers like a Teleconsult server.
+
+        Raises:
+            UserFacingError: nothing answers there, or not a Teleconsult server.
+        """
+        api = self._api_factory(url, None)
+        try:
+            if not url.strip():
+                raise UserFacingError("Indiquez l'adresse du serveur.", field="url")
+            health = await api.health()
+            if health.get("status") != "ok":
+                raise UserFacingError("Ce serveur ne répond pas comme un serveur Teleconsult.", field="url")
+        finally:
+            await api.aclose()
+        self.update_settings(server_mode=REMOTE, server_url=api.server_url, local_port=0)
+        return api.server_url
+
+    def use_server_option(self, url: str) -> None:
+        """`--server URL` on the command line: that server, without the first-run question."""
+        api_url = normalize_server_url(url)
+        if self._settings.server_mode != REMOTE or self._settings.server_url != api_url:
+            self.update_settings(server_mode=REMOTE, server_url=api_url)
+
+    def reset_server(self) -> None:
+        """« Changer de serveur… »: ask again at the next start."""
+        self.update_settings(server_mode=None, server_url="", account_id="")
+
+    async def server_url(self) -> str:
+        """The server to talk to; starts the local one when that is the choice."""
+        if self._settings.server_mode == LOCAL:
+            url = await self._local.start(self._settings.local_port)
+            if self._local.port != self._settings.local_port:
+                self.update_settings(local_port=self._local.port)
+            return url
+        if self._settings.server_mode == REMOTE and self._settings.server_url:
+            return self._settings.server_url
+        raise UserFacingError("Aucun serveur n'est choisi.")
+
+    async def shutdown(self) -> None:
+        await self._local.stop()
+
+    # ---------------------------------------------------------------- sessions
+    async def restore(self, server_url: str) -> SignedIn | None:
+        """The remembered session, without asking the server (it may be offline)."""
+        s = self._settings
+        if not (s.account_id and s.last_email):
+            return None
+        token = await self._credentials.get(f"{s.server_key}|{s.last_email}")
+        if not token:
+            return None
+        account = Account(
+            id=s.account_id,
+            role="practitioner",
+            first_name=s.account_first_name,
+            last_name=s.account_last_name,
+            email=s.last_email,
+            profession=None,
+            specialty=None,
+            plan=s.account_plan or None,
+            event_seq=0,
+        )
+        return SignedIn(server_url, s.server_key, account, token)
+
+    async def sign_in(self, server_url: str, email: str, password: str) -> SignedIn:
+        """Sign in with email and password.
+
+        Raises:
+            ApiError: wrong credentials, rate limit, or server unreachable (French message).
+        """
+        api = self._api_factory(server_url, None)
+        try:
+            token, account = await api.login(email.strip(), password)
+        finally:
+            await api.aclose()
+        return await self._remember(server_url, token, account)
+
+    async def sign_up(self, server_url: str, fields: Wire) -> SignedIn:
+        """Create a practitioner account (servers allowing it, like the local one) and sign in."""
+        api = self._api_factory(server_url, None)
+        try:
+            token, account = await api.sign_up(fields)
+        finally:
+            await api.aclose()
+        return await self._remember(server_url, token, account)
+
+    async def _remember(self, server_url: str, token: str, account: Account) -> SignedIn:
+        signed = SignedIn(server_url, self._settings.server_key, account, token)
+        self.remember_account(account)
+        await self._credentials.set(signed.credential_key, token)
+        await self.warn_if_no_keyring()
+        return signed
+
+    def remember_account(self, account: Account) -> None:
+        """Keep the practitioner's own name and plan for the next offline start."""
+        self.update_settings(
+            account_id=account.id,
+            last_email=account.email,
+            account_first_name=account.first_name,
+            account_last_name=account.last_name,
+            account_plan=account.plan or "",
+        )
+
+    async def warn_if_no_keyring(self) -> None:
+        if self._keyring_checked:
+            return
+        self._keyring_checked = True
+        status = await self._credentials.check()
+        if status.warning:
+            self._messages.warning(status.warning)
+
+    async def sign_out(self, signed: SignedIn) -> None:
+        """Revoke the token on the server when reachable, and forget it here in any case."""
+        api = self._api_factory(signed.server_url, signed.token)
+        try:
+            await api.logout()
+        except UserFacingError:
+            log.info("logout could not reach the server; token forgotten locally")
+        finally:
+            await api.aclose()
+        await self.forget_token(signed)
+
+    async def forget_token(self, signed: SignedIn) -> None:
+        await self._credentials.delete(signed.credential_key)
+        self.update_settings(account_id="")

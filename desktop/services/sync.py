@@ -1,0 +1,158 @@
+"""Keeps the local state in step with the server: bootstrap, socket events, resume, outbox replay.
+
+Order matters on the first sign-in on this machine: read `/me` (its `event_seq`), then the whole
+conversation list, then open the socket from that seq; events in between are replayed and
+applied idempotently. Afterwards the socket resumes from the last seq applied, which is stored
+after each event is applied (a crash in between replays one harmless event).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
+from desktop.domain.connection_status import ConnectionStatus
+from desktop.domain.models import Account, Message, Wire
+from desktop.services.connection_requests import ConnectionRequestService
+from desktop.services.conversations import ConversationService
+from desktop.services.events import Event
+from desktop.services.invitations import InvitationService
+from desktop.services.outbox import OutboxService
+from desktop.services.ports import ConversationCache, RealtimeLink, ServerApi
+from desktop.services.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[int, str, Wire], Awaitable[None]]
+StatusHandler = Callable[[ConnectionStatus], None]
+RealtimeFactory = Callable[
+    [str, Callable[[], str | None], Callable[[], Awaitable[int]], EventHandler, StatusHandler], RealtimeLink
+]
+INITIALIZED = "initialized"
+
+
+class SyncService:
+    """Owns the socket; routes each persisted event to the service it concerns."""
+
+    def __init__(
+        self,
+        api: ServerApi,
+        cache: ConversationCache,
+        realtime_factory: RealtimeFactory,
+        runner: TaskRunner,
+        conversations: ConversationService,
+        outbox: OutboxService,
+        invitations: InvitationService,
+        requests: ConnectionRequestService,
+    ) -> None:
+        self._api = api
+        self._cache = cache
+        self._runner = runner
+        self._conversations = conversations
+        self._outbox = outbox
+        self._invitations = invitations
+        self._requests = requests
+        self._status = ConnectionStatus.OFFLINE
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.status_changed: Event[ConnectionStatus] = Event()
+        self.account_changed: Event[Account] = Event()
+        self.event_applied: Event[tuple[int, str]] = Event()  # (seq, name): features may listen
+        self.extra_handlers: dict[str, EventHandler] = {}  # features' persisted events, by name
+        self.realtime = realtime_factory(
+            api.ws_url, lambda: api.token, cache.last_event_seq, self._on_event, self._on_status
+        )
+
+    @property
+    def status(self) -> ConnectionStatus:
+        return self._status
+
+    def start(self) -> None:
+        self._task = self._runner.run(self._run(), name="sync")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self.realtime.stop()
+        if self._task is not None:
+            self._task.cancel()
+
+    def reconnect_now(self) -> None:
+        """Skip the backoff (a new token, or the user clicked the indicator)."""
+        self.realtime.wake()
+
+    # ---------------------------------------------------------------- lifecycle
+    async def _run(self) -> None:
+        delay = 0.5
+        while not self._stopping:
+            try:
+                await self._bootstrap()
+                break
+            except SessionExpiredError:
+                self._on_status(ConnectionStatus.SIGNED_OUT)
+                return
+            except ServerUnreachableError:
+                self._on_status(ConnectionStatus.OFFLINE)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 15.0)
+        await self.realtime.run()
+
+    async def _bootstrap(self) -> None:
+        """First contact of this run: account details and, once per machine, the full list."""
+        account = await self._api.me()
+        self.account_changed.emit(account)
+        if await self._cache.get_state(INITIALIZED) != "1":
+            if await self._cache.last_event_seq() == 0:
+                await self._cache.set_last_event_seq(account.event_seq)
+            await self._conversations.full_refresh()
+            await self._cache.set_state(INITIALIZED, "1")
+
+    def _on_status(self, status: ConnectionStatus) -> None:
+        if status is self._status:
+            return
+        self._status = status
+        self._outbox.set_online(status.is_online)
+        if status.is_online:
+            self._runner.run(self._after_connect(), name="after-connect", report=False)
+        self.status_changed.emit(status)
+
+    async def _after_connect(self) -> None:
+        """What the socket does not replay: current pending requests, invitations, account."""
+        for refresh in (self._requests.refresh, self._refresh_account, self._invitations.refresh):
+            try:
+                await refresh()
+            except ApiError as exc:  # a feature endpoint may be missing on an older server
+                log.info("refresh after connect failed: %s", exc.code)
+
+    async def _refresh_account(self) -> None:
+        self.account_changed.emit(await self._api.me())
+
+    # ---------------------------------------------------------------- events
+    async def _on_event(self, seq: int, name: str, data: Wire) -> None:
+        try:
+            await self._apply(name, data)
+        except Exception:  # one bad event must not stall the stream; log ids only
+            log.exception("event %s (seq %s) could not be applied", name, seq)
+        await self._cache.set_last_event_seq(seq)
+        self.event_applied.emit((seq, name))
+
+    async def _apply(self, name: str, data: Wire) -> None:
+        if name == "message.created":
+            raw = data.get("message")
+            if isinstance(raw, dict):
+                await self._conversations.apply_message(Message.from_wire(raw))
+        elif name == "conversation.created":
+            await self._conversations.apply_created(data)
+        elif name == "conversation.read":
+            await self._conversations.apply_read(data)
+        elif name == "conversation.updated":
+            await self._conversations.apply_updated(data)
+        elif name.startswith("invitation."):
+            await self._invitations.apply_event(name, data)
+        elif name.startswith("connection_request."):
+            await self._requests.apply_event(name, data)
+        elif name == "account.updated":
+            await self._refresh_account()
+        elif name in self.extra_handlers:
+            await self.extra_handlers[name](0, name, data)

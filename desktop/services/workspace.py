@@ -1,0 +1,141 @@
+"""Everything that belongs to one signed-in account on one server, built and torn down together.
+
+Presenters receive the `Workspace` and reach services through it. Features (billing, video)
+register their own services in `extra` and their persisted events in `sync.extra_handlers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from desktop.domain.models import Account
+from desktop.services.attachments import AttachmentService
+from desktop.services.config import AppConfig
+from desktop.services.connection_requests import ConnectionRequestService
+from desktop.services.conversations import ConversationService
+from desktop.services.help_pages import HelpPageService
+from desktop.services.invitations import InvitationService
+from desktop.services.messages import Messages
+from desktop.services.notifications import NotificationService
+from desktop.services.outbox import OutboxService
+from desktop.services.ports import ConversationCache, Notifier, OutboxStorage, ServerApi
+from desktop.services.session import SessionService, SignedIn
+from desktop.services.sync import RealtimeFactory, SyncService
+from desktop.services.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkspaceParts:
+    """The adapters of one account, made by the composition root (`desktop.app`)."""
+
+    api: ServerApi
+    cache: ConversationCache
+    outbox_store: OutboxStorage
+    realtime_factory: RealtimeFactory
+    close_storage: Callable[[], None]
+
+
+@dataclass
+class Workspace:
+    """The services of the signed-in account."""
+
+    config: AppConfig
+    signed_in: SignedIn
+    session: SessionService
+    runner: TaskRunner
+    messages: Messages
+    api: ServerApi
+    conversations: ConversationService
+    outbox: OutboxService
+    attachments: AttachmentService
+    invitations: InvitationService
+    requests: ConnectionRequestService
+    help_pages: HelpPageService
+    sync: SyncService
+    notifications: NotificationService
+    _parts: WorkspaceParts
+    extra: dict[str, object] = field(default_factory=dict)
+    _closed: bool = False
+
+    @property
+    def account(self) -> Account:
+        return self.signed_in.account
+
+    @classmethod
+    def build(
+        cls,
+        config: AppConfig,
+        signed_in: SignedIn,
+        session: SessionService,
+        parts: WorkspaceParts,
+        notifier: Notifier,
+        runner: TaskRunner,
+        messages: Messages,
+    ) -> Workspace:
+        api = parts.api
+        conversations = ConversationService(api, parts.cache, signed_in.account.id)
+        outbox = OutboxService(parts.outbox_store, api, conversations, runner, messages)
+        invitations = InvitationService(api)
+        requests = ConnectionRequestService(api)
+        sync = SyncService(
+            api, parts.cache, parts.realtime_factory, runner, conversations, outbox, invitations, requests
+        )
+        notifications = NotificationService(
+            notifier,
+            runner,
+            conversations,
+            requests,
+            invitations,
+            lambda: session.settings.show_patient_names_in_notifications,
+        )
+        workspace = cls(
+            config=config,
+            signed_in=signed_in,
+            session=session,
+            runner=runner,
+            messages=messages,
+            api=api,
+            conversations=conversations,
+            outbox=outbox,
+            attachments=AttachmentService(api, config.downloads_dir),
+            invitations=invitations,
+            requests=requests,
+            help_pages=HelpPageService(api),
+            sync=sync,
+            notifications=notifications,
+            _parts=parts,
+        )
+        sync.account_changed.connect(workspace._on_sync_account_changed)
+        return workspace
+
+    def _on_sync_account_changed(self, account: Account) -> None:
+        self.signed_in = replace(self.signed_in, account=account)
+        self.session.remember_account(account)
+
+    async def start(self) -> None:
+        """Show what the cache knows, then go online in the background."""
+        self.attachments.purge()
+        await self.conversations.load_cache()
+        await self.outbox.load()
+        self.sync.start()
+
+    def replace_token(self, signed_in: SignedIn) -> None:
+        """After signing in again (the session had expired): same account, new token."""
+        self.signed_in = signed_in
+        self.api.set_token(signed_in.token)
+        self.sync.reconnect_now()
+
+    async def close(self) -> None:
+        """Stop syncing and sending, close the API and the database (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.sync.stop()
+        await self.outbox.close()
+        await self.api.aclose()
+        self.attachments.purge()
+        self._parts.close_storage()

@@ -1,0 +1,178 @@
+"""Local cache of conversations and messages: the list and search work offline and start instantly.
+
+Conversations are stored as columns (no JSON to parse) so 100 000 rows load in a fraction of a
+second on the worker thread; messages keep their wire JSON, a conversation at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from desktop.domain.models import (
+    ConversationSummary,
+    Message,
+    MessagePreview,
+    PatientWrite,
+    Person,
+)
+from desktop.storage.sqlite_worker import SqliteWorker, transaction
+
+_CONVERSATION_COLUMNS = (
+    "id, patient_id, first_name, last_name, updated_at, last_seq, read_seq, other_read_seq, unread, "
+    "preview_kind, preview_text, preview_role, preview_at, write_mode, write_until, can_write"
+)
+
+Row = tuple[object, ...]
+
+
+def _stamp(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _time(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
+
+
+def conversation_row(c: ConversationSummary) -> Row:
+    p = c.last_message
+    return (
+        c.id,
+        c.patient.id,
+        c.patient.first_name,
+        c.patient.last_name,
+        _stamp(c.updated_at),
+        c.last_seq,
+        c.read_seq,
+        c.other_read_seq,
+        c.unread,
+        p.kind if p else None,
+        p.text if p else None,
+        p.sender_role if p else None,
+        _stamp(p.created_at) if p else None,
+        c.patient_write.mode,
+        c.patient_write.until.isoformat() if c.patient_write.until else None,
+        1 if c.patient_can_write else 0,
+    )
+
+
+def conversation_from_row(row: Sequence[Any]) -> ConversationSummary:
+    (cid, pid, first, last, updated, last_seq, read_seq, other_read, unread) = row[:9]
+    (p_kind, p_text, p_role, p_at, mode, until, can_write) = row[9:]
+    last_message = (
+        MessagePreview(str(p_kind), str(p_text or ""), str(p_role or "system"), _time(float(p_at)))
+        if p_kind is not None and p_at is not None
+        else None
+    )
+    return ConversationSummary(
+        id=str(cid),
+        patient=Person(str(pid), str(first), str(last)),
+        updated_at=_time(float(updated)),
+        last_seq=int(last_seq),
+        read_seq=int(read_seq),
+        other_read_seq=int(other_read),
+        unread=int(unread),
+        last_message=last_message,
+        patient_write=PatientWrite(str(mode), date.fromisoformat(str(until)) if until else None),
+        patient_can_write=bool(can_write),
+    )
+
+
+class LocalCache:
+    """Conversations, messages and sync state of one account, in its local database."""
+
+    def __init__(self, db: SqliteWorker) -> None:
+        self._db = db
+
+    # ---------------------------------------------------------------- state
+    async def get_state(self, key: str) -> str | None:
+        def read(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+            return str(row[0]) if row else None
+
+        return await self._db.call(read)
+
+    async def set_state(self, key: str, value: str) -> None:
+        await self._db.call(
+            lambda conn: conn.execute(
+                "INSERT INTO state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    async def last_event_seq(self) -> int:
+        value = await self.get_state("last_event_seq")
+        return int(value) if value and value.isdigit() else 0
+
+    async def set_last_event_seq(self, seq: int) -> None:
+        await self.set_state("last_event_seq", str(seq))
+
+    # ---------------------------------------------------------------- conversations
+    async def load_conversations(self) -> list[ConversationSummary]:
+        """Every cached conversation (any order)."""
+
+        def read(conn: sqlite3.Connection) -> list[ConversationSummary]:
+            cursor = conn.execute(f"SELECT {_CONVERSATION_COLUMNS} FROM conversations")  # noqa: S608
+            return [conversation_from_row(r) for r in cursor]
+
+        return await self._db.call(read)
+
+    async def save_conversations(self, conversations: Sequence[ConversationSummary]) -> None:
+        """Insert or replace summaries, in one transaction."""
+        rows = [conversation_row(c) for c in conversations]
+        if not rows:
+            return
+        marks = ", ".join("?" * 16)
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO conversations ({_CONVERSATION_COLUMNS}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+
+        await self._db.call(lambda conn: transaction(conn, write))
+
+    async def conversation_count(self) -> int:
+        return await self._db.call(
+            lambda conn: int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+        )
+
+    # ---------------------------------------------------------------- messages
+    async def messages(self, conversation_id: str, limit: int = 200) -> list[Message]:
+        """The latest `limit` cached messages of a conversation, in seq order."""
+
+        def read(conn: sqlite3.Connection) -> list[Message]:
+            rows = conn.execute(
+                "SELECT json FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
+                (conversation_id, limit),
+            ).fetchall()
+            return [Message.from_wire(json.loads(r[0])) for r in reversed(rows)]
+
+        return await self._db.call(read)
+
+    async def save_messages(self, messages: Sequence[Message]) -> None:
+        rows = [
+            (m.id, m.conversation_id, m.seq, json.dumps(m.to_wire(), ensure_ascii=False)) for m in messages
+        ]
+        if not rows:
+            return
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR REPLACE INTO messages (id, conversation_id, seq, json) VALUES (?, ?, ?, ?)", rows
+            )
+
+        await self._db.call(lambda conn: transaction(conn, write))
+
+    async def max_message_seq(self, conversation_id: str) -> int:
+        return await self._db.call(
+            lambda conn: int(
+                conn.execute(
+                    "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()[0]
+            )
+        )

@@ -1,0 +1,97 @@
+"""One thread that owns one SQLite connection: the UI thread never touches the disk.
+
+`sqlite3` objects must stay on the thread that made them, and a single writer avoids
+`database is locked`; every call is queued on a one-thread executor and awaited as a future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from desktop.storage.errors import StorageError
+
+T = TypeVar("T")
+
+
+class SqliteWorker:
+    """Runs functions of a `sqlite3.Connection` on a dedicated thread."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self._path = path
+        self._schema = schema
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="teleconsult-sqlite")
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self._path.exists()
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=True)
+            if fresh:
+                with contextlib.suppress(OSError):  # the cache holds health data: owner-only
+                    self._path.chmod(0o600)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: an outbox row that was committed survives a power cut (nothing acknowledged is lost)
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(self._schema)
+            self._conn = conn
+        return self._conn
+
+    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return fn(self._connection())
+        except sqlite3.Error as exc:
+            raise StorageError(
+                "Les données locales de Teleconsult sont illisibles ou le disque est plein."
+            ) from exc
+
+    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the worker thread and return its result."""
+        if self._closed:
+            raise StorageError("Les données locales sont fermées.")
+        return await asyncio.wrap_future(self._executor.submit(self._run, fn))
+
+    def call_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Blocking variant, for start-up code outside the event loop and for tests."""
+        return self._executor.submit(self._run, fn).result()
+
+    def close(self) -> None:
+        """Close the connection and stop the thread (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+
+        def shut() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        self._executor.submit(shut).result()
+        self._executor.shutdown(wait=True)
+
+
+def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `fn` inside BEGIN IMMEDIATE … COMMIT (rolled back on error)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result

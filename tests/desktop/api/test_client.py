@@ -1,0 +1,71 @@
+"""The REST client against a real server: domain values back, French errors, idempotent sends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from desktop.api.client import ApiClient, normalize_server_url
+from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
+from tests.helpers.factories import PASSWORD, make_conversation, make_patient, make_practitioner
+from tests.helpers.live_server import LiveServer, free_port
+
+
+def test_server_urls_are_normalized() -> None:
+    assert normalize_server_url("127.0.0.1:8765/") == "http://127.0.0.1:8765"
+    assert normalize_server_url("https://cabinet.example.fr/api/v1") == "https://cabinet.example.fr"
+    assert ApiClient("https://cabinet.example.fr").ws_url == "wss://cabinet.example.fr/api/v1/ws"
+
+
+@pytest.mark.asyncio
+async def test_sign_in_conversations_and_messages(sqlite_server: LiveServer) -> None:
+    doctor = make_practitioner(sqlite_server)
+    patient = make_patient(sqlite_server, first_name="Zoé", last_name="Bernard")
+    conversation_id = make_conversation(sqlite_server, doctor, patient)
+    api = ApiClient(sqlite_server.url)
+    try:
+        token, account = await api.login(doctor.email or "", PASSWORD)
+        api.set_token(token)
+        assert account.id == doctor.id and account.plan == "PRO+"
+        assert (await api.me()).email == doctor.email
+
+        message_id = str(uuid.uuid4())
+        first = await api.put_message(conversation_id, message_id, "Bonjour Zoé")
+        again = await api.put_message(conversation_id, message_id, "Bonjour Zoé")
+        assert first == again  # the retry is idempotent
+        assert [m.id for m in await api.messages(conversation_id)] == [message_id]
+
+        pages = [page async for page in api.all_conversations()]
+        summary = next(c for page in pages for c in page if c.id == conversation_id)
+        assert summary.patient.first_name == "Zoé" and summary.last_seq == 1
+
+        until = date.today() + timedelta(days=7)
+        updated = await api.set_patient_write(conversation_id, "until", until)
+        assert updated.patient_write.mode == "until" and updated.patient_write.until == until
+    finally:
+        await api.aclose()
+
+
+@pytest.mark.asyncio
+async def test_errors_are_french_and_typed(sqlite_server: LiveServer) -> None:
+    api = ApiClient(sqlite_server.url)
+    try:
+        with pytest.raises(ApiError) as refused:
+            await api.login("personne@example.fr", "mauvais-mot-de-passe")
+        assert refused.value.message == "Identifiant ou mot de passe incorrect."
+        api.set_token("not-a-token")
+        with pytest.raises(SessionExpiredError):
+            await api.me()
+    finally:
+        await api.aclose()
+
+    offline = ApiClient(f"http://127.0.0.1:{free_port()}")
+    try:
+        with pytest.raises(ServerUnreachableError) as unreachable:
+            await offline.health()
+        assert "injoignable" in unreachable.value.message
+        assert not unreachable.value.is_permanent
+    finally:
+        await offline.aclose()

@@ -1,0 +1,81 @@
+"""Services against a real server: first sync, live events, outbox exactly once across restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from desktop.domain.connection_status import ConnectionStatus
+from tests.conftest import base_settings
+from tests.desktop.services.harness import app_services, open_workspace, wait_for
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send
+from tests.helpers.live_server import LiveServer, free_port
+
+
+@pytest.mark.asyncio
+async def test_first_sync_live_message_search_and_notification(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    doctor = make_practitioner(sqlite_server)
+    helene = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont")
+    marc = make_patient(sqlite_server, first_name="Marc", last_name="Petit")
+    first = make_conversation(sqlite_server, doctor, helene)
+    make_conversation(sqlite_server, doctor, marc)
+    services = app_services(tmp_path, sqlite_server)
+    workspace, notifier = await open_workspace(services, sqlite_server, doctor)
+    try:
+        await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+        await wait_for(lambda: len(workspace.conversations) == 2)
+        assert workspace.conversations.search("helene") == [first]
+        assert workspace.conversations.search("PET") != [first]
+
+        with httpx.Client(base_url=sqlite_server.api) as http:
+            assert send(http, helene, first, "Bonjour docteur").status_code == 201
+        await wait_for(
+            lambda: (
+                (workspace.conversations.get(first) or None)
+                and workspace.conversations.get(first).unread == 1
+            )
+        )  # type: ignore[union-attr]
+        assert workspace.conversations.search("")[0] == first  # most recent first
+        await wait_for(lambda: notifier.shown)
+        assert notifier.shown[0] == ("Nouveau message", "Un patient vous a écrit.")  # no name by default
+    finally:
+        await workspace.close()
+        await services.close()
+
+
+@pytest.mark.asyncio
+async def test_outbox_survives_restart_while_server_is_down(tmp_path: Path) -> None:
+    settings = base_settings(tmp_path / "server", allow_practitioner_signup=True, port=free_port())
+    server = LiveServer(settings).start()
+    doctor = make_practitioner(server)
+    patient = make_patient(server)
+    conversation_id = make_conversation(server, doctor, patient)
+    home = tmp_path / "client"
+    services = app_services(home, server)
+    workspace, _ = await open_workspace(services, server, doctor)
+    await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+    server.stop()
+    await wait_for(lambda: workspace.sync.status is not ConnectionStatus.ONLINE)
+    item = await workspace.outbox.send_text(conversation_id, "Envoyé hors ligne")
+    assert [i.id for i in workspace.outbox.pending(conversation_id)] == [item.id]
+    await workspace.close()
+    await services.close()
+
+    server = LiveServer(settings).start()
+    services = app_services(home, server)
+    workspace, _ = await open_workspace(services, server, doctor)
+    try:
+        await wait_for(lambda: workspace.outbox.count == 0, timeout=20)
+        with httpx.Client(base_url=server.api, headers=patient.headers) as http:
+            bodies = [
+                m["body"] for m in http.get(f"/conversations/{conversation_id}/messages").json()["items"]
+            ]
+        assert bodies == ["Envoyé hors ligne"]  # exactly once
+    finally:
+        await workspace.close()
+        await services.close()
+        server.stop()
