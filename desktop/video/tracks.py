@@ -61,6 +61,7 @@ class LocalMedia:
         self._silence = Pacer(AUDIO_FRAME_SAMPLES / AUDIO_RATE)
         self.frames_sent = 0
         self.sent_size: tuple[int, int] | None = None
+        self.encode_ms: float | None = None  # sender's time per frame, smoothed
 
     async def open(self) -> None:
         """Open both sources; a failing device is reported and replaced by black/silence."""
@@ -102,6 +103,8 @@ class LocalMedia:
 
     def observe_encode(self, ms: float, now: float) -> None:
         self.controller.observe(ms, now)
+        # A smoothed figure for diagnostics (about the last second at 30 fps).
+        self.encode_ms = ms if self.encode_ms is None else 0.97 * self.encode_ms + 0.03 * ms
 
     async def next_video_frame(self) -> av.VideoFrame:
         if self.camera_on and self._video_ok:
