@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote
 
 import httpx
@@ -250,3 +251,41 @@ def test_uploads_and_downloads_are_audited_without_file_names(
     )
     assert aid in server_logs  # the upload is logged, by id
     assert "Dupont" not in server_logs and "IRM" not in server_logs
+
+
+def test_file_name_may_come_in_a_header_instead_of_the_url(
+    api: httpx.Client, trio: tuple[Account, Account, str]
+) -> None:
+    doctor, patient, conv = trio
+    r = api.put(
+        f"/conversations/{conv}/attachments/{uuid.uuid4()}",
+        content=make_pdf(),
+        headers={
+            **doctor.headers,
+            "Content-Disposition": "attachment; filename*=UTF-8''Compte%20rendu%20%C3%A9t%C3%A9.pdf",
+        },
+    )
+    assert r.status_code == 201 and "Compte" not in str(r.request.url)
+    assert r.json()["data"]["attachment"]["filename"] == "Compte rendu été.pdf"
+    got = api.get(f"/attachments/{r.json()['id']}", headers=patient.headers)
+    assert filename_of(got) == "Compte rendu été.pdf"
+
+
+def test_concurrent_retries_of_one_upload_store_it_once(
+    live_server: LiveServer, trio: tuple[Account, Account, str]
+) -> None:
+    _, patient, conv = trio
+    aid, data = str(uuid.uuid4()), make_big_pdf(3 * 1024 * 1024)
+    before = stored_blobs(live_server)
+
+    def attempt(_: int) -> httpx.Response:
+        with httpx.Client(base_url=live_server.api, timeout=60) as client:
+            return upload(client, patient, conv, data, "radio.pdf", aid)
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(attempt, range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    assert len({r.json()["seq"] for r in responses}) == 1
+    assert count_messages(live_server, conv) == 1
+    assert len(stored_blobs(live_server) - before) == 1
+    assert partial_files(live_server) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import AsyncIterator
+from email.message import Message
 from typing import Annotated
 from urllib.parse import quote
 
@@ -35,6 +36,21 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
                 yield chunk
     except ClientDisconnect:
         raise UploadInterruptedError("L'envoi du fichier a été interrompu. Réessayez.") from None
+
+
+def _header_filename(request: Request) -> str:
+    """The name in `Content-Disposition: attachment; filename*=UTF-8''…` (RFC 6266/8187), if sent.
+
+    Clients may send the name there rather than in `?filename=`: URLs end up in proxy access logs,
+    and a file name can be health data.
+    """
+    value = request.headers.get("content-disposition")
+    if not value or len(value) > 4000:
+        return ""
+    parsed = Message()
+    parsed["content-disposition"] = value
+    name = parsed.get_filename()
+    return name if isinstance(name, str) else ""
 
 
 def _declared_size(request: Request) -> int | None:
@@ -71,14 +87,17 @@ async def put_attachment(
     principal: CurrentUser,
     services: ServicesDep,
     response: Response,
-    filename: Annotated[str, Query(max_length=1000)] = "",
+    filename: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> MessagePublic:
-    """Send a document whose id the client generated; a retry with the same id never duplicates."""
+    """Send a document whose id the client generated; a retry with the same id never duplicates.
+
+    The file name comes from `?filename=` or, when absent, from a `Content-Disposition` header.
+    """
     message, created = await attachment_service(services).upload(
         principal.actor,
         conversation_id,
         attachment_id,
-        filename,
+        filename if filename is not None else _header_filename(request),
         _body(request),
         declared_size=_declared_size(request),
     )
