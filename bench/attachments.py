@@ -10,18 +10,54 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
 from tests.helpers.documents import make_big_pdf, make_pdf
-from tests.helpers.server_process import ServerProcess
+from tests.helpers.server_process import Pair, ServerProcess
 
 MB = 1024 * 1024
 RUNS = 5
 SIZE = 20 * MB
+CONCURRENT = 4
+
+
+def _concurrent_growth(server: ServerProcess, pair: Pair, pdf: bytes) -> tuple[float, float]:
+    """Peak RSS growth (MB) and wall time (s) of CONCURRENT simultaneous 20 MB uploads."""
+    before = peak = server.rss()
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, server.rss())
+            time.sleep(0.002)
+
+    def one(_: int) -> int:
+        with httpx.Client(base_url=server.api, timeout=120) as client:
+            r = client.put(
+                f"/conversations/{pair.conversation_id}/attachments/{uuid.uuid4()}",
+                params={"filename": "scan.pdf"},
+                content=pdf,
+                headers=pair.headers,
+            )
+            return r.status_code
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        statuses = list(pool.map(one, range(CONCURRENT)))
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    assert statuses == [201] * CONCURRENT, statuses
+    return (max(peak, server.rss()) - before) / MB, wall
 
 
 def _row(
@@ -60,6 +96,7 @@ def main() -> list[dict[str, object]]:
                 r = client.get(f"/attachments/{attachment_id}", headers=pair.headers)
                 downloads.append(time.perf_counter() - started)
                 assert r.status_code == 200 and len(r.content) == SIZE
+            concurrent_growth, concurrent_wall = _concurrent_growth(server, pair, pdf)
             health = []
             for _ in range(50):
                 started = time.perf_counter()
@@ -83,6 +120,14 @@ def main() -> list[dict[str, object]]:
         ),
         _row("upload_20mb_rss_growth_p50", growth_p50, "MB", 10.0, runs=RUNS),
         _row("upload_20mb_rss_growth_max", growth_max, "MB", 10.0, runs=RUNS),
+        _row(
+            "upload_20mb_rss_growth_per_concurrent_upload",
+            concurrent_growth / CONCURRENT,
+            "MB",
+            10.0,
+            concurrent=CONCURRENT,
+            wall_s=round(concurrent_wall, 3),
+        ),
         _row("download_20mb_pdf_p50", statistics.median(downloads), "s", runs=RUNS),
     ]
 
