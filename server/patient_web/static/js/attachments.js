@@ -1,0 +1,59 @@
+// Attachments in a conversation: a thumbnail for photos, a link for PDFs. The file comes from
+// GET /api/v1/attachments/{id} with the bearer token (fetch, then a blob: URL), never a bare URL.
+import { fetchBlob } from "./api.js";
+import { el } from "./dom.js";
+import { fileSize } from "./format.js";
+
+const urls = new Map();
+
+async function blobUrl(id) {
+  if (!urls.has(id)) urls.set(id, fetchBlob(`/attachments/${encodeURIComponent(id)}`).then(URL.createObjectURL));
+  try {
+    return await urls.get(id);
+  } catch (error) {
+    urls.delete(id);
+    throw error;
+  }
+}
+
+export function renderAttachment(message) {
+  const info = message.data && message.data.attachment;
+  if (!info) return el("p", { class: "message-body" }, message.body || "Document");
+  const name = info.filename || "document";
+  const size = fileSize(info.size);
+  const isImage = typeof info.content_type === "string" && info.content_type.startsWith("image/");
+  const status = el("span", { class: "visually-hidden", role: "status" });
+  const link = el(
+    "a",
+    { href: "#", class: "attachment", download: name, dataset: { attachmentId: info.id } },
+    isImage ? "🖼️ " : "📄 ",
+    name,
+    size ? ` (${size})` : "",
+  );
+  link.addEventListener("click", async (event) => {
+    if (link.dataset.ready === "true") return; // the blob URL is in place: let the browser open it
+    event.preventDefault();
+    status.textContent = "Téléchargement du document…";
+    try {
+      link.href = await blobUrl(info.id);
+      link.dataset.ready = "true";
+      status.textContent = "";
+      link.click();
+    } catch (error) {
+      status.textContent = error.detail || "Document indisponible.";
+      link.after(el("span", { class: "error" }, ` ${error.detail || "Document indisponible."}`));
+    }
+  });
+  const box = el("div", { class: "message-body" }, link, status);
+  if (isImage) {
+    const img = el("img", { class: "attachment-thumb", alt: `Photo : ${name}`, hidden: true });
+    box.append(img);
+    blobUrl(info.id)
+      .then((url) => {
+        img.src = url;
+        img.hidden = false;
+      })
+      .catch(() => {});
+  }
+  return box;
+}

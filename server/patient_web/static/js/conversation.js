@@ -1,0 +1,231 @@
+// The chat view of one conversation, independent of the page around it. Other modules plug in
+// through registerConversationPlugin (the call module adds its camera button to the toolbar):
+//   registerConversationPlugin(({ view, toolbar, conversation, realtime }) => { ... });
+import { api, ApiError } from "./api.js";
+import { renderAttachment } from "./attachments.js";
+import { $, el, show } from "./dom.js";
+import { PROFESSION_LABELS, dayKey, formatDay, formatTime, practitionerName } from "./format.js";
+
+const plugins = [];
+
+export function registerConversationPlugin(plugin) {
+  plugins.push(plugin);
+}
+
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export class ConversationView {
+  /**
+   * @param {HTMLElement} root  the #chat element of conversation.html
+   * @param {{conversationId: string, me: {id: string}}} options
+   */
+  constructor(root, { conversationId, me }) {
+    this.root = root;
+    this.conversationId = conversationId;
+    this.me = me;
+    this.conversation = null;
+    this.messages = new Map(); // id → message (server shape, or pending local copy)
+    this.list = $("#messages", root);
+    this.form = $("#composer", root);
+    this.input = $("#composer-input", root);
+    this.error = $("#composer-error", root);
+    this.banner = $("#closed-banner", root);
+    this.toolbar = $('[data-slot="actions"]', root);
+    this.realtime = null;
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendFromComposer();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendFromComposer();
+      }
+    });
+    document.addEventListener("visibilitychange", () => this.markRead());
+  }
+
+  async load() {
+    const [conversation, page] = await Promise.all([
+      api(`/conversations/${encodeURIComponent(this.conversationId)}`),
+      api(`/conversations/${encodeURIComponent(this.conversationId)}/messages?limit=100`),
+    ]);
+    this.setConversation(conversation);
+    for (const message of page.items) this.messages.set(message.id, message);
+    this.renderAll();
+    this.markRead();
+  }
+
+  attach(realtime) {
+    this.realtime = realtime;
+    for (const plugin of plugins) {
+      plugin({ view: this, toolbar: this.toolbar, conversation: this.conversation, realtime });
+    }
+  }
+
+  setConversation(conversation) {
+    this.conversation = conversation;
+    const who = conversation.practitioner;
+    const name = practitionerName(who);
+    $("#chat-title", this.root).textContent = name;
+    document.title = `${name} — Teleconsult`;
+    const sub = [PROFESSION_LABELS[who.profession], who.city].filter(Boolean).join(" · ");
+    $("#chat-subtitle", this.root).textContent = sub;
+    this.setWritable(conversation.patient_can_write);
+  }
+
+  setWritable(canWrite) {
+    const wasOpen = !this.form.hidden;
+    show(this.banner, !canWrite);
+    show(this.form, canWrite);
+    if (!canWrite && wasOpen && this.root.contains(document.activeElement)) this.banner.focus?.();
+  }
+
+  /** Persisted events from the socket. */
+  handleEvent(event, data) {
+    if (event === "message.created" && data.message.conversation_id === this.conversationId) {
+      this.receive(data.message);
+    } else if (event === "conversation.updated" && data.conversation_id === this.conversationId) {
+      if (this.conversation) this.conversation.patient_can_write = data.patient_can_write;
+      this.setWritable(data.patient_can_write);
+    }
+  }
+
+  receive(message) {
+    const known = this.messages.get(message.id);
+    this.messages.set(message.id, message);
+    if (known && known.pending === undefined) return; // already shown
+    const last = this.lastRendered();
+    if (!known && (!last || message.seq > last.seq)) {
+      this.appendMessage(message, last);
+    } else {
+      this.renderAll();
+    }
+    if (message.sender_id !== this.me.id) this.markRead();
+  }
+
+  lastRendered() {
+    let last = null;
+    for (const m of this.messages.values()) if (m.seq && (!last || m.seq > last.seq)) last = m;
+    return last;
+  }
+
+  sorted() {
+    return Array.from(this.messages.values()).sort((a, b) => (a.seq || Infinity) - (b.seq || Infinity));
+  }
+
+  renderAll() {
+    this.list.replaceChildren();
+    let previous = null;
+    for (const message of this.sorted()) {
+      this.list.append(...this.itemsFor(message, previous));
+      previous = message;
+    }
+    this.scrollToEnd();
+  }
+
+  appendMessage(message, previous) {
+    // Pending local messages sit at the end: keep them there.
+    const pendingNode = this.list.querySelector(".message--pending");
+    for (const node of this.itemsFor(message, previous)) this.list.insertBefore(node, pendingNode);
+    this.scrollToEnd();
+  }
+
+  itemsFor(message, previous) {
+    const items = [];
+    const when = message.created_at || new Date().toISOString();
+    if (!previous || dayKey(previous.created_at || when) !== dayKey(when)) {
+      items.push(el("li", { class: "day-separator" }, formatDay(when)));
+    }
+    items.push(this.renderMessage(message));
+    return items;
+  }
+
+  renderMessage(message) {
+    const mine = message.sender_id === this.me.id;
+    const system = message.sender_role === "system";
+    const who = mine ? "Vous" : system ? "Information" : practitionerName(this.conversation.practitioner);
+    const classes = ["message", mine ? "message--mine" : system ? "message--system" : "message--theirs"];
+    if (message.pending) classes.push("message--pending");
+    if (message.failed) classes.push("message--failed");
+    const body =
+      message.kind === "attachment" ? renderAttachment(message) : el("p", { class: "message-body" }, message.body);
+    let status = message.created_at ? formatTime(message.created_at) : "Envoi…";
+    if (message.failed) status = "Non envoyé";
+    const meta = el(
+      "p",
+      { class: "message-meta" },
+      el("span", { class: "visually-hidden" }, `${who}, `),
+      message.created_at ? el("time", { datetime: message.created_at }, status) : status,
+    );
+    const item = el("li", { class: classes.join(" "), dataset: { id: message.id, seq: message.seq || "" } }, body, meta);
+    if (message.failed) {
+      item.append(
+        el("button", { type: "button", class: "link-button", onclick: () => this.send(message.body, message.id) }, "Réessayer"),
+      );
+    }
+    return item;
+  }
+
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  async sendFromComposer() {
+    const body = this.input.value.trim();
+    if (!body) {
+      this.error.textContent = "Le message est vide.";
+      this.input.focus();
+      return;
+    }
+    this.input.value = "";
+    await this.send(body);
+    this.input.focus();
+  }
+
+  /** Send with a client id: a retry (same id) never duplicates the message on the server. */
+  async send(body, id = newId()) {
+    this.error.textContent = "";
+    this.messages.set(id, { id, body, kind: "text", sender_id: this.me.id, sender_role: "patient", pending: true });
+    this.renderAll();
+    try {
+      const stored = await api(
+        `/conversations/${encodeURIComponent(this.conversationId)}/messages/${encodeURIComponent(id)}`,
+        { method: "PUT", body: { body } },
+      );
+      this.messages.set(id, stored);
+      this.renderAll();
+    } catch (error) {
+      this.messages.set(id, { id, body, kind: "text", sender_id: this.me.id, sender_role: "patient", failed: true, pending: true });
+      this.renderAll();
+      this.error.textContent = error instanceof ApiError ? error.detail : "Message non envoyé.";
+      if (error instanceof ApiError && error.code === "conversation_closed") {
+        this.messages.delete(id);
+        this.renderAll();
+        this.setWritable(false);
+      }
+    }
+  }
+
+  async markRead() {
+    if (document.visibilityState !== "visible") return;
+    const last = this.lastRendered();
+    if (!last || !this.conversation || last.seq <= (this.readSeq || this.conversation.read_seq || 0)) return;
+    this.readSeq = last.seq;
+    try {
+      await api(`/conversations/${encodeURIComponent(this.conversationId)}/read`, {
+        method: "POST",
+        body: { seq: last.seq },
+      });
+    } catch {
+      this.readSeq = 0; // retried on the next message or visibility change
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// What every page shares: the navigation for signed-in patients and signing out.
+import { api } from "./api.js";
+import { $$ } from "./dom.js";
+import { clearSession, getSession } from "./session.js";
+
+export async function signOut(destination = "/connexion?deconnecte=1") {
+  try {
+    await api("/auth/logout", { method: "POST" });
+  } catch {
+    // The session is closed on this device anyway; the server expires it on its own.
+  }
+  clearSession();
+  if (destination) location.assign(destination);
+}
+
+export function initLayout() {
+  const signedIn = Boolean(getSession());
+  for (const nav of $$("[data-when]")) {
+    nav.hidden = nav.dataset.when !== (signedIn ? "signed-in" : "signed-out");
+  }
+  for (const button of $$('[data-action="sign-out"]')) {
+    button.addEventListener("click", () => signOut());
+  }
+}
+
+/** The session, or a redirect to the sign-in page that comes back here afterwards. */
+export function requireSession() {
+  const session = getSession();
+  if (!session) {
+    location.replace(`/connexion?suite=${encodeURIComponent(location.pathname)}`);
+    return null;
+  }
+  return session;
+}

@@ -1,0 +1,45 @@
+// One conversation: messages in real time, sending, and the closed-conversation banner.
+import { api } from "../api.js";
+import { ConversationView } from "../conversation.js";
+import { $, show } from "../dom.js";
+import { initLayout, requireSession } from "../layout.js";
+import { Realtime, STATUS_TEXT } from "../realtime.js";
+
+const session = requireSession();
+initLayout();
+
+const conversationId = decodeURIComponent(location.pathname.split("/")[2] || "");
+const pageError = $("#page-error");
+const statusLine = $("#connection-status");
+
+async function main() {
+  const me = await api("/me");
+  const view = new ConversationView($("#chat"), { conversationId, me });
+  await view.load();
+  const realtime = new Realtime({
+    userId: me.id,
+    startSeq: me.event_seq,
+    onEvent: (event, data) => view.handleEvent(event, data),
+    onStatus: (status) => {
+      statusLine.textContent = STATUS_TEXT[status];
+    },
+    onSessionEnded: () => location.replace(`/connexion?suite=${encodeURIComponent(location.pathname)}`),
+  });
+  view.attach(realtime);
+  realtime.start();
+  if (!$("#composer").hidden) $("#composer-input").focus();
+}
+
+if (session) {
+  main().catch((error) => {
+    if (error.status === 401) {
+      location.replace(`/connexion?suite=${encodeURIComponent(location.pathname)}`);
+      return;
+    }
+    pageError.textContent =
+      error.status === 404 ? "Cette conversation est introuvable." : error.detail || "Erreur de chargement.";
+    show(pageError, true);
+    show($("#composer"), false);
+    pageError.focus();
+  });
+}

@@ -1,0 +1,108 @@
+// The patient's conversations (newest first) and connection requests, kept live by the socket.
+import { api } from "../api.js";
+import { $, el, focusOn, show } from "../dom.js";
+import { formatWhen, practitionerName } from "../format.js";
+import { initLayout, requireSession } from "../layout.js";
+import { Realtime, STATUS_TEXT } from "../realtime.js";
+
+const session = requireSession();
+initLayout();
+
+const list = $("#conversation-list");
+const requests = $("#requests");
+const statusLine = $("#connection-status");
+const pageError = $("#page-error");
+
+function preview(message) {
+  if (!message) return "Nouvelle conversation";
+  if (message.kind === "attachment") return `📄 ${message.data?.attachment?.filename || "Document"}`;
+  const who = message.sender_role === "patient" ? "Vous : " : "";
+  return who + message.body;
+}
+
+function renderConversations(items) {
+  list.replaceChildren(
+    ...items.map((c) => {
+      const name = practitionerName(c.practitioner);
+      const unread = c.unread
+        ? el("span", { class: "badge", "aria-label": `${c.unread} message${c.unread > 1 ? "s" : ""} non lu${c.unread > 1 ? "s" : ""}` }, String(c.unread))
+        : null;
+      const when = c.last_message ? c.last_message.created_at : c.updated_at;
+      return el(
+        "li",
+        {},
+        el(
+          "a",
+          { href: `/conversations/${encodeURIComponent(c.id)}` },
+          el("span", { class: "who" }, name),
+          el("span", { class: "when" }, el("time", { datetime: when }, formatWhen(when))),
+          el("span", { class: "preview" }, preview(c.last_message)),
+          el("span", {}, unread),
+        ),
+      );
+    }),
+  );
+  show($("#empty"), items.length === 0);
+}
+
+function renderRequests(items) {
+  const shown = items.filter((r) => r.status !== "accepted");
+  requests.replaceChildren(
+    ...shown.map((r) => {
+      const name = r.practitioner.display_name;
+      const text =
+        r.status === "pending"
+          ? `Demande envoyée à ${name} : en attente de sa réponse.`
+          : `${name} n'a pas pu donner suite à votre demande. Vous pouvez contacter son cabinet directement.`;
+      return el("li", { class: "card" }, el("p", {}, text));
+    }),
+  );
+  show($("#requests-section"), shown.length > 0);
+}
+
+async function refresh() {
+  try {
+    const [conversations, sent] = await Promise.all([api("/conversations?limit=100"), api("/connection-requests")]);
+    renderConversations(conversations.items);
+    renderRequests(sent.items);
+    show(pageError, false);
+  } catch (error) {
+    pageError.textContent = error.detail;
+    show(pageError, true);
+  }
+}
+
+let timer = null;
+function refreshSoon() {
+  clearTimeout(timer);
+  timer = setTimeout(refresh, 150);
+}
+
+async function main() {
+  const me = await api("/me");
+  await refresh();
+  focusOn($("#titre"));
+  const realtime = new Realtime({
+    userId: me.id,
+    startSeq: me.event_seq,
+    onEvent: (event, data) => {
+      if (event === "connection_request.updated" && data.request.status === "accepted") {
+        statusLine.textContent = `${data.request.practitioner.display_name} a accepté votre demande : la conversation est ouverte.`;
+      }
+      refreshSoon();
+    },
+    onStatus: (status) => {
+      statusLine.textContent = STATUS_TEXT[status];
+    },
+    onSessionEnded: () => location.replace("/connexion?suite=/conversations"),
+  });
+  realtime.start();
+}
+
+if (session) {
+  main().catch((error) => {
+    if (error.status === 401) location.replace("/connexion?suite=/conversations");
+    pageError.textContent = error.detail || "Erreur de chargement.";
+    show(pageError, true);
+  });
+}

@@ -1,0 +1,135 @@
+// The directory: search PRO+ practitioners, send a connection request with a short message.
+import { api } from "../api.js";
+import { $, el, focusOn, show } from "../dom.js";
+import { initLayout, requireSession } from "../layout.js";
+
+const session = requireSession();
+initLayout();
+
+const form = $("#search-form");
+const results = $("#results");
+const count = $("#result-count");
+const pageError = $("#page-error");
+
+if (new URLSearchParams(location.search).get("bienvenue") === "1") {
+  show($("#welcome"), true);
+}
+
+function describe(card) {
+  const what = card.specialty_label ? `${card.profession_label} (${card.specialty_label})` : card.profession_label;
+  return [what, card.city].filter(Boolean).join(" — ");
+}
+
+function requestForm(card, item) {
+  const id = `msg-${card.id}`;
+  const error = el("p", { class: "field-error", role: "alert" });
+  const textarea = el("textarea", { id, name: "message", rows: 3, maxlength: 500 });
+  const requestFormNode = el(
+    "form",
+    { class: "form", novalidate: true },
+    el(
+      "div",
+      { class: "field" },
+      el("label", { for: id }, `Votre message à ${card.display_name} (facultatif)`),
+      textarea,
+      el("p", { class: "hint" }, "Quelques mots suffisent : par exemple la raison de votre demande. 500 caractères au plus."),
+    ),
+    el("button", { type: "submit", class: "button button--primary" }, "Envoyer la demande"),
+    " ",
+    el("button", { type: "button", class: "button", onclick: () => renderItem(card, item, true) }, "Annuler"),
+    error,
+  );
+  requestFormNode.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const submit = requestFormNode.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const outcome = await api("/connection-requests", {
+        method: "POST",
+        body: { practitioner_id: card.id, message: textarea.value.trim() },
+      });
+      if (outcome.outcome === "existing_conversation") {
+        card.conversation_id = outcome.conversation_id;
+      } else {
+        card.request_status = "pending";
+        card.just_sent = true;
+      }
+      renderItem(card, item, true);
+    } catch (failure) {
+      error.textContent = failure.detail;
+      submit.disabled = false;
+      textarea.setAttribute("aria-invalid", "true");
+      textarea.focus();
+    }
+  });
+  return requestFormNode;
+}
+
+function renderItem(card, item, focus = false) {
+  const heading = el("h2", { id: `p-${card.id}` }, card.display_name);
+  let action;
+  if (card.conversation_id) {
+    action = el("a", { class: "button", href: `/conversations/${encodeURIComponent(card.conversation_id)}` }, "Ouvrir la conversation");
+  } else if (card.request_status === "pending") {
+    action = el(
+      "p",
+      { class: "notice notice--ok", role: "status" },
+      card.just_sent
+        ? `Demande envoyée à ${card.display_name}. Vous serez prévenu(e) dans « Mes conversations » dès sa réponse.`
+        : "Demande envoyée : en attente de réponse.",
+    );
+  } else {
+    action = el(
+      "button",
+      {
+        type: "button",
+        class: "button button--primary",
+        "aria-describedby": `p-${card.id}`,
+        onclick: () => {
+          const formNode = requestForm(card, item);
+          action.replaceWith(formNode);
+          formNode.querySelector("textarea").focus();
+        },
+      },
+      "Demander une mise en relation",
+    );
+  }
+  item.replaceChildren(heading, el("p", {}, describe(card)), action);
+  if (focus) focusOn(action);
+}
+
+async function search() {
+  show(pageError, false);
+  const data = new FormData(form);
+  const params = new URLSearchParams();
+  for (const key of ["q", "profession", "city"]) {
+    const value = String(data.get(key) || "").trim();
+    if (value) params.set(key, value);
+  }
+  try {
+    const found = await api(`/directory?${params}`);
+    results.replaceChildren(
+      ...found.items.map((card) => {
+        const item = el("li", { class: "card", "aria-labelledby": `p-${card.id}` });
+        renderItem(card, item);
+        return item;
+      }),
+    );
+    const n = found.items.length;
+    count.textContent =
+      n === 0
+        ? "Aucun praticien trouvé. Essayez avec moins de mots, ou sans la ville."
+        : `${n} praticien${n > 1 ? "s" : ""} trouvé${n > 1 ? "s" : ""}.`;
+  } catch (error) {
+    pageError.textContent = error.detail;
+    show(pageError, true);
+  }
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  search();
+});
+
+if (session) search();

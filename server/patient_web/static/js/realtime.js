@@ -1,0 +1,118 @@
+// The realtime socket (protocol in server/api/realtime.py): the token goes in the first frame,
+// never in the URL; a reconnect resumes after the last event seen, so nothing is missed.
+import { clearSession, getSession, setLastSeq } from "./session.js";
+
+const AUTH_CODES = new Set(["invalid_token", "session_expired", "session_revoked", "unauthenticated"]);
+const DELAYS = [1000, 2000, 5000, 10000, 20000];
+
+export class Realtime {
+  /**
+   * @param {object} options
+   * @param {string} options.userId
+   * @param {number} options.startSeq  events after this sequence number are delivered
+   * @param {(event: string, data: object) => void} options.onEvent
+   * @param {(status: "connecting"|"connected"|"offline") => void} [options.onStatus]
+   * @param {() => void} [options.onSessionEnded]
+   */
+  constructor({ userId, startSeq, onEvent, onStatus, onSessionEnded }) {
+    this.userId = userId;
+    this.seq = startSeq || 0;
+    this.onEvent = onEvent;
+    this.onStatus = onStatus || (() => {});
+    this.onSessionEnded = onSessionEnded || (() => {});
+    this.frameHandlers = new Map();
+    this.ws = null;
+    this.attempt = 0;
+    this.stopped = true;
+    this.timer = null;
+    this.authFailed = false;
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close(1000);
+    this.ws = null;
+  }
+
+  /** Frames that are not persisted events (call signaling, presence) go to a handler by type. */
+  onFrame(type, handler) {
+    this.frameHandlers.set(type, handler);
+  }
+
+  send(frame) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  connect() {
+    const session = getSession();
+    if (!session) {
+      this.onSessionEnded();
+      return;
+    }
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${scheme}//${location.host}/api/v1/ws`);
+    this.ws = ws;
+    this.authFailed = false;
+    this.onStatus("connecting");
+    ws.addEventListener("open", () => {
+      ws.send(JSON.stringify({ type: "auth", token: session.token, last_seq: this.seq }));
+    });
+    ws.addEventListener("message", (message) => this.handle(message.data));
+    ws.addEventListener("close", (closed) => this.closed(ws, closed));
+  }
+
+  handle(raw) {
+    let frame;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (frame.type === "ready") {
+      this.attempt = 0;
+      this.onStatus("connected");
+    } else if (frame.type === "ping") {
+      this.send({ type: "pong" });
+    } else if (frame.type === "event") {
+      if (frame.seq <= this.seq) return; // already seen (a resume may overlap what REST loaded)
+      this.seq = frame.seq;
+      setLastSeq(this.userId, frame.seq);
+      this.onEvent(frame.event, frame.data);
+    } else if (frame.type === "error" && AUTH_CODES.has(frame.code)) {
+      this.authFailed = true;
+    } else if (this.frameHandlers.has(frame.type)) {
+      this.frameHandlers.get(frame.type)(frame);
+    }
+  }
+
+  closed(ws, event) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    if (this.stopped) return;
+    if (event.code === 4401 || this.authFailed) {
+      clearSession();
+      this.onSessionEnded();
+      return;
+    }
+    this.onStatus("offline");
+    const delay = DELAYS[Math.min(this.attempt, DELAYS.length - 1)];
+    this.attempt += 1;
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+export const STATUS_TEXT = {
+  connecting: "Connexion en cours…",
+  connected: "",
+  offline: "Connexion perdue : nouvelle tentative dans un instant…",
+};

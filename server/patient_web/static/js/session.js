@@ -1,0 +1,38 @@
+// The patient's session lives in sessionStorage (per tab, gone when the tab closes), never localStorage.
+const KEY = "teleconsult.session";
+const SEQ_PREFIX = "teleconsult.lastSeq.";
+
+export function getSession() {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    const value = raw ? JSON.parse(raw) : null;
+    return value && typeof value.token === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(token, user) {
+  const { id, role, first_name, last_name } = user;
+  sessionStorage.setItem(KEY, JSON.stringify({ token, user: { id, role, first_name, last_name } }));
+}
+
+export function clearSession() {
+  const session = getSession();
+  sessionStorage.removeItem(KEY);
+  if (session) sessionStorage.removeItem(SEQ_PREFIX + session.user.id);
+}
+
+export function lastSeq(userId) {
+  const value = Number(sessionStorage.getItem(SEQ_PREFIX + userId));
+  return Number.isInteger(value) && value > 0 ? value : null;
+}
+
+export function setLastSeq(userId, seq) {
+  sessionStorage.setItem(SEQ_PREFIX + userId, String(seq));
+}
+
+/** A same-site path to go to after signing in (never another site). */
+export function safeNext(value, fallback = "/conversations") {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : fallback;
+}
