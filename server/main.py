@@ -53,6 +53,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await cleanup()
         await self.hub.stop()
+        await self.services.conversations.close()
         await self.core.close()
         await self.bus.close()
         await self.db.dispose()

@@ -27,7 +27,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if _UPLOAD_PATH.match(scope.get("path", "")) else self.json_limit
+        upload = bool(_UPLOAD_PATH.match(scope.get("path", "")))
+        limit = self.upload_limit if upload else self.json_limit
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
@@ -36,7 +37,7 @@ class BodySizeLimit:
             except ValueError:
                 too_big = True
             if too_big:
-                await _refuse(send)
+                await _refuse(send, upload)
                 return
         received = 0
         state = {"started": False, "refused": False}
@@ -53,7 +54,7 @@ class BodySizeLimit:
                     state["refused"] = True
                     if not state["started"]:
                         state["started"] = True
-                        await _refuse(send)
+                        await _refuse(send, upload)
                     return {"type": "http.disconnect"}
             return message
 
@@ -67,10 +68,13 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, guarded_send)
 
 
-async def _refuse(send: Send) -> None:
-    body = json.dumps(
-        {"code": "payload_too_large", "detail": "La requête est trop volumineuse."}, ensure_ascii=False
-    ).encode()
+async def _refuse(send: Send, upload: bool) -> None:
+    error = (
+        {"code": "file_too_large", "detail": "Le fichier dépasse la taille maximale de 25 Mo."}
+        if upload
+        else {"code": "payload_too_large", "detail": "La requête est trop volumineuse."}
+    )
+    body = json.dumps(error, ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",

@@ -2,9 +2,10 @@
 
 Protocol (JSON text frames):
 - client → `{"type": "auth", "token": "…", "last_seq": N}` first, within a few seconds;
-- server → `{"type": "ready", "user_id": …, "role": …}` then every persisted event with
-  `seq > N` in order (`{"type": "event", "seq": …, "event": "message.created", "data": {…}}`),
-  then live ones; each persisted event reaches a socket exactly once, in order;
+- server → `{"type": "ready", "user_id": …, "role": …, "seq": <latest>, "reset": bool}`, then
+  every persisted event with `seq > N` in order
+  (`{"type": "event", "seq": …, "event": "message.created", "data": {…}}`), then live ones;
+  each persisted event reaches a socket exactly once, in order;
 - either side → `{"type": "ping"}`, answered by `{"type": "pong"}`; the server pings every
   ~25 s and closes a socket silent for ~75 s (code 4408);
 - client → `{"type": "message.send", "conversation_id", "id", "body"}` answered by
@@ -23,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
 from starlette.websockets import WebSocketState
 
 from server.domain.accounts import Principal
@@ -30,6 +32,7 @@ from server.domain.container import Services
 from server.domain.conversations import MessageDraft
 from server.domain.errors import DomainError
 from server.domain.ports import BusMessage
+from server.storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +152,21 @@ class Hub:
         self.by_user.setdefault(principal.user_id, set()).add(conn)  # live frames queue from now on
         writer: asyncio.Task[None] | None = None
         try:
-            await conn.send({"type": "ready", "user_id": principal.user_id, "role": principal.role})
+            current = await self._current_seq(principal.user_id)
+            # A client ahead of the server (restored database, another server) starts again from
+            # the server's own numbering; `reset` tells it to reload its state over REST.
+            reset = last_seq > current
+            if reset:
+                conn.last_seq = current
+            await conn.send(
+                {
+                    "type": "ready",
+                    "user_id": principal.user_id,
+                    "role": principal.role,
+                    "seq": current,
+                    "reset": reset,
+                }
+            )
             writer = asyncio.get_running_loop().create_task(self._writer(conn))
             await self._reader(conn)
         except (WebSocketDisconnect, RuntimeError):
@@ -171,6 +188,11 @@ class Hub:
             if ws.application_state != WebSocketState.DISCONNECTED:
                 with contextlib.suppress(Exception):
                     await ws.close()
+
+    async def _current_seq(self, user_id: str) -> int:
+        async with self.services.core.db.read() as session:
+            value = await session.scalar(select(User.event_seq).where(User.id == user_id))
+        return int(value or 0)
 
     async def _authenticate(self, ws: WebSocket) -> tuple[Principal | None, int]:
         settings = self.services.core.settings

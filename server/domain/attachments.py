@@ -150,7 +150,7 @@ class AttachmentService:
             raise self._too_large()
         # Everything that can refuse the upload without its content is checked before reading it.
         async with self._core.db.read() as session:
-            conv = await self._conversations._load_for(session, actor, conversation_id)
+            conv = await self._conversations.load_for(session, actor, conversation_id)
             existing = await self._existing(session, actor, conv, attachment_id)
             if existing is not None:
                 return existing, False
@@ -191,7 +191,7 @@ class AttachmentService:
         try:
             async with self._core.transaction() as tx:
                 # Checked again: the upload took time, and a retry may have landed meanwhile.
-                conv = await self._conversations._load_for(tx.session, actor, conversation_id)
+                conv = await self._conversations.load_for(tx.session, actor, conversation_id)
                 existing = await self._existing(tx.session, actor, conv, attachment_id)
                 if existing is not None:
                     await self._store.delete(blob_name)
@@ -225,7 +225,7 @@ class AttachmentService:
             # A concurrent retry with the same id committed first (PostgreSQL): answer with it.
             await self._store.delete(blob_name)
             async with self._core.db.read() as session:
-                conv = await self._conversations._load_for(session, actor, conversation_id)
+                conv = await self._conversations.load_for(session, actor, conversation_id)
                 existing = await self._existing(session, actor, conv, attachment_id)
             if existing is None:
                 raise

@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from server.domain.clock import paris_today
 from server.domain.core import Actor, Core, Tx
-from server.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from server.domain.errors import ForbiddenError, InvalidInputError, NotFoundError
+from server.domain.message_writer import MessageWriter
 from server.domain.text import fold, search_terms, words
 from server.storage.models import Conversation, ConversationSearchTerm, Message, PractitionerProfile, User
 
 MAX_BODY = 5000
 EMERGENCY = "En cas d'urgence, appelez le 15 (SAMU) ou le 112."
 WRITE_MODES = ("always", "never", "until")
+SELECTIVITY_CAP = 2000
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -81,9 +84,13 @@ class ConversationService:
 
     def __init__(self, core: Core) -> None:
         self._core = core
+        self._writer = MessageWriter(core, patient_can_write)
+
+    async def close(self) -> None:
+        await self._writer.close()
 
     # ---------------------------------------------------------------- helpers
-    async def _load_for(self, session: AsyncSession, actor: Actor, conversation_id: str) -> Conversation:
+    async def load_for(self, session: AsyncSession, actor: Actor, conversation_id: str) -> Conversation:
         """The conversation if the actor takes part in it; NotFoundError otherwise (no existence leak)."""
         try:
             key = str(uuid.UUID(conversation_id))
@@ -231,42 +238,96 @@ class ConversationService:
     async def list_for(
         self, actor: Actor, *, query: str = "", limit: int = 50, before: str | None = None
     ) -> list[dict[str, Any]]:
-        """The actor's conversations, most recent first; `query` filters by the patient's name.
+        """The actor's conversations.
 
-        `before` is the `updated_at` of the last item of the previous page (ISO 8601).
+        Without `query`: most recent first, paged with `before` (the `cursor` of the last item).
+        With `query` (practitioner): the first `limit` matches of the patient's name, each query
+        word a prefix of a name word, ordered by the matched name; no paging (refine the query).
         """
         limit = max(1, min(limit, 200))
-        role_col = Conversation.practitioner_id if actor.is_practitioner else Conversation.patient_id
-        stmt = select(Conversation).where(role_col == actor.user_id)
-        q_words = [w[:64] for w in words(query)[:6]]
-        if q_words and actor.is_practitioner:
-            for w in q_words:
-                sub = select(ConversationSearchTerm.conversation_id).where(
-                    ConversationSearchTerm.practitioner_id == actor.user_id,
-                    ConversationSearchTerm.term >= w,
-                    ConversationSearchTerm.term < w + "\uffff",
-                )
-                stmt = stmt.where(Conversation.id.in_(sub))
-        if before:
-            try:
-                cursor = datetime.fromisoformat(before.replace("Z", "+00:00"))
-            except ValueError:
-                raise InvalidInputError("Curseur de pagination invalide.", field="before") from None
-            if cursor.tzinfo is None:
-                raise InvalidInputError("Curseur de pagination invalide.", field="before")
-            stmt = stmt.where(Conversation.updated_at < cursor)
-        stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
+        q_words = list(dict.fromkeys(w[:64] for w in words(query)[:6]))
         async with self._core.db.read() as session:
-            convs = list((await session.execute(stmt)).scalars())
+            if q_words and actor.is_practitioner:
+                ids = await self._search_ids(session, actor.user_id or "", q_words, limit)
+                found = await session.execute(select(Conversation).where(Conversation.id.in_(ids)))
+                by_id = {c.id: c for c in found.scalars()}
+                convs = [by_id[i] for i in ids if i in by_id]
+            else:
+                convs = await self._recent(session, actor, limit, before)
             out = await self._summaries(session, actor, convs)
         if q_words and not actor.is_practitioner:  # a patient has few conversations: filter here
             out = [c for c in out if _matches(q_words, c["practitioner"])]
         self._core.audit_read(actor, "conversation.list", "user", actor.user_id or "")
         return out
 
+    async def _recent(
+        self, session: AsyncSession, actor: Actor, limit: int, before: str | None
+    ) -> list[Conversation]:
+        role_col = Conversation.practitioner_id if actor.is_practitioner else Conversation.patient_id
+        stmt = select(Conversation).where(role_col == actor.user_id)
+        if before:
+            stamp, _, last_id = before.partition("|")
+            try:
+                cursor = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidInputError("Curseur de pagination invalide.", field="before") from None
+            if cursor.tzinfo is None:
+                raise InvalidInputError("Curseur de pagination invalide.", field="before")
+            # (updated_at, id) keyset: no item skipped when several share a timestamp.
+            stmt = stmt.where(
+                or_(
+                    Conversation.updated_at < cursor,
+                    and_(Conversation.updated_at == cursor, Conversation.id > last_id),
+                )
+            )
+        stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
+        return list((await session.execute(stmt)).scalars())
+
+    async def _search_ids(
+        self, session: AsyncSession, practitioner_id: str, q_words: list[str], limit: int
+    ) -> list[str]:
+        """Conversation ids whose patient name has a word starting with each query word.
+
+        The most selective word (fewest index entries, counted up to a cap) drives an index range
+        scan in name order; every other word is an EXISTS probe on the (conversation, term) index.
+        The query stays a bounded walk of two B-trees however many conversations there are.
+        """
+        terms = ConversationSearchTerm
+
+        def in_range(alias: Any, word: str) -> Any:
+            return and_(
+                alias.practitioner_id == practitioner_id, alias.term >= word, alias.term < word + "\uffff"
+            )
+
+        driver = q_words[0]
+        if len(q_words) > 1:
+            counts = []
+            for word in q_words:
+                capped = (
+                    select(terms.conversation_id)
+                    .where(in_range(terms, word))
+                    .limit(SELECTIVITY_CAP)
+                    .subquery()
+                )
+                counts.append(
+                    (int(await session.scalar(select(func.count()).select_from(capped)) or 0), word)
+                )
+            driver = min(counts)[1]
+        stmt = select(terms.conversation_id).where(in_range(terms, driver))
+        for word in q_words:
+            if word != driver:
+                other = aliased(ConversationSearchTerm)
+                # No practitioner filter here: the conversation id implies it, and leaving it out
+                # makes the planner probe (conversation_id, term) instead of scanning the range.
+                probe = and_(other.conversation_id == terms.conversation_id, other.term >= word)
+                stmt = stmt.where(exists().where(probe, other.term < word + "\uffff"))
+        stmt = stmt.order_by(terms.term, terms.sort_key, terms.conversation_id).limit(limit + 10)
+        ids = list(dict.fromkeys((await session.execute(stmt)).scalars()))  # a name may match twice
+        return ids[:limit]
+
     async def get(self, actor: Actor, conversation_id: str) -> dict[str, Any]:
         async with self._core.db.read() as session:
-            conv = await self._load_for(session, actor, conversation_id)
+            conv = await self.load_for(session, actor, conversation_id)
             (summary,) = await self._summaries(session, actor, [conv])
         self._core.audit_read(actor, "conversation.read", "conversation", conv.id)
         return summary
@@ -274,7 +335,7 @@ class ConversationService:
     async def participants(self, actor: Actor, conversation_id: str) -> tuple[str, str]:
         """(practitioner_id, patient_id) of a conversation the actor takes part in."""
         async with self._core.db.read() as session:
-            conv = await self._load_for(session, actor, conversation_id)
+            conv = await self.load_for(session, actor, conversation_id)
         return conv.practitioner_id, conv.patient_id
 
     async def messages(
@@ -289,7 +350,7 @@ class ConversationService:
         """A page of messages in seq order: the latest ones, those before `before`, or after `after`."""
         limit = max(1, min(limit, 200))
         async with self._core.db.read() as session:
-            conv = await self._load_for(session, actor, conversation_id)
+            conv = await self.load_for(session, actor, conversation_id)
             stmt = select(Message).where(Message.conversation_id == conv.id)
             if after is not None:
                 stmt = stmt.where(Message.seq > after).order_by(Message.seq).limit(limit)
@@ -330,26 +391,9 @@ class ConversationService:
                 code="message_too_long",
                 field="body",
             )
-        async with self._core.transaction() as tx:
-            existing = await tx.session.get(Message, message_id)
-            if existing is not None:
-                if existing.sender_id != actor.user_id or existing.conversation_id != draft.conversation_id:
-                    raise ConflictError(
-                        "Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id"
-                    )
-                conv = await self._load_for(tx.session, actor, draft.conversation_id)
-                return message_public(existing, self._role_of(conv, existing.sender_id)), False
-            conv = await self._load_for(tx.session, actor, draft.conversation_id)
-            if actor.is_patient and not patient_can_write(conv, tx.now):
-                raise ForbiddenError(
-                    "Votre praticien a fermé cette conversation : vous ne pouvez pas y écrire "
-                    "pour le moment. " + EMERGENCY,
-                    code="conversation_closed",
-                )
-            message = await self.append(
-                tx, conv, sender=actor, body=body, kind=draft.kind, data=draft.data, message_id=message_id
-            )
-        return message, True
+        return await self._writer.submit(
+            actor, draft.conversation_id, message_id, body, draft.kind, draft.data
+        )
 
     async def append(
         self,
@@ -425,7 +469,7 @@ class ConversationService:
         if seq < 0:
             raise InvalidInputError("Numéro de message invalide.", field="seq")
         async with self._core.transaction() as tx:
-            conv = await self._load_for(tx.session, actor, conversation_id)
+            conv = await self.load_for(tx.session, actor, conversation_id)
             seq = min(seq, conv.last_seq)
             is_pr = actor.user_id == conv.practitioner_id
             current = conv.practitioner_read_seq if is_pr else conv.patient_read_seq
@@ -470,7 +514,7 @@ class ConversationService:
         else:
             until = None
         async with self._core.transaction() as tx:
-            conv = await self._load_for(tx.session, actor, conversation_id)
+            conv = await self.load_for(tx.session, actor, conversation_id)
             await tx.session.execute(
                 update(Conversation)
                 .where(Conversation.id == conv.id)

@@ -120,10 +120,8 @@ def test_file_over_25_mb_is_refused_when_streamed_without_length(
 
     r = upload(api, doctor, conv, chunks(), "scanner.pdf")
     assert r.status_code == 413
-    # The route refuses at 25 MiB; but when one received piece (up to ~320 KiB) crosses both that
-    # limit and the body-size guard's (25 MiB + 64 KiB) at once, the guard answers first, with its
-    # own generic code. docs/decisions-attachments.md proposes the one-line fix in server/api/limits.py.
-    assert r.json()["code"] in ("file_too_large", "payload_too_large")
+    # Whether the route or the body-size guard notices first, the answer is the same.
+    assert r.json()["code"] == "file_too_large"
     assert r.request.headers.get("content-length") is None
     assert_nothing_stored(api, live_server, doctor, conv, blobs)
 

@@ -28,10 +28,11 @@ async def list_conversations(
     services: ServicesDep,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[str | None, Query(max_length=40)] = None,
+    before: Annotated[str | None, Query(max_length=80)] = None,
 ) -> ConversationsPublic:
     items = await services.conversations.list_for(principal.actor, query=q, limit=limit, before=before)
-    next_before = items[-1]["updated_at"] if len(items) == limit else None
+    last = items[-1] if items and len(items) == limit and not q else None
+    next_before = f"{last['updated_at']}|{last['id']}" if last else None
     return ConversationsPublic.model_validate({"items": items, "next_before": next_before})
 
 

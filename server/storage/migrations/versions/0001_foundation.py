@@ -156,6 +156,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("practitioner_id", "term", "conversation_id"),
     )
+    with op.batch_alter_table("conversation_search_terms", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_search_terms_order", ["practitioner_id", "term", "sort_key", "conversation_id"], unique=False
+        )
+        batch_op.create_index("ix_search_terms_conversation", ["conversation_id", "term"], unique=False)
+
     op.create_table(
         "messages",
         sa.Column("id", sa.String(length=36), nullable=False),
