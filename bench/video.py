@@ -27,7 +27,8 @@ from typing import Any
 
 import aioice.ice
 
-from desktop.video.engine import AiortcCallEngine, Role
+from desktop.video.aiortc_engine import AiortcCallEngine
+from desktop.video.engine import Role
 from desktop.video.signaling import Frame, QueueSignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
 from desktop.video.sources import TestPatternSource, ToneSource

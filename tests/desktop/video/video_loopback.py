@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.video.engine import AiortcCallEngine, CallOptions, CallState, Role
+from desktop.video.aiortc_engine import AiortcCallEngine
+from desktop.video.engine import CallOptions, CallState, Role
 from desktop.video.sdp import split_candidates
 from desktop.video.signaling import Frame, MemorySignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
