@@ -96,6 +96,12 @@ class ConversationService:
             self.list_changed.emit(None)
         self.conversation_changed.emit(summary.id)
 
+    async def refresh_one(self, conversation_id: str) -> ConversationSummary:
+        """Fetch one conversation's summary (just accepted, or unknown locally)."""
+        summary = await self._api.conversation(conversation_id)
+        await self._save(summary)
+        return summary
+
     # ---------------------------------------------------------------- events from the server
     async def apply_created(self, data: Wire) -> None:
         raw = data.get("conversation")

@@ -97,10 +97,23 @@ class LocalServer:
         Raises:
             UserFacingError: the server exited or did not answer in time.
         """
-        if self.running:
-            return self.url
-        self.port = preferred_port if port_is_free(preferred_port) else free_port()
-        await asyncio.to_thread(self._spawn)
+        url = await self.launch(preferred_port)
+        await self.wait_ready(wait_seconds)
+        return url
+
+    async def launch(self, preferred_port: int = 0) -> str:
+        """Spawn the process and return its URL at once (it answers a second or two later)."""
+        if not self.running:
+            self.port = preferred_port if port_is_free(preferred_port) else free_port()
+            await asyncio.to_thread(self._spawn)
+        return self.url
+
+    async def wait_ready(self, wait_seconds: float = 60.0) -> None:
+        """Wait until /api/v1/health answers.
+
+        Raises:
+            UserFacingError: the server exited or did not answer in time.
+        """
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
             if not self.running:
@@ -109,7 +122,7 @@ class LocalServer:
                 )
             if await self._health(self.url):
                 log.info("local server ready on port %s", self.port)
-                return self.url
+                return
             await asyncio.sleep(0.1)
         await self.stop()
         raise UserFacingError("Le serveur local met trop de temps à démarrer. Réessayez.")

@@ -112,10 +112,16 @@ class SessionService:
         """« Changer de serveur… »: ask again at the next start."""
         self.update_settings(server_mode=None, server_url="", account_id="")
 
-    async def server_url(self) -> str:
-        """The server to talk to; starts the local one when that is the choice."""
+    async def server_url(self, *, wait: bool = True) -> str:
+        """The server to talk to; starts the local one when that is the choice.
+
+        Args:
+            wait: for the local server, wait until it answers (else return as soon as it is spawned).
+        """
         if self._settings.server_mode == LOCAL:
-            url = await self._local.start(self._settings.local_port)
+            url = await self._local.launch(self._settings.local_port)
+            if wait:
+                await self._local.wait_ready()
             if self._local.port != self._settings.local_port:
                 self.update_settings(local_port=self._local.port)
             return url

@@ -1,0 +1,71 @@
+"""A document in a conversation: photo thumbnail or PDF icon, name, size, « Ouvrir » and « Enregistrer… »."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.domain.models import Attachment
+from desktop.ui.formatting import file_size
+
+THUMBNAIL = QSize(220, 220)
+
+
+class AttachmentCard(QFrame):
+    """Emits intents; the presenter downloads and opens or saves."""
+
+    open_requested = Signal(object)  # Attachment
+    save_requested = Signal(object)  # Attachment
+
+    def __init__(self, attachment: Attachment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.attachment = attachment
+        self.setObjectName("attachmentCard")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.preview = QLabel(self)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if attachment.is_image:
+            self.preview.setText(self.tr("Aperçu en cours…"))
+            self.preview.setMinimumSize(QSize(120, 80))
+            self.preview.setAccessibleName(
+                self.tr("Aperçu de la photo %1").replace("%1", attachment.filename)
+            )
+            layout.addWidget(self.preview)
+        else:
+            self.preview.hide()
+        row = QHBoxLayout()
+        icon = "🖼️" if attachment.is_image else "📄"
+        self.name = QLabel(f"{icon} {attachment.filename}  ({file_size(attachment.size)})", self)
+        self.name.setWordWrap(True)
+        self.open_button = QPushButton(self.tr("Ouvrir"), self)
+        self.open_button.setAccessibleName(self.tr("Ouvrir %1").replace("%1", attachment.filename))
+        self.save_button = QPushButton(self.tr("Enregistrer…"), self)
+        self.save_button.setAccessibleName(self.tr("Enregistrer %1 sous…").replace("%1", attachment.filename))
+        row.addWidget(self.name, 1)
+        row.addWidget(self.open_button)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        self.open_button.clicked.connect(lambda: self.open_requested.emit(self.attachment))
+        self.save_button.clicked.connect(lambda: self.save_requested.emit(self.attachment))
+
+    @property
+    def has_thumbnail(self) -> bool:
+        pixmap = self.preview.pixmap()
+        return pixmap is not None and not pixmap.isNull()
+
+    def set_thumbnail(self, path: Path) -> None:
+        """Decode only a thumbnail-sized image (a 12-megapixel photo would cost ~50 MB)."""
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid():
+            reader.setScaledSize(size.scaled(THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        if image.isNull():
+            self.preview.setText(self.tr("Aperçu indisponible"))
+            return
+        self.preview.setPixmap(QPixmap.fromImage(image))

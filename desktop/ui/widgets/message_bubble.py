@@ -1,0 +1,93 @@
+"""One message: text (or a document card), time, and read marks ✓ / ✓✓ on the practitioner's side."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.domain.models import Message
+from desktop.domain.outbox_item import OutboxItem
+from desktop.ui.formatting import clock
+from desktop.ui.widgets.attachment_card import AttachmentCard
+
+_MINE = "background: #e3f2fd; border-radius: 10px;"
+_THEIRS = "background: #f1f1f1; border-radius: 10px;"
+_SYSTEM = "background: transparent; color: #616161; font-style: italic;"
+
+
+class MessageBubble(QWidget):
+    """Aligned right for the practitioner, left for the patient, centred for the system."""
+
+    def __init__(
+        self, message: Message | None, pending: OutboxItem | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.message = message
+        self.pending = pending
+        self.card: AttachmentCard | None = None
+        mine = pending is not None or (message is not None and message.sender_role == "practitioner")
+        system = message is not None and message.sender_role == "system"
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(8, 2, 8, 2)
+        self.frame = QFrame(self)
+        self.frame.setObjectName("bubble")
+        self.frame.setStyleSheet(f"QFrame#bubble {{ {_SYSTEM if system else _MINE if mine else _THEIRS} }}")
+        self.frame.setMaximumWidth(560)
+        inner = QVBoxLayout(self.frame)
+        inner.setContentsMargins(10, 6, 10, 6)
+        attachment = message.attachment if message is not None else None
+        if attachment is not None:
+            self.card = AttachmentCard(attachment, self.frame)
+            inner.addWidget(self.card)
+        else:
+            body = message.body if message is not None else (pending.body if pending else "")
+            self.text = QLabel(body, self.frame)
+            self.text.setWordWrap(True)
+            self.text.setTextFormat(Qt.TextFormat.PlainText)  # never interpret what a patient typed
+            self.text.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
+            inner.addWidget(self.text)
+        self.meta = QLabel(self.frame)
+        self.meta.setStyleSheet("color: #757575; font-size: 11px;")
+        self.meta.setAlignment(Qt.AlignmentFlag.AlignRight)
+        inner.addWidget(self.meta)
+        if system:
+            outer.addStretch(1)
+            outer.addWidget(self.frame)
+            outer.addStretch(1)
+        elif mine:
+            outer.addStretch(1)
+            outer.addWidget(self.frame)
+        else:
+            outer.addWidget(self.frame)
+            outer.addStretch(1)
+        self.set_read(False)
+
+    @property
+    def mark(self) -> str:
+        """'' (patient's or system message), '🕓' pending, '✓' stored, '✓✓' read by the patient."""
+        text = self.meta.text()
+        for candidate in ("✓✓", "✓", "🕓"):
+            if text.endswith(candidate):
+                return candidate
+        return ""
+
+    def set_read(self, read: bool) -> None:
+        if self.pending is not None:
+            self.meta.setText(self.tr("en attente d'envoi 🕓"))
+            self.setAccessibleName(
+                self.tr("Message en attente d'envoi : %1").replace("%1", self.pending.body)
+            )
+            return
+        assert self.message is not None
+        time_text = clock(self.message.created_at)
+        if self.message.sender_role == "practitioner":
+            mark = "✓✓" if read else "✓"
+            self.meta.setText(f"{time_text} {mark}")
+            self.meta.setToolTip(self.tr("Lu par le patient") if read else self.tr("Envoyé"))
+            state = self.tr("lu") if read else self.tr("envoyé")
+            self.setAccessibleName(self.tr("Vous, %1, %2").replace("%1", time_text).replace("%2", state))
+        else:
+            self.meta.setText(time_text)
+            self.setAccessibleName(self.tr("Patient, %1").replace("%1", time_text))

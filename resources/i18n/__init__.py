@@ -1,0 +1,1 @@
+"""Qt translation catalogs of the desktop client."""

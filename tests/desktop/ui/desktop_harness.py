@@ -1,0 +1,60 @@
+"""Open the real main window on real services against a real server, for UI tests."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+
+from desktop.domain.connection_status import ConnectionStatus
+from desktop.services.app_services import AppServices
+from desktop.services.workspace import Workspace
+from desktop.ui.main_presenter import MainPresenter
+from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.conversation_list_model import ConversationListModel
+from tests.desktop.services.harness import NullNotifier, app_services, signed_in, wait_for
+from tests.helpers.factories import Account
+from tests.helpers.live_server import LiveServer
+
+
+@dataclass
+class Desktop:
+    services: AppServices
+    workspace: Workspace
+    window: MainWindow
+    presenter: MainPresenter
+    notifier: NullNotifier
+
+
+@contextlib.asynccontextmanager
+async def open_desktop(
+    server: LiveServer,
+    account: Account,
+    home: Path,
+    *,
+    plan: str = "PRO+",
+    keyring_backend: KeyringBackend | None = None,
+    wait_online: bool = True,
+) -> AsyncIterator[Desktop]:
+    services = app_services(home, server, keyring_backend)
+    notifier = NullNotifier()
+    workspace = services.open_workspace(signed_in(server, account, plan), notifier)
+    window = MainWindow(ConversationListModel(workspace.conversations.get))
+    presenter = MainPresenter(window, workspace)
+    window.resize(1180, 760)
+    window.show()
+    await workspace.start()
+    desktop = Desktop(services, workspace, window, presenter, notifier)
+    try:
+        if wait_online:
+            await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+        yield desktop
+    finally:
+        await workspace.close()
+        await services.close()
+        window.allow_close = True
+        window.close()
+        window.deleteLater()
