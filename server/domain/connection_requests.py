@@ -169,6 +169,8 @@ class ConnectionRequestService:
             key = str(uuid.UUID(request_id))
         except (ValueError, AttributeError, TypeError):
             raise NotFoundError("Demande introuvable.") from None
+        # Lock order: the practitioner's row first, as every transaction emitting to them does.
+        await tx.session.execute(select(User.id).where(User.id == actor.user_id).with_for_update())
         req = await tx.session.scalar(
             select(ConnectionRequest).where(ConnectionRequest.id == key).with_for_update()
         )

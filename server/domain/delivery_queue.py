@@ -52,7 +52,15 @@ class Prepared:
 
 
 class JobHandler(Protocol):
-    """The use-case side of one kind of job."""
+    """The use-case side of one kind of job.
+
+    Lock order: every transaction that touches a job and its object takes the object owner's
+    lock first (`lock`), then the job row: the use-cases do the same (owner, object, job), so
+    a completing send and a practitioner's correction queue up instead of deadlocking.
+    """
+
+    async def lock(self, tx: Tx, job: DeliveryJob) -> None:
+        """Take the lock the use-cases take first on this job's object (its owner's row)."""
 
     async def prepare(self, tx: Tx, job: DeliveryJob) -> Prepared | None:
         """The message to send, or None when there is nothing to send any more (job cancelled)."""
@@ -250,48 +258,56 @@ class DeliveryQueue:
         else:
             await self._after_success(job)
 
-    async def _current(self, tx: Tx, job: DeliveryJob) -> DeliveryJob | None:
-        row = await tx.session.get(DeliveryJob, job.id, populate_existing=True)
+    async def _locked(self, tx: Tx, job: DeliveryJob) -> tuple[DeliveryJob | None, JobHandler | None]:
+        """The job row, locked after its owner's lock; None when cancelled meanwhile."""
+        handler = self._handlers.get(job.kind)
+        if handler is not None:
+            await handler.lock(tx, job)
+        row = await tx.session.scalar(
+            select(DeliveryJob)
+            .where(DeliveryJob.id == job.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         # Cancelled while in flight (the invitation was corrected or cancelled): leave it so.
-        return row if row is not None and row.status == "queued" else None
+        return (row if row is not None and row.status == "queued" else None), handler
 
     async def _after_success(self, job: DeliveryJob) -> None:
         async with self._core.transaction() as tx:
-            row = await self._current(tx, job)
+            row, handler = await self._locked(tx, job)
             if row is None:
                 return
-            row.status, row.sent_at, row.locked_until, row.updated_at = "sent", tx.now, None, tx.now
-            handler = self._handlers.get(row.kind)
             if handler is not None:
                 await handler.delivered(tx, row)
+            row.status, row.sent_at, row.locked_until, row.updated_at = "sent", tx.now, None, tx.now
         log.info("delivery job %s (%s, %s) sent", job.id, job.kind, job.channel)
 
     async def _after_failure(self, job: DeliveryJob, prepared: Prepared, error: DeliveryError) -> None:
         settings = self._core.settings
         async with self._core.transaction() as tx:
-            row = await self._current(tx, job)
+            row, handler = await self._locked(tx, job)
             if row is None:
                 return
-            row.last_error, row.locked_until, row.updated_at = str(error)[:300], None, tx.now
             next_at = tx.now + timedelta(seconds=self.backoff(row.attempts))
             final = (
                 error.permanent
                 or row.attempts >= settings.delivery_max_attempts
                 or (prepared.give_up_after is not None and next_at > prepared.give_up_after)
             )
-            if not final:
-                row.next_attempt_at = next_at
-            else:
+            if final and handler is not None:
+                await handler.failed(tx, row, error)
+            row.last_error, row.locked_until, row.updated_at = str(error)[:300], None, tx.now
+            if final:
                 row.status = "failed"
-                handler = self._handlers.get(row.kind)
-                if handler is not None:
-                    await handler.failed(tx, row, error)
+            else:
+                row.next_attempt_at = next_at
+            attempts = row.attempts
         log.warning(
             "delivery job %s (%s, %s) attempt %d failed: %s%s",
             job.id,
             job.kind,
             job.channel,
-            row.attempts,
+            attempts,
             error.reason,
             " (final)" if final else "",
         )
@@ -299,5 +315,7 @@ class DeliveryQueue:
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt: base, 2×base, 4×base… capped, with 0–10 % jitter."""
         s = self._core.settings
-        delay = min(s.delivery_retry_base_seconds * float(2 ** max(0, attempts - 1)), s.delivery_retry_max_seconds)
+        delay = min(
+            s.delivery_retry_base_seconds * float(2 ** max(0, attempts - 1)), s.delivery_retry_max_seconds
+        )
         return delay * (1 + random.random() / 10)

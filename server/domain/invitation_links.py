@@ -25,6 +25,7 @@ from server.domain.invitation_rules import (
     contact_owners,
     effective_status,
     invitation_public,
+    lock_user,
     mask_email,
     mask_phone,
     practitioner_name,
@@ -188,9 +189,17 @@ class InvitationLinkService:
             link = await tx.session.get(InvitationLink, token_digest(token)) if _TOKEN.match(token) else None
             inv = None
             if link is not None:
-                inv = await tx.session.scalar(
-                    select(Invitation).where(Invitation.id == link.invitation_id).with_for_update()
+                owner = await tx.session.scalar(
+                    select(Invitation.practitioner_id).where(Invitation.id == link.invitation_id)
                 )
+                await lock_user(tx.session, owner or "")  # lock order: practitioner, invitation
+                inv = await tx.session.scalar(
+                    select(Invitation)
+                    .where(Invitation.id == link.invitation_id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
+                link = await tx.session.get(InvitationLink, link.token_hash, populate_existing=True)
             if link is None or inv is None:
                 refused = NotFoundError(state_detail(LinkView("unknown")), code="invitation_unknown")
             else:

@@ -160,6 +160,11 @@ async def revoke_links(session: AsyncSession, invitation_id: str, now: datetime)
     )
 
 
+async def lock_user(session: AsyncSession, user_id: str) -> None:
+    """Lock a user row: the first lock of every transaction on that user's invitations."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
 async def practitioner_name(session: AsyncSession, practitioner_id: str) -> PractitionerName:
     user = await session.get(User, practitioner_id)
     profile = await session.get(PractitionerProfile, practitioner_id)

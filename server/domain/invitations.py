@@ -31,6 +31,7 @@ from server.domain.invitation_rules import (
     effective_status,
     invitation_public,
     link_url,
+    lock_user,
     mint_link,
     practitioner_name,
     revoke_links,
@@ -96,6 +97,7 @@ class InvitationService:
             key = str(uuid.UUID(invitation_id))
         except (ValueError, AttributeError, TypeError):
             raise NotFoundError("Invitation introuvable.") from None
+        await lock_user(tx.session, actor.user_id or "")  # lock order: practitioner, invitation, job
         inv = await tx.session.scalar(select(Invitation).where(Invitation.id == key).with_for_update())
         if inv is None or inv.practitioner_id != actor.user_id:
             raise NotFoundError("Invitation introuvable.")
@@ -162,7 +164,7 @@ class InvitationService:
         await self._count_send(actor)
         async with self._core.transaction() as tx:
             # Serialise a practitioner's invitations: two quick clicks must not invite twice.
-            await tx.session.scalar(select(User.id).where(User.id == actor.user_id).with_for_update())
+            await lock_user(tx.session, actor.user_id or "")
             conversation_id = await self._conversation_with(tx, actor.user_id or "", clean)
             if conversation_id is not None:
                 await tx.audit(actor, "invitation.existing_conversation", "conversation", conversation_id)
@@ -334,20 +336,43 @@ class InvitationService:
 
     async def sweep_expired(self) -> None:
         """Store `expired` on pending invitations past their date and tell their practitioners."""
-        async with self._core.transaction() as tx:
-            rows = (
-                await tx.session.execute(
-                    select(Invitation)
-                    .where(Invitation.status == "pending", Invitation.expires_at <= tx.now)
-                    .limit(200)
-                )
-            ).scalars()
-            for inv in rows:
-                inv.status, inv.updated_at = "expired", tx.now
-                await revoke_links(tx.session, inv.id, tx.now)
-                await self._emit(tx, inv)
+        now = self._core.clock()
+        async with self._core.db.read() as session:
+            owners = list(
+                (
+                    await session.execute(
+                        select(Invitation.practitioner_id)
+                        .where(Invitation.status == "pending", Invitation.expires_at <= now)
+                        .distinct()
+                        .limit(100)
+                    )
+                ).scalars()
+            )
+        for practitioner_id in owners:  # one transaction per practitioner, in the usual lock order
+            async with self._core.transaction() as tx:
+                await lock_user(tx.session, practitioner_id)
+                rows = (
+                    await tx.session.execute(
+                        select(Invitation)
+                        .where(
+                            Invitation.practitioner_id == practitioner_id,
+                            Invitation.status == "pending",
+                            Invitation.expires_at <= tx.now,
+                        )
+                        .with_for_update()
+                    )
+                ).scalars()
+                for inv in rows:
+                    inv.status, inv.updated_at = "expired", tx.now
+                    await revoke_links(tx.session, inv.id, tx.now)
+                    await self._emit(tx, inv)
 
     # ---------------------------------------------------------------- delivery handler
+    async def lock(self, tx: Tx, job: DeliveryJob) -> None:
+        owner = await tx.session.scalar(select(Invitation.practitioner_id).where(Invitation.id == job.ref_id))
+        if owner is not None:
+            await lock_user(tx.session, owner)
+
     async def prepare(self, tx: Tx, job: DeliveryJob) -> Prepared | None:
         inv = await tx.session.get(Invitation, job.ref_id)
         if inv is None or effective_status(inv, tx.now) != "pending" or inv.channel != job.channel:

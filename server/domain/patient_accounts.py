@@ -199,6 +199,9 @@ class PatientAccountService:
         return token, user
 
     # ---------------------------------------------------------------- delivery handler
+    async def lock(self, tx: Tx, job: DeliveryJob) -> None:
+        return None  # a reset's transactions touch the reset row and the job only
+
     async def prepare(self, tx: Tx, job: DeliveryJob) -> Prepared | None:
         reset = await tx.session.get(PasswordReset, job.ref_id)
         if reset is None or reset.user_id is None or reset.used_at is not None or reset.expires_at <= tx.now:
