@@ -39,9 +39,7 @@ class Invitation(Base):
     accepted_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    conversation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL")
-    )
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
     delivery_error: Mapped[str | None] = mapped_column(String(300))
 
 
@@ -97,9 +95,7 @@ class ConnectionRequest(Base):
     status: Mapped[str] = mapped_column(String(12))  # pending | accepted | declined
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
-    conversation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL")
-    )
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
 
 
 Index(
