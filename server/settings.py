@@ -79,6 +79,8 @@ class Settings:
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_base_url: str = "https://api.stripe.com"
+    stripe_timeout_seconds: float = 20.0
+    stripe_webhook_tolerance_seconds: int = 300  # signed timestamp older or newer than this: refused
     # Video: ICE servers handed to both peers. Never a third-party default.
     stun_urls: str = ""  # comma-separated, e.g. "stun:turn.example.fr:3478"
     turn_urls: str = ""  # comma-separated "turn:…?transport=udp,turns:…"
