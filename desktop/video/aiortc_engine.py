@@ -119,6 +119,8 @@ class AiortcCallEngine:
             return
         self._mark("start")
         await self.media.open()
+        if self._closing:  # hung up while the devices were opening
+            return
         self._set_state(CallState.WAITING)
         self._tasks.spawn(self._read_signaling(), "signaling")
         self._tasks.spawn(self._act(), "actor")
@@ -153,11 +155,8 @@ class AiortcCallEngine:
         self._ice_servers = ice.parse_ice_servers(servers)
 
     def signaling_reconnected(self) -> None:
-        """Tell the engine its signaling socket came back after an outage.
-
-        Frames sent meanwhile were lost; rather than wait for the next retry, a call that is not
-        connected tries again now (the practitioner offers, the patient side asks for an offer).
-        """
+        """The signaling socket is back after an outage: frames sent meanwhile were lost, so a
+        call that is not connected tries again now instead of at its next retry."""
         if not self._closing and self._state in (CallState.CONNECTING, CallState.RECONNECTING):
             self._inbox.put_nowait(Decision.RENEGOTIATE)
 
