@@ -7,6 +7,7 @@ refused login (535) is a configuration problem reported as such.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from email.headerregistry import Address
@@ -65,18 +66,29 @@ class SmtpMailer:
     async def send(self, email: OutgoingEmail) -> None:
         s = self._settings
         message = build_message(email, s.smtp_from)
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username or None,
+            password=s.smtp_password or None,
+            use_tls=s.smtp_tls,
+            start_tls=False if s.smtp_tls else s.smtp_starttls,
+            tls_context=self._tls_context,
+            timeout=s.smtp_timeout_seconds,
+        )
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username or None,
-                password=s.smtp_password or None,
-                use_tls=s.smtp_tls,
-                start_tls=False if s.smtp_tls else s.smtp_starttls,
-                tls_context=self._tls_context,
-                timeout=s.smtp_timeout_seconds,
-            )
+            try:
+                await client.connect()  # TLS and login, as configured
+                await client.send_message(message)
+            except BaseException:
+                # Drop the connection: a polite QUIT to a stalled relay would hold a shutdown
+                # (or a cancelled send) for the whole timeout.
+                client.close()
+                raise
+            try:
+                await asyncio.wait_for(client.quit(), timeout=2)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()  # the message is accepted; a lost goodbye does not matter
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             permanent = all(500 <= c < 600 for c in codes)
