@@ -84,8 +84,9 @@ class ApiClient:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self._headers(), **kwargs.pop("headers", {})}
         try:
-            response = await self._http.request(method, path, headers=self._headers(), **kwargs)
+            response = await self._http.request(method, path, headers=headers, **kwargs)
         except (httpx.TransportError, httpx.TimeoutException) as exc:
             log.info("request %s %s failed: %s", method, path.split("?")[0], type(exc).__name__)
             raise ServerUnreachableError() from exc
@@ -192,7 +193,6 @@ class ApiClient:
             params={"filename": filename},
             content=file_chunks(path, size, progress),
             headers={
-                **self._headers(),
                 "Content-Type": "application/octet-stream",
                 "Content-Length": str(size),
             },

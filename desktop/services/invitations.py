@@ -73,6 +73,7 @@ class InvitationService:
         self._api = api
         self._items: dict[str, Invitation] = {}
         self.loaded = False
+        self._announced: set[str] = set()
         self.changed: Event[None] = Event()
         self.invitation_accepted: Event[Invitation] = Event()
 
@@ -132,7 +133,8 @@ class InvitationService:
         if not isinstance(raw, dict):
             return
         invitation = Invitation.from_wire(raw)
-        previous = self._items.get(invitation.id)
         self._keep(invitation)
-        if name == "invitation.accepted" and (previous is None or previous.status != "accepted"):
+        # `invitation.updated` (status accepted) comes first, then `invitation.accepted`: tell once.
+        if name == "invitation.accepted" and invitation.id not in self._announced:
+            self._announced.add(invitation.id)
             self.invitation_accepted.emit(invitation)

@@ -164,6 +164,10 @@ class OutboxService:
                     attempt += 1
             except UserFacingError as exc:  # e.g. the outbox copy vanished
                 await self._refuse(item, exc.message)
+            except Exception:  # a bug must not stall the lane forever: log, wait, retry
+                log.exception("outbox item %s failed unexpectedly", item.id)
+                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                attempt += 1
 
     async def _send(self, item: OutboxItem) -> None:
         await self._store.count_attempt(item.id)

@@ -17,18 +17,27 @@ from desktop.ui.entry import make_application
 from desktop.ui.translations import install_translations
 
 _TRANSLATORS: list[Any] = []
+# Every test gets a fresh qasync loop; a closed loop's timer object may still receive a Qt timer
+# event, and if the garbage collector frees it during that event the process crashes. Keeping
+# the loops referenced for the session avoids it (the app itself has a single loop).
+_LOOPS: list[qasync.QEventLoop] = []
 
 
 def _app() -> QApplication:
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else make_application([])
+    app = make_application([])  # reuses pytest-qt's instance; the app never quits on its own
     if not _TRANSLATORS:
         _TRANSLATORS.extend(install_translations(app))
     return app
 
 
+def _new_loop() -> qasync.QEventLoop:
+    loop = qasync.QEventLoop(_app())
+    _LOOPS.append(loop)
+    return loop
+
+
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], Any]]:
-    return {"qt": lambda: qasync.QEventLoop(_app())}
+    return {"qt": _new_loop}
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,121 @@
+"""Drag-and-drop of documents: uploaded with progress, downloadable by the patient; forgeries refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from desktop.ui.pages.conversation_page import ConversationPage
+from tests.desktop.services.harness import wait_for
+from tests.desktop.ui.desktop_harness import open_desktop
+from tests.helpers.documents import make_pdf, make_png
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner
+from tests.helpers.live_server import LiveServer
+
+
+def drop_files(page: ConversationPage, paths: list[Path]) -> tuple[bool, bool]:
+    """Send a real drag-enter then drop; the QMimeData stays referenced (ecosystem.md §4)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(
+        QPointF(20, 20).toPoint(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(page, enter)
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(page, drop)
+    accepted = enter.isAccepted(), drop.isAccepted()
+    del mime  # only now may the mime data go
+    return accepted
+
+
+@pytest.mark.asyncio
+async def test_drop_a_pdf_and_a_photo(sqlite_server: LiveServer, tmp_path: Path) -> None:
+    doctor = make_practitioner(sqlite_server)
+    patient = make_patient(sqlite_server)
+    conversation_id = make_conversation(sqlite_server, doctor, patient)
+    pdf = tmp_path / "ordonnance-hélène.pdf"
+    pdf.write_bytes(make_pdf())
+    photo = tmp_path / "plaie.png"
+    photo.write_bytes(make_png(320, 240))
+    async with open_desktop(sqlite_server, doctor, tmp_path / "home") as desktop:
+        page = desktop.window.conversation
+        await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
+        desktop.presenter.open_conversation(conversation_id)
+        progress: list[tuple[str, int, int]] = []
+        desktop.workspace.outbox.progress.connect(progress.append)
+
+        assert drop_files(page, [pdf, photo]) == (True, True)
+        await wait_for(lambda: len(page.messages.bubbles) == 2, timeout=20)
+        await wait_for(lambda: not page.messages.uploads)  # progress rows gone once stored
+        assert progress and progress[-1][1] == progress[-1][2]  # progress reached 100 %
+        cards = {c.filename: c for c in page.messages.attachment_cards()}
+        assert set(cards) == {"ordonnance-hélène.pdf", "plaie.png"}
+
+        photo_card = next(
+            b.card for b in page.messages.bubbles.values() if b.card and b.card.attachment.is_image
+        )
+        await wait_for(lambda: photo_card.has_thumbnail)  # a photo shows its thumbnail
+
+        with httpx.Client(base_url=sqlite_server.api, headers=patient.headers) as http:
+            got = http.get(f"/attachments/{cards['ordonnance-hélène.pdf'].id}")
+        assert got.status_code == 200 and got.content == pdf.read_bytes()  # the patient downloads it
+
+        opened: list[Path] = []
+        desktop.presenter.conversation.opener = opened.append
+        pdf_card = next(
+            b.card for b in page.messages.bubbles.values() if b.card and not b.card.attachment.is_image
+        )
+        pdf_card.open_button.click()
+        await wait_for(lambda: opened)
+        assert opened[0].read_bytes() == pdf.read_bytes()  # a private copy handed to the system viewer
+
+        target = tmp_path / "enregistré.pdf"
+        desktop.presenter.conversation.ask_save_path = lambda _name: target
+        pdf_card.save_button.click()
+        await wait_for(lambda: target.exists())
+        assert target.read_bytes() == pdf.read_bytes()
+
+
+@pytest.mark.asyncio
+async def test_a_forged_pdf_is_refused_with_the_server_message(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    doctor = make_practitioner(sqlite_server)
+    patient = make_patient(sqlite_server)
+    conversation_id = make_conversation(sqlite_server, doctor, patient)
+    forged = tmp_path / "ordonnance.pdf"
+    forged.write_text("MZ this is not a PDF at all, whatever its name says", encoding="utf-8")
+    async with open_desktop(sqlite_server, doctor, tmp_path / "home") as desktop:
+        page = desktop.window.conversation
+        await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
+        desktop.presenter.open_conversation(conversation_id)
+        assert drop_files(page, [forged]) == (True, True)
+        await wait_for(lambda: page.notice.isVisible(), timeout=20)
+        notice = page.notice.text()
+        assert notice.startswith("ordonnance.pdf n'a pas été envoyé : ")
+        server_message = desktop.services.messages.history[-1].text
+        assert server_message in notice and "PDF" in server_message  # the server's own French words
+        assert desktop.window.message_bar.text == server_message
+        assert not page.messages.bubbles and desktop.workspace.outbox.count == 0
+        with httpx.Client(base_url=sqlite_server.api, headers=patient.headers) as http:
+            assert http.get(f"/conversations/{conversation_id}/messages").json()["items"] == []
+
+        word = tmp_path / "notes.docx"
+        word.write_bytes(b"PK\x03\x04")
+        enter_accepted, _ = drop_files(page, [word])
+        assert not enter_accepted  # the drag is refused before it lands

@@ -1,0 +1,141 @@
+"""Invite a patient from « + », follow the invitation, see it turn « Acceptée » live; the PRO+ gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.services.invitations import PRO_PLUS_EXPLANATION
+from desktop.ui.main_window import INVITATIONS
+from tests.desktop.services.harness import wait_for
+from tests.desktop.ui.desktop_harness import open_desktop
+from tests.helpers.factories import make_patient, make_practitioner, unique_email
+from tests.helpers.live_server import LiveServer
+
+
+@pytest.mark.asyncio
+async def test_invite_then_accepted_live(sqlite_server: LiveServer, tmp_path: Path, qtbot: QtBot) -> None:
+    doctor = make_practitioner(sqlite_server, plan="PRO+")
+    email = unique_email("helene")
+    async with open_desktop(sqlite_server, doctor, tmp_path) as desktop:
+        window, ws = desktop.window, desktop.workspace
+        qtbot.keyClick(
+            window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
+        )  # « Inviter un patient autonome »
+        await wait_for(lambda: desktop.presenter.invitation_dialog is not None)
+        dialog = desktop.presenter.invitation_dialog
+        assert dialog is not None and dialog.windowTitle() == "Inviter un patient autonome"
+        assert not dialog.plan_notice.isVisible()
+
+        qtbot.keyClicks(dialog.inputs["first_name"], "Helene")
+        qtbot.keyClicks(dialog.inputs["last_name"], "Dupont")
+        qtbot.keyClicks(dialog.inputs["phone"], "0612345678")
+        await wait_for(lambda: "SMS" in dialog.channel.text())  # phone alone: SMS
+        assert dialog.channel.text() == "📱 Envoi par SMS"
+        qtbot.keyClicks(dialog.inputs["email"], "pas-une-adresse")
+        dialog.inputs["email"].editingFinished.emit()
+        await wait_for(lambda: dialog.errors["email"].isVisible())  # the server's rule, inline
+        assert dialog.errors["email"].text()
+        dialog.inputs["email"].setText(email)
+        dialog.inputs["email"].textEdited.emit(email)
+        await wait_for(lambda: dialog.channel.text() == "✉ Envoi par e-mail")  # an email wins
+        assert not dialog.errors["email"].isVisible()
+
+        dialog.submit.click()
+        await wait_for(lambda: desktop.presenter.invitation_dialog is None)
+        assert window.message_bar.text == "Invitation envoyée par e-mail."
+
+        window.invitations_button.click()
+        assert window.current_page == INVITATIONS
+        page = window.invitations
+        await wait_for(lambda: len(page.invitations) == 1)
+        invitation = page.invitations[0]
+        assert page.status_of(invitation.id) == "En attente"
+        assert page.table.item(0, 0).text() == "Helene Dupont"
+
+        page.select(invitation.id)
+        page.copy_link.click()
+        await wait_for(lambda: "/i/" in (QGuiApplication.clipboard().text() or ""))
+        token = QGuiApplication.clipboard().text().rsplit("/", 1)[1]
+
+        patient = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont", email=email)
+        with httpx.Client(base_url=sqlite_server.api, headers=patient.headers) as http:
+            accepted = http.post("/invitation-links/accept", json={"token": token})
+        assert accepted.status_code == 200, accepted.text
+        conversation_id = accepted.json()["conversation_id"]
+
+        await wait_for(lambda: page.status_of(invitation.id) == "Acceptée")  # live, no refresh
+        await wait_for(lambda: conversation_id in window.conversation_list.model.ids)
+        await wait_for(
+            lambda: (
+                ("Invitation acceptée", "Un patient a accepté votre invitation.") in desktop.notifier.shown
+            )
+        )
+        page.select(invitation.id)
+        assert not page.resend.isEnabled() and page.open_conversation.isEnabled()
+        page.open_conversation.click()
+        assert window.conversation.conversation_id == conversation_id
+        assert ws.conversations.search("helene") == [conversation_id]
+
+
+@pytest.mark.asyncio
+async def test_correct_resend_cancel(sqlite_server: LiveServer, tmp_path: Path) -> None:
+    doctor = make_practitioner(sqlite_server, plan="PRO+")
+    async with open_desktop(sqlite_server, doctor, tmp_path) as desktop:
+        ws, window = desktop.workspace, desktop.window
+        from desktop.services.invitations import InvitationDraft
+
+        result = await ws.invitations.invite(InvitationDraft("Marc", "Petit", email=unique_email("marc")))
+        assert result.invitation is not None
+        invitation_id = result.invitation.id
+        desktop.presenter.show_invitations()
+        page = window.invitations
+        await wait_for(lambda: page.status_of(invitation_id) == "En attente")
+
+        page.select(invitation_id)
+        page.correct.click()
+        await wait_for(lambda: desktop.presenter.invitation_dialog is not None)
+        dialog = desktop.presenter.invitation_dialog
+        assert dialog is not None and dialog.inputs["first_name"].text() == "Marc"
+        dialog.inputs["last_name"].setText("Petitjean")
+        dialog.submit.click()
+        await wait_for(lambda: desktop.presenter.invitation_dialog is None)
+        await wait_for(lambda: any(i.last_name == "Petitjean" for i in page.invitations))
+
+        page.search.setText("petitj")
+        assert [i.id for i in page.invitations] == [invitation_id]
+        page.search.setText("zoe")
+        assert page.invitations == []
+        page.search.setText("")
+
+        page.select(invitation_id)
+        page.resend.click()
+        await wait_for(lambda: window.message_bar.text == "Invitation renvoyée.")
+
+        desktop.presenter.invitations.confirm = lambda _text: True
+        page.select(invitation_id)
+        page.cancel.click()
+        await wait_for(lambda: page.status_of(invitation_id) == "Annulée")
+
+
+@pytest.mark.asyncio
+async def test_pro_plan_gets_a_clear_explanation(sqlite_server: LiveServer, tmp_path: Path) -> None:
+    doctor = make_practitioner(sqlite_server, plan="PRO")
+    async with open_desktop(sqlite_server, doctor, tmp_path, plan="PRO") as desktop:
+        await wait_for(lambda: desktop.window.account.text().endswith("· PRO"))
+        dialog = desktop.presenter.open_invitation_dialog()
+        assert dialog.plan_notice.isVisible() and dialog.plan_notice.text() == PRO_PLUS_EXPLANATION
+        dialog.inputs["first_name"].setText("Zoé")
+        dialog.inputs["last_name"].setText("Bernard")
+        dialog.inputs["email"].setText(unique_email("zoe"))
+        dialog.submit.click()
+        await wait_for(
+            lambda: "PRO+" in dialog.plan_notice.text() and "formule actuelle" in dialog.plan_notice.text()
+        )
+        assert dialog.isVisible() and dialog.submit.isEnabled()  # nothing sent, the form is kept
+        dialog.reject()
