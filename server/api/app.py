@@ -13,7 +13,7 @@ from starlette.responses import Response
 from server.api.errors import install_error_handlers
 from server.api.limits import BodySizeLimit
 from server.api.realtime import Hub, realtime_router
-from server.api.routes import attachments, auth, conversations, health, invitations
+from server.api.routes import attachments, auth, billing, conversations, health, invitations, payments
 from server.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -23,7 +23,15 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 def api_routers() -> list[APIRouter]:
     """Every REST router; feature issues append theirs here."""
-    return [health.router, auth.router, conversations.router, attachments.router, *invitations.ROUTERS]
+    return [
+        health.router,
+        auth.router,
+        conversations.router,
+        attachments.router,
+        *invitations.ROUTERS,
+        billing.router,
+        payments.router,
+    ]
 
 
 def create_app(
