@@ -123,7 +123,7 @@ class DirectoryService:
                 ConnectionRequest.status == "pending",
             )
         )
-        return dict(convs.tuples().all()), dict(reqs.tuples().all())
+        return {p: c for p, c in convs.all()}, {p: st for p, st in reqs.all()}
 
     async def listed(self, practitioner_id: str) -> tuple[User, PractitionerProfile]:
         """A listed practitioner by id.
