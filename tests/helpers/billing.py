@@ -160,8 +160,8 @@ def checkout_completed(session_id: str, payment_id: str, amount_cents: int, **ex
     }
 
 
-def post_webhook(client: httpx.Client, payload: bytes, signature: str | None) -> httpx.Response:
-    headers = {"Content-Type": "application/json"}
+def post_webhook(client: httpx.Client, payload: bytes, signature: str | bytes | None) -> httpx.Response:
+    headers: dict[str, str | bytes] = {"Content-Type": "application/json"}
     if signature is not None:
         headers["Stripe-Signature"] = signature
     return client.post("/payments/stripe/webhook", content=payload, headers=headers)
