@@ -224,13 +224,19 @@ def payment_public(
     practitioner: User,
     profile: PractitionerProfile | None,
     online: bool,
+    act_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A payment request as `viewer_role` sees it (the patient never sees the claim id)."""
+    """A payment request as `viewer_role` sees it (the patient never sees the claim id).
+
+    The notice says the fee was announced « avant l'acte » only when we know it (the linked
+    claim's act came after the request); otherwise « avant le règlement », which is always true.
+    """
     fee = practitioner_fee_public(practitioner, profile, row.sector)
     announced = row.created_at.astimezone(PARIS)
     notice = (
         f"Honoraires annoncés par {fee['display_name']} le {long_date(row.created_at)} à "
-        f"{format_time(announced, 'HH:mm', locale='fr_FR')}, avant le règlement."
+        f"{format_time(announced, 'HH:mm', locale='fr_FR')}, "
+        + ("avant l'acte." if act_at is not None and act_at > row.created_at else "avant le règlement.")
     )
     return {
         "id": row.id,

@@ -59,7 +59,9 @@ class PaymentService:
         practitioner = await session.get(User, row.practitioner_id)
         assert practitioner is not None
         profile = await session.get(PractitionerProfile, row.practitioner_id)
-        return payment_public(row, viewer_role, practitioner, profile, self._provider.online)
+        claim = await session.get(Claim, row.claim_id) if row.claim_id else None
+        act_at = claim.performed_at if claim is not None else None
+        return payment_public(row, viewer_role, practitioner, profile, self._provider.online, act_at)
 
     async def emit(self, tx: Tx, row: PaymentRequest, event: str) -> None:
         """`event` to both participants, each with the view of their role."""

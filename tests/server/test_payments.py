@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from server.storage.models import Message
 from server.storage.models_billing import PaymentRequest
 from tests.helpers.billing import (
+    PARIS,
     ask_payment,
     audit_actions,
     billing_snapshot,
@@ -109,6 +111,20 @@ def test_system_message_names_the_day_of_the_linked_claim(
     )
     bodies = [m.body for m in messages_of(live_server, conv) if m.kind == "system"]
     assert bodies == ["Hélène Dupont a réglé la téléconsultation du 24 novembre 2026"]
+
+
+def test_fee_notice_says_before_the_act_only_when_known(
+    api: httpx.Client, trio: tuple[Account, Account, str]
+) -> None:
+    doctor, patient, conv = trio
+    tomorrow = datetime.now(PARIS) + timedelta(days=1)
+    planned = api.post("/billing/claims", json=claim_document(tomorrow), headers=doctor.headers).json()
+    before_act = ask_payment(api, doctor, conv, claim_id=planned["id"]).json()
+    assert before_act["fee_notice"].endswith(", avant l'acte.")
+    seen = api.get(f"/payments/{before_act['id']}", headers=patient.headers).json()
+    assert seen["fee_notice"] == before_act["fee_notice"] and seen["claim_id"] is None
+    plain = ask_payment(api, doctor, conv).json()
+    assert plain["fee_notice"].endswith(", avant le règlement.")
 
 
 def test_cancel_and_refund(

@@ -4,6 +4,7 @@ import { ConversationView } from "../conversation.js";
 import { $, show } from "../dom.js";
 import { initLayout, requireSession } from "../layout.js";
 import { Realtime, STATUS_TEXT } from "../realtime.js";
+import "../payments.js"; // payment banners (conversation plugin)
 
 const session = requireSession();
 initLayout();
