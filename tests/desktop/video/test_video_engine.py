@@ -43,7 +43,10 @@ async def test_first_frames_are_quick_and_stats_arrive_every_second(make_call: M
     for side in (call.offerer, call.answerer):
         stats = side.stats[-1]
         assert 0.5 < stats.interval < 1.6
-        assert 20 <= stats.receive_fps <= 40 and 20 <= stats.send_fps <= 40
+        # ~30 fps each way; averaged over 3 s, with room for a shared, loaded 2-core machine.
+        recent = side.stats[-3:]
+        assert 15 <= sum(s.receive_fps for s in recent) / 3 <= 40
+        assert 15 <= sum(s.send_fps for s in recent) / 3 <= 40
         assert stats.send_kbps > 50 and stats.receive_kbps > 50
         assert stats.receive_loss == 0.0
         assert stats.send_resolution == (640, 480) and stats.receive_resolution == (640, 480)

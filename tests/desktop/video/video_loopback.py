@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.video.adaptation import ResolutionController
 from desktop.video.aiortc_engine import AiortcCallEngine
 from desktop.video.engine import CallOptions, CallState, Role
 from desktop.video.sdp import split_candidates
@@ -76,6 +77,11 @@ def make_side(
     stats: list[CallStats] = []
     video, audio = TestPatternSource(*size), ToneSource()
     remote_video, remote_audio = LatestFrameSink(), NullAudioSink()
+    # Two peers share this process (and the GIL) on a shared 2-core machine: under load the
+    # sender's time per frame can pass 25 ms and the resolution would rightly step down. Tests
+    # that assert sizes must not depend on the machine, so adaptation is off unless a test
+    # brings its own controller (it is tested on its own and in one call test).
+    kwargs.setdefault("controller", ResolutionController(budget_ms=1e6))
     engine = AiortcCallEngine(
         call_id=call_id,
         role=role,
