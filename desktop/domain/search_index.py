@@ -30,6 +30,7 @@ class SearchIndex:
         self._terms_of: list[tuple[str, ...]] = []
         self._order: list[int] = []  # slots, most recent first
         self._order_dirty = False
+        self._ordered_ids: list[str] | None = None  # cached answer to the empty query
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -42,6 +43,10 @@ class SearchIndex:
         """Replace everything with `(conversation_id, first_name, last_name, timestamp)` rows."""
         pairs: list[tuple[str, int]] = []
         self._ids, self._stamps, self._slot_of, self._terms_of = [], [], {}, []
+        self._ordered_ids = None
+        # Names repeat a lot (first names above all): fold each distinct one once, share the strings.
+        memo: dict[tuple[str, str], tuple[str, ...]] = {}
+        part_memo: dict[str, tuple[str, ...]] = {}
         for conversation_id, first, last, stamp in rows:
             if conversation_id in self._slot_of:
                 continue
@@ -49,7 +54,10 @@ class SearchIndex:
             self._ids.append(conversation_id)
             self._stamps.append(stamp)
             self._slot_of[conversation_id] = slot
-            terms = tuple(sorted(search_terms(first, last)))
+            key = (first, last)
+            terms = memo.get(key)
+            if terms is None:
+                terms = memo[key] = _terms(first, last, part_memo)
             self._terms_of.append(terms)
             pairs.extend((t, slot) for t in terms)
         pairs.sort()
@@ -62,6 +70,7 @@ class SearchIndex:
         """Add a conversation, or update its name and timestamp."""
         slot = self._slot_of.get(conversation_id)
         terms = tuple(sorted(search_terms(first, last)))
+        self._ordered_ids = None
         if slot is None:
             slot = len(self._ids)
             self._ids.append(conversation_id)
@@ -91,6 +100,7 @@ class SearchIndex:
         if slot is None or self._stamps[slot] == stamp:
             return
         self._stamps[slot] = stamp
+        self._ordered_ids = None
         if self._order and self._order[0] != slot and stamp >= self._stamps[self._order[0]]:
             self._order.remove(slot)  # the common case, cheaper than a full re-sort
             self._order.insert(0, slot)
@@ -119,10 +129,12 @@ class SearchIndex:
 
     # ---------------------------------------------------------------- querying
     def ordered_ids(self) -> list[str]:
-        """Every conversation id, most recent first."""
-        self._ensure_order()
-        ids = self._ids
-        return [ids[s] for s in self._order]
+        """Every conversation id, most recent first (a shared list: do not modify it)."""
+        if self._ordered_ids is None:
+            self._ensure_order()
+            ids = self._ids
+            self._ordered_ids = [ids[s] for s in self._order]
+        return self._ordered_ids
 
     def search(self, query: str) -> list[str]:
         """Ids whose patient name has, for every query word, a word starting with it; recent first."""
@@ -150,3 +162,14 @@ class SearchIndex:
         if self._order_dirty:
             self._order.sort(key=self._stamps.__getitem__, reverse=True)
             self._order_dirty = False
+
+
+def _terms(first: str, last: str, memo: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Sorted terms of a name, reusing the folded strings of each part already seen."""
+    parts: list[str] = []
+    for part in (first, last):
+        cached = memo.get(part)
+        if cached is None:
+            cached = memo[part] = tuple(search_terms(part))
+        parts.extend(cached)
+    return tuple(sorted(set(parts)))

@@ -16,7 +16,7 @@ from datetime import date
 from desktop.domain.models import ConversationSummary, Message, PatientWrite, Wire
 from desktop.domain.search_index import SearchIndex
 from desktop.services.events import Event
-from desktop.services.ports import ConversationCache, ServerApi
+from desktop.services.ports import CachedConversations, ConversationCache, ServerApi
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class ConversationService:
         self._cache = cache
         self._account_id = account_id
         self._rows: dict[str, ConversationSummary] = {}
+        self._cached: CachedConversations | None = None  # rows not decoded yet
         self._index = SearchIndex()
         self._messages: dict[str, dict[str, Message]] = {}
         self.list_changed: Event[None] = Event()  # membership or order changed
@@ -40,28 +41,27 @@ class ConversationService:
 
     # ---------------------------------------------------------------- list and search
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) + (len(self._cached) if self._cached is not None else 0)
 
     def get(self, conversation_id: str) -> ConversationSummary | None:
-        return self._rows.get(conversation_id)
+        summary = self._rows.get(conversation_id)
+        if summary is None and self._cached is not None:
+            summary = self._cached.take(conversation_id)
+            if summary is not None:
+                self._rows[conversation_id] = summary
+        return summary
 
     def search(self, query: str) -> list[str]:
         """Ids matching `query` (every word a prefix of a name word, accents and case ignored)."""
         return self._index.search(query)
 
-    @property
-    def unread_total(self) -> int:
-        return sum(1 for c in self._rows.values() if c.unread)
-
     async def load_cache(self) -> None:
-        """Fill memory and the index from the local cache (index built off the UI thread)."""
-        rows = await self._cache.load_conversations()
+        """Fill the index from the local cache (built off the UI thread); summaries decode lazily."""
+        cached = await self._cache.load_rows()
         index = SearchIndex()
-        await asyncio.to_thread(
-            index.rebuild,
-            ((c.id, c.patient.first_name, c.patient.last_name, c.updated_at.timestamp()) for c in rows),
-        )
-        self._rows = {c.id: c for c in rows}
+        await asyncio.to_thread(lambda: index.rebuild(cached.index_rows()))
+        self._rows = {}
+        self._cached = cached
         self._index = index
         self.list_changed.emit(None)
 
@@ -78,7 +78,7 @@ class ConversationService:
 
     def _store(self, summary: ConversationSummary) -> bool:
         """Keep `summary` in memory and the index; True when the list order or membership changed."""
-        old = self._rows.get(summary.id)
+        old = self.get(summary.id)
         self._rows[summary.id] = summary
         stamp = summary.updated_at.timestamp()
         if old is None or old.patient != summary.patient:
@@ -107,7 +107,7 @@ class ConversationService:
         raw = data.get("conversation")
         if isinstance(raw, dict):
             summary = ConversationSummary.from_wire(raw)
-            current = self._rows.get(summary.id)
+            current = self.get(summary.id)
             if current is None or current.last_seq <= summary.last_seq:
                 await self._save(summary)
 
@@ -118,7 +118,7 @@ class ConversationService:
         if opened is not None:
             opened[message.id] = message
             self.messages_changed.emit(message.conversation_id)
-        summary = self._rows.get(message.conversation_id)
+        summary = self.get(message.conversation_id)
         mine = message.sender_id == self._account_id
         if summary is None:
             try:
@@ -135,7 +135,7 @@ class ConversationService:
                 self.message_received.emit(message)
 
     async def apply_read(self, data: Wire) -> None:
-        summary = self._rows.get(str(data.get("conversation_id", "")))
+        summary = self.get(str(data.get("conversation_id", "")))
         read_seq = data.get("read_seq")
         if summary is None or not isinstance(read_seq, int):
             return
@@ -154,7 +154,7 @@ class ConversationService:
                 self.messages_changed.emit(summary.id)  # read marks ✓✓
 
     async def apply_updated(self, data: Wire) -> None:
-        summary = self._rows.get(str(data.get("conversation_id", "")))
+        summary = self.get(str(data.get("conversation_id", "")))
         if summary is None:
             return
         changed = replace(
@@ -216,7 +216,7 @@ class ConversationService:
         self._messages.pop(conversation_id, None)
 
     async def mark_read(self, conversation_id: str) -> None:
-        summary = self._rows.get(conversation_id)
+        summary = self.get(conversation_id)
         if summary is None or (summary.unread == 0 and summary.read_seq >= summary.last_seq):
             return
         await self._api.mark_read(conversation_id, summary.last_seq)
@@ -227,7 +227,7 @@ class ConversationService:
     ) -> ConversationSummary:
         """« Le patient peut écrire » : toujours / jamais / jusqu'au <date>."""
         updated = await self._api.set_patient_write(conversation_id, mode, until)
-        current = self._rows.get(conversation_id)
+        current = self.get(conversation_id)
         if current is not None:  # keep our newer list fields; take the setting from the answer
             updated = replace(
                 current, patient_write=updated.patient_write, patient_can_write=updated.patient_can_write

@@ -81,6 +81,32 @@ def conversation_from_row(row: Sequence[Any]) -> ConversationSummary:
     )
 
 
+class CachedRows:
+    """Cached conversations as raw rows, decoded one by one when first needed.
+
+    Decoding 100 000 summaries up front takes over a second; the list and the search only need
+    ids, names and times, and the screen shows a few dozen rows at a time.
+    """
+
+    def __init__(self, rows: dict[str, tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, conversation_id: object) -> bool:
+        return conversation_id in self._rows
+
+    def index_rows(self) -> list[tuple[str, str, str, float]]:
+        """(id, first name, last name, updated_at timestamp) of every row."""
+        return [(cid, row[2], row[3], float(row[4])) for cid, row in self._rows.items()]
+
+    def take(self, conversation_id: str) -> ConversationSummary | None:
+        """Decode one row and forget the raw form (the caller keeps the summary)."""
+        row = self._rows.pop(conversation_id, None)
+        return conversation_from_row(row) if row is not None else None
+
+
 class LocalCache:
     """Conversations, messages and sync state of one account, in its local database."""
 
@@ -112,6 +138,15 @@ class LocalCache:
         await self.set_state("last_event_seq", str(seq))
 
     # ---------------------------------------------------------------- conversations
+    async def load_rows(self) -> CachedRows:
+        """Every cached conversation, undecoded (see `CachedRows`)."""
+
+        def read(conn: sqlite3.Connection) -> CachedRows:
+            cursor = conn.execute(f"SELECT {_CONVERSATION_COLUMNS} FROM conversations")  # noqa: S608
+            return CachedRows({str(r[0]): r for r in cursor})
+
+        return await self._db.call(read)
+
     async def load_conversations(self) -> list[ConversationSummary]:
         """Every cached conversation (any order)."""
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop.ui.widgets.conversation_delegate import ConversationDelegate
+from desktop.ui.widgets.conversation_delegate import ROW_HEIGHT, ConversationDelegate
 from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationListModel
 
 
@@ -32,11 +40,24 @@ class ConversationListPage(QWidget):
             self.tr("Tapez le début du prénom ou du nom ; accents et majuscules sont ignorés. Ctrl+F.")
         )
         self.search.setStyleSheet("QLineEdit#conversationSearch { padding: 8px; margin: 6px; }")
-        self.list = QListView(self)
+        # A one-column table, not a QListView: QListView lays out every row on each model reset
+        # (tens of thousands of calls into Python per keystroke on 100 000 rows); a table with a
+        # fixed row height asks only for the rows on screen.
+        self.list = QTableView(self)
         self.list.setObjectName("conversationList")
-        self.list.setUniformItemSizes(True)  # the 100 000-row case stays O(visible rows)
+        self.list.horizontalHeader().hide()
+        self.list.horizontalHeader().setStretchLastSection(True)
+        rows = self.list.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(ROW_HEIGHT)
+        self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
+        self.list.setTabKeyNavigation(False)  # Tab leaves the list; arrows move inside it
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setItemDelegate(ConversationDelegate(self.list))
         self.list.setModel(model)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setMouseTracking(True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
@@ -11,6 +12,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from desktop.domain.models import ConversationSummary
 from desktop.ui.formatting import list_time
 from desktop.ui.widgets.conversation_list_model import SUMMARY_ROLE
+
+log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 58
 BADGE = QColor("#1565c0")
@@ -29,11 +32,21 @@ class ConversationDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
+        painter.save()
+        try:  # never let an exception escape into Qt (see ConversationListModel.data)
+            self._paint(painter, option, index)
+        except Exception:
+            log.exception("conversation row could not be painted")
+        finally:
+            painter.restore()
+
+    def _paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         summary = index.data(SUMMARY_ROLE)
         if not isinstance(summary, ConversationSummary):
             super().paint(painter, option, index)
             return
-        painter.save()
         rect: QRect = option.rect
         state = option.state
         palette: QPalette = option.palette
@@ -91,7 +104,6 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.drawText(
             preview_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided
         )
-        painter.restore()
 
     def preview_text(self, summary: ConversationSummary) -> str:
         last = summary.last_message

@@ -6,6 +6,7 @@ Rows hold only conversation ids; the delegate asks for the summary of the few vi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 
 from desktop.domain.models import ConversationSummary
 from desktop.ui.formatting import list_time
+
+log = logging.getLogger(__name__)
 
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -57,6 +60,15 @@ class ConversationListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # An exception escaping a Qt virtual override can take the whole process down (shiboken
+        # 6.11 crashes while printing it): log it and show an empty row instead.
+        try:
+            return self._data(index, role)
+        except Exception:
+            log.exception("conversation row could not be shown")
+            return None
+
+    def _data(self, index: Index, role: int) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         conversation_id = self._ids[index.row()]
