@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from server.domain.payment_rules import provider_error
 from server.payments.factory import build_payment_provider
+from server.payments.ports import CheckoutRequest, PaymentProviderError
 from server.settings import SettingsError
 from server.storage.models import Message
 from server.storage.models_billing import PaymentWebhookEvent
@@ -34,7 +36,7 @@ from tests.helpers.billing import (
     stripe_fake,
 )
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
-from tests.helpers.live_server import LiveServer
+from tests.helpers.live_server import LiveServer, free_port
 from tests.helpers.ws import RealtimeClient
 
 
@@ -413,3 +415,30 @@ def test_provider_settings_are_checked_at_start(tmp_path: Path) -> None:
         build_payment_provider(base_settings(tmp_path, payment_provider="stripe", stripe_api_key="k"))
     with pytest.raises(SettingsError, match="Fournisseur de paiement inconnu"):
         build_payment_provider(base_settings(tmp_path, payment_provider="paypal"))
+
+
+def test_unreachable_stripe_is_a_temporary_failure(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    settings = base_settings(
+        tmp_path,
+        payment_provider="stripe",
+        stripe_api_key=API_KEY,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_base_url=f"http://127.0.0.1:{closed}",
+        stripe_timeout_seconds=2.0,
+    )
+    provider = build_payment_provider(settings)
+    request = CheckoutRequest("p", 2500, "EUR", "Téléconsultation", "http://x/ok", "http://x/ko", "key")
+
+    async def attempt() -> PaymentProviderError:
+        try:
+            await provider.create_checkout(request)
+        except PaymentProviderError as exc:
+            return exc
+        finally:
+            await provider.close()
+        raise AssertionError("no error")
+
+    error = asyncio.run(attempt())
+    assert error.reason == "unavailable" and "network" in error.detail
+    assert "ne répond pas" in provider_error(error).detail
