@@ -12,6 +12,7 @@ from server.domain.connection_requests import ConnectionRequestService
 from server.domain.container import Services
 from server.domain.delivery_queue import DeliveryQueue
 from server.domain.directory import DirectoryService
+from server.domain.invitation_delivery import InvitationDelivery
 from server.domain.invitation_links import InvitationLinkService
 from server.domain.invitations import InvitationService
 from server.domain.patient_accounts import PatientAccountService
@@ -22,6 +23,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class InvitationFeature:
     queue: DeliveryQueue
+    delivery: InvitationDelivery
     invitations: InvitationService
     links: InvitationLinkService
     requests: ConnectionRequestService
@@ -36,6 +38,7 @@ def build_invitation_feature(services: Services, mailer: Mailer, sms: SmsGateway
     directory = DirectoryService(core)
     feature = InvitationFeature(
         queue=queue,
+        delivery=InvitationDelivery(core, queue),
         invitations=InvitationService(core, limiter, conversations, queue),
         links=InvitationLinkService(core, limiter, conversations, queue),
         requests=ConnectionRequestService(core, limiter, conversations, directory),
@@ -45,6 +48,7 @@ def build_invitation_feature(services: Services, mailer: Mailer, sms: SmsGateway
     services.extra.update(
         {
             "delivery_queue": feature.queue,
+            "invitation_delivery": feature.delivery,
             "invitations": feature.invitations,
             "invitation_links": feature.links,
             "connection_requests": feature.requests,
@@ -64,6 +68,10 @@ def _get(services: Services, name: str, kind: type[T]) -> T:
 
 def delivery_queue(services: Services) -> DeliveryQueue:
     return _get(services, "delivery_queue", DeliveryQueue)
+
+
+def invitation_delivery(services: Services) -> InvitationDelivery:
+    return _get(services, "invitation_delivery", InvitationDelivery)
 
 
 def invitations(services: Services) -> InvitationService:

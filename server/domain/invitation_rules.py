@@ -20,6 +20,7 @@ from server.delivery.ports import PROVIDER_AUTH, RECIPIENT_REFUSED, DeliveryErro
 from server.domain.accounts import check_name
 from server.domain.contacts import normalize_email, normalize_phone
 from server.domain.conversations import iso
+from server.domain.core import Tx
 from server.domain.errors import InvalidInputError
 from server.domain.notifications_fr import INVITATION_DAYS, PractitionerName
 from server.domain.security import new_token, token_digest
@@ -139,6 +140,11 @@ def delivery_error_text(channel: str, error: DeliveryError, attempts: int) -> st
         f"Le service d'envoi {what} n'a pas répondu après {attempts} tentative"
         f"{'s' if attempts > 1 else ''}. Renvoyez l'invitation plus tard, ou copiez le lien."
     )
+
+
+async def emit_invitation(tx: Tx, inv: Invitation) -> None:
+    """Tell the practitioner (every device) what the invitation looks like now."""
+    await tx.emit([inv.practitioner_id], "invitation.updated", {"invitation": invitation_public(inv, tx.now)})
 
 
 async def mint_link(session: AsyncSession, invitation_id: str, now: datetime) -> str:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 
-from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
 from server.domain.conversations import ConversationService
-from server.domain.core import SYSTEM, Actor, Core, Tx
-from server.domain.delivery_queue import DeliveryQueue, Prepared
+from server.domain.core import Actor, Core, Tx
+from server.domain.delivery_queue import DeliveryQueue
 from server.domain.errors import ConflictError, InvalidInputError, NotFoundError, PlanRequiredError
 from server.domain.invitation_rules import (
     KIND,
@@ -27,22 +26,19 @@ from server.domain.invitation_rules import (
     VALIDITY,
     CleanInvitation,
     InvitationDraft,
-    delivery_error_text,
-    effective_status,
+    emit_invitation,
     invitation_public,
     link_url,
     lock_user,
     mint_link,
-    practitioner_name,
     revoke_links,
     search_key,
     validate_invitation,
 )
-from server.domain.notifications_fr import invitation_email, invitation_sms
 from server.domain.ratelimit import RateLimiter
 from server.domain.text import words
-from server.storage.models import Conversation, PractitionerProfile, User
-from server.storage.models_invitations import DeliveryJob, Invitation
+from server.storage.models import Conversation, PractitionerProfile, RateEvent, User
+from server.storage.models_invitations import Invitation
 
 UNSET: Any = object()
 
@@ -67,8 +63,6 @@ class InvitationService:
         self._limiter = limiter
         self._conversations = conversations
         self._queue = queue
-        queue.register(KIND, self)
-        queue.every(60.0, self.sweep_expired)
 
     # ---------------------------------------------------------------- checks
     async def _require_plus(self, actor: Actor) -> None:
@@ -82,13 +76,21 @@ class InvitationService:
                 f"{plan or 'PRO'} : passez à la formule PRO+ pour envoyer des invitations."
             )
 
-    async def _count_send(self, actor: Actor) -> None:
-        await self._limiter.hit(
+    async def _check_sends(self, actor: Actor) -> None:
+        """Refuse a send past the daily cap (counted by `_count_send` inside the send's transaction)."""
+        await self._limiter.check(
             "invitation_send",
             [f"pr:{actor.user_id}"],
             self._core.settings.invitations_per_day,
             timedelta(days=1),
             "Vous avez envoyé beaucoup d'invitations aujourd'hui. Réessayez demain.",
+        )
+
+    @staticmethod
+    async def _count_send(tx: Tx, actor: Actor) -> None:
+        # In the invitation's own transaction: one commit (one disk sync) per invitation, not two.
+        await tx.session.execute(
+            insert(RateEvent).values(bucket="invitation_send", key=f"pr:{actor.user_id}", at=tx.now)
         )
 
     async def _load(self, tx: Tx, actor: Actor, invitation_id: str) -> Invitation:
@@ -161,7 +163,7 @@ class InvitationService:
         """
         await self._require_plus(actor)
         clean = validate_invitation(draft)
-        await self._count_send(actor)
+        await self._check_sends(actor)
         async with self._core.transaction() as tx:
             # Serialise a practitioner's invitations: two quick clicks must not invite twice.
             await lock_user(tx.session, actor.user_id or "")
@@ -188,6 +190,7 @@ class InvitationService:
                 tx.session.add(inv)
             self._apply(inv, clean)
             await self._renew(tx, inv)
+            await self._count_send(tx, actor)
             await tx.audit(
                 actor, f"invitation.{'create' if outcome == 'created' else 'update'}", "invitation", inv.id
             )
@@ -212,9 +215,7 @@ class InvitationService:
         await self._emit(tx, inv)
 
     async def _emit(self, tx: Tx, inv: Invitation) -> None:
-        await tx.emit(
-            [inv.practitioner_id], "invitation.updated", {"invitation": invitation_public(inv, tx.now)}
-        )
+        await emit_invitation(tx, inv)
 
     async def list(
         self, actor: Actor, *, query: str = "", status: str | None = None, limit: int = 100
@@ -269,7 +270,7 @@ class InvitationService:
         clean = validate_invitation(merged)
         if (clean.first_name, clean.last_name, clean.email, clean.phone) == current:
             return await self.get(actor, invitation_id)  # nothing changed: nothing to send
-        await self._count_send(actor)
+        await self._check_sends(actor)
         async with self._core.transaction() as tx:
             inv = await self._load(tx, actor, invitation_id)
             self._require_open(inv)
@@ -285,6 +286,7 @@ class InvitationService:
                 )
             self._apply(inv, clean)
             await self._renew(tx, inv)
+            await self._count_send(tx, actor)
             await tx.audit(actor, "invitation.correct", "invitation", inv.id)
             public = invitation_public(inv, tx.now)
         self._queue.notify()
@@ -293,11 +295,12 @@ class InvitationService:
     async def resend(self, actor: Actor, invitation_id: str) -> dict[str, Any]:
         """A new link by the same channel; the 15 days restart."""
         await self._require_plus(actor)
-        await self._count_send(actor)
+        await self._check_sends(actor)
         async with self._core.transaction() as tx:
             inv = await self._load(tx, actor, invitation_id)
             self._require_open(inv)
             await self._renew(tx, inv)
+            await self._count_send(tx, actor)
             await tx.audit(actor, "invitation.resend", "invitation", inv.id)
             public = invitation_public(inv, tx.now)
         self._queue.notify()
@@ -333,94 +336,3 @@ class InvitationService:
             "expires_at": public["expires_at"],
             "invitation": public,
         }
-
-    async def sweep_expired(self) -> None:
-        """Store `expired` on pending invitations past their date and tell their practitioners."""
-        now = self._core.clock()
-        async with self._core.db.read() as session:
-            owners = list(
-                (
-                    await session.execute(
-                        select(Invitation.practitioner_id)
-                        .where(Invitation.status == "pending", Invitation.expires_at <= now)
-                        .distinct()
-                        .limit(100)
-                    )
-                ).scalars()
-            )
-        for practitioner_id in owners:  # one transaction per practitioner, in the usual lock order
-            async with self._core.transaction() as tx:
-                await lock_user(tx.session, practitioner_id)
-                rows = (
-                    await tx.session.execute(
-                        select(Invitation)
-                        .where(
-                            Invitation.practitioner_id == practitioner_id,
-                            Invitation.status == "pending",
-                            Invitation.expires_at <= tx.now,
-                        )
-                        .with_for_update()
-                    )
-                ).scalars()
-                for inv in rows:
-                    inv.status, inv.updated_at = "expired", tx.now
-                    await revoke_links(tx.session, inv.id, tx.now)
-                    await self._emit(tx, inv)
-
-    # ---------------------------------------------------------------- delivery handler
-    async def lock(self, tx: Tx, job: DeliveryJob) -> None:
-        owner = await tx.session.scalar(select(Invitation.practitioner_id).where(Invitation.id == job.ref_id))
-        if owner is not None:
-            await lock_user(tx.session, owner)
-
-    async def prepare(self, tx: Tx, job: DeliveryJob) -> Prepared | None:
-        inv = await tx.session.get(Invitation, job.ref_id)
-        if inv is None or effective_status(inv, tx.now) != "pending" or inv.channel != job.channel:
-            return None
-        token = await mint_link(tx.session, inv.id, tx.now)
-        public_url = self._core.settings.effective_public_url
-        link = link_url(public_url, token)
-        who = await practitioner_name(tx.session, inv.practitioner_id)
-        message_id = f"invitation-{job.id}"
-        if job.channel == "email" and inv.email:
-            text = invitation_email(
-                who,
-                inv.first_name,
-                inv.last_name,
-                link,
-                inv.expires_at,
-                f"{public_url}/aide/invitation-non-recue",
-            )
-            email = OutgoingEmail(
-                to=inv.email,
-                subject=text.subject,
-                text=text.text,
-                html=text.html,
-                message_id=message_id,
-                link=link,
-            )
-            return Prepared(email=email)
-        if job.channel == "sms" and inv.phone:
-            return Prepared(
-                sms=OutgoingSms(
-                    to=inv.phone, text=invitation_sms(who, link), message_id=message_id, link=link
-                )
-            )
-        return None
-
-    async def delivered(self, tx: Tx, job: DeliveryJob) -> None:
-        inv = await tx.session.get(Invitation, job.ref_id)
-        if inv is None or inv.status != "pending":
-            return
-        inv.sent_at, inv.updated_at = tx.now, tx.now
-        await self._emit(tx, inv)
-        await tx.audit(SYSTEM, "invitation.sent", "invitation", inv.id)
-
-    async def failed(self, tx: Tx, job: DeliveryJob, error: DeliveryError) -> None:
-        inv = await tx.session.get(Invitation, job.ref_id)
-        if inv is None or inv.status != "pending":
-            return
-        inv.status, inv.updated_at = "delivery_failed", tx.now
-        inv.delivery_error = delivery_error_text(job.channel, error, job.attempts)
-        await self._emit(tx, inv)
-        await tx.audit(SYSTEM, "invitation.delivery_failed", "invitation", inv.id)

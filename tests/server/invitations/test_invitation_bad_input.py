@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.helpers.factories import Account, make_patient, make_practitioner
-from tests.helpers.invitation_env import invite, new_email, sign_up
+from tests.helpers.invitation_env import invitation_status, invite, new_email, sign_up, wait_until
 from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.smtp_capture import SmtpCapture
 
@@ -173,7 +173,7 @@ def test_every_invitation_endpoint_refuses_another_practitioners_ids(
     email = new_email()
     inv = invite(client, owner, email=email).json()["invitation"]
     smtp.wait(email)
-    before = client.get(f"/invitations/{inv['id']}", headers=owner.headers).json()
+    before = wait_until(lambda: (r := invitation_status(client, owner, inv["id"]))["sent_at"] and r)
     patient = make_patient(server)
     attempts = [
         ("GET", f"/invitations/{inv['id']}", None),
