@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from desktop.video import ice
 from desktop.video.recovery import RecoveryOptions
 
 
@@ -45,7 +44,10 @@ class EndReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CallOptions:
-    gather_timeout: float = ice.GATHER_TIMEOUT
+    #: Upper bound for server-reflexive/relayed candidates (see ice.py). A TURN allocation takes
+    #: two round trips (401 challenge, then the authenticated request): 0.6 s leaves room for a
+    #: 200 ms RTT plus DNS, and keeps an unreachable server well under the 1.5 s setup budget.
+    gather_timeout: float = 0.6
     recovery: RecoveryOptions = field(default_factory=RecoveryOptions)
     monitor_interval: float = 0.5
     stats_interval: float = 1.0

@@ -9,9 +9,9 @@ Two aiortc/aioice behaviours shape this module:
 - aiortc does not trickle: `setLocalDescription` waits for every candidate, and aioice waits up
   to 5 s for a server-reflexive or relayed one (`Connection.get_component_candidates(timeout=5)`).
   One unreachable STUN/TURN server thus adds 5 s per side. `bound_gathering` lowers that wait
-  per connection; gathering still returns as soon as all servers answered, so a reachable server
-  costs nothing extra, and an unreachable one costs at most the bound, with host (and any
-  already obtained) candidates kept.
+  per connection (`CallOptions.gather_timeout`, 0.6 s); gathering still returns as soon as all
+  servers answered, so a reachable server costs nothing extra, and an unreachable one costs at
+  most the bound, with host (and any already obtained) candidates kept.
 """
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ from aiortc.rtcicetransport import RTCIceGatherer, parse_stun_turn_uri
 
 log = logging.getLogger(__name__)
 
-#: Upper bound for server-reflexive/relayed candidates. A TURN allocation takes two round trips
-#: (401 challenge, then the authenticated request): 0.6 s leaves room for a 200 ms RTT plus DNS,
-#: while keeping "unreachable server" well under the 1.5 s setup budget (P1).
-GATHER_TIMEOUT = 0.6
 
 _SCHEMES = ("stun", "turn", "turns")
 
@@ -98,7 +94,7 @@ def gatherers(pc: RTCPeerConnection) -> list[RTCIceGatherer]:
     return found
 
 
-def bound_gathering(pc: RTCPeerConnection, timeout: float = GATHER_TIMEOUT) -> None:
+def bound_gathering(pc: RTCPeerConnection, timeout: float) -> None:
     """Bound how long each gatherer of `pc` waits for STUN/TURN candidates.
 
     Call after the transceivers exist and before any gathering. aiortc builds aioice's

@@ -60,7 +60,7 @@ class PeerSession:
         spawn: Spawn,
         on_state: Callable[[PeerSession], None],
         on_first_media: Callable[[str], None] | None = None,
-        gather_timeout: float = ice.GATHER_TIMEOUT,
+        gather_timeout: float,
         allow_h264: bool = True,
     ) -> None:
         self.id = session_id
