@@ -161,9 +161,10 @@ def checkout_completed(session_id: str, payment_id: str, amount_cents: int, **ex
 
 
 def post_webhook(client: httpx.Client, payload: bytes, signature: str | bytes | None) -> httpx.Response:
-    headers: dict[str, str | bytes] = {"Content-Type": "application/json"}
+    """POST a webhook as Stripe does; a bytes signature is sent as is (to test non-ASCII headers)."""
+    headers: dict[bytes, bytes] = {b"Content-Type": b"application/json"}
     if signature is not None:
-        headers["Stripe-Signature"] = signature
+        headers[b"Stripe-Signature"] = signature if isinstance(signature, bytes) else signature.encode()
     return client.post("/payments/stripe/webhook", content=payload, headers=headers)
 
 
@@ -296,3 +297,23 @@ def stripe_fake() -> Iterator[StripeFake]:
         server.clear()
         if server.is_running():
             server.stop()
+
+
+# ------------------------------------------------------------------------------- API shortcuts
+def seq_of(client: httpx.Client, who: Account) -> int:
+    return int(client.get("/me", headers=who.headers).json()["event_seq"])
+
+
+def open_checkout(client: httpx.Client, patient: Account, payment_id: str) -> httpx.Response:
+    return client.post(f"/payments/{payment_id}/checkout", headers=patient.headers)
+
+
+def paid_by_stripe(
+    client: httpx.Client, stripe: StripeFake, patient: Account, payment: dict[str, Any]
+) -> dict[str, Any]:
+    """Open the checkout page, then have Stripe notify its completion; returns the event sent."""
+    assert open_checkout(client, patient, payment["id"]).status_code == 200
+    session = list(stripe.sessions.values())[-1]
+    event = checkout_completed(session["id"], payment["id"], payment["amount_cents"])
+    assert post_webhook(client, *signed_webhook(event)).json() == {"received": True, "duplicate": False}
+    return event

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from server.storage.models_billing import BillingNote, NoteCounter
-from tests.helpers.billing import PARIS, audit_actions, claim_document, count_rows
+from tests.helpers.billing import PARIS, audit_actions, claim_document, count_rows, seq_of
 from tests.helpers.documents import make_jpeg, make_pdf, upload
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -129,7 +129,7 @@ def test_the_rendered_pdf_is_linked_once(
     assert link(from_patient["id"]).status_code == 404
     assert link(elsewhere["id"]).status_code == 422
     assert link(str(uuid.uuid4())).status_code == 404
-    with RealtimeClient(live_server.ws_url, doctor.token, note_seq(api, doctor)) as sock:
+    with RealtimeClient(live_server.ws_url, doctor.token, seq_of(api, doctor)) as sock:
         linked = link(pdf["id"])
         assert linked.status_code == 200 and linked.json()["attachment_id"] == pdf["id"]
         (event,) = sock.events(1, event="note.updated")
@@ -141,10 +141,6 @@ def test_the_rendered_pdf_is_linked_once(
     # The patient downloads the note from the conversation, as any document.
     assert api.get(f"/attachments/{pdf['id']}", headers=patient.headers).status_code == 200
     assert {"note.create", "note.update"} <= set(audit_actions(live_server, note["id"]))
-
-
-def note_seq(api: httpx.Client, who: Account) -> int:
-    return int(api.get("/me", headers=who.headers).json()["event_seq"])
 
 
 def test_notes_are_the_practitioners_alone(

@@ -19,6 +19,7 @@ from tests.helpers.billing import (
     count_rows,
     messages_of,
     payment_row,
+    seq_of,
 )
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -30,10 +31,6 @@ def trio(live_server: LiveServer) -> tuple[Account, Account, str]:
     doctor = make_practitioner(live_server, first_name="Claire", last_name="Martin", sector="secteur_1")
     patient = make_patient(live_server, first_name="Hélène", last_name="Dupont")
     return doctor, patient, make_conversation(live_server, doctor, patient)
-
-
-def seq_of(api: httpx.Client, who: Account) -> int:
-    return int(api.get("/me", headers=who.headers).json()["event_seq"])
 
 
 def test_request_shown_to_both_sides_then_marked_paid_with_system_message(
