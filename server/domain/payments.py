@@ -64,8 +64,13 @@ class PaymentService:
         return payment_public(row, viewer_role, practitioner, profile, self._provider.online, act_at)
 
     async def emit(self, tx: Tx, row: PaymentRequest, event: str) -> None:
-        """`event` to both participants, each with the view of their role."""
-        for user_id, role in ((row.practitioner_id, "practitioner"), (row.patient_id, "patient")):
+        """`event` to both participants, each with the view of their role.
+
+        In user-id order, as `Tx.emit` locks users' event counters: the same order as every other
+        transaction, so two of them never wait on each other (no deadlock on PostgreSQL).
+        """
+        viewers = sorted(((row.practitioner_id, "practitioner"), (row.patient_id, "patient")))
+        for user_id, role in viewers:
             await tx.emit([user_id], event, {"payment": await self.public(tx.session, row, role)})
 
     async def _load(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 
@@ -284,3 +285,36 @@ def test_other_practitioner_and_patient_get_404_and_change_nothing(
     assert api.get(f"/payments/{uuid.uuid4()}", headers=doctor.headers).status_code == 404
     assert api.get("/payments/pas-un-uuid", headers=doctor.headers).status_code == 404
     assert patient.id != intruder.id
+
+
+def test_requests_and_messages_at_the_same_time_all_succeed(
+    live_server: LiveServer, trio: tuple[Account, Account, str]
+) -> None:
+    """Payment events and message events lock the same users' counters: never a deadlock."""
+    doctor, patient, conv = trio
+
+    async def together() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=live_server.api, timeout=60) as client:
+            asks = [
+                client.post(
+                    f"/conversations/{conv}/payments",
+                    json={"amount": f"{10 + i}.00", "label": "Téléconsultation"},
+                    headers=doctor.headers,
+                )
+                for i in range(10)
+            ]
+            sends = [
+                client.put(
+                    f"/conversations/{conv}/messages/{uuid.uuid4()}",
+                    json={"body": f"message {i}"},
+                    headers=(patient if i % 2 else doctor).headers,
+                )
+                for i in range(20)
+            ]
+            return list(await asyncio.gather(*asks, *sends))
+
+    responses = asyncio.run(together())
+    assert [r.status_code for r in responses] == [201] * 30, [
+        r.text for r in responses if r.status_code != 201
+    ]
+    assert count_rows(live_server, PaymentRequest, PaymentRequest.conversation_id == conv) == 10
