@@ -1,14 +1,15 @@
-"""Invitations of autonomous patients (practitioner side; PRO+ to send), and issue 3's routers."""
+"""Invitations: the practitioner's side (PRO+ to send) and the patient's side of links (lookup, accept)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from server.api.deps import CurrentPractitioner, ServicesDep
-from server.api.routes import connection_requests, directory, help_pages, invitation_links, patients
+from server.api.deps import CurrentPatient, CurrentPractitioner, ServicesDep, client_ip
+from server.api.routes import patients
 from server.api.schemas_invitations import (
+    InvitationAcceptedPublic,
     InvitationCreate,
     InvitationLinkPublic,
     InvitationOutcomePublic,
@@ -16,12 +17,15 @@ from server.api.schemas_invitations import (
     InvitationsPublic,
     InvitationUpdate,
     InvitationValidationPublic,
+    LinkTokenInput,
+    LinkViewPublic,
 )
-from server.domain.invitation_feature import invitations
+from server.domain.invitation_feature import invitation_links, invitations
 from server.domain.invitation_rules import InvitationDraft
 from server.domain.invitations import UNSET, InvitationChanges
 
 router = APIRouter(tags=["invitations"])
+links_router = APIRouter(tags=["invitations (patient)"])
 
 
 def _draft(body: InvitationCreate) -> InvitationDraft:
@@ -117,11 +121,22 @@ async def invitation_link(
     )
 
 
-ROUTERS: list[APIRouter] = [
-    router,
-    invitation_links.router,
-    patients.router,
-    connection_requests.router,
-    directory.router,
-    help_pages.router,
-]
+# ---------------------------------------------------------------- patient side of the links
+@links_router.post("/invitation-links/lookup", response_model=LinkViewPublic)
+async def lookup_link(body: LinkTokenInput, request: Request, services: ServicesDep) -> LinkViewPublic:
+    """Who invites and whether the link still works; unknown tokens count as guesses (30 per hour)."""
+    view = await invitation_links(services).inspect(body.token, client_ip(request))
+    return LinkViewPublic.model_validate(view.public())
+
+
+@links_router.post("/invitation-links/accept", response_model=InvitationAcceptedPublic)
+async def accept_link(
+    body: LinkTokenInput, principal: CurrentPatient, services: ServicesDep
+) -> InvitationAcceptedPublic:
+    """Accept as the signed-in patient: the conversation with the practitioner is created."""
+    return InvitationAcceptedPublic.model_validate(
+        await invitation_links(services).accept(principal.actor, body.token)
+    )
+
+
+ROUTERS: list[APIRouter] = [router, links_router, *patients.ROUTERS]
