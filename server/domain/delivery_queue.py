@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from server.delivery.ports import (
     PROVIDER_UNAVAILABLE,
@@ -88,6 +88,16 @@ class DeliveryQueue:
         self._loop_task: asyncio.Task[None] | None = None
         self._inflight: dict[asyncio.Task[None], str] = {}
         self._stopping = False
+        self.every(3600.0, self.purge_finished)
+
+    async def purge_finished(self, older_than: timedelta = timedelta(days=30)) -> None:
+        """Delete sent, failed and cancelled jobs past `older_than` (the queue is not an archive)."""
+        async with self._core.db.write() as session:
+            await session.execute(
+                delete(DeliveryJob).where(
+                    DeliveryJob.status != "queued", DeliveryJob.updated_at < self._core.clock() - older_than
+                )
+            )
 
     def register(self, kind: str, handler: JobHandler) -> None:
         self._handlers[kind] = handler
@@ -172,8 +182,9 @@ class DeliveryQueue:
                         await callback()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database may be briefly unavailable: try again next round
-                log.exception("delivery worker round failed")
+            except Exception as exc:  # the database may be briefly unavailable: try again next round
+                # The type only: a database error's text may quote parameters (names, addresses).
+                log.error("delivery worker round failed: %s", type(exc).__name__)
             if free and claimed == free:
                 continue  # there may be more due jobs
             with contextlib.suppress(TimeoutError):
@@ -251,7 +262,7 @@ class DeliveryQueue:
         except DeliveryError as exc:
             await self._after_failure(job, prepared, exc)
         except Exception as exc:  # an adapter bug must not lose the job: retry it like an outage
-            log.exception("delivery adapter failed on job %s", job.id)
+            log.error("delivery adapter failed on job %s: %s", job.id, type(exc).__name__)
             await self._after_failure(
                 job, prepared, DeliveryError(PROVIDER_UNAVAILABLE, permanent=False, detail=type(exc).__name__)
             )

@@ -13,7 +13,7 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
 from server.domain.accounts import ROLES, AccountService, NewPatient, check_password
@@ -52,6 +52,7 @@ class PatientAccountService:
         self._accounts = accounts
         self._queue = queue
         queue.register(KIND, self)
+        queue.every(3600.0, self.purge_resets)
 
     async def sign_up(self, data: NewPatient, ip: str | None) -> tuple[str, User]:
         """Create a patient account and open a session.
@@ -197,6 +198,13 @@ class PatientAccountService:
         token = await self._accounts.open_session(user_id)
         user, _ = await self._accounts.get_user(user_id)
         return token, user
+
+    async def purge_resets(self) -> None:
+        """Forget reset requests a day old (their codes died after 10 minutes)."""
+        async with self._core.db.write() as session:
+            await session.execute(
+                delete(PasswordReset).where(PasswordReset.created_at < self._core.clock() - timedelta(days=1))
+            )
 
     # ---------------------------------------------------------------- delivery handler
     async def lock(self, tx: Tx, job: DeliveryJob) -> None:

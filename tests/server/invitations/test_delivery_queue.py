@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,12 @@ async def _two_workers(url: str, tmp: Path) -> tuple[list[str], list[str]]:
             await asyncio.sleep(0.1)
         for q in queues:
             await q.stop()
+        async with core.transaction() as tx:  # one job still waiting: the purge keeps it
+            await queues[0].enqueue(tx, "test", "waiting", "email")
+        await queues[0].purge_finished(older_than=timedelta(0))
+        async with db.read() as session:
+            left = list((await session.execute(select(DeliveryJob.ref_id))).scalars())
+        assert left == ["waiting"]
         return ids, mailer.sent
     finally:
         await core.close()
