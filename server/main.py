@@ -21,6 +21,7 @@ from server.domain.attachments import setup as setup_attachments
 from server.domain.container import Services, build_core_services
 from server.domain.core import Core
 from server.domain.errors import DomainError
+from server.domain.housekeeping import Housekeeping
 from server.domain.ports import EventBus
 from server.domain.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.events.bus import InProcessBus, RedisBus
@@ -82,6 +83,9 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     try:
         await bus.start(hub.on_bus_message)
         hub.start()
+        housekeeping = Housekeeping(core)
+        housekeeping.start()
+        runtime.cleanups.append(housekeeping.stop)
         for feature in features():
             cleanup = await feature(services, hub)
             if cleanup is not None:

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from server.domain.contacts import display_phone, normalize_email, normalize_phone
+from server.domain.container import Services
 from server.domain.errors import InvalidInputError
 from server.domain.rpps import is_valid_rpps, rpps_check_digit
 from server.domain.security import hash_password, new_token, token_digest, verify_password
 from server.domain.text import clean_name, fold, search_terms, words
 from server.settings import Settings, SettingsError
+from tests.helpers.live_server import LiveServer
 
 
 def test_fold_strips_accents_case_and_ligatures() -> None:
@@ -107,3 +109,53 @@ def test_settings_refuse_bad_values_in_french(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as err:
         Settings.load(environ={"TELECONSULT_PORT": "huit"}, dotenv_path=tmp_path / "none")
     assert "Valeur invalide pour TELECONSULT_PORT" in str(err.value)
+
+
+def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: LiveServer) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, insert, select
+
+    from server.domain.housekeeping import Housekeeping
+    from server.storage.models import RateEvent, Session
+    from tests.helpers.factories import make_practitioner
+
+    doctor = make_practitioner(sqlite_server)
+
+    async def scenario(services: Services) -> tuple[int, int, int, int]:
+        core = services.core
+        now = core.clock()
+        async with core.db.write() as session:
+            await session.execute(
+                insert(RateEvent),
+                [
+                    {"bucket": "hk", "key": "old", "at": now - timedelta(days=3)},
+                    {"bucket": "hk", "key": "recent", "at": now - timedelta(hours=1)},
+                ],
+            )
+            await session.execute(
+                insert(Session),
+                [
+                    {
+                        "token_hash": "a" * 64,
+                        "user_id": doctor.id,
+                        "created_at": now - timedelta(days=30),
+                        "last_used_at": now - timedelta(days=30),
+                        "expires_at": now - timedelta(days=29),
+                        "revoked_at": None,
+                    }
+                ],
+            )
+        await Housekeeping(core).run_once()
+        async with core.db.read() as session:
+            old = await session.scalar(
+                select(func.count()).where(RateEvent.bucket == "hk", RateEvent.key == "old")
+            )
+            recent = await session.scalar(
+                select(func.count()).where(RateEvent.bucket == "hk", RateEvent.key == "recent")
+            )
+            dead = await session.scalar(select(func.count()).where(Session.token_hash == "a" * 64))
+            live = await session.scalar(select(func.count()).where(Session.user_id == doctor.id))
+        return int(old or 0), int(recent or 0), int(dead or 0), int(live or 0)
+
+    assert sqlite_server.run(scenario) == (0, 1, 0, 1)
