@@ -1,0 +1,1 @@
+"""Briefcase entry package: the app named `teleconsult` starts the desktop client."""
