@@ -26,6 +26,7 @@ from server.domain.ports import EventBus
 from server.domain.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.events.bus import InProcessBus, RedisBus
 from server.feature_billing import billing_feature
+from server.feature_calls import calls_feature
 from server.feature_invitations import invitations_feature
 from server.settings import Settings, SettingsError
 from server.storage.db import Database
@@ -67,7 +68,7 @@ def make_bus(settings: Settings) -> EventBus:
 
 def features() -> list[Feature]:
     """Feature wiring functions (invitations, attachments, billing, calls) in start order."""
-    return [setup_attachments, invitations_feature, billing_feature]
+    return [setup_attachments, invitations_feature, billing_feature, calls_feature]
 
 
 async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from server.api.errors import install_error_handlers
 from server.api.limits import BodySizeLimit
 from server.api.realtime import Hub, realtime_router
-from server.api.routes import attachments, auth, billing, conversations, health, invitations, payments
+from server.api.routes import attachments, auth, billing, calls, conversations, health, invitations, payments
 from server.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -31,6 +31,7 @@ def api_routers() -> list[APIRouter]:
         *invitations.ROUTERS,
         billing.router,
         payments.router,
+        calls.router,
     ]
 
 

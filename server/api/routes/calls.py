@@ -1,0 +1,83 @@
+"""Video calls over REST: start, current call, end, and the ICE servers of the caller.
+
+Signaling itself goes over the realtime socket (server/api/call_relay.py); these routes are for
+what must be acknowledged or is read once: the practitioner starting or ending a call, a page
+loading the open call, and the STUN/TURN list (with short-lived TURN credentials).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.api.deps import CurrentPractitioner, CurrentUser, ServicesDep
+from server.domain.calls import calls_of
+from server.domain.ice_servers import ice_servers
+
+router = APIRouter(tags=["appels vidéo"])
+
+
+class CallPublic(BaseModel):
+    id: str
+    conversation_id: str
+    status: Literal["active", "ended"]
+    started_at: str
+    ended_at: str | None
+    end_reason: str | None
+
+
+class CurrentCallPublic(BaseModel):
+    call: CallPublic | None
+
+
+class CallEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["hangup", "ended"] = "ended"
+
+
+class IceServerPublic(BaseModel):
+    urls: list[str]
+    username: str | None = Field(default=None, description="TURN : « <expiration>:<id utilisateur> »")
+    credential: str | None = Field(default=None, description="TURN : base64(HMAC-SHA1(secret, username))")
+
+
+@router.post(
+    "/conversations/{conversation_id}/calls",
+    response_model=CallPublic,
+    responses={200: {"description": "Un appel était déjà ouvert"}, 201: {"description": "Appel démarré"}},
+)
+async def start_call(
+    conversation_id: str, principal: CurrentPractitioner, services: ServicesDep, response: Response
+) -> CallPublic:
+    """Start the conversation's call (the patient is told at once), or return the open one."""
+    call, created = await calls_of(services).start(principal.actor, conversation_id)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return CallPublic.model_validate(call)
+
+
+@router.get("/conversations/{conversation_id}/calls/current", response_model=CurrentCallPublic)
+async def current_call(
+    conversation_id: str, principal: CurrentUser, services: ServicesDep
+) -> CurrentCallPublic:
+    call = await calls_of(services).current(principal.actor, conversation_id)
+    return CurrentCallPublic.model_validate({"call": call})
+
+
+@router.post("/calls/{call_id}/end", response_model=CallPublic)
+async def end_call(
+    call_id: str, principal: CurrentUser, services: ServicesDep, body: CallEnd | None = None
+) -> CallPublic:
+    """End a call for both participants (idempotent)."""
+    reason = body.reason if body is not None else "ended"
+    return CallPublic.model_validate(await calls_of(services).end(principal.actor, call_id, reason))
+
+
+@router.get("/calls/ice-servers", response_model=list[IceServerPublic], response_model_exclude_none=True)
+async def get_ice_servers(principal: CurrentUser, services: ServicesDep) -> list[IceServerPublic]:
+    """STUN/TURN servers for the caller's peer connections; `[]` means host candidates only."""
+    servers = ice_servers(services.core.settings, principal.user_id, time.time())
+    return [IceServerPublic.model_validate(s) for s in servers]
