@@ -5,6 +5,7 @@ import { $, show } from "../dom.js";
 import { initLayout, requireSession } from "../layout.js";
 import { Realtime, STATUS_TEXT } from "../realtime.js";
 import "../payments.js"; // payment banners (conversation plugin)
+import "../call.js"; // video call with the practitioner (conversation plugin)
 
 const session = requireSession();
 initLayout();

@@ -1,0 +1,301 @@
+// The video call in the patient's conversation (a conversation plugin; signaling contract in
+// docs/video.md). The patient joins with the camera button, or « Rejoindre » when the practitioner
+// already waits; a pre-call check runs first and its result goes to the practitioner. Without an
+// open call the patient waits in the waiting room (`call.waiting`, the practitioner is told);
+// with one, the page says `call.ready` and answers the practitioner's offers. A reload of the page
+// rejoins by itself (sessionStorage), and the practitioner's app offers again.
+import { api, ApiError } from "./api.js";
+import { CallPeer } from "./call_peer.js";
+import { CallView } from "./call_view.js";
+import { registerConversationPlugin } from "./conversation.js";
+import { permissionHelp, runPrecheck } from "./precheck.js";
+
+const JOINED_KEY = "teleconsult.call.joined"; // conversation id → rejoin after a reload
+const SIZES = { 480: [640, 480], 720: [1280, 720] };
+const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
+
+function randomPeer() {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function videoConstraints() {
+  const asked = new URLSearchParams(location.search).get("video");
+  const [width, height] = SIZES[asked] || SIZES[720];
+  return { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: 30, max: 30 }, facingMode: "user" };
+}
+
+export class CallController {
+  constructor({ view, toolbar, realtime }) {
+    this.chat = view;
+    this.conversationId = view.conversationId;
+    this.realtime = realtime;
+    this.ui = new CallView(view.root, toolbar);
+    this.peerId = randomPeer();
+    this.call = null; // the open call (CallPublic) or null
+    this.joined = false; // the patient clicked: media open, in the waiting room or the call
+    this.stream = null;
+    this.iceServers = [];
+    this.precheck = null;
+    this.peer = null;
+    this.micOff = false;
+    this.camOff = false;
+    this.ui.cameraButton.addEventListener("click", () => this.join());
+    this.ui.joinButton.addEventListener("click", () => this.join());
+    this.ui.hangupButton.addEventListener("click", () => this.hangUp());
+    this.ui.closeButton.addEventListener("click", () => this.ui.close());
+    this.ui.micButton.addEventListener("click", () => this.toggleMicrophone());
+    this.ui.camButton.addEventListener("click", () => this.toggleCamera());
+    this.ui.soundButton.addEventListener("click", () => this.playRemote());
+    for (const type of SIGNALS) realtime.onFrame(type, (frame) => this.onSignal(frame));
+    const previousError = realtime.frameHandlers.get("error");
+    realtime.onFrame("error", (frame) => {
+      if (previousError) previousError(frame);
+      this.onError(frame);
+    });
+    const previousStatus = realtime.onStatus;
+    realtime.onStatus = (status) => {
+      previousStatus(status);
+      if (status === "connected") this.announce();
+    };
+    window.teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
+  }
+
+  async load() {
+    const { call } = await api(`/conversations/${encodeURIComponent(this.conversationId)}/calls/current`);
+    this.setCall(call);
+    if (sessionStorage.getItem(JOINED_KEY) === this.conversationId) await this.join();
+  }
+
+  setCall(call) {
+    this.call = call && call.status === "active" ? call : null;
+    this.ui.showInvite(Boolean(this.call) && !this.joined);
+  }
+
+  send(frame) {
+    return this.realtime.send(frame);
+  }
+
+  /** Resolves true once the socket is open, false after `limit` ms without it. */
+  async socketOpen(limit) {
+    const open = () => Boolean(this.realtime.ws && this.realtime.ws.readyState === WebSocket.OPEN);
+    const deadline = Date.now() + limit;
+    while (!open() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return open();
+  }
+
+  // ------------------------------------------------------------------ joining
+  async join() {
+    if (this.joined) {
+      this.ui.open();
+      return;
+    }
+    this.ui.open();
+    this.ui.showInvite(false);
+    this.ui.resetChecks();
+    this.ui.setStatus("Vérification de votre caméra, de votre micro et de votre connexion…");
+    const check = await runPrecheck({
+      video: videoConstraints(),
+      loadIceServers: () => api("/calls/ice-servers"),
+      socketOnline: () => this.socketOpen(3000),
+      onStep: (key, state) => this.ui.setCheck(key, state),
+    });
+    this.precheck = check.result;
+    this.stream = check.stream;
+    this.iceServers = check.iceServers;
+    this.joined = true;
+    sessionStorage.setItem(JOINED_KEY, this.conversationId);
+    this.showPreview();
+    const { camera, microphone } = check.result;
+    if (camera === "denied" || microphone === "denied") {
+      const help = permissionHelp(check.browser.key);
+      this.ui.showHelp("Votre navigateur bloque la caméra ou le micro", help.text, help.url, () => this.retry());
+    } else if (camera !== "ok" || microphone !== "ok") {
+      const text =
+        camera === "busy" || microphone === "busy"
+          ? "Fermez les autres applications qui utilisent la caméra (Zoom, Teams, WhatsApp…), puis réessayez."
+          : "Branchez ou activez votre caméra et votre micro, puis réessayez.";
+      const help = permissionHelp(check.browser.key);
+      this.ui.showHelp("Votre caméra ou votre micro n'est pas disponible", text, help.url, () => this.retry());
+    }
+    this.announce();
+  }
+
+  /** Start over after the patient fixed a permission (the help's « Réessayer »). */
+  async retry() {
+    this.stopMedia();
+    this.joined = false;
+    await this.join();
+    if (this.peer && this.stream) this.peer.setLocalStream(this.stream);
+  }
+
+  /** Tell the practitioner where we are: the check, then ready (a call is open) or waiting. */
+  announce() {
+    if (!this.joined) return;
+    if (this.precheck) {
+      this.send({ type: "call.precheck", conversation_id: this.conversationId, result: this.precheck });
+    }
+    if (this.call) {
+      this.ensurePeer();
+      this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
+      if (!this.peer.pc) this.ui.setStatus("Connexion à votre praticien…");
+    } else {
+      this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "waiting" });
+      this.ui.setStatus("Vous êtes en salle d'attente : votre praticien est prévenu. Restez sur cette page.");
+    }
+  }
+
+  ensurePeer() {
+    if (this.peer && this.peer.callId === this.call.id) return;
+    if (this.peer) this.peer.close();
+    this.peer = new CallPeer({
+      callId: this.call.id,
+      iceServers: this.iceServers,
+      send: (frame) => this.send(frame),
+      remoteVideo: this.ui.remoteVideo,
+      onState: (state) => this.onPeerState(state),
+    });
+    this.peer.setLocalStream(this.stream);
+  }
+
+  showPreview() {
+    this.ui.localVideo.srcObject = this.stream;
+    this.ui.showStage(true);
+  }
+
+  // ------------------------------------------------------------------ frames and events
+  handleEvent(event, data) {
+    const call = data && data.call;
+    if (!call || call.conversation_id !== this.conversationId) return;
+    if (event === "call.started") {
+      this.setCall(call);
+      if (this.joined) this.announce();
+    } else if (event === "call.ended" && this.call && this.call.id === call.id) {
+      this.finish("L'appel est terminé.");
+    }
+  }
+
+  async onSignal(frame) {
+    if (frame.conversation_id !== this.conversationId) return;
+    if (frame.type === "call.presence.query") {
+      this.announce();
+      return;
+    }
+    if (!this.joined || !this.call || frame.call_id !== this.call.id) return;
+    this.ensurePeer();
+    try {
+      if (frame.type === "call.ready") {
+        this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
+      } else if (frame.type === "call.offer") {
+        await this.peer.acceptOffer(frame.session, frame.sdp);
+      } else if (frame.type === "call.answer") {
+        await this.peer.acceptAnswer(frame.session, frame.sdp);
+      } else if (frame.type === "call.candidate") {
+        await this.peer.addCandidate(frame.session, frame.candidate);
+      } else if (frame.type === "call.hangup") {
+        this.finish("Votre praticien a raccroché. L'appel est terminé.");
+      }
+    } catch {
+      this.ui.setStatus("La connexion vidéo a échoué : nouvelle tentative…");
+      this.send({ type: "call.renegotiate", call_id: this.call.id, reason: "answer-failed" });
+    }
+  }
+
+  onError(frame) {
+    if (this.call && frame.call_id === this.call.id && frame.code === "call_ended") {
+      this.finish("L'appel est terminé.");
+    }
+  }
+
+  onPeerState(state) {
+    if (state === "connected") {
+      this.ui.setStatus("En appel avec votre praticien.");
+      this.playRemote();
+    } else if (state === "reconnecting") {
+      this.ui.setStatus("Connexion instable : reconnexion en cours…");
+    }
+  }
+
+  playRemote() {
+    const video = this.ui.remoteVideo;
+    video.muted = false;
+    const playing = video.play();
+    if (!playing) return;
+    playing
+      .then(() => {
+        this.ui.soundButton.hidden = true;
+      })
+      .catch(() => {
+        // Autoplay with sound refused (the page was reloaded, no click yet): show the picture
+        // muted and offer a button for the sound.
+        video.muted = true;
+        video.play().catch(() => {});
+        this.ui.soundButton.hidden = false;
+      });
+  }
+
+  // ------------------------------------------------------------------ controls
+  setTracks(kind, enabled) {
+    if (!this.stream) return;
+    for (const track of this.stream.getTracks()) if (track.kind === kind) track.enabled = enabled;
+  }
+
+  toggleMicrophone() {
+    this.micOff = !this.micOff;
+    this.setTracks("audio", !this.micOff);
+    this.ui.setToggle(this.ui.micButton, this.micOff, "Couper le micro", "Rétablir le micro");
+  }
+
+  toggleCamera() {
+    this.camOff = !this.camOff;
+    this.setTracks("video", !this.camOff);
+    this.ui.setToggle(this.ui.camButton, this.camOff, "Couper la caméra", "Rétablir la caméra");
+  }
+
+  hangUp() {
+    if (this.call) {
+      this.send({ type: "call.hangup", call_id: this.call.id, reason: "hangup" });
+    } else {
+      this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "left" });
+    }
+    this.finish("Vous avez raccroché. L'appel est terminé.");
+  }
+
+  stopMedia() {
+    if (this.stream) for (const track of this.stream.getTracks()) track.stop();
+    this.stream = null;
+    this.ui.localVideo.srcObject = null;
+  }
+
+  finish(text) {
+    sessionStorage.removeItem(JOINED_KEY);
+    if (this.peer) this.peer.close();
+    this.peer = null;
+    this.stopMedia();
+    this.joined = false;
+    this.call = null;
+    this.ui.showInvite(false);
+    this.ui.ended(text);
+  }
+
+  /** For diagnostics and tests. */
+  async stats() {
+    return this.peer ? this.peer.stats() : { video: {}, audio: {}, sent: {}, state: "none" };
+  }
+
+  get timeline() {
+    return this.peer ? this.peer.timeline : {};
+  }
+}
+
+registerConversationPlugin(({ view, toolbar, realtime }) => {
+  const controller = new CallController({ view, toolbar, realtime });
+  const handleEvent = view.handleEvent.bind(view);
+  view.handleEvent = (event, data) => {
+    handleEvent(event, data);
+    controller.handleEvent(event, data);
+  };
+  controller.load().catch((failure) => {
+    controller.ui.setStatus(failure instanceof ApiError ? failure.detail : "L'appel vidéo n'a pas pu être chargé.");
+  });
+});

@@ -1,0 +1,237 @@
+// One side of a call in the browser: an RTCPeerConnection per session, standard WebRTC only.
+// The patient's page is the answerer (docs/video.md): on each offer it closes the previous
+// connection, answers with the same `session`, and trickles its candidates then `null`. The
+// offerer side exists for the browser-to-browser benchmark, which must run this same code.
+// Mute and camera off use track.enabled = false (packets keep flowing, nothing renegotiates).
+
+const RENEGOTIATE_AFTER_MS = 3000;
+const RENEGOTIATE_EVERY_MS = 5000;
+
+function newId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class CallPeer {
+  /**
+   * @param {object} options
+   * @param {string} options.callId
+   * @param {RTCIceServer[]} options.iceServers  from GET /api/v1/calls/ice-servers ([]: host only)
+   * @param {(frame: object) => boolean} options.send  sends a signaling frame over the socket
+   * @param {HTMLVideoElement} options.remoteVideo
+   * @param {(state: string) => void} [options.onState]  "connecting" | "connected" | "reconnecting"
+   */
+  constructor({ callId, iceServers, send, remoteVideo, onState }) {
+    this.callId = callId;
+    this.iceServers = iceServers || [];
+    this.send = send;
+    this.remoteVideo = remoteVideo;
+    this.onState = onState || (() => {});
+    this.localStream = null;
+    this.pc = null;
+    this.session = null;
+    this.pending = new Map(); // session → candidates that arrived before its description
+    this.remoteStream = new MediaStream();
+    this.watchdog = null;
+    this.lastRenegotiate = 0;
+    this.closed = false;
+    this.timeline = {};
+    this.framesPainted = 0;
+    this.watchFrames();
+  }
+
+  mark(name) {
+    if (this.timeline[name] === undefined) this.timeline[name] = performance.timeOrigin + performance.now();
+  }
+
+  setLocalStream(stream) {
+    this.localStream = stream;
+    if (this.pc) this.attachTracks(this.pc);
+  }
+
+  /** Answer an offer (a new session replaces the current connection). */
+  async acceptOffer(session, sdp) {
+    if (this.closed || session === this.session) return;
+    this.mark("offer");
+    const pc = this.newConnection(session);
+    await pc.setRemoteDescription({ type: "offer", sdp });
+    this.attachTracks(pc);
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    if (pc !== this.pc) return; // replaced meanwhile
+    this.send({ type: "call.answer", call_id: this.callId, session, sdp: pc.localDescription.sdp });
+    this.mark("answer");
+    await this.flushPending(session);
+  }
+
+  /** Offerer side (browser-to-browser benchmark): a new session with our tracks. */
+  async offer() {
+    const session = `${newId()}-${Date.now()}`;
+    const pc = this.newConnection(session);
+    for (const kind of ["audio", "video"]) pc.addTransceiver(kind, { direction: "sendrecv" });
+    this.attachTracks(pc);
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    this.send({ type: "call.offer", call_id: this.callId, session, sdp: pc.localDescription.sdp });
+    this.mark("offer");
+  }
+
+  async acceptAnswer(session, sdp) {
+    if (!this.pc || session !== this.session) return;
+    await this.pc.setRemoteDescription({ type: "answer", sdp });
+    await this.flushPending(session);
+  }
+
+  async addCandidate(session, candidate) {
+    if (this.closed) return;
+    if (session !== this.session || !this.pc || !this.pc.remoteDescription) {
+      if (!this.pending.has(session)) this.pending.set(session, []);
+      this.pending.get(session).push(candidate);
+      return;
+    }
+    try {
+      await this.pc.addIceCandidate(candidate || null);
+    } catch {
+      // A candidate of a network the browser cannot use: the others still may work.
+    }
+  }
+
+  async flushPending(session) {
+    const queued = this.pending.get(session) || [];
+    this.pending.clear();
+    for (const candidate of queued) await this.addCandidate(session, candidate);
+  }
+
+  newConnection(session) {
+    this.closeConnection();
+    this.session = session;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    this.pc = pc;
+    pc.addEventListener("track", (event) => this.onTrack(event.track));
+    pc.addEventListener("icecandidate", (event) => {
+      if (pc !== this.pc) return;
+      const candidate = event.candidate && event.candidate.candidate ? event.candidate.toJSON() : null;
+      this.send({ type: "call.candidate", call_id: this.callId, session, candidate });
+    });
+    pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));
+    pc.addEventListener("iceconnectionstatechange", () => this.onConnectionState(pc));
+    this.onState("connecting");
+    return pc;
+  }
+
+  attachTracks(pc) {
+    if (!this.localStream) return;
+    for (const transceiver of pc.getTransceivers()) {
+      const kind = transceiver.receiver.track && transceiver.receiver.track.kind;
+      const track = this.localStream.getTracks().find((t) => t.kind === kind);
+      if (!track || transceiver.sender.track === track) continue;
+      transceiver.direction = "sendrecv";
+      transceiver.sender.replaceTrack(track);
+    }
+  }
+
+  onTrack(track) {
+    for (const old of this.remoteStream.getTracks()) {
+      if (old.kind === track.kind && old !== track) this.remoteStream.removeTrack(old);
+    }
+    if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
+    if (this.remoteVideo.srcObject !== this.remoteStream) this.remoteVideo.srcObject = this.remoteStream;
+    this.mark(`track_${track.kind}`);
+  }
+
+  onConnectionState(pc) {
+    if (pc !== this.pc) return;
+    const ice = pc.iceConnectionState;
+    const state = pc.connectionState || ice;
+    if (state === "connected" || ice === "connected" || ice === "completed") {
+      this.mark("connected");
+      clearTimeout(this.watchdog);
+      this.watchdog = null;
+      this.onState("connected");
+    } else if (["disconnected", "failed"].includes(state) || ["disconnected", "failed"].includes(ice)) {
+      this.onState("reconnecting");
+      if (this.watchdog === null) {
+        this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_AFTER_MS);
+      }
+    }
+  }
+
+  /** ICE has been down for a while: ask the practitioner's app for a new connection. */
+  askRenegotiation(pc) {
+    this.watchdog = null;
+    if (this.closed || pc !== this.pc) return;
+    const state = pc.iceConnectionState;
+    if (state === "connected" || state === "completed") return;
+    const now = Date.now();
+    if (now - this.lastRenegotiate >= RENEGOTIATE_EVERY_MS) {
+      this.lastRenegotiate = now;
+      this.send({ type: "call.renegotiate", call_id: this.callId, reason: `ice-${state}` });
+    }
+    this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_EVERY_MS);
+  }
+
+  /** Count painted remote frames; the first one's decode time is the "first frame" mark. */
+  watchFrames() {
+    const video = this.remoteVideo;
+    if (!video.requestVideoFrameCallback) {
+      video.addEventListener("loadeddata", () => this.mark("first_frame"), { once: true });
+      return;
+    }
+    const onFrame = (_now, meta) => {
+      this.framesPainted += 1;
+      if (this.timeline.first_frame === undefined) {
+        const decoded = meta.receiveTime !== undefined ? meta.receiveTime + (meta.processingDuration || 0) * 1000 : null;
+        this.timeline.first_frame = performance.timeOrigin + (decoded ?? meta.presentationTime);
+        this.timeline.first_frame_size = `${meta.width}x${meta.height}`;
+      }
+      if (!this.closed) video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
+
+  /** Numbers for diagnostics and tests: decoded and sent video, received audio. */
+  async stats() {
+    const out = { video: {}, audio: {}, sent: {}, state: this.pc ? this.pc.connectionState : "closed" };
+    if (!this.pc) return out;
+    const report = await this.pc.getStats();
+    report.forEach((item) => {
+      if (item.type === "inbound-rtp" && item.kind === "video") {
+        out.video = {
+          framesDecoded: item.framesDecoded || 0,
+          frameWidth: item.frameWidth || 0,
+          frameHeight: item.frameHeight || 0,
+          framesPerSecond: item.framesPerSecond || 0,
+          decoder: item.decoderImplementation || "",
+        };
+      } else if (item.type === "inbound-rtp" && item.kind === "audio") {
+        out.audio = {
+          packetsReceived: item.packetsReceived || 0,
+          totalSamplesReceived: item.totalSamplesReceived || 0,
+          audioLevel: item.audioLevel || 0,
+        };
+      } else if (item.type === "outbound-rtp" && item.kind === "video") {
+        out.sent = { framesEncoded: item.framesEncoded || 0, frameWidth: item.frameWidth || 0 };
+      } else if (item.type === "outbound-rtp" && item.kind === "audio") {
+        out.sentAudio = { packetsSent: item.packetsSent || 0 };
+      }
+    });
+    return out;
+  }
+
+  closeConnection() {
+    clearTimeout(this.watchdog);
+    this.watchdog = null;
+    if (this.pc) {
+      this.pc.close();
+      this.pc = null;
+    }
+    this.session = null;
+  }
+
+  close() {
+    this.closed = true;
+    this.closeConnection();
+    for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
+    this.remoteVideo.srcObject = null;
+  }
+}

@@ -1,0 +1,158 @@
+// The call's markup in the conversation: the « Votre praticien vous attend » invitation, the
+// pre-call check list with its help, and the call itself (remote video large, own preview small,
+// micro / caméra / raccrocher). Only DOM here; call.js decides what to show.
+import { CHECK_LABELS } from "./precheck.js";
+import { el } from "./dom.js";
+
+const ICON_CAMERA = "/static/img/camera.svg";
+
+function loadStyles() {
+  if (document.querySelector("link[data-call-css]")) return;
+  document.head.append(el("link", { rel: "stylesheet", href: "/static/css/call.css", dataset: { callCss: "1" } }));
+}
+
+export class CallView {
+  /** @param {HTMLElement} chatRoot  #chat; @param {HTMLElement} toolbar  the header's actions slot */
+  constructor(chatRoot, toolbar) {
+    loadStyles();
+    this.cameraButton = el(
+      "button",
+      { type: "button", class: "button call-button", "aria-label": "Appel vidéo avec votre praticien" },
+      el("img", { src: ICON_CAMERA, alt: "", width: 20, height: 20 }),
+      el("span", { class: "call-button-text" }, "Vidéo"),
+    );
+    toolbar.append(this.cameraButton);
+
+    this.joinButton = el("button", { type: "button", class: "button button--primary" }, "Rejoindre l'appel vidéo");
+    this.invite = el(
+      "div",
+      { class: "call-invite", role: "status", hidden: true },
+      el("p", { class: "call-invite-title" }, el("strong", {}, "Votre praticien vous attend")),
+      el("p", {}, "Il a ouvert l'appel vidéo : rejoignez-le quand vous êtes prêt."),
+      this.joinButton,
+    );
+
+    this.heading = el("h2", { class: "call-heading", tabindex: "-1" }, "Appel vidéo");
+    this.checkList = el("ul", { class: "call-checks", "aria-label": "Vérification avant l'appel" });
+    this.checkItems = {};
+    for (const [key, labels] of Object.entries(CHECK_LABELS)) {
+      const state = el("span", { class: "call-check-state" }, "vérification…");
+      const item = el("li", { class: "call-check", dataset: { check: key, state: "pending" } }, `${labels.label} : `, state);
+      this.checkItems[key] = { item, state };
+      this.checkList.append(item);
+    }
+    this.help = el("div", { class: "call-help", role: "alert", hidden: true });
+    this.status = el("p", { class: "call-status", role: "status", "aria-live": "polite" });
+
+    this.remoteVideo = el("video", {
+      class: "call-remote",
+      autoplay: true,
+      playsinline: true,
+      "aria-label": "Vidéo de votre praticien",
+    });
+    this.localVideo = el("video", {
+      class: "call-local",
+      autoplay: true,
+      playsinline: true,
+      muted: true,
+      "aria-label": "Votre image (aperçu)",
+    });
+    this.localVideo.muted = true; // the attribute alone does not mute in every browser
+    this.soundButton = el("button", { type: "button", class: "button call-sound", hidden: true }, "Activer le son");
+    this.stage = el("div", { class: "call-stage", hidden: true }, this.remoteVideo, this.localVideo, this.soundButton);
+
+    this.micButton = el("button", { type: "button", class: "button call-control" }, "Couper le micro");
+    this.camButton = el("button", { type: "button", class: "button call-control" }, "Couper la caméra");
+    this.hangupButton = el("button", { type: "button", class: "button call-hangup" }, "Raccrocher");
+    this.closeButton = el("button", { type: "button", class: "button", hidden: true }, "Fermer");
+    this.controls = el("div", { class: "call-controls", hidden: true }, this.micButton, this.camButton, this.hangupButton);
+
+    this.panel = el(
+      "section",
+      { class: "call-panel", "aria-labelledby": "call-heading", hidden: true },
+      this.heading,
+      this.status,
+      this.checkList,
+      this.help,
+      this.stage,
+      this.controls,
+      this.closeButton,
+    );
+    this.heading.id = "call-heading";
+    this.root = el("div", { class: "call", dataset: { call: "1" } }, this.invite, this.panel);
+    chatRoot.insertBefore(this.root, chatRoot.querySelector("#messages"));
+  }
+
+  showInvite(visible) {
+    this.invite.hidden = !visible;
+    this.cameraButton.classList.toggle("call-button--ringing", visible);
+    this.cameraButton.setAttribute(
+      "aria-label",
+      visible ? "Appel vidéo : votre praticien vous attend" : "Appel vidéo avec votre praticien",
+    );
+  }
+
+  open() {
+    this.panel.hidden = false;
+    this.closeButton.hidden = true;
+    this.heading.focus();
+  }
+
+  close() {
+    this.panel.hidden = true;
+  }
+
+  resetChecks() {
+    for (const { item, state } of Object.values(this.checkItems)) {
+      item.dataset.state = "pending";
+      state.textContent = "vérification…";
+    }
+    this.checkList.hidden = false;
+    this.help.hidden = true;
+    this.help.replaceChildren();
+  }
+
+  setCheck(key, value) {
+    const entry = this.checkItems[key];
+    if (!entry) return;
+    entry.item.dataset.state = value === "ok" || value === "none" ? "ok" : "problem";
+    entry.state.textContent = CHECK_LABELS[key][value] || value;
+  }
+
+  /** Help for a refused or missing device, with a link to the detailed help page. */
+  showHelp(title, text, url, onRetry) {
+    const retry = el("button", { type: "button", class: "button" }, "Réessayer");
+    retry.addEventListener("click", onRetry);
+    this.help.replaceChildren(
+      el("p", {}, el("strong", {}, title)),
+      el("p", {}, text),
+      el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, "Voir l'aide détaillée pour votre navigateur")),
+      retry,
+    );
+    this.help.hidden = false;
+  }
+
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  showStage(visible) {
+    this.stage.hidden = !visible;
+    this.controls.hidden = !visible;
+    if (visible) this.checkList.hidden = true;
+  }
+
+  /** A switch whose label says what a press does (« Couper le micro » / « Rétablir le micro »). */
+  setToggle(button, off, offText, onText) {
+    button.textContent = off ? onText : offText;
+    button.classList.toggle("call-control--off", off);
+  }
+
+  ended(text) {
+    this.showStage(false);
+    this.checkList.hidden = true;
+    this.setStatus(text);
+    this.closeButton.hidden = false;
+    this.closeButton.focus();
+  }
+}

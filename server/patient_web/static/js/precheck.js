@@ -1,0 +1,155 @@
+// The check before a call: camera, microphone, permissions, the companion server and the network
+// (an ICE gathering test with the servers the call will use: a relay candidate proves the TURN
+// server answers). Its result goes to the practitioner before the call (`call.precheck`), and a
+// refused permission gets help for the patient's own browser (/aide/camera-et-micro#<browser>).
+
+const GATHER_LIMIT_MS = 3000;
+
+/** The patient's browser, for the help anchor and the practitioner's summary. */
+export function detectBrowser(ua = navigator.userAgent) {
+  const version = (pattern) => (ua.match(pattern) || [])[1] || "";
+  if (/Edg(A|iOS)?\//.test(ua)) return { key: "edge", name: `Edge ${version(/Edg(?:A|iOS)?\/(\d+)/)}`.trim() };
+  if (/Firefox\/|FxiOS\//.test(ua)) return { key: "firefox", name: `Firefox ${version(/(?:Firefox|FxiOS)\/(\d+)/)}`.trim() };
+  if (/Chrome\/|Chromium\/|CriOS\//.test(ua)) {
+    return { key: "chrome", name: `Chrome ${version(/(?:Chrome|Chromium|CriOS)\/(\d+)/)}`.trim() };
+  }
+  if (/Safari\//.test(ua)) return { key: "safari", name: `Safari ${version(/Version\/(\d+)/)}`.trim() };
+  return { key: "chrome", name: "Navigateur" };
+}
+
+export const HELP_URL = "/aide/camera-et-micro";
+
+/** Short, browser-specific instructions when the camera or microphone was refused. */
+export function permissionHelp(browserKey) {
+  const phone = /Android|iPhone|iPad/.test(navigator.userAgent);
+  const texts = {
+    chrome: phone
+      ? "Appuyez sur l'icône à gauche de l'adresse, puis sur « Autorisations », et activez Caméra et Micro."
+      : "Cliquez sur l'icône à gauche de l'adresse, mettez Caméra et Micro sur « Autoriser », puis rechargez la page.",
+    firefox:
+      "Cliquez sur l'icône de caméra barrée à gauche de l'adresse, retirez le blocage de la caméra et du micro, " +
+      "puis rechargez la page.",
+    safari: phone
+      ? "Appuyez sur « aA » à gauche de l'adresse → Réglages du site web, mettez Caméra et Micro sur « Autoriser »."
+      : "Menu Safari → Réglages → Sites web : autorisez Caméra et Micro pour ce site, puis rechargez la page.",
+    edge: "Cliquez sur le cadenas à gauche de l'adresse → « Autorisations pour ce site », autorisez Caméra et Micro.",
+  };
+  return { text: texts[browserKey] || texts.chrome, url: `${HELP_URL}#${browserKey}` };
+}
+
+function errorState(error) {
+  const name = error && error.name;
+  if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") return "denied";
+  if (name === "NotFoundError" || name === "DevicesNotFoundError" || name === "OverconstrainedError") return "missing";
+  if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") return "busy";
+  return "error";
+}
+
+/**
+ * Open the camera and microphone; each one that fails is reported without failing the other.
+ * @returns {Promise<{stream: MediaStream|null, camera: string, microphone: string}>}
+ */
+export async function openMedia(video) {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return { stream: null, camera: "error", microphone: "error" };
+  }
+  const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
+    return { stream, camera: "ok", microphone: "ok" };
+  } catch (both) {
+    if (errorState(both) === "denied") return { stream: null, camera: "denied", microphone: "denied" };
+  }
+  // One of the two is missing or busy: find which, and keep the other.
+  const stream = new MediaStream();
+  const result = { stream, camera: "ok", microphone: "ok" };
+  for (const [kind, constraints] of [["camera", { video }], ["microphone", { audio }]]) {
+    try {
+      const part = await navigator.mediaDevices.getUserMedia(constraints);
+      for (const track of part.getTracks()) stream.addTrack(track);
+    } catch (error) {
+      result[kind] = errorState(error);
+    }
+  }
+  if (stream.getTracks().length === 0) result.stream = null;
+  return result;
+}
+
+/** Gather candidates with the call's servers: any candidate = network ok; a relay one = TURN ok. */
+export async function gatherTest(iceServers) {
+  const hasTurn = iceServers.some((s) => [].concat(s.urls || []).some((u) => /^turns?:/i.test(u)));
+  if (typeof RTCPeerConnection === "undefined") return { network: "failed", relay: hasTurn ? "failed" : "none" };
+  const pc = new RTCPeerConnection({ iceServers });
+  const types = new Set();
+  try {
+    pc.createDataChannel("precheck");
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, GATHER_LIMIT_MS);
+      pc.addEventListener("icecandidate", (event) => {
+        if (!event.candidate || !event.candidate.candidate) {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        const match = / typ (\w+)/.exec(event.candidate.candidate);
+        if (match) types.add(match[1]);
+        if (hasTurn && types.has("relay")) {
+          clearTimeout(timer);
+          resolve(); // the relay answered: no need to wait for the rest
+        }
+      });
+      pc.createOffer().then((offer) => pc.setLocalDescription(offer)).catch(resolve);
+    });
+  } finally {
+    pc.close();
+  }
+  return {
+    network: types.size > 0 ? "ok" : "failed",
+    relay: hasTurn ? (types.has("relay") ? "ok" : "failed") : "none",
+  };
+}
+
+/** Labels of the check list shown to the patient. */
+export const CHECK_LABELS = {
+  camera: { label: "Caméra", ok: "prête", denied: "accès refusé", missing: "introuvable", busy: "déjà utilisée par une autre application", error: "indisponible" },
+  microphone: { label: "Micro", ok: "prêt", denied: "accès refusé", missing: "introuvable", busy: "déjà utilisé par une autre application", error: "indisponible" },
+  server: { label: "Serveur Teleconsult", ok: "joignable", failed: "injoignable" },
+  network: { label: "Réseau pour la vidéo", ok: "disponible", failed: "indisponible" },
+  relay: { label: "Relais vidéo (TURN)", ok: "joignable", failed: "injoignable", none: "non nécessaire" },
+};
+
+/**
+ * The whole check.
+ * @param {object} options
+ * @param {MediaTrackConstraints} options.video
+ * @param {() => Promise<RTCIceServer[]>} options.loadIceServers  rejects when the server is unreachable
+ * @param {() => Promise<boolean>} options.socketOnline  resolves once the socket is open (or not)
+ * @param {(key: string, state: string) => void} options.onStep  each result as it comes
+ */
+export async function runPrecheck({ video, loadIceServers, socketOnline, onStep }) {
+  const browser = detectBrowser();
+  const media = await openMedia(video);
+  onStep("camera", media.camera);
+  onStep("microphone", media.microphone);
+  let iceServers = [];
+  let server = "ok";
+  try {
+    iceServers = await loadIceServers();
+  } catch {
+    server = "failed";
+  }
+  if (!(await socketOnline())) server = "failed";
+  onStep("server", server);
+  const network = await gatherTest(iceServers);
+  onStep("network", network.network);
+  onStep("relay", network.relay);
+  const result = {
+    camera: media.camera,
+    microphone: media.microphone,
+    server,
+    network: network.network,
+    relay: network.relay,
+    browser: browser.name,
+  };
+  return { result, stream: media.stream, iceServers, browser };
+}
