@@ -21,8 +21,9 @@ import errno
 
 CAMERA = "camera"
 MICROPHONE = "microphone"
+SPEAKER = "speaker"  # the call's sound output (audio_device.py)
 
-_WHAT = {CAMERA: "la caméra", MICROPHONE: "le microphone"}
+_WHAT = {CAMERA: "la caméra", MICROPHONE: "le microphone", SPEAKER: "la sortie audio"}
 
 
 class VideoError(Exception):
@@ -34,7 +35,7 @@ class VideoError(Exception):
 
 
 class DeviceError(VideoError):
-    """A camera or microphone cannot be used; `kind` is ``"camera"`` or ``"microphone"``."""
+    """A device cannot be used; `kind` is ``"camera"``, ``"microphone"`` or ``"speaker"``."""
 
     def __init__(self, message: str, kind: str) -> None:
         super().__init__(message)
