@@ -54,29 +54,30 @@ class Precheck:
 
     @property
     def problems(self) -> list[str]:
-        """What goes wrong, as short French sentences for the practitioner."""
+        """What goes wrong, as short French phrases for the practitioner."""
         found = []
         if self.camera != "ok":
-            found.append(f"Caméra du patient : {_DEVICE.get(self.camera, self.camera)}.")
+            found.append(f"caméra {_DEVICE.get(self.camera, self.camera)}")
         if self.microphone != "ok":
-            micro = _DEVICE.get(self.microphone, self.microphone).replace("prête", "prêt")
-            micro = micro.replace("refusée", "refusé").replace("utilisée", "utilisé")
-            found.append(f"Micro du patient : {micro}.")
+            micro = _DEVICE.get(self.microphone, self.microphone)
+            for feminine, masculine in (("prête", "prêt"), ("refusée", "refusé"), ("utilisée", "utilisé")):
+                micro = micro.replace(feminine, masculine)
+            found.append(f"micro {micro}")
         if self.server != "ok":
-            found.append("Le navigateur du patient joint mal le serveur.")
+            found.append("serveur mal joint depuis son navigateur")
         if self.network != "ok":
-            found.append("Le réseau du patient bloque la vidéo.")
+            found.append("son réseau bloque la vidéo")
         if self.relay == "failed":
-            found.append("Le relais vidéo (TURN) est injoignable depuis chez le patient.")
+            found.append("relais vidéo (TURN) injoignable")
         return found
 
     @property
     def summary(self) -> str:
-        """One line: « Test du patient : tout est prêt (Firefox 133) » or the problems."""
+        """One line: « Test du patient (Firefox 133) : micro refusé par le navigateur. »"""
         where = f" ({self.browser})" if self.browser else ""
         if self.ok:
-            return f"Test du patient : caméra, micro et connexion prêts{where}."
-        return f"Test du patient{where} : " + " ".join(self.problems)
+            return f"Test du patient{where} : caméra, micro et connexion prêts."
+        return f"Test du patient{where} : " + " ; ".join(self.problems) + "."
 
     def label(self, key: str) -> str:
         """The state of one item (`camera`, `microphone`, `server`, `network`, `relay`) in French."""

@@ -139,7 +139,6 @@ class CallService:
         if self.active is not None:  # started meanwhile (a double click)
             return self.active
         media: CallMedia = self._media()
-        self._open_speaker(media)
         signaling = QueueSignaling(self._send)
         remote, local = LatestFrameSink(), LatestFrameSink()
         engine = AiortcCallEngine(
@@ -158,6 +157,7 @@ class CallService:
         )
         call = ActiveCall(info.id, conversation_id, engine, signaling, remote, local, media.speaker)
         self.active = call
+        self._open_speaker(media)  # a failure is kept in `call.errors` for the call screen
         self.call_started.emit(call)
         try:
             await engine.start()

@@ -60,6 +60,10 @@ class LatestFrameSink:
         if self._on_frame is not None:
             self._on_frame()
 
+    def set_listener(self, on_frame: Callable[[], None] | None) -> None:
+        """Who to tell (on the loop thread) that a frame arrived; None to stop telling."""
+        self._on_frame = on_frame
+
     def take(self) -> av.VideoFrame | None:
         """The newest frame if it was not taken yet, else None (nothing new to paint)."""
         with self._lock:

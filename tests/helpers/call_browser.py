@@ -20,6 +20,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aioice.ice
@@ -47,6 +48,16 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 PHONE = {"width": 390, "height": 844}
+
+
+def screenshot_dir() -> Path | None:
+    """Where to keep screenshots: TELECONSULT_SCREENSHOTS=1 → docs/screenshots, or a folder."""
+    value = os.environ.get("TELECONSULT_SCREENSHOTS", "")
+    if not value:
+        return None
+    folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots" if value == "1" else Path(value)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def loopback_ice() -> None:

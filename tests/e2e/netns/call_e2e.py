@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from desktop.video.engine import CallState, EndReason
-from tests.e2e.netns.conftest import screenshot_dir
-from tests.helpers.call_browser import DesktopSide, PatientPage, until
+from tests.helpers.call_browser import DesktopSide, PatientPage, screenshot_dir, until
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,8 +43,3 @@ async def browser() -> AsyncIterator[Any]:
         chromium = await launch_chromium(playwright)
         yield chromium
         await chromium.close()
-
-
-def screenshot_dir() -> Path | None:
-    value = os.environ.get("TELECONSULT_SCREENSHOTS", "")
-    return Path(value) if value else None

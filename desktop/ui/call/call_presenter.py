@@ -1,0 +1,147 @@
+"""`CallPresenter`: gives a `CallWindow` life from the `CallService` and its call in progress.
+
+The window's video surfaces paint the call's sinks directly (latest frame only); everything else
+goes through here: the engine's state and statistics, the patient's presence and pre-call check,
+device problems, and the window's intents (micro, caméra, raccrocher, aide patient), which reach
+the service through the task runner (widgets never await).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from desktop.domain.call_precheck import Precheck
+from desktop.services.calls import ActiveCall, CallService
+from desktop.services.tasks import TaskRunner
+from desktop.ui.call.call_window import CallWindow
+from desktop.video.engine import CallState, EndReason
+from desktop.video.stats import CallStats
+
+PostHelp = Callable[[str, str], Coroutine[Any, Any, None]]  # (conversation id, help page slug)
+CLOSE_AFTER_MS = 2500  # after the patient hung up: long enough to read it
+
+
+class CallPresenter(QObject):
+    """One presenter per call window."""
+
+    def __init__(
+        self,
+        window: CallWindow,
+        service: CallService,
+        call: ActiveCall,
+        runner: TaskRunner,
+        post_help: PostHelp,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.service = service
+        self.call = call
+        self._runner = runner
+        self._post_help = post_help
+        window.remote.set_sink(call.remote_video)
+        window.local.set_sink(call.local_video)
+        self._unsubscribe = [
+            service.state_changed.connect(self._on_service_state_changed),
+            service.stats_updated.connect(self._on_service_stats_updated),
+            service.presence_changed.connect(self._on_service_presence_changed),
+            service.precheck_received.connect(self._on_service_precheck_received),
+            service.device_failed.connect(self._on_service_device_failed),
+            service.call_ended.connect(self._on_service_call_ended),
+        ]
+        window.microphone_toggled.connect(self._on_window_microphone_toggled)
+        window.camera_toggled.connect(self._on_window_camera_toggled)
+        window.hangup_requested.connect(self._on_window_hangup_requested)
+        window.help_requested.connect(self._on_window_help_requested)
+        window.closed.connect(self._on_window_closed)
+        window.set_microphone(call.microphone_on)
+        window.set_camera(call.camera_on)
+        for error in call.errors:
+            window.show_notice(error)
+        precheck = service.prechecks.get(call.conversation_id)
+        if precheck is not None:
+            self._show_precheck(precheck)
+        self._on_service_state_changed(call.state)
+
+    # ---------------------------------------------------------------- service events
+    def _state_text(self, state: CallState) -> str:
+        waiting = self.call.conversation_id in self.service.waiting
+        texts = {
+            CallState.IDLE: self.tr("Préparation de l'appel…"),
+            CallState.WAITING: self.tr("Le patient arrive : connexion…")
+            if waiting
+            else self.tr("En attente du patient : il a été prévenu."),
+            CallState.CONNECTING: self.tr("Connexion avec le patient…"),
+            CallState.CONNECTED: self.tr("En communication"),
+            CallState.RECONNECTING: self.tr("Connexion instable : reconnexion en cours…"),
+            CallState.ENDED: self.tr("Appel terminé."),
+        }
+        return texts[state]
+
+    def _on_service_state_changed(self, state: CallState) -> None:
+        if self.service.active is not self.call and state is not CallState.ENDED:
+            return
+        self.window.set_state_text(self._state_text(state))
+        waiting = self.call.conversation_id in self.service.waiting
+        self.window.set_presence(waiting and state in (CallState.IDLE, CallState.WAITING))
+        if state is CallState.CONNECTED:
+            self.window.remote.set_placeholder(self.tr("Image du patient interrompue…"))
+
+    def _on_service_stats_updated(self, stats: CallStats) -> None:
+        if self.service.active is self.call:
+            self.window.quality.show_stats(stats)
+
+    def _on_service_presence_changed(self, change: tuple[str, bool]) -> None:
+        if change[0] == self.call.conversation_id:
+            self._on_service_state_changed(self.call.state)
+
+    def _on_service_precheck_received(self, item: tuple[str, Precheck]) -> None:
+        if item[0] == self.call.conversation_id:
+            self._show_precheck(item[1])
+
+    def _show_precheck(self, precheck: Precheck) -> None:
+        self.window.set_precheck(precheck.summary, precheck.ok)
+
+    def _on_service_device_failed(self, message: str) -> None:
+        if self.service.active is self.call:
+            self.window.show_notice(message)
+
+    def _on_service_call_ended(self, call: ActiveCall) -> None:
+        if call is not self.call:
+            return
+        remote = call.engine.end_reason is EndReason.REMOTE_HANGUP
+        self.window.show_ended(self.tr("Le patient a raccroché.") if remote else self.tr("Appel terminé."))
+        self.window.quality.reset()
+        if remote:
+            QTimer.singleShot(CLOSE_AFTER_MS, self.window.close)
+        else:
+            self.window.close()
+
+    # ---------------------------------------------------------------- intents
+    def _on_window_microphone_toggled(self, on: bool) -> None:
+        self.service.set_microphone(on)
+
+    def _on_window_camera_toggled(self, on: bool) -> None:
+        self._runner.run(self.service.set_camera(on), name="call-camera")
+        if not on:
+            self.window.local.clear()
+
+    def _on_window_hangup_requested(self) -> None:
+        self._runner.run(self.service.hang_up(), name="call-hangup")
+
+    def _on_window_help_requested(self, slug: str) -> None:
+        self._runner.run(self._post_help(self.call.conversation_id, slug), name="call-help")
+
+    def _on_window_closed(self) -> None:
+        if self.service.active is self.call:
+            self._runner.run(self.service.hang_up(), name="call-hangup")
+        self.dispose()
+
+    def dispose(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        self.window.remote.set_sink(None)
+        self.window.local.set_sink(None)

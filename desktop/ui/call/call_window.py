@@ -1,0 +1,276 @@
+"""`CallWindow`: the call screen, in a window of its own beside the main window.
+
+Remote video large, the practitioner's preview small in its corner; above, the call's state, the
+patient's waiting-room presence and pre-call check, and the quality; below, micro, caméra,
+« Aide patient » and raccrocher. Full screen with the two-arrows button (top right) or F11,
+back with the same button or Esc. The main window stays usable meanwhile: messages and
+documents of the conversation go on there.
+
+Dumb: it renders what `CallPresenter` gives it and emits `*_requested` / `*_toggled` intents.
+Keys: Space = micro, Ctrl+E = caméra, F11 = plein écran, Esc = quitter le plein écran,
+Ctrl+Maj+H = raccrocher (each button's tooltip says so).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.call.widgets.quality_indicator import QualityIndicator
+from desktop.ui.call.widgets.video_surface import VideoSurface
+
+ICONS = Path(__file__).resolve().parents[3] / "resources" / "icons"
+
+# (slug of the patient help page, menu text): docs/api-contracts.md lists the slugs.
+HELP_TOPICS = (
+    ("impossible-de-se-connecter", "Le patient ne parvient pas à se connecter"),
+    ("je-ne-vois-pas-mon-praticien", "Le patient ne me voit pas"),
+    ("mon-praticien-ne-me-voit-pas", "Je ne vois pas le patient"),
+)
+
+
+def _icon(name: str) -> QIcon:
+    path = ICONS / f"{name}.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
+class _PreviewPlacer(QObject):
+    """Keeps the preview in the bottom-right corner of the remote video when it is resized."""
+
+    def __init__(self, remote: QWidget, preview: QWidget) -> None:
+        super().__init__(remote)
+        self._preview = preview
+        remote.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and isinstance(event, QResizeEvent):
+            size = event.size()
+            width = max(120, size.width() // 5)
+            height = width * 3 // 4
+            self._preview.setGeometry(size.width() - width - 12, size.height() - height - 12, width, height)
+        return False
+
+
+class CallWindow(QWidget):
+    """The call screen of one call."""
+
+    microphone_toggled = Signal(bool)  # True: the microphone is on
+    camera_toggled = Signal(bool)
+    hangup_requested = Signal()
+    help_requested = Signal(str)  # slug of the patient help page to post into the conversation
+    closed = Signal()
+
+    def __init__(self, patient_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("callWindow")
+        self.setWindowTitle(self.tr("Téléconsultation — %1").replace("%1", patient_name))
+        self.setAccessibleName(self.tr("Appel vidéo avec %1").replace("%1", patient_name))
+        self.setStyleSheet(
+            "QWidget#callWindow { background: #202124; } QWidget#callWindow QLabel { color: #f1f3f4; }"
+        )
+        self.resize(960, 640)
+        self.ended = False
+
+        self.state = QLabel(self)
+        self.state.setObjectName("callState")
+        self.state.setAccessibleName(self.tr("État de l'appel"))
+        self.presence = QLabel(self)
+        self.presence.setObjectName("callPresence")
+        self.presence.setStyleSheet("color: #81c995; font-weight: bold;")
+        self.presence.hide()
+        self.quality = QualityIndicator(self)
+        self.fullscreen_button = QToolButton(self)
+        self.fullscreen_button.setIconSize(QSize(22, 22))
+        self.fullscreen_button.setAutoRaise(True)
+        self.fullscreen_button.clicked.connect(self.toggle_full_screen)
+        top = QHBoxLayout()
+        top.addWidget(self.state)
+        top.addSpacing(12)
+        top.addWidget(self.presence)
+        top.addStretch(1)
+        top.addWidget(self.quality)
+        top.addWidget(self.fullscreen_button)
+
+        self.precheck = QLabel(self)
+        self.precheck.setObjectName("callPrecheck")
+        self.precheck.setWordWrap(True)
+        self.precheck.hide()
+        self.notice = QLabel(self)
+        self.notice.setObjectName("callNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #fdd663;")
+        self.notice.hide()
+
+        self.remote = VideoSurface(self, placeholder=self.tr("En attente du patient…"))
+        self.remote.setAccessibleName(self.tr("Vidéo du patient"))
+        self.local = VideoSurface(self.remote, mirrored=True, placeholder=self.tr("Caméra coupée"))
+        self.local.setAccessibleName(self.tr("Votre image"))
+        self.local.setMinimumSize(120, 90)
+        self._placer = _PreviewPlacer(self.remote, self.local)
+
+        self.microphone = self._switch(self.tr("Micro"), self.tr("Couper ou rétablir le micro (Espace)"))
+        self.microphone.toggled.connect(self._on_microphone_toggled)
+        self.camera = self._switch(self.tr("Caméra"), self.tr("Couper ou rétablir la caméra (Ctrl+E)"))
+        self.camera.toggled.connect(self._on_camera_toggled)
+        self.help_button = QToolButton(self)
+        self.help_button.setText(self.tr("Aide patient"))
+        self.help_button.setAccessibleName(self.tr("Envoyer une aide au patient"))
+        self.help_button.setToolTip(
+            self.tr("Envoyer au patient, dans la conversation, la page d'aide qui convient")
+        )
+        self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.help_button.setStyleSheet(
+            "QToolButton { background: #3c4043; color: white; padding: 8px 14px; border-radius: 6px; }"
+            "QToolButton::menu-indicator { subcontrol-position: right center; right: 4px; }"
+            "QToolButton:focus { border: 2px solid #ffb74d; }"
+        )
+        self.help_menu = QMenu(self.help_button)
+        for slug, text in HELP_TOPICS:
+            action = self.help_menu.addAction(self.tr(text))
+            action.setData(slug)
+            action.triggered.connect(lambda _checked=False, s=slug: self.help_requested.emit(s))
+        self.help_button.setMenu(self.help_menu)
+        self.hangup = QPushButton(_icon("call-hangup"), self.tr("Raccrocher"), self)
+        self.hangup.setObjectName("callHangup")
+        self.hangup.setToolTip(self.tr("Terminer l'appel pour vous et le patient (Ctrl+Maj+H)"))
+        self.hangup.setAccessibleName(self.tr("Raccrocher"))
+        self.hangup.setStyleSheet(
+            "QPushButton#callHangup { background: #c62828; color: white; padding: 8px 18px;"
+            " border-radius: 6px; }"
+            "QPushButton#callHangup:focus { border: 2px solid #ffb74d; }"
+        )
+        self.hangup.clicked.connect(self.hangup_requested)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        for widget in (self.microphone, self.camera, self.help_button, self.hangup):
+            bottom.addWidget(widget)
+        bottom.addStretch(1)
+
+        column = QVBoxLayout(self)
+        column.addLayout(top)
+        column.addWidget(self.precheck)
+        column.addWidget(self.notice)
+        column.addWidget(self.remote, 1)
+        column.addLayout(bottom)
+
+        for keys, slot in (
+            (QKeySequence(Qt.Key.Key_Space), self.microphone.toggle),
+            (QKeySequence("Ctrl+E"), self.camera.toggle),
+            (QKeySequence(Qt.Key.Key_F11), self.toggle_full_screen),
+            (QKeySequence("Ctrl+Shift+H"), self.hangup.click),
+        ):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+        self.setTabOrder(self.microphone, self.camera)
+        self.setTabOrder(self.camera, self.help_button)
+        self.setTabOrder(self.help_button, self.hangup)
+        self.setTabOrder(self.hangup, self.fullscreen_button)
+        self._show_full_screen_state()
+
+    def _switch(self, text: str, tooltip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setCheckable(True)
+        button.setChecked(True)
+        button.setToolTip(tooltip)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setMinimumWidth(96)
+        button.setStyleSheet(
+            "QToolButton { background: #3c4043; color: white; padding: 8px 14px; border-radius: 6px; }"
+            "QToolButton:!checked { background: #ea4335; }"
+            "QToolButton:focus { border: 2px solid #ffb74d; }"
+        )
+        return button
+
+    # ---------------------------------------------------------------- rendering
+    def set_state_text(self, text: str) -> None:
+        self.state.setText(text)
+        self.state.setAccessibleDescription(text)
+
+    def set_presence(self, waiting: bool) -> None:
+        self.presence.setText(self.tr("Patient en salle d'attente"))
+        self.presence.setVisible(waiting)
+
+    def set_precheck(self, text: str, ok: bool) -> None:
+        self.precheck.setText(text)
+        self.precheck.setStyleSheet("color: #81c995;" if ok else "color: #fdd663;")
+        self.precheck.setAccessibleName(text)
+        self.precheck.show()
+
+    def show_notice(self, text: str) -> None:
+        """A problem on the practitioner's side (no microphone, no sound…); the call goes on."""
+        shown = self.notice.text()
+        self.notice.setText(f"{shown}\n{text}" if shown and text not in shown else text)
+        self.notice.setAccessibleName(self.notice.text())
+        self.notice.show()
+
+    def set_microphone(self, on: bool) -> None:
+        with QSignalBlocker(self.microphone):
+            self.microphone.setChecked(on)
+        self._label_switch(self.microphone, on, self.tr("Micro"), self.tr("Micro coupé"))
+
+    def set_camera(self, on: bool) -> None:
+        with QSignalBlocker(self.camera):
+            self.camera.setChecked(on)
+        self._label_switch(self.camera, on, self.tr("Caméra"), self.tr("Caméra coupée"))
+
+    def _label_switch(self, button: QToolButton, on: bool, on_text: str, off_text: str) -> None:
+        button.setText(on_text if on else off_text)
+        button.setAccessibleName(on_text if on else off_text)
+
+    def show_ended(self, text: str) -> None:
+        self.ended = True
+        self.set_state_text(text)
+        for widget in (self.microphone, self.camera, self.hangup, self.help_button):
+            widget.setEnabled(False)
+        self.remote.set_sink(None)
+        self.local.set_sink(None)
+        self.remote.set_placeholder(text)
+
+    # ---------------------------------------------------------------- full screen
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self._show_full_screen_state()
+
+    def _show_full_screen_state(self) -> None:
+        full = self.isFullScreen()
+        self.fullscreen_button.setIcon(_icon("call-fullscreen-exit" if full else "call-fullscreen"))
+        name = self.tr("Quitter le plein écran (Échap)") if full else self.tr("Plein écran (F11)")
+        self.fullscreen_button.setToolTip(name)
+        self.fullscreen_button.setAccessibleName(name)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self.toggle_full_screen()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # ---------------------------------------------------------------- intents
+    def _on_microphone_toggled(self, on: bool) -> None:
+        self._label_switch(self.microphone, on, self.tr("Micro"), self.tr("Micro coupé"))
+        self.microphone_toggled.emit(on)
+
+    def _on_camera_toggled(self, on: bool) -> None:
+        self._label_switch(self.camera, on, self.tr("Caméra"), self.tr("Caméra coupée"))
+        self.camera_toggled.emit(on)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the window during a call hangs up (the presenter is told through `closed`)."""
+        self.closed.emit()
+        super().closeEvent(event)
