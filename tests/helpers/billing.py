@@ -12,11 +12,12 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,8 @@ from server.storage.models_billing import BillingNote, PaymentRequest
 from server.storage.models_billing import Claim as ClaimRow
 from tests.helpers.factories import Account
 from tests.helpers.live_server import LiveServer
+
+T = TypeVar("T")
 
 PARIS = ZoneInfo("Europe/Paris")
 WEBHOOK_SECRET = "whsec_test_" + "s3cr3t" * 4
@@ -317,3 +320,12 @@ def paid_by_stripe(
     event = checkout_completed(session["id"], payment["id"], payment["amount_cents"])
     assert post_webhook(client, *signed_webhook(event)).json() == {"received": True, "duplicate": False}
     return event
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: works even when this thread already runs an event loop
+    (Playwright's sync API leaves one running in the main thread once a browser test has run)."""
+    import asyncio
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

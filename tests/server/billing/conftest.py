@@ -4,6 +4,7 @@ PostgreSQL that take payments through it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -38,7 +39,9 @@ def stripe_server(
     }
     if request.param == "postgres":
         need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
-        overrides["database_url"] = create_postgres_database(POSTGRES_URL)
+        # In a thread: once a browser test ran, Playwright keeps an event loop running in this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            overrides["database_url"] = pool.submit(create_postgres_database, POSTGRES_URL).result()
     with LiveServer(base_settings(tmp, **overrides)) as server:
         yield server
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from server.storage.models_billing import BillingNote, NoteCounter
-from tests.helpers.billing import PARIS, audit_actions, claim_document, count_rows, seq_of
+from tests.helpers.billing import PARIS, audit_actions, claim_document, count_rows, run_async, seq_of
 from tests.helpers.documents import make_jpeg, make_pdf, upload
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -52,7 +52,7 @@ def test_fifty_concurrent_requests_get_fifty_consecutive_numbers(live_server: Li
     accounts = [doctor] * 50 + [colleague] * 10
     bodies = [{"total": f"{20 + i % 7}.00", "label": "Téléconsultation"} for i in range(60)]
     order = sorted(range(60), key=lambda i: (i * 37) % 60)
-    responses = asyncio.run(
+    responses = run_async(
         concurrent_notes(live_server, [accounts[i] for i in order], [bodies[i] for i in order])
     )
     assert [r.status_code for r in responses] == [201] * 60, [
@@ -91,7 +91,7 @@ def test_retries_and_refusals_leave_no_gap(
     assert new_note(api, doctor, "25", claim_id=str(uuid.uuid4())).json()["field"] == "claim_id"
     # A retried request (same client id), even ten at once, keeps its number.
     nid = str(uuid.uuid4())
-    retries = asyncio.run(concurrent_notes(live_server, [doctor] * 10, [{"id": nid, "total": "30.00"}] * 10))
+    retries = run_async(concurrent_notes(live_server, [doctor] * 10, [{"id": nid, "total": "30.00"}] * 10))
     assert sorted(r.status_code for r in retries) == [200] * 9 + [201]
     assert {r.json()["number"] for r in retries} == {f"{YEAR}-0002"}
     reused = new_note(api, doctor, "99.00", id=nid)

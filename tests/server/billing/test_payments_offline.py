@@ -20,6 +20,7 @@ from tests.helpers.billing import (
     count_rows,
     messages_of,
     payment_row,
+    run_async,
     seq_of,
 )
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
@@ -313,7 +314,7 @@ def test_requests_and_messages_at_the_same_time_all_succeed(
             ]
             return list(await asyncio.gather(*asks, *sends))
 
-    responses = asyncio.run(together())
+    responses = run_async(together())
     assert [r.status_code for r in responses] == [201] * 30, [
         r.text for r in responses if r.status_code != 201
     ]

@@ -4,7 +4,6 @@ reported in French with nothing changed."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from tests.helpers.billing import (
     paid_by_stripe,
     payment_row,
     post_webhook,
+    run_async,
     signed_webhook,
 )
 from tests.helpers.factories import Account
@@ -216,6 +216,6 @@ def test_unreachable_stripe_is_a_temporary_failure(tmp_path: Path) -> None:
             await provider.close()
         raise AssertionError("no error")
 
-    error = asyncio.run(attempt())
+    error = run_async(attempt())
     assert error.reason == "unavailable" and "network" in error.detail
     assert "ne répond pas" in provider_error(error).detail

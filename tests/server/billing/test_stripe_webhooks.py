@@ -21,6 +21,7 @@ from tests.helpers.billing import (
     paid_by_stripe,
     payment_row,
     post_webhook,
+    run_async,
     seq_of,
     signed_webhook,
 )
@@ -80,7 +81,7 @@ def test_concurrent_replays_are_counted_once(
                 )
             )
 
-    responses = asyncio.run(storm())
+    responses = run_async(storm())
     assert [r.status_code for r in responses] == [200] * 8
     assert sorted(r.json()["duplicate"] for r in responses) == [False] + [True] * 7
     assert count_rows(stripe_server, Message, Message.conversation_id == conv, Message.kind == "system") == 1
