@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ import httpx
 import pytest
 
 from server.settings import Settings
-from tests.helpers.live_server import LiveServer
+from tests.helpers.live_server import LiveServer, run_in_thread
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TELECONSULT_TEST_POSTGRES_URL", "")
@@ -52,7 +51,7 @@ def create_postgres_database(admin_url: str) -> str:
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    run_in_thread(create())
     return url.set(database=name).render_as_string(hide_password=False)
 
 

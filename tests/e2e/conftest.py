@@ -38,8 +38,10 @@ SCREENSHOTS = os.environ.get("TELECONSULT_SCREENSHOTS", "")
 Shot = Callable[[str], Path]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
+    # Package scope: Playwright's sync API keeps an event loop in the main thread while it runs,
+    # which would break every later `asyncio.run` in other packages.
     need(
         Path(CHROMIUM).is_file(),
         f"Chromium introuvable ({CHROMIUM}) : installez le paquet Debian « chromium »",

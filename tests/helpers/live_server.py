@@ -34,6 +34,12 @@ def unique_client(server: LiveServer, timeout: float = 30) -> httpx.Client:
     return httpx.Client(base_url=server.api, transport=httpx.HTTPTransport(local_address=ip), timeout=timeout)
 
 
+def run_in_thread(coro: Awaitable[T], timeout: float = 120) -> T:
+    """`asyncio.run` in a thread of its own: safe even when the main thread has a running loop."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout)  # type: ignore[arg-type]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from server.storage.migrate import upgrade
 from server.storage.models import PractitionerProfile, User
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
 from tests.helpers.factories import rpps_number
+from tests.helpers.live_server import run_in_thread
 
 
 def cli(tmp: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -113,7 +113,7 @@ def test_migrate_create_practitioner_and_set_plan(tmp_path: Path) -> None:
         finally:
             await db.dispose()
 
-    assert asyncio.run(plan()) == "PRO+"
+    assert run_in_thread(plan()) == "PRO+"
 
 
 def test_bad_setting_is_reported_in_french(tmp_path: Path) -> None:
@@ -134,9 +134,9 @@ async def _diff(url: str) -> list[object]:
 
 
 def test_migrations_match_models_on_sqlite(tmp_path: Path) -> None:
-    assert asyncio.run(_diff(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")) == []
+    assert run_in_thread(_diff(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")) == []
 
 
 def test_migrations_match_models_on_postgresql() -> None:
     need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
-    assert asyncio.run(_diff(create_postgres_database(POSTGRES_URL))) == []
+    assert run_in_thread(_diff(create_postgres_database(POSTGRES_URL))) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from server.domain.accounts import NewPatient, NewPractitioner
 from server.main import start_runtime
 from tests.conftest import POSTGRES_URL, REDIS_URL, base_settings, create_postgres_database, need
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
-from tests.helpers.live_server import free_port
+from tests.helpers.live_server import free_port, run_in_thread
 from tests.helpers.ws import RealtimeClient
 
 
@@ -117,7 +116,7 @@ def test_message_posted_on_a_reaches_a_socket_held_by_b(
     two_processes: tuple[str, str, str], tmp_path: Path
 ) -> None:
     url_a, url_b, database_url = two_processes
-    doctor_token, patient_token, conv, _ = asyncio.run(_setup_pair(database_url, tmp_path))
+    doctor_token, patient_token, conv, _ = run_in_thread(_setup_pair(database_url, tmp_path))
     ws_b = url_b.replace("http", "ws") + "/api/v1/ws"
     with (
         RealtimeClient(ws_b, doctor_token) as sock,

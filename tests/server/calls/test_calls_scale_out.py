@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 import httpx
 
+from tests.helpers.live_server import run_in_thread
 from tests.helpers.ws import RealtimeClient
 from tests.server.calls.conftest import next_frame
 from tests.server.test_scale_out import _setup_pair, two_processes
@@ -17,7 +17,7 @@ __all__ = ["two_processes"]  # the module-scoped fixture: two server processes
 
 def test_signaling_and_presence_cross_processes(two_processes: tuple[str, str, str], tmp_path: Path) -> None:
     url_a, url_b, database_url = two_processes
-    doctor_token, patient_token, conv, _ = asyncio.run(_setup_pair(database_url, tmp_path))
+    doctor_token, patient_token, conv, _ = run_in_thread(_setup_pair(database_url, tmp_path))
     ws_a = url_a.replace("http", "ws") + "/api/v1/ws"
     ws_b = url_b.replace("http", "ws") + "/api/v1/ws"
     with (
