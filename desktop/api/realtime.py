@@ -96,6 +96,14 @@ class RealtimeClient:
         """Retry now instead of waiting out the backoff (new token, user asked, network is back)."""
         self._wake.set()
 
+    async def drop(self) -> None:
+        """Close the current socket; `run()` reconnects (and authenticates) at once."""
+        ws = self._ws
+        self._wake.set()
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
     async def stop(self) -> None:
         self._stopped = True
         self._wake.set()
@@ -138,6 +146,9 @@ class RealtimeClient:
                 attempt = 0
                 continue
             self._set_status(ConnectionStatus.OFFLINE)
+            if self._wake.is_set():  # drop() or wake() asked for an immediate retry
+                self._wake.clear()
+                continue
             await self._sleep(self._backoff.delay(attempt))
             attempt += 1
         self._set_status(ConnectionStatus.OFFLINE)

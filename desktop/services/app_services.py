@@ -25,9 +25,7 @@ class AppServices:
 
     def open_workspace(self, signed_in: SignedIn, notifier: Notifier) -> Workspace:
         parts = self.make_parts(signed_in)
-        return Workspace.build(
-            self.config, signed_in, self.session, parts, notifier, self.runner, self.messages
-        )
+        return Workspace.build(self.config, signed_in, self.session, parts, notifier, self.messages)
 
     async def close(self) -> None:
         """Stop the local server and every task."""

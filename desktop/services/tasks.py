@@ -9,7 +9,6 @@ task until done and sends a failure to the `Messages` bridge (the French message
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -70,12 +69,14 @@ class TaskRunner:
             if report:
                 self._messages.error(UNEXPECTED)
 
-    async def close(self) -> None:
-        """Cancel every pending task and wait for them (idempotent)."""
+    async def close(self, grace: float = 5.0) -> None:
+        """Cancel every pending task and wait for them, at most `grace` seconds (idempotent)."""
         self._closed = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        if not tasks:
+            return
+        _done, stuck = await asyncio.wait(tasks, timeout=grace)
+        for task in stuck:  # shutdown must not hang on a task that ignores cancellation
+            log.warning("task %s did not stop within %.0f s", task.get_name(), grace)

@@ -73,9 +73,10 @@ class Workspace:
         session: SessionService,
         parts: WorkspaceParts,
         notifier: Notifier,
-        runner: TaskRunner,
         messages: Messages,
     ) -> Workspace:
+        # The workspace's own runner: its tasks end with it, before its API client closes.
+        runner = TaskRunner(messages)
         api = parts.api
         conversations = ConversationService(api, parts.cache, signed_in.account.id)
         outbox = OutboxService(parts.outbox_store, api, conversations, runner, messages)
@@ -135,6 +136,7 @@ class Workspace:
             return
         self._closed = True
         await self.sync.stop()
+        await self.runner.close()
         await self.outbox.close()
         await self.api.aclose()
         self.attachments.purge()

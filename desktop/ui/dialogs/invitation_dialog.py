@@ -134,8 +134,8 @@ class InvitationDialog(QDialog):
 
     def set_channel(self, channel: str | None) -> None:
         text = {
-            "email": self.tr("✉ Envoi par e-mail"),
-            "sms": self.tr("📱 Envoi par SMS"),
+            "email": self.tr("Envoi par e-mail"),
+            "sms": self.tr("Envoi par SMS"),
         }.get(channel or "", self.tr("Indiquez un e-mail ou un numéro de portable."))
         self.channel.setText(text)
 

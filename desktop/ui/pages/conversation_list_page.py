@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.icons import icon
 from desktop.ui.widgets.conversation_delegate import ROW_HEIGHT, ConversationDelegate
 from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationListModel
 
@@ -33,7 +34,8 @@ class ConversationListPage(QWidget):
         layout.setSpacing(0)
         self.search = QLineEdit(self)
         self.search.setObjectName("conversationSearch")
-        self.search.setPlaceholderText(self.tr("🔍 Rechercher un patient…"))
+        self.search.setPlaceholderText(self.tr("Rechercher un patient…"))
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName(self.tr("Rechercher un patient"))
         self.search.setAccessibleDescription(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.models import ConversationSummary, HelpPage, Message
 from desktop.domain.outbox_item import OutboxItem, is_supported_document
 from desktop.services.help_pages import HelpPageService
+from desktop.ui.icons import icon
 from desktop.ui.widgets.message_editor import MessageEditor
 from desktop.ui.widgets.message_list import MessageList
 from desktop.ui.widgets.patient_write_control import PatientWriteControl
@@ -63,7 +64,8 @@ class ConversationPage(QWidget):
         self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.title.setAccessibleName(self.tr("Patient"))
         self.camera = QToolButton(header)
-        self.camera.setText("🎥")
+        self.camera.setIcon(icon("camera"))
+        self.camera.setIconSize(QSize(22, 22))
         self.camera.setAccessibleName(self.tr("Démarrer la vidéo"))
         self.camera.setToolTip(self.tr("La vidéo sera disponible dans une prochaine version."))
         self.camera.setEnabled(False)  # enabled by the video feature: MainWindow.set_calls_enabled()
@@ -89,7 +91,8 @@ class ConversationPage(QWidget):
         composer = QWidget(self)
         row = QHBoxLayout(composer)
         self.attach = QToolButton(composer)
-        self.attach.setText("📎")
+        self.attach.setIcon(icon("paperclip"))
+        self.attach.setIconSize(QSize(22, 22))
         self.attach.setAccessibleName(self.tr("Joindre un document"))
         self.attach.setToolTip(self.tr("Joindre un PDF ou une photo (JPEG, PNG)"))
         self.attach.clicked.connect(self._on_attach_clicked)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from desktop.domain.models import Attachment
 from desktop.ui.formatting import file_size
+from desktop.ui.icons import pixmap
 
 THUMBNAIL = QSize(220, 220)
 
@@ -38,8 +39,10 @@ class AttachmentCard(QFrame):
         else:
             self.preview.hide()
         row = QHBoxLayout()
-        icon = "🖼️" if attachment.is_image else "📄"
-        self.name = QLabel(f"{icon} {attachment.filename}  ({file_size(attachment.size)})", self)
+        kind = QLabel(self)
+        kind.setPixmap(pixmap("photo" if attachment.is_image else "document", 22))
+        row.addWidget(kind)
+        self.name = QLabel(f"{attachment.filename}  ({file_size(attachment.size)})", self)
         self.name.setWordWrap(True)
         self.open_button = QPushButton(self.tr("Ouvrir"), self)
         self.open_button.setAccessibleName(self.tr("Ouvrir %1").replace("%1", attachment.filename))

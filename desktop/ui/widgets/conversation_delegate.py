@@ -109,7 +109,11 @@ class ConversationDelegate(QStyledItemDelegate):
         last = summary.last_message
         if last is None:
             return self.tr("Nouvelle conversation")
-        text = f"📄 {last.text}" if last.kind == "attachment" else f"« {last.text} »"
+        text = (
+            self.tr("Document : %1").replace("%1", last.text)
+            if last.kind == "attachment"
+            else f"« {last.text} »"
+        )
         if last.sender_role == "practitioner":
             return self.tr("Vous : %1").replace("%1", text)
         return text

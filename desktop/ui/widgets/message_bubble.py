@@ -10,6 +10,7 @@ from desktop.domain.outbox_item import OutboxItem
 from desktop.ui.formatting import clock
 from desktop.ui.widgets.attachment_card import AttachmentCard
 
+BUBBLE_WIDTH = 560
 _MINE = "background: #e3f2fd; border-radius: 10px;"
 _THEIRS = "background: #f1f1f1; border-radius: 10px;"
 _SYSTEM = "background: transparent; color: #616161; font-style: italic;"
@@ -32,7 +33,7 @@ class MessageBubble(QWidget):
         self.frame = QFrame(self)
         self.frame.setObjectName("bubble")
         self.frame.setStyleSheet(f"QFrame#bubble {{ {_SYSTEM if system else _MINE if mine else _THEIRS} }}")
-        self.frame.setMaximumWidth(560)
+        self.frame.setMaximumWidth(BUBBLE_WIDTH)
         inner = QVBoxLayout(self.frame)
         inner.setContentsMargins(10, 6, 10, 6)
         attachment = message.attachment if message is not None else None
@@ -47,6 +48,11 @@ class MessageBubble(QWidget):
             self.text.setTextInteractionFlags(
                 Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
             )
+            # A wrapped QLabel in a stretching row shrinks to a few words per line: give it the
+            # width of its longest line, within the bubble's maximum.
+            metrics = self.text.fontMetrics()
+            natural = max((metrics.horizontalAdvance(line) for line in body.splitlines()), default=0)
+            self.text.setMinimumWidth(min(natural + 6, BUBBLE_WIDTH - 24))
             inner.addWidget(self.text)
         self.meta = QLabel(self.frame)
         self.meta.setStyleSheet("color: #757575; font-size: 11px;")
@@ -66,16 +72,16 @@ class MessageBubble(QWidget):
 
     @property
     def mark(self) -> str:
-        """'' (patient's or system message), '🕓' pending, '✓' stored, '✓✓' read by the patient."""
+        """'' (patient's or system message), '◷' pending, '✓' stored, '✓✓' read by the patient."""
         text = self.meta.text()
-        for candidate in ("✓✓", "✓", "🕓"):
+        for candidate in ("✓✓", "✓", "◷"):
             if text.endswith(candidate):
                 return candidate
         return ""
 
     def set_read(self, read: bool) -> None:
         if self.pending is not None:
-            self.meta.setText(self.tr("en attente d'envoi 🕓"))
+            self.meta.setText(self.tr("en attente d'envoi ◷"))
             self.setAccessibleName(
                 self.tr("Message en attente d'envoi : %1").replace("%1", self.pending.body)
             )

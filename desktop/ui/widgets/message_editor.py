@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 
@@ -39,8 +39,9 @@ class MessageEditor(QPlainTextEdit):
             self.send_requested.emit(text)
 
     def insert_snippet(self, text: str) -> None:
-        """Paste a help link at the cursor, on its own line when the box already has text."""
+        """Append a help link on its own line, after what is already written."""
         cursor = self.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
         if self.toPlainText() and not self.toPlainText().endswith("\n"):
             cursor.insertText("\n")
         cursor.insertText(text)

@@ -20,7 +20,7 @@ class UploadRow(QFrame):
         self.setObjectName("uploadRow")
         self.setStyleSheet("QFrame#uploadRow { background: #f5f5f5; border-radius: 6px; }")
         layout = QHBoxLayout(self)
-        self.label = QLabel(f"📎 {item.filename}  ({file_size(item.size)})", self)
+        self.label = QLabel(f"{item.filename}  ({file_size(item.size)})", self)
         self.bar = QProgressBar(self)
         self.bar.setRange(0, max(1, item.size))
         self.bar.setValue(0)

@@ -7,7 +7,6 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.main_window import CONVERSATION
@@ -87,4 +86,3 @@ async def test_send_and_receive_messages(sqlite_server: LiveServer, tmp_path: Pa
         await wait_for(lambda: len(page.messages.bubbles) == 3)  # received without refresh
         texts = [b.text.text() for b in page.messages.bubbles.values() if b.card is None]
         assert "Merci, à demain" in texts
-        QApplication.processEvents()

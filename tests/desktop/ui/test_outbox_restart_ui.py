@@ -82,7 +82,7 @@ async def test_outbox_survives_an_app_restart_while_the_server_is_down(tmp_path:
             )
         )
         pending = next(b for b in page.messages.widgets.values() if getattr(b, "pending", None) is not None)
-        assert pending.mark == "🕓"  # « en attente d'envoi »
+        assert pending.mark == "◷"  # « en attente d'envoi »
         page.upload_requested.emit([pdf])  # a document queued offline too
         await wait_for(lambda: workspace.outbox.count == 2)
 

@@ -1,0 +1,145 @@
+"""Screenshots of each main view, rendered offscreen from a realistic scene on a real server.
+
+Always rendered (it checks every view paints); copied to docs/screenshots/desktop-*.png only when
+TELECONSULT_SCREENSHOTS=1, so ordinary test runs leave the tracked images alone::
+
+    TELECONSULT_SCREENSHOTS=1 QT_QPA_PLATFORM=offscreen \
+        .venv/bin/python -m pytest tests/desktop/ui/test_screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from desktop.services.invitations import InvitationDraft
+from desktop.ui.dialogs.server_choice_dialog import ServerChoiceDialog
+from desktop.ui.dialogs.sign_in_dialog import SignInDialog
+from tests.desktop.services.harness import wait_for
+from tests.desktop.ui.desktop_harness import open_desktop
+from tests.helpers.documents import make_pdf, make_png, upload
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send, unique_email
+from tests.helpers.live_server import LiveServer
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+PATIENTS = [
+    ("Zoé", "Bernard", "Merci pour l'ordonnance, bonne journée"),
+    ("Marc", "Petit", None),
+    ("Élodie", "Fournier", "Est-ce que je peux prendre du paracétamol ?"),
+    ("Jean", "Le Saint-Jean", "D'accord, à jeudi."),
+    ("Hector", "Dubois", "Les résultats sont arrivés"),
+    ("Noémie", "Moreau", "Bonjour docteur"),
+]
+
+
+async def grab(widget: QWidget, folder: Path, name: str) -> Path:
+    # Let pending paints and layouts run on the loop; never QApplication.processEvents() inside a
+    # coroutine: it re-enters qasync, and tasks stepped in that nested pass never start.
+    await asyncio.sleep(0.2)
+    path = folder / f"desktop-{name}.png"
+    image = widget.grab()
+    assert not image.isNull() and image.width() > 200
+    assert image.save(str(path))
+    return path
+
+
+@pytest.mark.asyncio
+async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path: Path) -> None:
+    doctor = make_practitioner(sqlite_server, first_name="Claire", last_name="Martin", plan="PRO+")
+    helene = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont")
+    main_id = ""
+    with httpx.Client(base_url=sqlite_server.api, timeout=30) as http:
+        for first, last, text in PATIENTS:
+            patient = make_patient(sqlite_server, first_name=first, last_name=last)
+            conversation_id = make_conversation(sqlite_server, doctor, patient)
+            if text:
+                send(http, patient, conversation_id, text)
+            else:
+                upload(http, doctor, conversation_id, make_pdf(), "Ordonnance.pdf")
+        main_id = make_conversation(sqlite_server, doctor, helene)
+        send(http, helene, main_id, "Bonjour docteur, je vous envoie la photo de la plaie comme convenu.")
+        upload(http, helene, main_id, make_png(480, 320), "plaie-cheville.png")
+        send(http, doctor, main_id, "Merci, la cicatrisation est bonne. Voici votre ordonnance.")
+        upload(http, doctor, main_id, make_pdf(), "ordonnance.pdf")
+        for first, last, words in (
+            ("Paul", "Girard", "Bonjour, je suis suivi au cabinet."),
+            ("Inès", "Roux", ""),
+        ):
+            requester = make_patient(sqlite_server, first_name=first, last_name=last)
+            http.post(
+                "/connection-requests",
+                json={"practitioner_id": doctor.id, "message": words},
+                headers=requester.headers,
+            )
+
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    async with open_desktop(sqlite_server, doctor, tmp_path / "home") as desktop:
+        window, ws = desktop.window, desktop.workspace
+        window.resize(1200, 760)
+        await wait_for(lambda: len(ws.conversations) == len(PATIENTS) + 1)
+        await wait_for(lambda: window.requests_banner.isVisible())
+        for draft, then in (
+            (InvitationDraft("Lucas", "Lambert", email=unique_email("lucas")), None),
+            (InvitationDraft("Camille", "Mercier", phone="0611223344"), None),
+            (InvitationDraft("Sarah", "Vincent", email=unique_email("sarah")), "cancel"),
+        ):
+            result = await ws.invitations.invite(draft)
+            if then == "cancel" and result.invitation is not None:
+                await ws.invitations.cancel(result.invitation.id)
+
+        desktop.presenter.open_conversation(main_id)
+        page = window.conversation
+        await wait_for(lambda: len(page.messages.bubbles) == 4)
+        await wait_for(lambda: any(b.card and b.card.has_thumbnail for b in page.messages.bubbles.values()))
+        window.message_bar.hide()
+        await grab(window, shots, "main-window")
+
+        window.conversation_list.search.setText("du")
+        await grab(window.conversation_list, shots, "search")
+        window.conversation_list.search.setText("")
+
+        dialog = desktop.presenter.open_invitation_dialog()
+        dialog.inputs["first_name"].setText("Hélène")
+        dialog.inputs["last_name"].setText("Durand")
+        dialog.inputs["email"].setText("helene.durand@exemple.fr")
+        dialog.inputs["phone"].setText("06 12 34 56 78")
+        dialog.inputs["phone"].textEdited.emit("06 12 34 56 78")
+        await wait_for(lambda: dialog.channel.text() == "Envoi par e-mail")
+        await grab(dialog, shots, "invitation-dialog")
+        dialog.reject()
+
+        desktop.presenter.show_invitations()
+        await wait_for(lambda: len(window.invitations.invitations) == 3)
+        window.message_bar.hide()
+        await grab(window, shots, "invitations")
+
+        requests = desktop.presenter.open_requests_dialog()
+        await wait_for(lambda: len(requests.rows) == 2)
+        await grab(requests, shots, "requests")
+        requests.reject()
+
+    choice = ServerChoiceDialog()
+    await grab(choice, shots, "first-run")
+    sign_up = SignInDialog(prefer_sign_up=True)
+    await grab(sign_up, shots, "sign-up")
+    choice.deleteLater()
+    sign_up.deleteLater()
+
+    names = sorted(p.name for p in shots.iterdir())
+    assert names == [
+        f"desktop-{n}.png"
+        for n in sorted(
+            ["main-window", "search", "invitation-dialog", "invitations", "requests", "first-run", "sign-up"]
+        )
+    ]
+    if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        for shot in shots.iterdir():
+            shutil.copyfile(shot, DOCS / shot.name)
