@@ -79,3 +79,54 @@ async def test_outbox_survives_restart_while_server_is_down(tmp_path: Path) -> N
         await workspace.close()
         await services.close()
         server.stop()
+
+
+@pytest.mark.asyncio
+async def test_cancelled_upload_never_reaches_the_server(tmp_path: Path) -> None:
+    settings = base_settings(tmp_path / "server", allow_practitioner_signup=True, port=free_port())
+    server = LiveServer(settings).start()
+    doctor = make_practitioner(server)
+    patient = make_patient(server)
+    conversation_id = make_conversation(server, doctor, patient)
+    services = app_services(tmp_path / "client", server)
+    workspace, _ = await open_workspace(services, server, doctor)
+    try:
+        await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+        server.stop()
+        await wait_for(lambda: workspace.sync.status is not ConnectionStatus.ONLINE)
+        document = tmp_path / "compte-rendu.pdf"
+        document.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        item = await workspace.outbox.send_file(conversation_id, document)
+        assert workspace.outbox.pending(conversation_id) == [item]
+        await workspace.outbox.cancel(item.id)
+        assert workspace.outbox.pending(conversation_id) == []
+        server = LiveServer(settings).start()
+        await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE, timeout=30)
+        with httpx.Client(base_url=server.api, headers=patient.headers) as http:
+            assert http.get(f"/conversations/{conversation_id}/messages").json()["items"] == []
+    finally:
+        await workspace.close()
+        await services.close()
+        server.stop()
+
+
+@pytest.mark.asyncio
+async def test_patient_names_in_notifications_only_when_chosen(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    doctor = make_practitioner(sqlite_server)
+    patient = make_patient(sqlite_server, first_name="Zoé", last_name="Bernard")
+    conversation_id = make_conversation(sqlite_server, doctor, patient)
+    services = app_services(tmp_path, sqlite_server)
+    services.session.update_settings(show_patient_names_in_notifications=True)
+    workspace, notifier = await open_workspace(services, sqlite_server, doctor)
+    try:
+        await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+        with httpx.Client(base_url=sqlite_server.api) as http:
+            send(http, patient, conversation_id, "Une question sur mon traitement")
+        await wait_for(lambda: notifier.shown)
+        title, body = notifier.shown[-1]
+        assert body == "Zoé Bernard vous a écrit." and "traitement" not in title + body  # never the text
+    finally:
+        await workspace.close()
+        await services.close()
