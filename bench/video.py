@@ -11,6 +11,10 @@ patient is ready (it offers at once), end = the first decoded frame on each side
 later of the two. The practitioner's engine starts 0.5 s earlier, as in real use (it waits for the
 patient), so its first connection is gathered by then.
 
+Then, in a loopback-only network namespace (`unshare -n`), `bench/_video_browser.py` measures the
+desktop engine against Debian chromium through the real server, beside chromium ↔ chromium (the
+browser-native baseline, same page code and relay), and this process's CPU with chromium.
+
 Run: `python -m bench video` (the child is `python -m bench.video --answerer PORT`).
 """
 
@@ -276,8 +280,49 @@ async def _practitioner() -> list[dict[str, object]]:
     return rows
 
 
+def _namespace_prefix() -> list[str] | None:
+    import shutil
+
+    unshare = shutil.which("unshare")
+    if unshare is None or shutil.which("ip") is None:
+        return None
+    for prefix in ([unshare, "-n"], [unshare, "-r", "-n"]):
+        if subprocess.run([*prefix, "true"], capture_output=True, check=False, timeout=20).returncode == 0:
+            return prefix
+    return None
+
+
+def browser_rows() -> list[dict[str, object]]:
+    """Desktop ↔ chromium and chromium ↔ chromium through the real server (bench/_video_browser.py),
+    in a loopback-only network namespace so that nothing leaves the machine."""
+    prefix = _namespace_prefix()
+    if prefix is None:
+        return [
+            {
+                "bench": "video",
+                "metric": "browser",
+                "error": "unshare -n unavailable (root or user namespaces)",
+            }
+        ]
+    command = [
+        *prefix,
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$@"',
+        "sh",
+        sys.executable,
+        "-m",
+        "bench._video_browser",
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False)
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0:
+        rows.append({"bench": "video", "metric": "browser", "error": done.stderr[-2000:]})
+    return rows
+
+
 def main() -> list[dict[str, object]]:
-    return asyncio.run(_practitioner())
+    return asyncio.run(_practitioner()) + browser_rows()
 
 
 if __name__ == "__main__":

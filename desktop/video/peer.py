@@ -22,7 +22,7 @@ import av
 from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from desktop.video import ice
+from desktop.video import ice, jitter
 from desktop.video.errors import SignalingError
 from desktop.video.sdp import add_bitrate_hints, candidate_from_init, negotiated_codec
 from desktop.video.signaling import IceCandidateInit
@@ -70,6 +70,7 @@ class PeerSession:
         self.pc.addTransceiver(OutgoingAudioTrack(media), direction="sendrecv")
         video = self.pc.addTransceiver(OutgoingVideoTrack(media), direction="sendrecv")
         video.setCodecPreferences(video_codec_preferences(allow_h264))
+        jitter.install(self.pc)  # a frame is decoded at its last packet, not one frame later
         ice.bound_gathering(self.pc, gather_timeout)
         self._remote_video, self._remote_audio = remote_video, remote_audio
         self._spawn = spawn
