@@ -137,6 +137,8 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = Path(args.data_dir).expanduser()
     if getattr(args, "allow_practitioner_signup", False):
         overrides["allow_practitioner_signup"] = True
+    if getattr(args, "signup_plan", None):
+        overrides["signup_plan"] = args.signup_plan
     return Settings.load(overrides=overrides)
 
 
@@ -160,6 +162,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="URL publique des pages patients (liens des invitations)")
     serve.add_argument(
         "--allow-practitioner-signup", action="store_true", help="autoriser la création de comptes praticiens"
+    )
+    serve.add_argument(
+        "--signup-plan",
+        choices=["PRO", "PRO+"],
+        help="formule des comptes créés par inscription (défaut PRO)",
     )
 
     migrate = sub.add_parser("migrate", help="appliquer les migrations de la base de données")

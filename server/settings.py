@@ -37,6 +37,9 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     allow_practitioner_signup: bool = False
+    # Plan given to accounts created by sign-up. A practitioner's own local server says PRO+:
+    # there the plan gates nothing anyone sells (docs/decisions.md).
+    signup_plan: str = "PRO"
     login_max_failures: int = 10
     login_window_minutes: int = 15
     max_json_bytes: int = 256 * 1024

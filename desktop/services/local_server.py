@@ -89,6 +89,8 @@ class LocalServer:
             "--data-dir",
             str(self._data_dir),
             "--allow-practitioner-signup",
+            "--signup-plan",  # the practitioner's own server: nothing to gate (docs/decisions.md)
+            "PRO+",
         ]
 
     async def start(self, preferred_port: int = 0, wait_seconds: float = 60.0) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import update
@@ -10,6 +11,7 @@ from sqlalchemy import update
 from server.domain.container import Services
 from server.domain.security import token_digest
 from server.storage.models import Session
+from tests.conftest import base_settings
 from tests.helpers.factories import PASSWORD, make_patient, make_practitioner, rpps_number, unique_email
 from tests.helpers.live_server import LiveServer, unique_client
 
@@ -191,3 +193,18 @@ async def _conv(services: Services, practitioner_id: str, patient_id: str) -> st
     async with services.core.transaction() as tx:
         conv, _ = await services.conversations.ensure_conversation(tx, practitioner_id, patient_id)
     return conv.id
+
+
+def test_a_local_server_gives_its_own_practitioner_the_pro_plus_plan(tmp_path: Path) -> None:
+    # The desktop's « Utiliser ce poste » starts its server with --signup-plan PRO+.
+    settings = base_settings(tmp_path, allow_practitioner_signup=True, signup_plan="PRO+")
+    with LiveServer(settings) as server, httpx.Client(base_url=server.api, timeout=30) as client:
+        created = client.post("/auth/practitioners", json=signup_body())
+        assert created.status_code == 201 and created.json()["user"]["plan"] == "PRO+"
+
+
+def test_practitioner_signup_closed_by_default(tmp_path: Path) -> None:
+    server = LiveServer(base_settings(tmp_path))
+    with server, httpx.Client(base_url=server.api, timeout=30) as client:
+        refused = client.post("/auth/practitioners", json=signup_body())
+        assert refused.status_code == 403 and refused.json()["code"] == "signup_closed"

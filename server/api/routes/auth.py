@@ -54,7 +54,8 @@ async def signup_practitioner(body: PractitionerCreate, services: ServicesDep) -
             "demandez à son administrateur de créer votre compte.",
             code="signup_closed",
         )
-    user = await services.accounts.create_practitioner(NewPractitioner(**body.model_dump()))
+    plan = services.core.settings.signup_plan
+    user = await services.accounts.create_practitioner(NewPractitioner(**body.model_dump(), plan=plan))
     token = await services.accounts.open_session(user.id)
     return SessionPublic(token=token, user=await user_public(services, user.id))
 
