@@ -55,6 +55,8 @@ class UserPublic(BaseModel):
     rpps: str | None = None
     am_number: str | None = None
     city: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
     event_seq: int
 
 

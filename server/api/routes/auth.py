@@ -29,6 +29,8 @@ async def user_public(services: Services, user_id: str) -> UserPublic:
         rpps=profile.rpps if profile else None,
         am_number=profile.am_number if profile else None,
         city=profile.city if profile else None,
+        postal_code=profile.postal_code if profile else None,
+        address=profile.address if profile else None,
         event_seq=user.event_seq,
     )
 

@@ -1,0 +1,378 @@
+"""Billing a remote act: draft the claim from the act catalog, validate it, store it, export it.
+
+`BillingService` is Qt-free and async. It builds the SESAM-sans-Vitale claim from the call (the
+`ActSuggester` of `desktop.billing`, with profession, specialty and sector from `/me`), validates
+it with `ClaimValidator` (one French message per field), stores it on the server (drafts, then
+« prête »; statuses and their history are the server's), and exports claims as JSON or CSV files
+for the practitioner's SESAM-Vitale certified software (`ClaimExporter`), or as a PDF recap.
+Teleconsult never transmits a claim: the certified software does, with the CPS card.
+
+Blocking work (PDF rendering, file writes) runs in a thread. Billing errors of the domain
+(`BillingError`) reach callers as `UserFacingError`s with the same French message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from desktop.billing.claim_codec import claim_from_dict, claim_to_dict
+from desktop.billing.claim_validation import ClaimValidator
+from desktop.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
+from desktop.billing.errors import BillingError, Problem
+from desktop.billing.export import ClaimExporter, ExportKind
+from desktop.billing.note_renderer import ReportlabNoteRenderer
+from desktop.billing.paris_time import paris_day
+from desktop.billing.professions import Activity, NurseSetting
+from desktop.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement
+from desktop.billing.rules import BillingRules
+from desktop.billing.suggestions import ActSuggester, Suggestion, SuggestionRequest
+from desktop.domain.errors import UserFacingError
+from desktop.domain.models import Person, Wire, parse_time
+from desktop.services.billing_profile import BillingProfile
+from desktop.services.events import Event
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_BIRTH_DATE = date(1900, 1, 1)  # a draft's birth date not entered yet (the form shows « à saisir »)
+TRANSMISSION_NOTICE = (
+    "La télétransmission se fait dans votre logiciel agréé SESAM-Vitale avec votre carte CPS : "
+    "Teleconsult prépare et exporte la feuille de soins."
+)
+
+
+class BillingServer(Protocol):
+    """The billing routes (`desktop.api.billing.BillingApiClient`)."""
+
+    async def me(self) -> Wire: ...
+    async def create_claim(self, document: Wire, conversation_id: str | None) -> Wire: ...
+    async def update_claim(
+        self, claim_id: str, document: Wire, conversation_id: str | None, version: int | None
+    ) -> Wire: ...
+    async def claim(self, claim_id: str) -> Wire: ...
+    async def claims(
+        self,
+        *,
+        status: str | None = None,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        limit: int = 200,
+    ) -> list[Wire]: ...
+    async def set_claim_status(self, claim_id: str, status: str, note: str | None = None) -> Wire: ...
+
+
+@dataclass
+class ClaimRecord:
+    """A claim as stored on the server, with what the server adds (version, conversation)."""
+
+    claim: Claim
+    conversation_id: str | None
+    version: int | None = None  # None: not stored yet
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def id(self) -> str:
+        return self.claim.id
+
+    @property
+    def status(self) -> ClaimStatus:
+        return self.claim.status
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> ClaimRecord:
+        """From ClaimPublic; raises UserFacingError when the document cannot be read."""
+        try:
+            claim = claim_from_dict(data.get("document") or {})
+        except BillingError as exc:
+            raise UserFacingError(exc.message) from exc
+        conversation = data.get("conversation_id")
+        version = data.get("version")
+        return cls(
+            claim,
+            conversation if isinstance(conversation, str) else None,
+            version if isinstance(version, int) else None,
+            parse_time(data.get("updated_at")),
+        )
+
+
+def user_facing(exc: BillingError) -> UserFacingError:
+    """A billing domain error as the app's user-facing error (same French message)."""
+    return UserFacingError(exc.message)
+
+
+class BillingService:
+    """Claims of the signed-in practitioner."""
+
+    def __init__(
+        self,
+        server: BillingServer,
+        *,
+        rules: BillingRules | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._server = server
+        self.rules = rules if rules is not None else BillingRules()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.suggester = ActSuggester(self.rules)
+        self.validator = ClaimValidator(self.rules, clock=self._clock)
+        self.exporter = ClaimExporter(self.rules.catalog, clock=self._clock)
+        self._renderer: ReportlabNoteRenderer | None = None
+        self._profile: BillingProfile | None = None
+        self.records: dict[str, ClaimRecord] = {}
+        self.claims_changed: Event[str] = Event()  # claim id
+        self.profile_changed: Event[BillingProfile] = Event()
+
+    # ---------------------------------------------------------------- the practitioner
+    @property
+    def profile(self) -> BillingProfile | None:
+        return self._profile
+
+    async def load_profile(self, *, force: bool = False) -> BillingProfile:
+        """The practitioner's billing facts from `/me` (read once, again when `force`)."""
+        if self._profile is None or force:
+            self._profile = BillingProfile.from_wire(await self._server.me())
+            self.profile_changed.emit(self._profile)
+        return self._profile
+
+    def forget_profile(self) -> None:
+        """The account may have changed: `load_profile` reads `/me` again."""
+        self._profile = None
+
+    def renderer(self) -> ReportlabNoteRenderer:
+        """The PDF renderer, made on first use (call from a worker thread: it registers fonts)."""
+        if self._renderer is None:
+            self._renderer = ReportlabNoteRenderer(self.rules.catalog)
+        return self._renderer
+
+    # ---------------------------------------------------------------- drafting
+    async def new_draft(
+        self,
+        conversation_id: str | None,
+        patient: Person | None,
+        performed_at: datetime,
+        *,
+        activity: Activity | None = None,
+        setting: NurseSetting | None = None,
+    ) -> tuple[Claim, Suggestion]:
+        """A draft for the act performed at `performed_at`, pre-filled by the act suggester.
+
+        The patient's fields come from the conversation's latest claim when there is one (same
+        patient, next visit), else their name only. Raises UserFacingError when the profession
+        bills no act of the catalog.
+        """
+        profile = await self.load_profile()
+        if profile.profile is None:
+            raise UserFacingError(
+                "Votre profession ne facture aucun acte de télésanté du catalogue : "
+                "il n'y a pas de feuille de soins à préparer."
+            )
+        previous = await self.latest_of(conversation_id) if conversation_id else None
+        earlier = previous.claim if previous is not None else None
+        if earlier is not None:
+            old = earlier.patient
+            claim_patient = ClaimPatient(
+                old.last_name, old.first_name, old.birth_date, old.nir, old.birth_rank,
+                old.is_insured, old.regime, old.caisse, old.centre,
+            )  # fmt: skip
+        else:
+            claim_patient = ClaimPatient(
+                patient.last_name if patient else "", patient.first_name if patient else "",
+                UNKNOWN_BIRTH_DATE, "",
+            )  # fmt: skip
+        practitioner = profile.claim_practitioner(
+            am_number=earlier.practitioner.am_number if earlier else "",
+            specialty_code=earlier.practitioner.specialty_code if earlier else "",
+        )
+        suggestion = self.suggest_for(
+            Claim(claim_patient, practitioner, performed_at, setting=setting), activity
+        )
+        claim = draft_from_suggestion(
+            suggestion,
+            claim_patient,
+            practitioner,
+            setting=setting,
+            catalog_sha256=self.rules.catalog.origin_sha256,
+        )
+        if earlier is not None:
+            claim.parcours = earlier.parcours
+            claim.exoneration = earlier.exoneration
+            claim.tiers_payant_amo = earlier.tiers_payant_amo
+        return claim, suggestion
+
+    def suggest_for(self, claim: Claim, activity: Activity | None = None) -> Suggestion:
+        """What the act suggester proposes for the draft's practitioner, time, patient and context."""
+        known = claim.patient.birth_date != UNKNOWN_BIRTH_DATE
+        return self.suggester.suggest(
+            SuggestionRequest(
+                claim.practitioner.profile,
+                claim.performed_at,
+                patient_birth_date=claim.patient.birth_date if known else None,
+                activity=activity,
+                setting=claim.setting,
+                flags=claim.flags,
+            )
+        )
+
+    def resuggest(self, claim: Claim, activity: Activity | None = None) -> Suggestion:
+        """Replace the draft's act and majorations with a fresh suggestion (amount overrides dropped)."""
+        suggestion = self.suggest_for(claim, activity)
+        fresh = draft_from_suggestion(suggestion, claim.patient, claim.practitioner)
+        claim.act, claim.majorations, claim.overrides = fresh.act, fresh.majorations, []
+        return suggestion
+
+    def validate(self, claim: Claim) -> list[Problem]:
+        """Every problem keeping the claim from « prête », each naming its field."""
+        problems = self.validator.validate(claim)
+        if claim.patient.birth_date == UNKNOWN_BIRTH_DATE:
+            problems = [p for p in problems if p.field != "patient.nir" or "année" not in p.message]
+            problems.insert(0, Problem("patient.birth_date", "Saisissez la date de naissance du patient."))
+        return problems
+
+    def estimate(self, claim: Claim) -> ReimbursementEstimate:
+        return estimate_reimbursement(claim, self.rules.catalog)
+
+    # ---------------------------------------------------------------- storing
+    async def save_draft(self, claim: Claim, conversation_id: str | None) -> ClaimRecord:
+        """Store the draft on the server (created the first time, replaced afterwards)."""
+        if claim.status is not ClaimStatus.BROUILLON:
+            raise UserFacingError(f"La demande est « {claim.status.label} » : elle n'est plus un brouillon.")
+        known = self.records.get(claim.id)
+        document = claim_to_dict(claim)
+        if known is None or known.version is None:
+            data = await self._server.create_claim(document, conversation_id)
+        else:
+            data = await self._server.update_claim(claim.id, document, conversation_id, known.version)
+        return self._keep(data)
+
+    async def mark_ready(self, claim: Claim, conversation_id: str | None) -> ClaimRecord:
+        """Validate, store, then move to « prête » on the server.
+
+        Raises:
+            UserFacingError: the claim has problems (all listed), or the server refused.
+        """
+        problems = self.validate(claim)
+        if problems:
+            raise UserFacingError(
+                f"La feuille de soins n'est pas prête ({len(problems)} problème"
+                f"{'s' if len(problems) > 1 else ''}) : {problems[0].message}",
+                field=problems[0].field,
+            )
+        await self.save_draft(claim, conversation_id)
+        return await self.change_status(claim.id, ClaimStatus.PRETE)
+
+    async def change_status(self, claim_id: str, status: ClaimStatus, note: str = "") -> ClaimRecord:
+        """Move a stored claim along its status machine (the server checks it and keeps the history)."""
+        known = self.records.get(claim_id)
+        if known is not None and status is not known.status and status not in TRANSITIONS[known.status]:
+            raise UserFacingError(
+                f"Impossible de passer la demande de « {known.status.label} » à « {status.label} »."
+            )
+        return self._keep(await self._server.set_claim_status(claim_id, status.value, note or None))
+
+    # ---------------------------------------------------------------- reading
+    async def refresh(
+        self, *, status: ClaimStatus | None = None, day_from: date | None = None, day_to: date | None = None
+    ) -> list[ClaimRecord]:
+        """Claims from the server, latest act first."""
+        items = await self._server.claims(
+            status=status.value if status else None, day_from=day_from, day_to=day_to, limit=500
+        )
+        records = [self._keep(item, announce=False) for item in items]
+        for record in records:
+            self.claims_changed.emit(record.id)
+        return records
+
+    async def record(self, claim_id: str) -> ClaimRecord:
+        """One claim, from memory or the server."""
+        known = self.records.get(claim_id)
+        return known if known is not None else self._keep(await self._server.claim(claim_id))
+
+    async def latest_of(self, conversation_id: str) -> ClaimRecord | None:
+        """The conversation's most recent claim (by act time), if any."""
+        if not any(r.conversation_id == conversation_id for r in self.records.values()):
+            await self.refresh()
+        return self.latest_known(conversation_id)
+
+    def latest_known(self, conversation_id: str) -> ClaimRecord | None:
+        mine = [r for r in self.records.values() if r.conversation_id == conversation_id]
+        return max(mine, key=lambda r: r.claim.performed_at, default=None)
+
+    async def apply_event(self, _seq: int, name: str, data: Wire) -> None:
+        """`claim.updated` (a summary without the document): refresh the claim if we show it."""
+        raw = data.get("claim")
+        claim_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(claim_id, str):
+            return
+        known = next((r for r in self.records.values() if _same_id(r.id, claim_id)), None)
+        if known is not None and raw is not None and raw.get("version") != known.version:
+            self._keep(await self._server.claim(claim_id))
+
+    def _keep(self, data: Wire, *, announce: bool = True) -> ClaimRecord:
+        record = ClaimRecord.from_wire(data)
+        self.records[record.id] = record
+        if announce:
+            self.claims_changed.emit(record.id)
+        return record
+
+    # ---------------------------------------------------------------- exports
+    async def export_claim(self, claim_id: str, kind: ExportKind, target: Path) -> Path:
+        """Write one ready claim to `target` (JSON or CSV), then mark it « exportée » on the server."""
+        record = await self.record(claim_id)
+        try:
+            file = self.exporter.export_claim(record.claim, kind)
+        except BillingError as exc:
+            raise user_facing(exc) from exc
+        await asyncio.to_thread(_write, target, file.content)
+        await self._mark_exported([record])
+        log.info("claim %s exported as %s", claim_id, kind)
+        return target
+
+    async def export_day(self, day: date, kind: ExportKind, target: Path) -> tuple[Path, int]:
+        """Write the day's ready and exported claims (Paris day of the act) into one file.
+
+        Returns the path and how many claims it holds; the « prête » ones become « exportée ».
+        """
+        records = await self.refresh(day_from=day, day_to=day)
+        try:
+            file = self.exporter.export_day([r.claim for r in records], day, kind)
+        except BillingError as exc:
+            raise user_facing(exc) from exc
+        await asyncio.to_thread(_write, target, file.content)
+        await self._mark_exported([r for r in records if r.id in file.claim_ids])
+        log.info("day batch exported as %s (%d claims)", kind, len(file.claim_ids))
+        return target, len(file.claim_ids)
+
+    async def _mark_exported(self, records: list[ClaimRecord]) -> None:
+        for record in records:
+            if record.status is ClaimStatus.PRETE:
+                await self.change_status(record.id, ClaimStatus.EXPORTEE)
+
+    async def save_recap(self, claim_id: str, target: Path) -> Path:
+        """The claim's PDF recap (rendered in a thread), for the practitioner's records or re-entry."""
+        record = await self.record(claim_id)
+
+        def render() -> bytes:
+            return self.renderer().render_claim_recap(record.claim)
+
+        await asyncio.to_thread(_write, target, await asyncio.to_thread(render))
+        return target
+
+    def day_of(self, claim: Claim) -> date:
+        return paris_day(claim.performed_at)
+
+
+def _same_id(a: str, b: str) -> bool:
+    return a.replace("-", "").lower() == b.replace("-", "").lower()
+
+
+def _write(target: Path, content: bytes) -> None:
+    """Write through a temporary name, so a half-written export never looks complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(content)
+    partial.replace(target)

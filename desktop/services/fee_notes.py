@@ -1,0 +1,204 @@
+"""« Envoyer la note d'honoraires »: number it, draw it, send it into the conversation, link it.
+
+One click does four things, each safe to repeat after a failure:
+
+1. `POST /billing/notes` with an id derived from the claim's: the server allocates the next number
+   of the year (`2026-0042`, no gap) and a retry gets the same number back;
+2. `ReportlabNoteRenderer` draws the PDF in a worker thread (the UI never waits on ReportLab);
+3. the PDF is uploaded as a document of the conversation, under an id derived from the note's
+   (a retry never posts it twice), and shown in the conversation at once;
+4. `PATCH /billing/notes/{id}` links the document to the note.
+
+The practitioner's identity (name, profession, RPPS, AM number, sector, address) comes from `/me`;
+the payment part from the conversation's paid request linked to the claim, when there is one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from desktop.billing.errors import BillingError
+from desktop.billing.fee_notes import FeeNote, PaymentMethod, PractitionerIdentity, fee_note_from_claim
+from desktop.billing.paris_time import paris_day
+from desktop.domain.errors import UserFacingError
+from desktop.domain.models import Message, Wire
+from desktop.domain.payments import Payment
+from desktop.services.billing import BillingService, ClaimRecord, user_facing
+from desktop.services.payments import PaymentService
+from desktop.services.ports import Progress
+
+log = logging.getLogger(__name__)
+
+_NAMESPACE = uuid.UUID("5d0c7a8e-3c1b-4f0e-9a57-6a1f2b7c9d40")  # ids derived for idempotent retries
+_METHODS = {
+    "card_in_person": PaymentMethod.CARTE_BANCAIRE,
+    "cheque": PaymentMethod.CHEQUE,
+    "transfer": PaymentMethod.VIREMENT,
+    "cash": PaymentMethod.ESPECES,
+    "online": PaymentMethod.PAIEMENT_EN_LIGNE,
+}
+
+
+class NoteServer(Protocol):
+    """The note routes (`desktop.api.billing.BillingApiClient`)."""
+
+    async def create_note(
+        self,
+        note_id: str,
+        total: Decimal,
+        *,
+        label: str | None = None,
+        conversation_id: str | None = None,
+        claim_id: str | None = None,
+        payment_id: str | None = None,
+    ) -> Wire: ...
+    async def link_note(self, note_id: str, attachment_id: str) -> Wire: ...
+
+
+class DocumentUploader(Protocol):
+    """The attachments upload of the conversation (`desktop.api.client.ApiClient`)."""
+
+    async def upload_attachment(
+        self,
+        conversation_id: str,
+        attachment_id: str,
+        path: Path,
+        filename: str,
+        progress: Progress | None = None,
+    ) -> Message: ...
+
+
+class ConversationMessages(Protocol):
+    """Where a sent document appears (`desktop.services.conversations.ConversationService`)."""
+
+    async def apply_message(self, message: Message, *, live: bool = True) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SentNote:
+    """A note d'honoraires sent into the conversation."""
+
+    id: str
+    number: str
+    attachment_id: str
+    already_sent: bool = False
+
+
+def note_id_for(claim_id: str) -> str:
+    """The note's client id for a claim: the same claim always asks for the same number."""
+    return str(uuid.uuid5(_NAMESPACE, f"note:{claim_id}"))
+
+
+def attachment_id_for(note_id: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"note-pdf:{note_id}"))
+
+
+class FeeNoteService:
+    """Sends notes d'honoraires of stored claims."""
+
+    def __init__(
+        self,
+        server: NoteServer,
+        billing: BillingService,
+        payments: PaymentService,
+        uploader: DocumentUploader,
+        conversations: ConversationMessages,
+        work_dir: Path,
+    ) -> None:
+        self._server = server
+        self._billing = billing
+        self._payments = payments
+        self._uploader = uploader
+        self._conversations = conversations
+        self._work_dir = work_dir
+
+    def _paid_request(self, record: ClaimRecord) -> Payment | None:
+        if record.conversation_id is None:
+            return None
+        paid = [p for p in self._payments.of(record.conversation_id) if p.paid]
+        linked = [p for p in paid if p.claim_id and p.claim_id.replace("-", "") == record.id.replace("-", "")]
+        return linked[0] if linked else None
+
+    async def send(self, claim_id: str) -> SentNote:
+        """Number, render, upload and link the note of a stored claim.
+
+        Raises:
+            UserFacingError: the claim has no conversation or an amount to enter, or the server refused.
+        """
+        record = await self._billing.record(claim_id)
+        claim, conversation_id = record.claim, record.conversation_id
+        if conversation_id is None:
+            raise UserFacingError(
+                "Cette feuille de soins n'est liée à aucune conversation : "
+                "la note ne peut pas y être envoyée."
+            )
+        if not claim.amounts_complete:
+            raise UserFacingError("Saisissez tous les montants avant d'établir la note d'honoraires.")
+        profile = await self._billing.load_profile()
+        if not self._payments.is_loaded(conversation_id):
+            await self._payments.load(conversation_id)
+        payment = self._paid_request(record)
+        note_id = note_id_for(claim.id)
+        data = await self._server.create_note(
+            note_id,
+            claim.total,
+            label=f"Téléconsultation du {paris_day(claim.performed_at).strftime('%d/%m/%Y')}",
+            conversation_id=conversation_id,
+            claim_id=claim.id,
+            payment_id=payment.id if payment else None,
+        )
+        number = str(data.get("number", ""))
+        linked = data.get("attachment_id")
+        if isinstance(linked, str) and linked:
+            return SentNote(note_id, number, linked, already_sent=True)
+        note = self._note(record, number, payment, profile.identity(claim.practitioner))
+        pdf = await asyncio.to_thread(lambda: self._billing.renderer().render_note(note))
+        attachment_id = attachment_id_for(note_id)
+        path = self._work_dir / f"{attachment_id}.pdf"
+        await asyncio.to_thread(_write, path, pdf)
+        try:
+            message = await self._uploader.upload_attachment(
+                conversation_id, attachment_id, path, f"note-honoraires-{number}.pdf"
+            )
+        finally:
+            await asyncio.to_thread(path.unlink, True)
+        await self._conversations.apply_message(message, live=False)
+        stored_id = message.attachment.id if message.attachment else attachment_id
+        await self._server.link_note(note_id, stored_id)
+        log.info("note %s sent for claim %s", note_id, claim.id)
+        return SentNote(note_id, number, stored_id)
+
+    def _note(
+        self, record: ClaimRecord, number: str, payment: Payment | None, identity: PractitionerIdentity
+    ) -> FeeNote:
+        claim = record.claim
+        method = _METHODS.get(payment.method or "") if payment else None
+        paid = payment.amount if payment else None
+        estimate = self._billing.estimate(claim)
+        if paid is not None and paid + estimate.paid_by_amo_to_practitioner > claim.total:
+            paid, method = None, None  # the request does not match the claim's split: print no payment
+        try:
+            return fee_note_from_claim(
+                claim,
+                number=number,
+                practitioner=identity,
+                issued_on=paris_day(datetime.now(UTC)),
+                payment_method=method,
+                paid_amount=paid,
+                paid_on=paris_day(payment.paid_at) if payment and payment.paid_at and paid else None,
+                catalog=self._billing.rules.catalog,
+            )
+        except BillingError as exc:
+            raise user_facing(exc) from exc
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)

@@ -1,0 +1,156 @@
+"""Payment requests of the practitioner's conversations: ask, cancel, mark paid, refund, follow live.
+
+The server is the truth: every action answers the request as it now stands, and the socket's
+`payment.created` / `payment.updated` events (from this desktop, another one, the patient's page
+or the payment provider's webhook) update the same per-conversation cache, which announces
+`changed(conversation_id)`. When the patient pays, the server also posts the system message
+« Hélène Dupont a réglé la téléconsultation du … », which reaches the conversation as any message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol
+
+from desktop.domain.errors import UserFacingError
+from desktop.domain.models import Wire
+from desktop.domain.payments import OFFLINE_METHODS, Payment
+from desktop.services.events import Event
+
+log = logging.getLogger(__name__)
+
+MAX_AMOUNT = Decimal("10000.00")
+MAX_LABEL = 200
+
+
+class PaymentServer(Protocol):
+    """The payment routes (`desktop.api.billing.BillingApiClient`)."""
+
+    async def create_payment(
+        self, conversation_id: str, payment_id: str, amount: Decimal, label: str, claim_id: str | None
+    ) -> Payment: ...
+    async def payments(self, conversation_id: str) -> list[Payment]: ...
+    async def cancel_payment(self, payment_id: str) -> Payment: ...
+    async def mark_paid(self, payment_id: str, method: str) -> Payment: ...
+    async def refund_payment(self, payment_id: str) -> Payment: ...
+
+
+def check_request(amount: Decimal, label: str) -> None:
+    """The client-side checks of a payment request (the server checks again).
+
+    Raises:
+        UserFacingError: with the French sentence to show next to the field (`field` set).
+    """
+    if amount <= 0:
+        raise UserFacingError("Le montant doit être supérieur à zéro.", field="amount")
+    if amount > MAX_AMOUNT:
+        raise UserFacingError("Le montant ne peut pas dépasser 10 000,00 €.", field="amount")
+    if not label.strip():
+        raise UserFacingError("Indiquez un libellé : le patient le lit avant de payer.", field="label")
+    if len(label.strip()) > MAX_LABEL:
+        raise UserFacingError(f"Le libellé compte {MAX_LABEL} caractères au plus.", field="label")
+
+
+class PaymentService:
+    """Payment requests by conversation, kept in step with the server's events."""
+
+    def __init__(self, server: PaymentServer) -> None:
+        self._server = server
+        self._by_conversation: dict[str, dict[str, Payment]] = {}
+        self._loaded: set[str] = set()
+        self.changed: Event[str] = Event()  # conversation id
+
+    # ---------------------------------------------------------------- reading
+    def of(self, conversation_id: str) -> list[Payment]:
+        """Known requests of a conversation, newest first."""
+        known = self._by_conversation.get(conversation_id, {})
+        return sorted(known.values(), key=lambda p: p.created_at, reverse=True)
+
+    def pending(self, conversation_id: str) -> list[Payment]:
+        return [p for p in self.of(conversation_id) if p.pending]
+
+    def all(self) -> list[Payment]:
+        """Every request known to this desktop, newest first."""
+        found = [p for known in self._by_conversation.values() for p in known.values()]
+        return sorted(found, key=lambda p: p.created_at, reverse=True)
+
+    def get(self, payment_id: str) -> Payment | None:
+        return next(
+            (p for known in self._by_conversation.values() for p in known.values() if p.id == payment_id),
+            None,
+        )
+
+    def is_loaded(self, conversation_id: str) -> bool:
+        return conversation_id in self._loaded
+
+    async def load(self, conversation_id: str) -> list[Payment]:
+        """Fetch the conversation's requests from the server."""
+        payments = await self._server.payments(conversation_id)
+        self._loaded.add(conversation_id)
+        self._by_conversation[conversation_id] = {p.id: p for p in payments}
+        self.changed.emit(conversation_id)
+        return self.of(conversation_id)
+
+    async def load_many(self, conversation_ids: Iterable[str], parallel: int = 4) -> None:
+        """Fetch several conversations' requests (the billing view), a few at a time."""
+        gate = asyncio.Semaphore(parallel)
+
+        async def one(conversation_id: str) -> None:
+            async with gate:
+                try:
+                    await self.load(conversation_id)
+                except UserFacingError as exc:  # one closed or vanished conversation must not stop the rest
+                    log.info("payments of a conversation not loaded: %s", type(exc).__name__)
+
+        await asyncio.gather(*(one(c) for c in conversation_ids))
+
+    # ---------------------------------------------------------------- actions
+    async def request(
+        self, conversation_id: str, amount: Decimal, label: str, claim_id: str | None = None
+    ) -> Payment:
+        """Ask the patient to pay `amount`; the patient sees it at once in the conversation.
+
+        Raises:
+            UserFacingError: a bad amount or label (French, `field` set), or the server's refusal.
+        """
+        check_request(amount, label)
+        payment = await self._server.create_payment(
+            conversation_id, str(uuid.uuid4()), amount, label.strip(), claim_id
+        )
+        self._store(payment)
+        log.info("payment %s requested", payment.id)
+        return payment
+
+    async def cancel(self, payment_id: str) -> Payment:
+        return self._store(await self._server.cancel_payment(payment_id))
+
+    async def mark_paid(self, payment_id: str, method: str) -> Payment:
+        """Record a payment the patient made outside the app (card on site, cheque, transfer, cash)."""
+        if method not in OFFLINE_METHODS:
+            raise UserFacingError("Choisissez comment le patient a réglé.")
+        return self._store(await self._server.mark_paid(payment_id, method))
+
+    async def refund(self, payment_id: str) -> Payment:
+        return self._store(await self._server.refund_payment(payment_id))
+
+    # ---------------------------------------------------------------- events
+    async def apply_event(self, _seq: int, name: str, data: Wire) -> None:
+        """`payment.created` / `payment.updated` from the socket."""
+        raw = data.get("payment")
+        if isinstance(raw, dict):
+            self._store(Payment.from_wire(raw))
+        else:
+            log.info("event %s without a payment", name)
+
+    def _store(self, payment: Payment) -> Payment:
+        known = self._by_conversation.setdefault(payment.conversation_id, {})
+        current = known.get(payment.id)
+        if payment.newer_than(current):
+            known[payment.id] = payment
+            self.changed.emit(payment.conversation_id)
+            return payment
+        return current if current is not None else payment

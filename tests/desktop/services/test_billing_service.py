@@ -1,0 +1,218 @@
+"""The billing services against a real server: claims drafted from the catalog, validated, stored,
+exported; payment requests followed live; the note d'honoraires numbered, drawn and sent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from desktop.billing.claim_parts import Parcours
+from desktop.billing.claims import ClaimStatus
+from desktop.domain.connection_status import ConnectionStatus
+from desktop.domain.errors import UserFacingError
+from desktop.domain.models import Person
+from desktop.services.billing_feature import BillingFeature
+from desktop.services.workspace import Workspace
+from tests.desktop.services.harness import app_services, open_workspace, wait_for
+from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
+from tests.helpers.live_server import LiveServer
+
+PARIS = ZoneInfo("Europe/Paris")
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=PARIS)
+VALID_NIR = "2 95 10 99 126 111 93"  # born in October 1995
+WRONG_KEY_NIR = "2 95 10 99 126 111 94"
+
+
+@dataclass
+class Scene:
+    doctor: Account
+    patient: Account
+    conversation_id: str
+    workspace: Workspace
+    feature: BillingFeature
+    http: httpx.Client
+
+
+@asynccontextmanager
+async def billing_scene(server: LiveServer, home: Path) -> AsyncIterator[Scene]:
+    doctor = make_practitioner(
+        server, address="12 rue de la République", postal_code="69002", am_number="691234567"
+    )
+    patient = make_patient(server, first_name="Hélène", last_name="Dupont")
+    conversation_id = make_conversation(server, doctor, patient)
+    services = app_services(home, server)
+    workspace, _notifier = await open_workspace(services, server, doctor)
+    feature = BillingFeature.attach(workspace)
+    try:
+        await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+        with httpx.Client(base_url=server.api, timeout=30) as http:
+            yield Scene(doctor, patient, conversation_id, workspace, feature, http)
+    finally:
+        await feature.aclose()
+        await workspace.close()
+        await services.close()
+
+
+@pytest.mark.asyncio
+async def test_a_gp_claim_is_drafted_validated_stored_and_exported(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    async with billing_scene(sqlite_server, tmp_path / "home") as scene:
+        billing = scene.feature.billing
+        profile = await billing.load_profile()
+        assert profile.display_name == "Dr Claire Martin"
+        assert profile.sector_notice == "Praticien conventionné secteur 1"
+        assert profile.address_lines == ("12 rue de la République", "69002 Lyon")
+
+        person = Person(scene.patient.id, "Hélène", "Dupont")
+        claim, suggestion = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
+        assert suggestion.act is not None and suggestion.act.code == "TCG"
+        assert claim.act is not None and claim.act.amount == Decimal("25.00") and claim.majorations == []
+        assert (claim.patient.first_name, claim.patient.last_name) == ("Hélène", "Dupont")
+        assert claim.practitioner.am_number == "691234567" and claim.practitioner.specialty_code == "01"
+
+        fields = {p.field for p in billing.validate(claim)}
+        assert {"patient.birth_date", "patient.nir", "patient.regime", "parcours"} <= fields
+        with pytest.raises(UserFacingError):
+            await billing.mark_ready(claim, scene.conversation_id)
+        draft = await billing.save_draft(claim, scene.conversation_id)
+        assert draft.status is ClaimStatus.BROUILLON and draft.version is not None
+
+        claim.patient.birth_date = date(1995, 10, 3)
+        claim.patient.nir = WRONG_KEY_NIR
+        claim.patient.regime, claim.patient.caisse, claim.patient.centre = "01", "691", "0001"
+        claim.parcours = Parcours.MEDECIN_TRAITANT
+        assert [p.message for p in billing.validate(claim)] == [
+            "La clé du NIR ne correspond pas : vérifiez chaque chiffre."
+        ]
+        claim.patient.nir = VALID_NIR
+        assert billing.validate(claim) == []
+        ready = await billing.mark_ready(claim, scene.conversation_id)
+        assert ready.status is ClaimStatus.PRETE
+
+        stored = scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"]
+        assert [(c["status"], c["total"], c["conversation_id"]) for c in stored] == [
+            ("prete", "25.00", scene.conversation_id)
+        ]
+        assert "1 problème" not in str(stored)  # the server holds the document, not our messages
+
+        batch, count = await billing.export_day(date(2026, 11, 24), "json", tmp_path / "jour.json")
+        assert count == 1
+        exported = json.loads(batch.read_text(encoding="utf-8"))
+        assert exported["format"] == "teleconsult.claims-batch"
+        assert [c["claim_id"] for c in exported["claims"]] == [claim.id]
+        assert exported["claims"][0]["lines"][0]["code"] == "TCG"
+        rows = list(csv.DictReader(io.StringIO((await billing.export_day(
+            date(2026, 11, 24), "csv", tmp_path / "jour.csv"
+        ))[0].read_text(encoding="utf-8")), delimiter=";"))  # fmt: skip
+        assert [(r["claim_id"], r["code"], r["amount"]) for r in rows] == [(claim.id, "TCG", "25.00")]
+        status = scene.http.get(f"/billing/claims/{claim.id}", headers=scene.doctor.headers).json()
+        assert status["status"] == "exportee"
+
+        with pytest.raises(UserFacingError, match="Aucune demande prête"):
+            await billing.export_day(date(2026, 11, 23), "json", tmp_path / "vide.json")
+        assert not (tmp_path / "vide.json").exists()
+
+        recap = await billing.save_recap(claim.id, tmp_path / "recap.pdf")
+        text = "".join(page.extract_text() for page in PdfReader(recap).pages)
+        assert "Récapitulatif" in text and "TCG" in text
+
+        moved = await billing.change_status(claim.id, ClaimStatus.TELETRANSMISE)
+        assert moved.status is ClaimStatus.TELETRANSMISE
+        with pytest.raises(UserFacingError, match="Impossible"):
+            await billing.change_status(claim.id, ClaimStatus.BROUILLON)
+
+        # The next visit of the same patient starts from what was entered the first time.
+        again, _ = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
+        assert again.id != claim.id and again.patient.nir == VALID_NIR
+        assert again.patient.birth_date == date(1995, 10, 3) and again.parcours is Parcours.MEDECIN_TRAITANT
+
+
+@pytest.mark.asyncio
+async def test_payment_requests_follow_the_server_live(sqlite_server: LiveServer, tmp_path: Path) -> None:
+    async with billing_scene(sqlite_server, tmp_path / "home") as scene:
+        payments, conversations = scene.feature.payments, scene.workspace.conversations
+        await conversations.open(scene.conversation_id)
+        with pytest.raises(UserFacingError) as refused:
+            await payments.request(scene.conversation_id, Decimal("0"), "Téléconsultation")
+        assert refused.value.field == "amount"
+        with pytest.raises(UserFacingError, match="libellé"):
+            await payments.request(scene.conversation_id, Decimal("25"), "  ")
+        assert (
+            scene.http.get(
+                f"/conversations/{scene.conversation_id}/payments", headers=scene.doctor.headers
+            ).json()["items"]
+            == []
+        )
+
+        asked = await payments.request(scene.conversation_id, Decimal("25.00"), "Téléconsultation")
+        assert asked.pending and asked.amount_label == "25,00\u00a0€"
+        assert asked.practitioner.sector_notice == "Praticien conventionné secteur 1"
+        assert [p.id for p in payments.pending(scene.conversation_id)] == [asked.id]
+
+        # Another desktop of the practitioner records the cheque: the event updates this one.
+        paid = scene.http.post(
+            f"/payments/{asked.id}/mark-paid", json={"method": "cheque"}, headers=scene.doctor.headers
+        )
+        assert paid.status_code == 200, paid.text
+        await wait_for(lambda: payments.get(asked.id) is not None and payments.get(asked.id).paid)  # type: ignore[union-attr]
+        assert payments.pending(scene.conversation_id) == []
+        await wait_for(lambda: any(m.kind == "system" for m in conversations.messages(scene.conversation_id)))
+        system = [m for m in conversations.messages(scene.conversation_id) if m.kind == "system"]
+        assert system[-1].body.startswith("Hélène Dupont a réglé la téléconsultation du ")
+
+        other = await payments.request(scene.conversation_id, Decimal("30"), "Téléconsultation du soir")
+        cancelled = await payments.cancel(other.id)
+        assert cancelled.status == "cancelled" and payments.pending(scene.conversation_id) == []
+        with pytest.raises(UserFacingError):
+            await payments.cancel(other.id)  # the server's 409 in French
+
+
+@pytest.mark.asyncio
+async def test_the_note_is_numbered_drawn_sent_and_linked(sqlite_server: LiveServer, tmp_path: Path) -> None:
+    async with billing_scene(sqlite_server, tmp_path / "home") as scene:
+        billing, notes = scene.feature.billing, scene.feature.notes
+        person = Person(scene.patient.id, "Hélène", "Dupont")
+        claim, _ = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
+        claim.patient.birth_date, claim.patient.nir = date(1995, 10, 3), VALID_NIR
+        claim.patient.regime, claim.patient.caisse, claim.patient.centre = "01", "691", "0001"
+        claim.parcours = Parcours.MEDECIN_TRAITANT
+        claim.tiers_payant_amo = False
+        await billing.mark_ready(claim, scene.conversation_id)
+        asked = await scene.feature.payments.request(
+            scene.conversation_id, claim.total, "Téléconsultation", claim.id
+        )
+        await scene.feature.payments.mark_paid(asked.id, "card_in_person")
+
+        sent = await notes.send(claim.id)
+        assert sent.number.startswith("2026-") and not sent.already_sent
+        stored = scene.http.get(f"/billing/notes/{sent.id}", headers=scene.doctor.headers).json()
+        assert stored["attachment_id"] == sent.attachment_id and stored["claim_id"]
+
+        pdf = scene.http.get(f"/attachments/{sent.attachment_id}", headers=scene.patient.headers)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert sent.number in text
+        assert "TVA non applicable, art. 261-4-1° du CGI" in text
+        assert "téléconsultation" in text.lower()
+        assert "carte bancaire" in text and "Note acquittée" in text
+        assert "12 rue de la République" in text
+
+        again = await notes.send(claim.id)
+        assert again.already_sent and again.number == sent.number
+        messages = scene.http.get(
+            f"/conversations/{scene.conversation_id}/messages", headers=scene.patient.headers
+        ).json()["items"]
+        assert sum(1 for m in messages if m["kind"] == "attachment") == 1
