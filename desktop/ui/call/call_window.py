@@ -69,6 +69,7 @@ class CallWindow(QWidget):
     camera_toggled = Signal(bool)
     hangup_requested = Signal()
     help_requested = Signal(str)  # slug of the patient help page to post into the conversation
+    bill_requested = Signal()  # « Facturer cette téléconsultation » (shown by the billing feature)
     closed = Signal()
 
     def __init__(self, patient_name: str, parent: QWidget | None = None) -> None:
@@ -151,9 +152,20 @@ class CallWindow(QWidget):
             "QPushButton#callHangup:focus { border: 2px solid #ffb74d; }"
         )
         self.hangup.clicked.connect(self.hangup_requested)
+        self.bill_button = QPushButton(self.tr("Facturer cette téléconsultation"), self)
+        self.bill_button.setObjectName("callBill")
+        self.bill_button.setAccessibleName(self.tr("Facturer cette téléconsultation"))
+        self.bill_button.setToolTip(self.tr("Préparer la feuille de soins de cette téléconsultation"))
+        self.bill_button.setStyleSheet(
+            "QPushButton#callBill { background: #3c4043; color: white; padding: 8px 14px;"
+            " border-radius: 6px; }"
+            "QPushButton#callBill:focus { border: 2px solid #ffb74d; }"
+        )
+        self.bill_button.clicked.connect(self.bill_requested)
+        self.bill_button.hide()  # until the billing feature calls set_billing_available(True)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
-        for widget in (self.microphone, self.camera, self.help_button, self.hangup):
+        for widget in (self.microphone, self.camera, self.help_button, self.hangup, self.bill_button):
             bottom.addWidget(widget)
         bottom.addStretch(1)
 
@@ -229,6 +241,10 @@ class CallWindow(QWidget):
     def _label_switch(self, button: QToolButton, on: bool, on_text: str, off_text: str) -> None:
         button.setText(on_text if on else off_text)
         button.setAccessibleName(on_text if on else off_text)
+
+    def set_billing_available(self, available: bool) -> None:
+        """Offer « Facturer cette téléconsultation », during the call and once it has ended."""
+        self.bill_button.setVisible(available)
 
     def show_ended(self, text: str) -> None:
         self.ended = True

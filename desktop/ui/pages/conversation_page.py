@@ -46,6 +46,7 @@ class ConversationPage(QWidget):
     call_requested = Signal(str)  # conversation id — the video feature connects to it
     patient_write_requested = Signal(str, object)  # mode, date | None
     help_pages_requested = Signal()
+    conversation_shown = Signal(str)  # conversation id, after the page switched to it (features follow it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +130,7 @@ class ConversationPage(QWidget):
         self.title.setText(summary.patient.full_name)
         self.setAccessibleName(self.tr("Conversation avec %1").replace("%1", summary.patient.full_name))
         self.patient_write.set_value(summary.patient_write)
+        self.conversation_shown.emit(summary.id)
 
     def show_messages(self, messages: list[Message], other_read_seq: int, pending: list[OutboxItem]) -> None:
         self.messages.set_content(messages, other_read_seq, pending)

@@ -27,7 +27,8 @@ class MessageBubble(QWidget):
         self.pending = pending
         self.card: AttachmentCard | None = None
         mine = pending is not None or (message is not None and message.sender_role == "practitioner")
-        system = message is not None and message.sender_role == "system"
+        system = message is not None and (message.sender_role == "system" or message.kind == "system")
+        self.system = system
         outer = QHBoxLayout(self)
         outer.setContentsMargins(8, 2, 8, 2)
         self.frame = QFrame(self)
@@ -53,6 +54,9 @@ class MessageBubble(QWidget):
             metrics = self.text.fontMetrics()
             natural = max((metrics.horizontalAdvance(line) for line in body.splitlines()), default=0)
             self.text.setMinimumWidth(min(natural + 6, BUBBLE_WIDTH - 24))
+            if system:  # « Hélène Dupont a réglé la téléconsultation du … »: centred, muted, no bubble
+                self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.text.setObjectName("systemMessage")
             inner.addWidget(self.text)
         self.meta = QLabel(self.frame)
         self.meta.setStyleSheet("color: #757575; font-size: 11px;")
@@ -94,6 +98,12 @@ class MessageBubble(QWidget):
             self.meta.setToolTip(self.tr("Lu par le patient") if read else self.tr("Envoyé"))
             state = self.tr("lu") if read else self.tr("envoyé")
             self.setAccessibleName(self.tr("Vous, %1, %2").replace("%1", time_text).replace("%2", state))
+        elif self.system:
+            self.meta.setText(time_text)
+            self.meta.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.setAccessibleName(
+                self.tr("Information, %1 : %2").replace("%1", time_text).replace("%2", self.message.body)
+            )
         else:
             self.meta.setText(time_text)
             self.setAccessibleName(self.tr("Patient, %1").replace("%1", time_text))
