@@ -9,6 +9,7 @@ waiting room on the conversation page, raccrocher on either side.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -149,6 +150,7 @@ async def test_call_screen_paints_both_videos_and_its_controls_work(
         assert call.remote_video.dropped >= 0 and call.remote_video.frames >= window.remote.frames_painted
         assert patient.remote.frames >= 30 and patient.remote.size == (640, 480)
         assert window.state.text() == "En communication" and not window.presence.isVisible()
+        assert gc.get_freeze_count() > 0  # the app's heap is kept out of the collector during the call
         await wait_for(lambda: window.quality.quality is not None)
         assert window.quality.text().startswith("●") and "Image reçue" in window.quality.toolTip()
         if (folder := screenshot_dir()) is not None:
@@ -205,6 +207,7 @@ async def test_call_screen_paints_both_videos_and_its_controls_work(
         await wait_for(lambda: engine.state is CallState.ENDED and service.active is None)
         assert engine.end_reason is EndReason.REMOTE_HANGUP
         await wait_for(lambda: not window.isVisible())
+        assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.asyncio
