@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desktop.billing.claim_codec import claim_from_dict, claim_to_dict
 from desktop.billing.claim_validation import ClaimValidator
 from desktop.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
 from desktop.billing.errors import BillingError, Problem
 from desktop.billing.export import ClaimExporter, ExportKind
-from desktop.billing.note_renderer import ReportlabNoteRenderer
 from desktop.billing.paris_time import paris_day
 from desktop.billing.professions import Activity, NurseSetting
 from desktop.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement
@@ -36,6 +35,9 @@ from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Person, Wire, parse_time
 from desktop.services.billing_profile import BillingProfile
 from desktop.services.events import Event
+
+if TYPE_CHECKING:
+    from desktop.billing.note_renderer import ReportlabNoteRenderer
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,7 @@ class BillingService:
         self._renderer: ReportlabNoteRenderer | None = None
         self._profile: BillingProfile | None = None
         self.records: dict[str, ClaimRecord] = {}
-        self.claims_changed: Event[str] = Event()  # claim id
+        self.claims_changed: Event[str] = Event()  # claim id, or "" after a refresh of many
         self.profile_changed: Event[BillingProfile] = Event()
 
     # ---------------------------------------------------------------- the practitioner
@@ -144,8 +146,11 @@ class BillingService:
         self._profile = None
 
     def renderer(self) -> ReportlabNoteRenderer:
-        """The PDF renderer, made on first use (call from a worker thread: it registers fonts)."""
+        """The PDF renderer, made on first use (call from a worker thread: it imports ReportLab and
+        registers fonts, which the app's start-up does not pay for)."""
         if self._renderer is None:
+            from desktop.billing.note_renderer import ReportlabNoteRenderer
+
             self._renderer = ReportlabNoteRenderer(self.rules.catalog)
         return self._renderer
 
@@ -283,8 +288,7 @@ class BillingService:
             status=status.value if status else None, day_from=day_from, day_to=day_to, limit=500
         )
         records = [self._keep(item, announce=False) for item in items]
-        for record in records:
-            self.claims_changed.emit(record.id)
+        self.claims_changed.emit("")  # "": many claims at once
         return records
 
     async def record(self, claim_id: str) -> ClaimRecord:

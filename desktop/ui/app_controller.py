@@ -22,6 +22,7 @@ from desktop.domain.models import Wire
 from desktop.services.app_services import AppServices
 from desktop.services.session import SignedIn
 from desktop.services.workspace import Workspace
+from desktop.ui.billing.billing_controller import BillingController
 from desktop.ui.call.call_controller import CallController
 from desktop.ui.dialogs.server_choice_dialog import ServerChoiceDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
@@ -182,6 +183,7 @@ class AppController(QObject):
         self.window = window
         self.presenter = MainPresenter(window, workspace)
         self.calls = CallController.attach(window, workspace, self.notifier)  # video (issue 5)
+        self.billing = BillingController.attach(window, workspace)  # billing (issue 6), after the calls
         window.close_requested.connect(self._on_window_close_requested)
         window.sign_out_requested.connect(self._on_window_sign_out_requested)
         window.change_server_requested.connect(self._on_window_change_server_requested)

@@ -1,0 +1,1 @@
+"""Billing screens: payment requests, the claim editor, the billing view, and their presenters."""

@@ -1,0 +1,219 @@
+"""The claim's identification and coverage fields (BILLING.md §4.3), each with its message underneath.
+
+Patient: name, date of birth, rang, whether they are the insured person, the insured person's NIR
+(its key checked as typed), régime / caisse / centre. Practitioner: RPPS, AM number, specialty
+code, prescriber when the act needs one. Coverage: parcours de soins, nature, exonération, tiers
+payant AMO, dépassement. Dumb: every change is `edited(field, value)` with the field's name as
+validation problems name it (`patient.nir`, `parcours`…).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, QSignalBlocker, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.billing.claim_parts import Exoneration, InsuranceNature, Parcours
+from desktop.billing.claims import Claim
+from desktop.billing.identifiers import format_nir
+from desktop.services.billing import UNKNOWN_BIRTH_DATE
+
+ERROR_STYLE = "color: #c62828;"
+_TEXT_FIELDS = (
+    # (field, label, placeholder, max length)
+    ("patient.last_name", "&Nom", "", 80),
+    ("patient.first_name", "&Prénom", "", 80),
+    ("patient.nir", "N&IR de l'assuré", "2 95 10 99 126 111 93", 25),
+    ("patient.regime", "&Régime", "01", 2),
+    ("patient.caisse", "&Caisse", "751", 3),
+    ("patient.centre", "C&entre", "0001", 4),
+    ("practitioner.rpps", "N° RPPS", "", 11),
+    ("practitioner.am_number", "N° Assurance Maladie", "751234567", 9),
+    ("practitioner.specialty_code", "Code spécialité", "01", 2),
+    ("prescriber_rpps", "RPPS du prescripteur", "", 11),
+    ("depassement", "&Dépassement (€)", "0,00", 12),
+)
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+class ClaimPatientForm(QWidget):
+    """Identification and coverage of one claim."""
+
+    edited = Signal(str, object)  # field, value (str, date, int, bool; enums as their values)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.inputs: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.rows: dict[str, tuple[QLabel, QWidget]] = {}
+        patient = self._group(column, self.tr("Patient"))
+        practitioner = self._group(column, self.tr("Praticien (carte CPS)"))
+        coverage = self._group(column, self.tr("Prise en charge"))
+        texts = {name: (label, hint, size) for name, label, hint, size in _TEXT_FIELDS}
+
+        def text(form: QFormLayout, name: str) -> None:
+            label, hint, size = texts[name]
+            edit = QLineEdit(self)
+            edit.setMaxLength(size)
+            edit.setPlaceholderText(hint)
+            edit.textEdited.connect(lambda value, n=name: self.edited.emit(n, value))
+            self._row(form, name, self.tr(label), edit)
+
+        text(patient, "patient.last_name")
+        text(patient, "patient.first_name")
+        self.birth_date = QDateEdit(self)
+        self.birth_date.setDisplayFormat("dd/MM/yyyy")
+        self.birth_date.setMinimumDate(_qdate(UNKNOWN_BIRTH_DATE))
+        self.birth_date.setSpecialValueText(self.tr("à saisir"))
+        self.birth_date.setCalendarPopup(True)
+        self.birth_date.dateChanged.connect(lambda d: self.edited.emit("patient.birth_date", d.toPython()))
+        self._row(patient, "patient.birth_date", self.tr("Date de &naissance"), self.birth_date)
+        self.birth_rank = QSpinBox(self)
+        self.birth_rank.setRange(1, 9)
+        self.birth_rank.valueChanged.connect(lambda v: self.edited.emit("patient.birth_rank", v))
+        self._row(patient, "patient.birth_rank", self.tr("Ran&g de naissance"), self.birth_rank)
+        self.is_insured = QCheckBox(
+            self.tr("Le patient est l'assuré (sinon : enfant, conjoint… de l'assuré)"), self
+        )
+        self.is_insured.toggled.connect(lambda v: self.edited.emit("patient.is_insured", v))
+        self._row(patient, "patient.is_insured", "", self.is_insured)
+        for name in ("patient.nir", "patient.regime", "patient.caisse", "patient.centre"):
+            text(patient, name)
+        for name in (
+            "practitioner.rpps",
+            "practitioner.am_number",
+            "practitioner.specialty_code",
+            "prescriber_rpps",
+        ):
+            text(practitioner, name)
+
+        self.parcours = QComboBox(self)
+        self.parcours.addItem(self.tr("— à préciser —"), None)
+        for item in Parcours:
+            self.parcours.addItem(self.tr(item.label), item.value)
+        self.parcours.activated.connect(lambda _i: self.edited.emit("parcours", self.parcours.currentData()))
+        self._row(coverage, "parcours", self.tr("Parcours de &soins"), self.parcours)
+        self.nature = QComboBox(self)
+        for nature in InsuranceNature:
+            self.nature.addItem(self.tr(nature.label), nature.value)
+        self.nature.activated.connect(lambda _i: self.edited.emit("nature", self.nature.currentData()))
+        self._row(coverage, "nature", self.tr("Nature d'assurance"), self.nature)
+        self.exoneration = QComboBox(self)
+        for exoneration in Exoneration:
+            self.exoneration.addItem(self.tr(exoneration.label), exoneration.value)
+        self.exoneration.activated.connect(
+            lambda _i: self.edited.emit("exoneration", self.exoneration.currentData())
+        )
+        self._row(coverage, "exoneration", self.tr("E&xonération"), self.exoneration)
+        self.tiers_payant = QCheckBox(self.tr("Tiers payant sur la part obligatoire (AMO)"), self)
+        self.tiers_payant.toggled.connect(lambda v: self.edited.emit("tiers_payant_amo", v))
+        self._row(coverage, "tiers_payant_amo", "", self.tiers_payant)
+        text(coverage, "depassement")
+
+    def _group(self, column: QVBoxLayout, title: str) -> QFormLayout:
+        box = QGroupBox(title, self)
+        box.setAccessibleName(title)
+        form = QFormLayout(box)
+        column.addWidget(box)
+        return form
+
+    def _row(self, form: QFormLayout, name: str, label_text: str, widget: QWidget) -> None:
+        widget.setObjectName(f"claim_{name}")
+        widget.setAccessibleName(label_text.replace("&", "") or widget.property("text") or name)
+        error = QLabel(self)
+        error.setObjectName(f"error_{name}")
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        box = QVBoxLayout()
+        box.setSpacing(2)
+        box.addWidget(widget)
+        box.addWidget(error)
+        label = QLabel(label_text, self)
+        label.setBuddy(widget)
+        form.addRow(label, box)
+        self.inputs[name] = widget
+        self.errors[name] = error
+        self.rows[name] = (label, widget)
+
+    def line_edit(self, name: str) -> QLineEdit:
+        widget = self.inputs[name]
+        assert isinstance(widget, QLineEdit)
+        return widget
+
+    # ---------------------------------------------------------------- rendering
+    def show_claim(self, claim: Claim, depassement_text: str) -> None:
+        """Fill every field from `claim` without emitting `edited`."""
+        p, pr = claim.patient, claim.practitioner
+        values: dict[str, Any] = {
+            "patient.last_name": p.last_name,
+            "patient.first_name": p.first_name,
+            "patient.nir": format_nir(p.nir) if p.nir else "",
+            "patient.regime": p.regime,
+            "patient.caisse": p.caisse,
+            "patient.centre": p.centre,
+            "practitioner.rpps": pr.rpps,
+            "practitioner.am_number": pr.am_number,
+            "practitioner.specialty_code": pr.specialty_code,
+            "prescriber_rpps": claim.prescriber_rpps or "",
+            "depassement": depassement_text,
+        }
+        blockers = [QSignalBlocker(w) for w in self.inputs.values()]
+        try:
+            for name, value in values.items():
+                self.line_edit(name).setText(value)
+            self.birth_date.setDate(_qdate(p.birth_date))
+            self.birth_rank.setValue(p.birth_rank)
+            self.is_insured.setChecked(p.is_insured)
+            self.parcours.setCurrentIndex(
+                max(0, self.parcours.findData(claim.parcours.value)) if claim.parcours else 0
+            )
+            self.nature.setCurrentIndex(max(0, self.nature.findData(claim.nature.value)))
+            self.exoneration.setCurrentIndex(max(0, self.exoneration.findData(claim.exoneration.value)))
+            self.tiers_payant.setChecked(claim.tiers_payant_amo)
+        finally:
+            for blocker in blockers:
+                blocker.unblock()
+
+    def set_prescriber_visible(self, visible: bool) -> None:
+        label, widget = self.rows["prescriber_rpps"]
+        for item in (label, widget):
+            item.setVisible(visible)
+        if not visible:
+            self.errors["prescriber_rpps"].hide()
+
+    def set_problems(self, problems: dict[str, str]) -> set[str]:
+        """Show each field's message under it; returns the problem fields shown here."""
+        shown: set[str] = set()
+        for name, label in self.errors.items():
+            message = problems.get(name, "")
+            if message and not self.rows[name][1].isHidden():
+                shown.add(name)
+            label.setText(message)
+            label.setVisible(bool(message))
+        return shown
+
+    def set_read_only(self, read_only: bool) -> None:
+        for widget in self.inputs.values():
+            if isinstance(widget, QLineEdit):
+                widget.setReadOnly(read_only)
+            else:
+                widget.setEnabled(not read_only)

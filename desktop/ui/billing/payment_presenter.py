@@ -1,0 +1,180 @@
+"""Gives the « Demander un paiement » dialog life: defaults from the claim, live checks, sending.
+
+Defaults: the label « Téléconsultation du <jour> » (the day of the conversation's latest claim, or
+today in Paris); the amount the patient owes for that claim, that is its total minus the part the
+Assurance Maladie pays the practitioner directly in tiers payant (the total itself without tiers
+payant). The preview repeats what the patient's banner will say: amount, label, practitioner,
+sector (BILLING §5.3: the sector is stated before any payment) and, with a claim, the estimated
+reimbursement, labelled as an estimate.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.billing.fr_format import eur, long_date, parse_amount
+from desktop.billing.paris_time import paris_day
+from desktop.domain.errors import UserFacingError
+from desktop.services.billing import ClaimRecord
+from desktop.services.billing_feature import BillingFeature
+from desktop.services.messages import Messages
+from desktop.services.payments import check_request
+from desktop.services.tasks import TaskRunner
+from desktop.ui.billing.payment_dialog import PaymentDialog
+
+log = logging.getLogger(__name__)
+
+
+def amount_text(amount: Decimal) -> str:
+    """`Decimal("25")` → « 25,00 », as a French practitioner types it."""
+    return f"{amount:.2f}".replace(".", ",")
+
+
+class PaymentPresenter(QObject):
+    """One presenter per dialog."""
+
+    payment_sent = Signal(str)  # payment id
+
+    def __init__(
+        self,
+        dialog: PaymentDialog,
+        feature: BillingFeature,
+        runner: TaskRunner,
+        messages: Messages,
+        conversation_id: str,
+        *,
+        claim: ClaimRecord | None = None,
+    ) -> None:
+        super().__init__(dialog)
+        self.dialog = dialog
+        self.feature = feature
+        self.runner = runner
+        self.messages = messages
+        self.conversation_id = conversation_id
+        self.claim: ClaimRecord | None = None
+        self._sending = False
+        dialog.edited.connect(self._on_dialog_edited)
+        dialog.submit_requested.connect(self._on_dialog_submit_requested)
+        day = paris_day(datetime.now(UTC))
+        dialog.set_values("", self.tr("Téléconsultation du %1").replace("%1", long_date(day)))
+        self._refresh_preview()
+        if claim is not None:
+            self.use_claim(claim)
+        runner.run(self._load(find_claim=claim is None), name="payment-defaults", report=False)
+
+    async def _load(self, *, find_claim: bool) -> None:
+        """The practitioner's sector for the preview, and the conversation's claim for the defaults."""
+        try:
+            await self.feature.billing.load_profile()
+            latest = await self.feature.billing.latest_of(self.conversation_id) if find_claim else None
+        except UserFacingError as exc:
+            log.info("payment defaults not loaded: %s", type(exc).__name__)
+            return
+        if latest is not None and not self.dialog.amount.text():
+            self.use_claim(latest)
+        else:
+            self._refresh_preview()
+
+    def use_claim(self, record: ClaimRecord) -> None:
+        """Pre-fill from the conversation's claim and offer to link the request to it."""
+        self.claim = record
+        claim = record.claim
+        day = long_date(paris_day(claim.performed_at))
+        codes = ", ".join(line.code for line in claim.lines) or "—"
+        owed = (
+            self.feature.billing.estimate(claim).patient_pays_now if claim.amounts_complete else claim.total
+        )
+        self.dialog.set_values(amount_text(owed), self.tr("Téléconsultation du %1").replace("%1", day))
+        self.dialog.offer_claim_link(
+            self.tr("Lier à la feuille de soins du %1 (%2, %3)")
+            .replace("%1", day)
+            .replace("%2", codes)
+            .replace("%3", eur(claim.total))
+        )
+        self._refresh_preview()
+
+    # ---------------------------------------------------------------- preview and checks
+    def _parse(self, text: str) -> Decimal | None:
+        try:
+            return parse_amount(text)
+        except ValueError:
+            return None
+
+    def _refresh_preview(self) -> None:
+        amount = self._parse(self.dialog.amount.text())
+        label = self.dialog.label.text().strip() or self.tr("(libellé à saisir)")
+        shown = eur(amount) if amount is not None else self.tr("(montant à saisir)")
+        lines = [self.tr("Le patient verra :"), f"{shown} — {label}"]
+        profile = self.feature.billing.profile
+        if profile is not None:
+            who = " · ".join(part for part in (profile.display_name, profile.sector_notice) if part)
+            lines.append(who)
+        lines.append(self.tr("Honoraires annoncés avant le règlement, daté dans la demande."))
+        linked = self.claim is not None and self.dialog.link_claim.isChecked()
+        if linked and self.claim is not None:
+            estimate = self.feature.billing.estimate(self.claim.claim)
+            if estimate.amo_net is not None:
+                lines.append(
+                    self.tr(
+                        "Remboursement Assurance Maladie : environ %1 (estimation, non garantie)."
+                    ).replace("%1", eur(estimate.amo_net))
+                )
+            if self.claim.claim.tiers_payant_amo and estimate.paid_by_amo_to_practitioner:
+                lines.append(
+                    self.tr("Tiers payant : %1 vous sont versés par l'Assurance Maladie sur %2.")
+                    .replace("%1", eur(estimate.paid_by_amo_to_practitioner))
+                    .replace("%2", eur(self.claim.claim.total))
+                )
+        self.dialog.set_preview("\n".join(lines))
+
+    def _on_dialog_edited(self, amount: str, label: str, _link: bool) -> None:
+        self.dialog.clear_errors()
+        if amount.strip() and self._parse(amount) is None:
+            self.dialog.set_error(
+                "amount",
+                self.tr("« %1 » n'est pas un montant en euros (exemple : 25,00).").replace("%1", amount),
+            )
+        self._refresh_preview()
+
+    # ---------------------------------------------------------------- sending
+    def _on_dialog_submit_requested(self, amount_text_: str, label: str, link: bool) -> None:
+        if self._sending:
+            return
+        self.dialog.clear_errors()
+        amount = self._parse(amount_text_)
+        if amount is None:
+            self.dialog.set_error(
+                "amount",
+                self.tr("Indiquez le montant en euros (exemple : 25,00).")
+                if not amount_text_.strip()
+                else self.tr("« %1 » n'est pas un montant en euros (exemple : 25,00).").replace(
+                    "%1", amount_text_
+                ),
+            )
+            self.dialog.amount.setFocus()
+            return
+        try:
+            check_request(amount, label)
+        except UserFacingError as exc:
+            self.dialog.set_error(exc.field, exc.message)
+            return
+        claim_id = self.claim.id if link and self.claim is not None else None
+        self._sending = True
+        self.dialog.set_busy(True)
+        self.runner.run(self._send(amount, label, claim_id), name="payment-request", report=False)
+
+    async def _send(self, amount: Decimal, label: str, claim_id: str | None) -> None:
+        try:
+            payment = await self.feature.payments.request(self.conversation_id, amount, label, claim_id)
+        except UserFacingError as exc:
+            self._sending = False
+            self.dialog.set_busy(False)
+            self.dialog.set_error(exc.field if exc.field in ("amount", "label") else None, exc.message)
+            return
+        self.messages.info(self.tr("Demande de paiement envoyée : %1.").replace("%1", payment.amount_label))
+        self.payment_sent.emit(payment.id)
+        self.dialog.accept()

@@ -1,0 +1,55 @@
+"""« Enregistrer sous » for exports and recaps, opened window-modal and awaited (never `exec()`).
+
+`QFileDialog.getSaveFileName` runs a nested event loop; inside the qasync loop that re-enters
+asyncio (docs/decisions-desktop.md). This dialog is opened with `open()` and its choice awaited
+through a future, like every other dialog of the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+FILTERS = {
+    "json": "JSON (*.json)",
+    "csv": "CSV (*.csv)",
+    "pdf": "PDF (*.pdf)",
+}
+
+
+class SaveDialog(QFileDialog):
+    """Choose where to write a file; `await SaveDialog.choose(…)` returns the path or None."""
+
+    def __init__(self, parent: QWidget | None, title: str, suggested: Path, kind: str) -> None:
+        super().__init__(parent, title, str(suggested))
+        self.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        self.setFileMode(QFileDialog.FileMode.AnyFile)
+        self.setNameFilter(FILTERS.get(kind, ""))
+        self.setDefaultSuffix(kind)
+        self.selectFile(suggested.name)
+
+    @classmethod
+    async def choose(cls, parent: QWidget | None, title: str, suggested: Path, kind: str) -> Path | None:
+        dialog = cls(parent, title, suggested, kind)
+        future: asyncio.Future[Path | None] = asyncio.get_running_loop().create_future()
+
+        def done(result: int) -> None:
+            if not future.done():
+                files = dialog.selectedFiles()
+                accepted = result == QFileDialog.DialogCode.Accepted.value and files
+                future.set_result(Path(files[0]) if accepted else None)
+
+        dialog.finished.connect(done)
+        dialog.open()
+        try:
+            return await future
+        finally:
+            dialog.deleteLater()
+
+
+def documents_folder() -> Path:
+    """Where exports are suggested first: the user's documents folder, or home."""
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.home()

@@ -1,0 +1,349 @@
+"""The billing screens under pytest-qt on the qasync loop, against real servers: payment requests
+from the « + » menu and their live banner (paid offline, through the API, online then refunded,
+cancelled); a GP's call billed from « Facturer » to a ready claim stored on the server, exported
+for the day in JSON and CSV, and its note d'honoraires sent as a PDF the patient can download;
+the call window's offer; a nurse asked where she accompanied the patient; screenshots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
+from desktop.ui.main_window import CONVERSATION
+from tests.conftest import base_settings
+from tests.desktop.services.harness import wait_for
+from tests.desktop.ui.desktop_harness import Desktop, open_desktop
+from tests.helpers.billing import API_KEY, WEBHOOK_SECRET, StripeFake, paid_by_stripe, stripe_fake
+from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
+from tests.helpers.live_server import LiveServer
+
+PARIS = ZoneInfo("Europe/Paris")
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=PARIS)
+VALID_NIR = "295109912611193"
+WRONG_KEY_NIR = "295109912611194"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+@dataclass
+class Scene:
+    desktop: Desktop
+    billing: BillingController
+    doctor: Account
+    patient: Account
+    conversation_id: str
+    http: httpx.Client
+
+
+@asynccontextmanager
+async def billing_desktop(server: LiveServer, home: Path, **doctor: object) -> AsyncIterator[Scene]:
+    practitioner = make_practitioner(
+        server, address="12 rue de la République", postal_code="69002", am_number="691234567", **doctor
+    )
+    patient = make_patient(server, first_name="Hélène", last_name="Dupont")
+    conversation_id = make_conversation(server, practitioner, patient)
+    async with open_desktop(server, practitioner, home) as desktop:
+        controller = BillingController.attach(desktop.window, desktop.workspace)
+        await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
+        desktop.presenter.open_conversation(conversation_id)
+        with httpx.Client(base_url=server.api, timeout=30) as http:
+            yield Scene(desktop, controller, practitioner, patient, conversation_id, http)
+
+
+def type_into(widget: QWidget, text: str) -> None:
+    """Replace a field's text as a user would (ASCII keys: QTest cannot type accents)."""
+    widget.setFocus()
+    QTest.keySequence(widget, "Ctrl+A")
+    QTest.keyClick(widget, Qt.Key.Key_Delete)
+    QTest.keyClicks(widget, text)
+
+
+def server_payments(scene: Scene) -> list[dict[str, object]]:
+    items = scene.http.get(
+        f"/conversations/{scene.conversation_id}/payments", headers=scene.doctor.headers
+    ).json()["items"]
+    assert isinstance(items, list)
+    return items
+
+
+def system_bubbles(scene: Scene) -> list[str]:
+    bubbles = scene.desktop.window.conversation.messages.bubbles.values()
+    return [b.text.text() for b in bubbles if b.system]
+
+
+@pytest.mark.asyncio
+async def test_payment_request_from_the_plus_menu_banner_paid_cancelled(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    async with billing_desktop(sqlite_server, tmp_path) as scene:
+        window, controller = scene.desktop.window, scene.billing
+        assert window.payment_action.isEnabled()
+        window.payment_action.trigger()
+        dialog = controller.payment_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.label.text().startswith("Téléconsultation du ")
+        await wait_for(lambda: "Praticien conventionné secteur 1" in dialog.preview.text())
+        assert "Dr Claire Martin" in dialog.preview.text()
+
+        type_into(dialog.amount, "abc")
+        assert "n'est pas un montant" in dialog.amount_error.text() and dialog.amount_error.isVisible()
+        type_into(dialog.amount, "0")
+        dialog.submit.click()
+        assert dialog.amount_error.text() == "Le montant doit être supérieur à zéro."
+        assert server_payments(scene) == []
+
+        type_into(dialog.amount, "25,00")
+        assert "25,00\u00a0€ — Téléconsultation du " in dialog.preview.text()
+        dialog.submit.click()
+        banner = controller.banner
+        await wait_for(lambda: banner.isVisible() and len(banner.texts()) == 1)
+        assert banner.texts()[0].startswith("Paiement en attente : 25,00\u00a0€ — Téléconsultation du ")
+        await wait_for(lambda: controller.payment_dialog is None)  # closed once sent
+        (stored,) = server_payments(scene)
+        assert stored["amount"] == "25.00" and stored["status"] == "pending"
+
+        # The patient pays in person by cheque: « Marquer comme réglé » → chèque.
+        (row,) = banner.rows.values()
+        assert [m for m, _ in row.menu_actions()] == ["card_in_person", "cheque", "transfer", "cash"]
+        cheque = next(a for a in row.buttons["mark_paid"].menu().actions() if a.data() == "cheque")
+        cheque.trigger()
+        await wait_for(lambda: banner.texts()[0].startswith("Paiement réglé : 25,00\u00a0€"))
+        assert banner.texts()[0].endswith("(chèque)") and "refund" not in banner.rows[stored["id"]].buttons
+        await wait_for(lambda: len(system_bubbles(scene)) == 1)
+        assert system_bubbles(scene)[0].startswith("Hélène Dupont a réglé la téléconsultation du ")
+        bubble = next(b for b in window.conversation.messages.bubbles.values() if b.system)
+        assert bubble.text.alignment() & Qt.AlignmentFlag.AlignHCenter
+        assert bubble.accessibleName().startswith("Information, ")
+
+        # Another desktop of the practitioner asks, then records a transfer: this one follows live.
+        asked = scene.http.post(
+            f"/conversations/{scene.conversation_id}/payments",
+            json={"amount": "30.00", "label": "Téléconsultation du soir"},
+            headers=scene.doctor.headers,
+        ).json()
+        await wait_for(lambda: any(t.startswith("Paiement en attente : 30,00") for t in banner.texts()))
+        scene.http.post(
+            f"/payments/{asked['id']}/mark-paid", json={"method": "transfer"}, headers=scene.doctor.headers
+        )
+        await wait_for(
+            lambda: any(t.startswith("Paiement réglé : 30,00") and "virement" in t for t in banner.texts())
+        )
+        await wait_for(lambda: len(system_bubbles(scene)) == 2)
+
+        # A third request is cancelled from the banner: it disappears, for the patient too.
+        window.payment_action.trigger()
+        dialog = controller.payment_dialog
+        assert dialog is not None
+        type_into(dialog.amount, "12,5")
+        dialog.submit.click()
+        await wait_for(lambda: any(t.startswith("Paiement en attente : 12,50") for t in banner.texts()))
+        pending = next(r for r in banner.rows.values() if r.payment.pending)
+        pending.buttons["cancel"].click()  # type: ignore[attr-defined]
+        await wait_for(lambda: not any(t.startswith("Paiement en attente") for t in banner.texts()))
+        patient_view = scene.http.get(
+            f"/conversations/{scene.conversation_id}/payments", headers=scene.patient.headers
+        ).json()["items"]
+        assert sorted(p["status"] for p in patient_view) == ["cancelled", "paid", "paid"]
+        assert window.message_bar.text == "Demande de paiement annulée : le patient ne la voit plus."
+        for row in list(banner.rows.values()):
+            row.buttons["dismiss"].click()  # type: ignore[attr-defined]
+        assert not banner.isVisible()
+
+
+@pytest.fixture(scope="module")
+def stripe() -> Iterator[StripeFake]:
+    yield from stripe_fake()
+
+
+@pytest.fixture(scope="module")
+def stripe_server(tmp_path_factory: pytest.TempPathFactory, stripe: StripeFake) -> Iterator[LiveServer]:
+    overrides: dict[str, object] = {
+        "allow_practitioner_signup": True,
+        "payment_provider": "stripe",
+        "stripe_api_key": API_KEY,
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "stripe_base_url": stripe.url,
+        "stripe_timeout_seconds": 5.0,
+    }
+    with LiveServer(base_settings(tmp_path_factory.mktemp("stripe-ui"), **overrides)) as server:
+        yield server
+
+
+@pytest.mark.asyncio
+async def test_the_patient_pays_online_then_the_practitioner_refunds(
+    stripe_server: LiveServer, stripe: StripeFake, tmp_path: Path
+) -> None:
+    async with billing_desktop(stripe_server, tmp_path) as scene:
+        controller, banner = scene.billing, scene.billing.banner
+        scene.desktop.window.payment_action.trigger()
+        dialog = controller.payment_dialog
+        assert dialog is not None
+        type_into(dialog.amount, "25")
+        dialog.submit.click()
+        await wait_for(
+            lambda: len(banner.texts()) == 1 and banner.texts()[0].startswith("Paiement en attente")
+        )
+        (payment,) = server_payments(scene)
+
+        paid_by_stripe(scene.http, stripe, scene.patient, payment)  # checkout page, then Stripe's webhook
+        await wait_for(lambda: banner.texts()[0].startswith("Paiement réglé : 25,00"))
+        assert banner.texts()[0].endswith("(paiement en ligne)")
+        await wait_for(lambda: len(system_bubbles(scene)) == 1)
+        row = banner.rows[str(payment["id"])]
+        assert "refund" in row.buttons and "cancel" not in row.buttons
+        row.buttons["refund"].click()  # type: ignore[attr-defined]
+        await wait_for(lambda: banner.texts()[0].startswith("Paiement remboursé : 25,00"))
+        assert [c.form.get("amount") for c in stripe.posts("/v1/refunds")] == ["2500"]
+        await wait_for(lambda: len(system_bubbles(scene)) == 2)
+        assert "a été remboursé" in system_bubbles(scene)[-1]
+
+
+@pytest.mark.asyncio
+async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
+        window, controller = scene.desktop.window, scene.billing
+        window.resize(1280, 860)
+        # The call ended: its conversation offers « Facturer cette téléconsultation ».
+        controller.offer_after_call(scene.conversation_id, TUESDAY_MORNING, datetime.now(UTC))
+        assert controller.call_end.isVisible() and "10:00" in controller.call_end.label.text()
+        controller.call_end.bill.click()
+        await wait_for(lambda: window.current_page == CLAIM)
+        editor, presenter = controller.editor, controller.editor_presenter
+        lines, form = editor.lines, editor.form
+        assert (
+            editor.isVisible()
+            and "Hélène DUPONT" in editor.title.text()
+            and editor.status.text() == "brouillon"
+        )
+        assert list(lines.amounts) == ["TCG"] and lines.amounts["TCG"].text() == "25,00"
+        assert lines.amounts["TCG"].isReadOnly() and lines.flags["TCG"].text() == ""  # verified amount
+        assert editor.total.text() == "Total : 25,00\u00a0€"
+        assert editor.estimate.text().startswith("Estimation : l’Assurance Maladie rembourse environ 15,50")
+        assert "SESAM-Vitale avec votre carte CPS" in editor.findChild(QWidget, "transmissionNotice").text()  # type: ignore[union-attr]
+        assert editor.performed_at.dateTime().toString("dd/MM/yyyy HH:mm") == "24/11/2026 10:00"
+        assert form.line_edit("patient.last_name").text() == "Dupont"
+
+        # An invalid NIR: its message appears under the field, as typed.
+        type_into(form.line_edit("patient.nir"), WRONG_KEY_NIR)
+        assert form.errors["patient.nir"].isVisible()
+        assert (
+            form.errors["patient.nir"].text() == "La clé du NIR ne correspond pas : vérifiez chaque chiffre."
+        )
+        form.birth_date.setDate(QDate(1995, 10, 3))
+        type_into(form.line_edit("patient.nir"), VALID_NIR)
+        assert not form.errors["patient.nir"].isVisible()
+        # « Marquer prête » too early: every remaining problem shows next to its field, nothing stored.
+        editor.ready.click()
+        assert form.errors["patient.regime"].text() == "Le code régime est obligatoire."
+        assert form.errors["parcours"].isVisible() and "3 points" not in editor.problems.text()
+        assert scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"] == []
+        for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
+            type_into(form.line_edit(name), value)
+        index = form.parcours.findData("medecin_traitant")
+        form.parcours.setCurrentIndex(index)
+        form.parcours.activated.emit(index)
+        assert editor.problems.text() == "Feuille complète : elle peut être marquée « prête »."
+        await grab(window, shots, "claim-editor")
+        editor.ready.click()
+        await wait_for(lambda: editor.status.text() == "prête")
+        stored = scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"]
+        assert [(c["status"], c["total"], c["conversation_id"]) for c in stored] == [
+            ("prete", "25.00", scene.conversation_id)
+        ]
+        claim_id = presenter.claim.id  # type: ignore[union-attr]
+        assert stored[0]["document"]["patient"]["nir"] == VALID_NIR
+        assert not editor.save.isVisible() and editor.export.isEnabled()
+
+        # The billing view (Ctrl+B): the day's export in JSON and CSV, where the practitioner chooses.
+        controller.billing_action.trigger()
+        await wait_for(lambda: window.current_page == BILLING and len(controller.page.claim_rows) == 1)
+        page, billing = controller.page, controller.billing_presenter
+        assert page.claim_rows[0].codes == "TCG" and page.claim_rows[0].status_label == "prête"
+        chosen: dict[str, Path] = {"json": tmp_path / "jour.json", "csv": tmp_path / "jour.csv"}
+
+        async def choose(name: str, kind: str) -> Path | None:
+            assert name == f"teleconsult-demandes-2026-11-24.{kind}"
+            return chosen[kind]
+
+        billing.ask_save_path = choose
+        page.day.setDate(QDate(2026, 11, 24))
+        json_action, csv_action = page.export_day_button.menu().actions()
+        json_action.trigger()
+        await wait_for(lambda: chosen["json"].exists())
+        batch = json.loads(chosen["json"].read_text(encoding="utf-8"))
+        assert batch["count"] == 1 and batch["claims"][0]["claim_id"] == claim_id
+        assert batch["claims"][0]["patient"]["nir"] == VALID_NIR and batch["total"] == "25.00"
+        csv_action.trigger()
+        await wait_for(lambda: chosen["csv"].exists())
+        rows = list(csv.DictReader(io.StringIO(chosen["csv"].read_text(encoding="utf-8")), delimiter=";"))
+        assert [(r["claim_id"], r["code"], r["amount"]) for r in rows] == [(claim_id, "TCG", "25.00")]
+        await wait_for(lambda: page.claim_rows[0].status_label == "exportée")
+        assert "Journée du 24 novembre 2026 exportée (1 feuille de soins)" in window.message_bar.text
+        await grab(window, shots, "view")
+
+        # The certified software sent it: the practitioner says so from the billing view.
+        page.claims.selectRow(0)
+        labels = [a.text() for a in page.status_menu.actions()]
+        assert labels == ["Marquer « brouillon »", "Marquer « télétransmise »"]
+        page.status_menu.actions()[1].trigger()
+        await wait_for(lambda: page.claim_rows[0].status_label == "télétransmise")
+        assert scene.http.get(f"/billing/claims/{claim_id}", headers=scene.doctor.headers).json()[
+            "status"
+        ] == ("teletransmise")
+
+        # « Envoyer la note d'honoraires »: numbered, drawn off the UI thread, sent, linked.
+        page.note.click()
+        await wait_for(lambda: window.message_bar.text.startswith("Note d'honoraires N° 2026-"))
+        number = window.message_bar.text.split("N° ")[1].split(" ")[0]
+        notes = scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"]
+        assert [(n["number"], bool(n["attachment_id"])) for n in notes] == [(number, True)]
+        pdf = scene.http.get(f"/attachments/{notes[0]['attachment_id']}", headers=scene.patient.headers)
+        assert pdf.status_code == 200 and pdf.headers["content-type"].startswith("application/pdf")
+        text = "".join(page_.extract_text() for page_ in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert number in text
+        assert "TVA non applicable, art. 261-4-1° du CGI" in text
+        assert "téléconsultation" in text.lower()
+
+        # Back to the conversation: the note is there, as a document sent by the practitioner.
+        page.back.click()
+        assert window.current_page == CONVERSATION
+        await wait_for(lambda: any(
+            b.card is not None and b.card.attachment.filename == f"note-honoraires-{number}.pdf"
+            for b in window.conversation.messages.bubbles.values()
+        ))  # fmt: skip
+    if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        for shot in shots.iterdir():
+            shutil.copyfile(shot, DOCS / shot.name)
+
+
+async def grab(widget: QWidget, folder: Path, name: str) -> Path:
+    """Render `widget` into `folder/desktop-billing-<name>.png` (tests/desktop/ui/test_screenshots.py)."""
+    await asyncio.sleep(0.2)  # pending layouts and paints run on the loop (never processEvents here)
+    path = folder / f"desktop-billing-{name}.png"
+    image = widget.grab()
+    assert not image.isNull() and image.width() > 200
+    assert image.save(str(path))
+    return path
