@@ -33,6 +33,7 @@ export class CallController {
     this.ui = new CallView(view.root, toolbar);
     this.peerId = randomPeer();
     this.call = null; // the open call (CallPublic) or null
+    this.events = 0; // call events received (see load())
     this.joined = false; // the patient clicked: media open, in the waiting room or the call
     this.stream = null;
     this.iceServers = [];
@@ -62,8 +63,10 @@ export class CallController {
   }
 
   async load() {
+    const seen = this.events;
     const { call } = await api(`/conversations/${encodeURIComponent(this.conversationId)}/calls/current`);
-    this.setCall(call);
+    // A call event that arrived while this answer was on its way is newer: keep it.
+    if (this.events === seen) this.setCall(call);
     if (sessionStorage.getItem(JOINED_KEY) === this.conversationId) await this.join();
   }
 
@@ -167,6 +170,7 @@ export class CallController {
   handleEvent(event, data) {
     const call = data && data.call;
     if (!call || call.conversation_id !== this.conversationId) return;
+    this.events += 1;
     if (event === "call.started") {
       this.setCall(call);
       if (this.joined) this.announce();
