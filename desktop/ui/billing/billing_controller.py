@@ -178,7 +178,7 @@ class BillingController(QObject):
     def offer_after_call(self, conversation_id: str, started_at: datetime, ended_at: datetime) -> None:
         """The call of `conversation_id` ended: remember its times and offer to bill it."""
         self.calls[conversation_id] = (started_at, ended_at)
-        if self.window.current_conversation_id() == conversation_id:
+        if self.window.conversation.conversation_id == conversation_id:  # on screen, or when back to it
             self._show_call_end(conversation_id)
 
     def _show_call_end(self, conversation_id: str) -> None:

@@ -26,6 +26,7 @@ from desktop.services.conversations import ConversationService
 from desktop.services.messages import Messages
 from desktop.services.tasks import TaskRunner
 from desktop.ui.billing.billing_page import BillingPage, ClaimRowView, PaymentRowView
+from desktop.ui.billing.confirm_box import ConfirmBox
 from desktop.ui.billing.save_dialog import SaveDialog, documents_folder
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ class BillingPresenter(QObject):
         self.ask_save_path: Callable[[str, str], Awaitable[Path | None]] = lambda name, kind: (
             SaveDialog.choose(page, self.tr("Enregistrer"), documents_folder() / name, kind)
         )  # tests replace it
+        self.confirm: Callable[[str], Awaitable[bool]] = lambda text: ConfirmBox.ask(
+            page.window(), self.tr("Rembourser"), text, self.tr("Rembourser")
+        )  # tests replace it
         page.set_status_choices(
             [(self.tr("Toutes les feuilles"), None)] + [(self.tr(s.label), s.value) for s in ClaimStatus],
             [(self.tr("Tous les paiements"), None)]
@@ -82,7 +86,7 @@ class BillingPresenter(QObject):
             lambda pid, method: runner.run(self.payments.mark_paid(pid, method), name="payment-mark-paid")
         )
         page.payment_refund_requested.connect(
-            lambda pid: runner.run(self.payments.refund(pid), name="payment-refund")
+            lambda pid: runner.run(self._refund(pid), name="payment-refund")
         )
         self._unsubscribe = [
             self.billing.claims_changed.connect(lambda _id: self.render_claims()),
@@ -166,6 +170,17 @@ class BillingPresenter(QObject):
             for p in self.visible_payments()
         ]
         self.page.show_payments(rows)
+
+    async def _refund(self, payment_id: str) -> None:
+        known = self.payments.get(payment_id)
+        if known is None:
+            return
+        question = self.tr("Rembourser %1 au patient ? Le remboursement ne peut pas être annulé.").replace(
+            "%1", known.amount_label
+        )
+        if await self.confirm(question):
+            payment = await self.payments.refund(payment_id)
+            self.messages.info(self.tr("Paiement remboursé : %1.").replace("%1", payment.amount_label))
 
     # ---------------------------------------------------------------- claim actions
     def _on_page_status_requested(self, claim_id: str, value: str) -> None:

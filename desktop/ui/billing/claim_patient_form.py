@@ -90,8 +90,9 @@ class ClaimPatientForm(QWidget):
         self.birth_rank.setRange(1, 9)
         self.birth_rank.valueChanged.connect(lambda v: self.edited.emit("patient.birth_rank", v))
         self._row(patient, "patient.birth_rank", self.tr("Ran&g de naissance"), self.birth_rank)
-        self.is_insured = QCheckBox(
-            self.tr("Le patient est l'assuré (sinon : enfant, conjoint… de l'assuré)"), self
+        self.is_insured = QCheckBox(self.tr("Le patient est l'assuré"), self)
+        self.is_insured.setToolTip(
+            self.tr("Décochez pour un enfant, un conjoint… : le NIR est alors celui de l'assuré.")
         )
         self.is_insured.toggled.connect(lambda v: self.edited.emit("patient.is_insured", v))
         self._row(patient, "patient.is_insured", "", self.is_insured)
@@ -136,6 +137,9 @@ class ClaimPatientForm(QWidget):
         return form
 
     def _row(self, form: QFormLayout, name: str, label_text: str, widget: QWidget) -> None:
+        if isinstance(widget, QComboBox):  # long French labels must not widen the whole page
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(14)
         widget.setObjectName(f"claim_{name}")
         widget.setAccessibleName(label_text.replace("&", "") or widget.property("text") or name)
         error = QLabel(self)

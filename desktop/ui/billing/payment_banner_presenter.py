@@ -8,7 +8,7 @@ meanwhile: 409 in French) reaches the message bar and the banner shows the reque
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QObject
@@ -17,6 +17,7 @@ from desktop.domain.payments import PAID, PENDING, REFUNDED, Payment
 from desktop.services.messages import Messages
 from desktop.services.payments import PaymentService
 from desktop.services.tasks import TaskRunner
+from desktop.ui.billing.confirm_box import ConfirmBox
 from desktop.ui.billing.payment_banner import PaymentBanner
 
 SETTLED_SHOWN = timedelta(hours=24)
@@ -41,6 +42,9 @@ class PaymentBannerPresenter(QObject):
         self._clock = clock
         self.conversation_id: str | None = None
         self.dismissed: set[str] = set()
+        self.confirm: Callable[[str], Awaitable[bool]] = lambda text: ConfirmBox.ask(
+            banner.window(), self.tr("Rembourser"), text, self.tr("Rembourser")
+        )  # tests replace it
         self._unsubscribe = [payments.changed.connect(self._on_payments_changed)]
         banner.cancel_requested.connect(self._on_banner_cancel_requested)
         banner.mark_paid_requested.connect(self._on_banner_mark_paid_requested)
@@ -88,6 +92,14 @@ class PaymentBannerPresenter(QObject):
         self.runner.run(self._refund(payment_id), name="payment-refund")
 
     async def _refund(self, payment_id: str) -> None:
+        known = self.payments.get(payment_id)
+        if known is None:
+            return
+        question = self.tr("Rembourser %1 au patient ? Le remboursement ne peut pas être annulé.").replace(
+            "%1", known.amount_label
+        )
+        if not await self.confirm(question):
+            return
         payment = await self.payments.refund(payment_id)
         self.messages.info(self.tr("Paiement remboursé : %1.").replace("%1", payment.amount_label))
 

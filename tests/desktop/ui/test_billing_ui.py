@@ -16,7 +16,8 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,8 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
+from desktop.billing.claim_parts import Parcours
+from desktop.billing.claims import ClaimStatus
 from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
@@ -209,7 +212,18 @@ async def test_the_patient_pays_online_then_the_practitioner_refunds(
         await wait_for(lambda: len(system_bubbles(scene)) == 1)
         row = banner.rows[str(payment["id"])]
         assert "refund" in row.buttons and "cancel" not in row.buttons
+        questions: list[str] = []
+
+        async def confirm(text: str) -> bool:
+            questions.append(text)
+            return len(questions) > 1  # « Annuler » the first time: nothing happens
+
+        controller.banner_presenter.confirm = confirm
         row.buttons["refund"].click()  # type: ignore[attr-defined]
+        await wait_for(lambda: len(questions) == 1)
+        assert questions[0].startswith("Rembourser 25,00\u00a0€ au patient ?")
+        assert stripe.posts("/v1/refunds") == [] and banner.texts()[0].startswith("Paiement réglé")
+        banner.rows[str(payment["id"])].buttons["refund"].click()  # type: ignore[attr-defined]
         await wait_for(lambda: banner.texts()[0].startswith("Paiement remboursé : 25,00"))
         assert [c.form.get("amount") for c in stripe.posts("/v1/refunds")] == ["2500"]
         await wait_for(lambda: len(system_bubbles(scene)) == 2)
@@ -220,11 +234,8 @@ async def test_the_patient_pays_online_then_the_practitioner_refunds(
 async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
     sqlite_server: LiveServer, tmp_path: Path
 ) -> None:
-    shots = tmp_path / "shots"
-    shots.mkdir()
     async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
         window, controller = scene.desktop.window, scene.billing
-        window.resize(1280, 860)
         # The call ended: its conversation offers « Facturer cette téléconsultation ».
         controller.offer_after_call(scene.conversation_id, TUESDAY_MORNING, datetime.now(UTC))
         assert controller.call_end.isVisible() and "10:00" in controller.call_end.label.text()
@@ -265,7 +276,6 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         form.parcours.setCurrentIndex(index)
         form.parcours.activated.emit(index)
         assert editor.problems.text() == "Feuille complète : elle peut être marquée « prête »."
-        await grab(window, shots, "claim-editor")
         editor.ready.click()
         await wait_for(lambda: editor.status.text() == "prête")
         stored = scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"]
@@ -301,7 +311,6 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert [(r["claim_id"], r["code"], r["amount"]) for r in rows] == [(claim_id, "TCG", "25.00")]
         await wait_for(lambda: page.claim_rows[0].status_label == "exportée")
         assert "Journée du 24 novembre 2026 exportée (1 feuille de soins)" in window.message_bar.text
-        await grab(window, shots, "view")
 
         # The certified software sent it: the practitioner says so from the billing view.
         page.claims.selectRow(0)
@@ -333,10 +342,93 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
             b.card is not None and b.card.attachment.filename == f"note-honoraires-{number}.pdf"
             for b in window.conversation.messages.bubbles.values()
         ))  # fmt: skip
-    if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        for shot in shots.iterdir():
-            shutil.copyfile(shot, DOCS / shot.name)
+
+
+@pytest.mark.asyncio
+async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
+    sqlite_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aioice.ice
+
+    from desktop.services.call_media import synthetic_media
+    from desktop.ui.call.call_controller import CallController
+
+    monkeypatch.setattr(
+        aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
+    )
+    practitioner = make_practitioner(sqlite_server, am_number="691234567")
+    patient = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont")
+    conversation_id = make_conversation(sqlite_server, practitioner, patient)
+    async with open_desktop(sqlite_server, practitioner, tmp_path) as desktop:
+        calls = CallController(
+            desktop.window, desktop.workspace, desktop.notifier, media=lambda: synthetic_media(320, 240)
+        )
+        billing = BillingController.attach(
+            desktop.window, desktop.workspace
+        )  # after the calls, as the app does
+        try:
+            await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
+            desktop.presenter.open_conversation(conversation_id)
+            before = datetime.now(UTC)
+            desktop.window.conversation.camera.click()
+            await wait_for(lambda: calls.call_window is not None and calls.call_window.isVisible())
+            call_window = calls.call_window
+            assert call_window is not None and call_window.bill_button.isVisible()
+            assert call_window.bill_button.accessibleName() == "Facturer cette téléconsultation"
+
+            call_window.bill_button.click()  # during the call: the claim of this call, dated at its start
+            await wait_for(lambda: desktop.window.current_page == CLAIM)
+            claim = billing.editor_presenter.claim
+            assert claim is not None and claim.act is not None and claim.act.code == "TCG"
+            assert before - timedelta(seconds=5) <= claim.performed_at <= datetime.now(UTC)
+            billing.editor.back.click()
+            assert desktop.window.current_page == CONVERSATION and not billing.call_end.isVisible()
+
+            call_window.hangup.click()
+            await wait_for(lambda: calls.service.active is None and not call_window.isVisible())
+            await wait_for(lambda: billing.call_end.isVisible())
+            assert billing.call_end.label.text().startswith("Téléconsultation terminée (")
+            billing.call_end.bill.click()
+            await wait_for(lambda: desktop.window.current_page == CLAIM)
+            assert billing.editor_presenter.claim is not None
+            assert abs(billing.editor_presenter.claim.performed_at - claim.performed_at) < timedelta(
+                seconds=2
+            )
+        finally:
+            await calls.service.close()
+
+
+@pytest.mark.asyncio
+async def test_a_nurse_is_asked_where_she_accompanied_the_patient(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    async with billing_desktop(sqlite_server, tmp_path, profession="infirmier") as scene:
+        controller = scene.billing
+        controller.bill_button.click()
+        await wait_for(lambda: scene.desktop.window.current_page == CLAIM)
+        editor = controller.editor
+        assert editor.activity.currentText() == "Accompagnement d’une téléconsultation"
+        assert editor.setting.isVisible() and editor.setting.currentText() == "— à préciser —"
+        assert "Précisez le lieu de l’accompagnement" in editor.notes.text()
+        assert list(editor.lines.amounts) == []
+        home = editor.setting.findData("domicile")
+        editor.setting.setCurrentIndex(home)
+        editor.setting.activated.emit(home)
+        assert list(editor.lines.amounts) == ["TLD"] and editor.lines.amounts["TLD"].text() == "15,00"
+        assert editor.total.text() == "Total : 15,00\u00a0€"
+        # Télésoin instead: TMI, whose amount (coefficient × lettre clé) is to enter and unverified.
+        telesoin = editor.activity.findData("telesoin")
+        editor.activity.setCurrentIndex(telesoin)
+        editor.activity.activated.emit(telesoin)
+        assert not editor.setting.isVisible() and list(editor.lines.amounts) == ["TMI"]
+        assert (
+            not editor.lines.amounts["TMI"].isReadOnly() and editor.lines.flags["TMI"].text() == "non vérifié"
+        )
+        type_into(editor.lines.amounts["TMI"], "9,60")
+        QTest.keyClick(editor.lines.amounts["TMI"], Qt.Key.Key_Return)
+        assert editor.total.text() == "Total : 9,60\u00a0€"
+        override = controller.editor_presenter.claim.overrides[-1]  # type: ignore[union-attr]
+        assert (override.code, str(override.new_amount), override.by) == ("TMI", "9.60", scene.doctor.id)
 
 
 async def grab(widget: QWidget, folder: Path, name: str) -> Path:
@@ -347,3 +439,86 @@ async def grab(widget: QWidget, folder: Path, name: str) -> Path:
     assert not image.isNull() and image.width() > 200
     assert image.save(str(path))
     return path
+
+
+@pytest.mark.asyncio
+async def test_screenshots_of_the_claim_editor_and_the_billing_view(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Rendered on every run; copied to docs/screenshots/desktop-billing-*.png only with
+    TELECONSULT_SCREENSHOTS=1 (the convention of tests/desktop/ui/test_screenshots.py)."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
+        window, controller, ws = scene.desktop.window, scene.billing, scene.desktop.workspace
+        window.resize(1280, 860)
+        billing, payments = controller.feature.billing, controller.feature.payments
+        people = [("Zoé", "Bernard"), ("Marc", "Petit"), ("Élodie", "Fournier"), ("Jean", "Le Saint-Jean")]
+        steps = [(), ("exportee",), ("exportee", "teletransmise"), ("exportee", "teletransmise", "payee")]
+        for day, ((first, last), moves) in enumerate(zip(people, steps, strict=True)):
+            other = make_patient(sqlite_server, first_name=first, last_name=last)
+            conversation_id = make_conversation(sqlite_server, scene.doctor, other)
+            await wait_for(lambda c=conversation_id: ws.conversations.get(c) is not None)  # type: ignore[misc]
+            performed = TUESDAY_MORNING.replace(day=24 - day, hour=9 + day)
+            claim, _ = await billing.new_draft(
+                conversation_id, ws.conversations.get(conversation_id).patient, performed
+            )  # type: ignore[union-attr]
+            claim.patient.birth_date, claim.patient.nir = datetime(1995, 10, 3).date(), VALID_NIR
+            claim.patient.regime, claim.patient.caisse, claim.patient.centre = "01", "691", "0001"
+            claim.parcours = Parcours.MEDECIN_TRAITANT
+            await billing.mark_ready(claim, conversation_id)
+            for status in moves:
+                await billing.change_status(claim.id, ClaimStatus(status))
+            asked = await payments.request(
+                conversation_id, Decimal("7.50"), f"Téléconsultation du {24 - day} novembre 2026", claim.id
+            )
+            if day % 2:
+                await payments.mark_paid(asked.id, "card_in_person")
+
+        # A child's claim: TCG + MEG (amount unverified), the NIR of her insured parent mistyped.
+        controller.offer_after_call(
+            scene.conversation_id, TUESDAY_MORNING.replace(hour=17, minute=30), datetime.now(UTC)
+        )
+        controller.call_end.bill.click()
+        await wait_for(lambda: window.current_page == CLAIM)
+        form = controller.editor.form
+        form.line_edit("patient.first_name").setText("Zoé")
+        form.edited.emit("patient.first_name", "Zoé")
+        form.birth_date.setDate(QDate(2022, 3, 1))
+        form.is_insured.setChecked(False)
+        type_into(form.line_edit("patient.nir"), WRONG_KEY_NIR)
+        for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
+            type_into(form.line_edit(name), value)
+        index = form.parcours.findData("moins_de_16_ans")
+        form.parcours.setCurrentIndex(index)
+        form.parcours.activated.emit(index)
+        assert list(controller.editor.lines.amounts) == ["TCG", "MEG"]
+        assert controller.editor.lines.flags["MEG"].text() == "non vérifié"
+        assert form.errors["patient.nir"].isVisible()
+        window.message_bar.hide()
+        await grab(window, shots, "claim-editor")
+
+        controller.show_billing()
+        await wait_for(
+            lambda: len(controller.page.claim_rows) == 4 and len(controller.page.payment_rows) == 4
+        )
+        assert [r.status_label for r in controller.page.claim_rows] == [
+            "prête",
+            "exportée",
+            "télétransmise",
+            "payée",
+        ]
+        window.message_bar.hide()
+        await grab(window, shots, "view")
+        controller.page.tabs.setCurrentIndex(1)
+        await grab(window, shots, "payments")
+
+    assert sorted(p.name for p in shots.iterdir()) == [
+        "desktop-billing-claim-editor.png",
+        "desktop-billing-payments.png",
+        "desktop-billing-view.png",
+    ]
+    if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        for shot in shots.iterdir():
+            shutil.copyfile(shot, DOCS / shot.name)

@@ -1,0 +1,43 @@
+"""A yes/no question before an action that cannot be undone (refunding a payment, for one).
+
+Opened window-modal with `open()` and awaited through a future: never `exec()`, which would run
+a nested event loop inside the qasync loop (docs/decisions-desktop.md). The default button is
+« Annuler », so Enter never confirms by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+
+class ConfirmBox(QMessageBox):
+    """« Rembourser 25,00 € à Hélène Dupont ? » with the action's own verb on the button."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str, action: str) -> None:
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Question)
+        self.setWindowTitle(title)
+        self.setText(text)
+        self.confirm: QPushButton = self.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+        self.cancel: QPushButton = self.addButton(self.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.cancel)
+        self.setEscapeButton(self.cancel)
+
+    @classmethod
+    async def ask(cls, parent: QWidget | None, title: str, text: str, action: str) -> bool:
+        """True when the practitioner chose `action`."""
+        box = cls(parent, title, text, action)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def done(_result: int) -> None:
+            if not future.done():
+                future.set_result(box.clickedButton() is box.confirm)
+
+        box.finished.connect(done)
+        box.open()
+        try:
+            return await future
+        finally:
+            box.deleteLater()
