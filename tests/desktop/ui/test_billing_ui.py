@@ -113,7 +113,15 @@ async def test_payment_request_from_the_plus_menu_banner_paid_cancelled(
         assert dialog.amount_error.text() == "Le montant doit être supérieur à zéro."
         assert server_payments(scene) == []
 
+        # A label the server refuses (a bidi override): its French sentence shows next to the field.
         type_into(dialog.amount, "25,00")
+        original = dialog.label.text()
+        dialog.label.setText("Téléconsultation \u202e")
+        dialog.submit.click()
+        await wait_for(lambda: dialog.label_error.isVisible())
+        assert dialog.label_error.text().endswith(".") and "libellé" in dialog.label_error.text().lower()
+        assert server_payments(scene) == [] and dialog.submit.isEnabled()
+        dialog.label.setText(original)
         assert "25,00\u00a0€ — Téléconsultation du " in dialog.preview.text()
         dialog.submit.click()
         banner = controller.banner
@@ -270,6 +278,10 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert form.errors["patient.regime"].text() == "Le code régime est obligatoire."
         assert form.errors["parcours"].isVisible() and "3 points" not in editor.problems.text()
         assert scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"] == []
+        editor.save.click()  # « Enregistrer le brouillon »: stored as it is, problems and all
+        await wait_for(lambda: window.message_bar.text == "Brouillon enregistré.")
+        drafts = scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"]
+        assert [(c["status"], c["document"]["patient"]["nir"]) for c in drafts] == [("brouillon", VALID_NIR)]
         for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
             type_into(form.line_edit(name), value)
         index = form.parcours.findData("medecin_traitant")
@@ -286,11 +298,26 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert stored[0]["document"]["patient"]["nir"] == VALID_NIR
         assert not editor.save.isVisible() and editor.export.isEnabled()
 
+        # This claim alone, from the editor: « Exporter » → JSON, written where the practitioner chose.
+        single = tmp_path / "feuille.json"
+
+        async def choose_single(name: str, kind: str) -> Path | None:
+            assert name == f"teleconsult-demande-2026-11-24-{claim_id[:8]}.json" and kind == "json"
+            return single
+
+        presenter.ask_save_path = choose_single
+        editor.export.menu().actions()[0].trigger()
+        await wait_for(lambda: single.exists() and editor.status.text() == "exportée")
+        record = json.loads(single.read_text(encoding="utf-8"))
+        assert record["format"] == "teleconsult.claim-export" and record["claim_id"] == claim_id
+        assert record["totals"]["amo_estimate"] == "15.50" and record["status"] == "prete"
+        assert editor.draft.isVisible()  # « Repasser en brouillon » is offered for an exported claim
+
         # The billing view (Ctrl+B): the day's export in JSON and CSV, where the practitioner chooses.
         controller.billing_action.trigger()
         await wait_for(lambda: window.current_page == BILLING and len(controller.page.claim_rows) == 1)
         page, billing = controller.page, controller.billing_presenter
-        assert page.claim_rows[0].codes == "TCG" and page.claim_rows[0].status_label == "prête"
+        assert page.claim_rows[0].codes == "TCG" and page.claim_rows[0].status_label == "exportée"
         chosen: dict[str, Path] = {"json": tmp_path / "jour.json", "csv": tmp_path / "jour.csv"}
 
         async def choose(name: str, kind: str) -> Path | None:
@@ -309,8 +336,24 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         await wait_for(lambda: chosen["csv"].exists())
         rows = list(csv.DictReader(io.StringIO(chosen["csv"].read_text(encoding="utf-8")), delimiter=";"))
         assert [(r["claim_id"], r["code"], r["amount"]) for r in rows] == [(claim_id, "TCG", "25.00")]
-        await wait_for(lambda: page.claim_rows[0].status_label == "exportée")
-        assert "Journée du 24 novembre 2026 exportée (1 feuille de soins)" in window.message_bar.text
+        await wait_for(
+            lambda: "Journée du 24 novembre 2026 exportée (1 feuille de soins)" in window.message_bar.text
+        )
+        assert page.claim_rows[0].status_label == "exportée"
+
+        # The PDF recap, for the records or to re-enter the claim by hand.
+        recap = tmp_path / "recap.pdf"
+
+        async def choose_recap(name: str, kind: str) -> Path | None:
+            assert kind == "pdf" and name.endswith(".pdf")
+            return recap
+
+        billing.ask_save_path = choose_recap
+        page.claims.selectRow(0)
+        page.recap.click()
+        await wait_for(lambda: recap.exists())
+        recap_text = "".join(p.extract_text() for p in PdfReader(recap).pages)
+        assert "Récapitulatif" in recap_text and "TCG" in recap_text
 
         # The certified software sent it: the practitioner says so from the billing view.
         page.claims.selectRow(0)
