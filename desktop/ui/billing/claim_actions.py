@@ -16,6 +16,7 @@ from desktop.billing.claims import Claim, ClaimStatus
 from desktop.billing.export import ExportKind
 from desktop.domain.errors import UserFacingError
 from desktop.services.billing import ClaimRecord
+from desktop.ui.billing.payment_presenter import amount_text
 
 if TYPE_CHECKING:
     from desktop.ui.billing.claim_editor_presenter import ClaimEditorPresenter
@@ -42,7 +43,7 @@ class ClaimActions:
     def _replace(self, record: ClaimRecord) -> None:
         """Show the claim as the server now stores it (status, history, version)."""
         self.p.claim = record.claim
-        self.p.editor.form.show_claim(record.claim, self.p.editor.form.line_edit("depassement").text())
+        self.p.editor.form.show_claim(record.claim, amount_text(record.claim.depassement))
         self.p.render()
 
     async def save(self) -> ClaimRecord:

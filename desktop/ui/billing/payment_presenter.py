@@ -113,7 +113,7 @@ class PaymentPresenter(QObject):
         if profile is not None:
             who = " · ".join(part for part in (profile.display_name, profile.sector_notice) if part)
             lines.append(who)
-        lines.append(self.tr("Honoraires annoncés avant le règlement, daté dans la demande."))
+        lines.append(self.tr("La demande, datée, lui annonce vos honoraires avant tout règlement."))
         linked = self.claim is not None and self.dialog.link_claim.isChecked()
         if linked and self.claim is not None:
             estimate = self.feature.billing.estimate(self.claim.claim)

@@ -57,6 +57,7 @@ class MessageBubble(QWidget):
             if system:  # « Hélène Dupont a réglé la téléconsultation du … »: centred, muted, no bubble
                 self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.text.setObjectName("systemMessage")
+                self.text.setStyleSheet("color: #616161; font-style: italic;")
             inner.addWidget(self.text)
         self.meta = QLabel(self.frame)
         self.meta.setStyleSheet("color: #757575; font-size: 11px;")

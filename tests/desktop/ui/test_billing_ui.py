@@ -36,7 +36,7 @@ from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
 from tests.desktop.ui.desktop_harness import Desktop, open_desktop
 from tests.helpers.billing import API_KEY, WEBHOOK_SECRET, StripeFake, paid_by_stripe, stripe_fake
-from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
+from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -518,6 +518,23 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
             if day % 2:
                 await payments.mark_paid(asked.id, "card_in_person")
 
+        # « Demander un paiement » on Hélène Dupont's conversation, then its banner once paid by cheque.
+        window.payment_action.trigger()
+        dialog = controller.payment_dialog
+        assert dialog is not None
+        type_into(dialog.amount, "25,00")
+        await wait_for(lambda: "Praticien conventionné secteur 1" in dialog.preview.text())
+        await grab(dialog, shots, "payment-request")
+        dialog.submit.click()
+        await wait_for(lambda: len(controller.banner.texts()) == 1)
+        send(scene.http, scene.patient, scene.conversation_id, "Merci docteur, je vous règle par chèque.")
+        (row,) = controller.banner.rows.values()
+        next(a for a in row.buttons["mark_paid"].menu().actions() if a.data() == "cheque").trigger()
+        await wait_for(lambda: len(system_bubbles(scene)) == 1 and len(controller.banner.texts()) == 1)
+        await wait_for(lambda: controller.banner.texts()[0].startswith("Paiement réglé"))
+        window.message_bar.hide()
+        await grab(window, shots, "payment-banner")
+
         # A child's claim: TCG + MEG (amount unverified), the NIR of her insured parent mistyped.
         controller.offer_after_call(
             scene.conversation_id, TUESDAY_MORNING.replace(hour=17, minute=30), datetime.now(UTC)
@@ -543,7 +560,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
 
         controller.show_billing()
         await wait_for(
-            lambda: len(controller.page.claim_rows) == 4 and len(controller.page.payment_rows) == 4
+            lambda: len(controller.page.claim_rows) == 4 and len(controller.page.payment_rows) == 5
         )
         assert [r.status_label for r in controller.page.claim_rows] == [
             "prête",
@@ -558,6 +575,8 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
 
     assert sorted(p.name for p in shots.iterdir()) == [
         "desktop-billing-claim-editor.png",
+        "desktop-billing-payment-banner.png",
+        "desktop-billing-payment-request.png",
         "desktop-billing-payments.png",
         "desktop-billing-view.png",
     ]
