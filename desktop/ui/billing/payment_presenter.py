@@ -21,6 +21,7 @@ from desktop.billing.paris_time import paris_day
 from desktop.domain.errors import UserFacingError
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature
+from desktop.services.billing_profile import BillingProfile
 from desktop.services.messages import Messages
 from desktop.services.payments import check_request
 from desktop.services.tasks import TaskRunner
@@ -56,6 +57,7 @@ class PaymentPresenter(QObject):
         self.messages = messages
         self.conversation_id = conversation_id
         self.claim: ClaimRecord | None = None
+        self.profile: BillingProfile | None = feature.billing.profile
         self._sending = False
         dialog.edited.connect(self._on_dialog_edited)
         dialog.submit_requested.connect(self._on_dialog_submit_requested)
@@ -69,7 +71,7 @@ class PaymentPresenter(QObject):
     async def _load(self, *, find_claim: bool) -> None:
         """The practitioner's sector for the preview, and the conversation's claim for the defaults."""
         try:
-            await self.feature.billing.load_profile()
+            self.profile = await self.feature.billing.load_profile()
             latest = await self.feature.billing.latest_of(self.conversation_id) if find_claim else None
         except UserFacingError as exc:
             log.info("payment defaults not loaded: %s", type(exc).__name__)
@@ -109,7 +111,7 @@ class PaymentPresenter(QObject):
         label = self.dialog.label.text().strip() or self.tr("(libellé à saisir)")
         shown = eur(amount) if amount is not None else self.tr("(montant à saisir)")
         lines = [self.tr("Le patient verra :"), f"{shown} — {label}"]
-        profile = self.feature.billing.profile
+        profile = self.profile
         if profile is not None:
             who = " · ".join(part for part in (profile.display_name, profile.sector_notice) if part)
             lines.append(who)
