@@ -110,16 +110,25 @@ class PaymentService:
 
     # ---------------------------------------------------------------- actions
     async def request(
-        self, conversation_id: str, amount: Decimal, label: str, claim_id: str | None = None
+        self,
+        conversation_id: str,
+        amount: Decimal,
+        label: str,
+        claim_id: str | None = None,
+        *,
+        payment_id: str | None = None,
     ) -> Payment:
         """Ask the patient to pay `amount`; the patient sees it at once in the conversation.
+
+        `payment_id` makes a retry safe: the same id with the same amount and label is stored once
+        (a dialog keeps its id across attempts, so a lost answer never asks the patient twice).
 
         Raises:
             UserFacingError: a bad amount or label (French, `field` set), or the server's refusal.
         """
         check_request(amount, label)
         payment = await self._server.create_payment(
-            conversation_id, str(uuid.uuid4()), amount, label.strip(), claim_id
+            conversation_id, payment_id or str(uuid.uuid4()), amount, label.strip(), claim_id
         )
         self._store(payment)
         log.info("payment %s requested", payment.id)

@@ -11,6 +11,7 @@ reimbursement, labelled as an estimate.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -59,6 +60,7 @@ class PaymentPresenter(QObject):
         self.claim: ClaimRecord | None = None
         self.profile: BillingProfile | None = feature.billing.profile
         self._sending = False
+        self.payment_id = str(uuid.uuid4())  # kept across attempts: a retry never asks twice
         dialog.edited.connect(self._on_dialog_edited)
         dialog.submit_requested.connect(self._on_dialog_submit_requested)
         day = paris_day(datetime.now(UTC))
@@ -171,7 +173,9 @@ class PaymentPresenter(QObject):
 
     async def _send(self, amount: Decimal, label: str, claim_id: str | None) -> None:
         try:
-            payment = await self.feature.payments.request(self.conversation_id, amount, label, claim_id)
+            payment = await self.feature.payments.request(
+                self.conversation_id, amount, label, claim_id, payment_id=self.payment_id
+            )
         except UserFacingError as exc:
             self._sending = False
             self.dialog.set_busy(False)

@@ -174,6 +174,10 @@ async def test_payment_requests_follow_the_server_live(sqlite_server: LiveServer
         assert system[-1].body.startswith("Hélène Dupont a réglé la téléconsultation du ")
 
         other = await payments.request(scene.conversation_id, Decimal("30"), "Téléconsultation du soir")
+        again = await payments.request(
+            scene.conversation_id, Decimal("30"), "Téléconsultation du soir", payment_id=other.id
+        )  # a retry after a lost answer: the same request, not a second one
+        assert again.id == other.id and len(payments.pending(scene.conversation_id)) == 1
         cancelled = await payments.cancel(other.id)
         assert cancelled.status == "cancelled" and payments.pending(scene.conversation_id) == []
         with pytest.raises(UserFacingError):
