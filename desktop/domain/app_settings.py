@@ -23,6 +23,11 @@ class AppSettings:
     account_last_name: str = ""
     account_plan: str = ""
     show_patient_names_in_notifications: bool = False
+    # Call devices ("" = the system's default): camera as FFmpeg opens it, PortAudio names for audio.
+    camera: str = ""
+    camera_label: str = ""
+    microphone: str = ""
+    speaker: str = ""
 
     @property
     def configured(self) -> bool:

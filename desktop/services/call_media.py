@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import av
@@ -58,13 +58,48 @@ class CallMedia:
 MediaFactory = Callable[[], CallMedia]
 
 
-def system_media(width: int = 1280, height: int = 720) -> CallMedia:
-    """The default camera (PyAV), microphone and speaker (PortAudio)."""
-    from desktop.video.audio_device import SoundDeviceMicrophone, SoundDeviceSpeaker
-    from desktop.video.devices import MediaChoice, open_media
+@dataclass(frozen=True)
+class DevicePreferences:
+    """The practitioner's chosen devices ("" = the system's default), kept in the settings file."""
 
-    video, _pyav_microphone = open_media(MediaChoice(width=width, height=height))
-    return CallMedia(video, SoundDeviceMicrophone(), SoundDeviceSpeaker())
+    camera: str = ""  # what FFmpeg opens (`Device.target`)
+    camera_label: str = ""
+    microphone: str = ""  # PortAudio device name
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceLists:
+    """What can be chosen on this computer right now (`Device` objects of desktop.video)."""
+
+    cameras: list[Any]
+    microphones: list[Any]
+    speakers: list[Any]
+
+
+def list_device_choices() -> DeviceLists:
+    """Cameras (PyAV), microphones and outputs (PortAudio). Blocking: run it in a thread."""
+    from desktop.video.audio_device import list_audio_devices
+    from desktop.video.devices import list_devices
+    from desktop.video.errors import CAMERA, MICROPHONE, SPEAKER
+
+    return DeviceLists(list_devices(CAMERA), list_audio_devices(MICROPHONE), list_audio_devices(SPEAKER))
+
+
+def system_media(
+    width: int = 1280, height: int = 720, preferences: DevicePreferences | None = None
+) -> CallMedia:
+    """The chosen (or default) camera through PyAV, microphone and speaker through PortAudio."""
+    from desktop.video.audio_device import SoundDeviceMicrophone, SoundDeviceSpeaker
+    from desktop.video.devices import Device, MediaChoice, open_media
+    from desktop.video.errors import CAMERA
+
+    prefs = preferences or DevicePreferences()
+    camera = Device(CAMERA, prefs.camera_label or prefs.camera, prefs.camera) if prefs.camera else None
+    video, _pyav_microphone = open_media(MediaChoice(camera=camera, width=width, height=height))
+    return CallMedia(
+        video, SoundDeviceMicrophone(device=prefs.microphone), SoundDeviceSpeaker(device=prefs.speaker)
+    )
 
 
 def synthetic_media(width: int = 1280, height: int = 720, *, speaker: bool = True) -> CallMedia:
@@ -77,6 +112,11 @@ def synthetic_media(width: int = 1280, height: int = 720, *, speaker: bool = Tru
     )
 
 
-def media_factory(fake: bool) -> MediaFactory:
-    """What the app uses: synthetic media with `--fake-media`, the system's devices otherwise."""
-    return synthetic_media if fake else system_media
+def media_factory(fake: bool, preferences: Callable[[], DevicePreferences] | None = None) -> MediaFactory:
+    """What the app uses: synthetic media with `--fake-media`, the chosen devices otherwise.
+
+    `preferences` is read when each call starts, so a choice made between calls applies.
+    """
+    if fake:
+        return synthetic_media
+    return lambda: system_media(preferences=preferences() if preferences is not None else None)

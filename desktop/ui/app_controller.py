@@ -24,6 +24,7 @@ from desktop.services.session import SignedIn
 from desktop.services.workspace import Workspace
 from desktop.ui.billing.billing_controller import BillingController
 from desktop.ui.call.call_controller import CallController
+from desktop.ui.dialogs.run import run_dialog
 from desktop.ui.dialogs.server_choice_dialog import ServerChoiceDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
 from desktop.ui.main_presenter import MainPresenter
@@ -34,19 +35,6 @@ from desktop.ui.widgets.conversation_list_model import ConversationListModel
 log = logging.getLogger(__name__)
 
 READY_VARIABLE = "TELECONSULT_PRINT_READY"  # the start-up bench waits for this line on stdout
-
-
-async def run_dialog(dialog: QDialog) -> int:
-    """Show `dialog` window-modal and wait for its result without a nested event loop."""
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def done(result: int) -> None:
-        if not future.done():
-            future.set_result(result)
-
-    dialog.finished.connect(done)
-    dialog.open()
-    return await future
 
 
 class AppController(QObject):

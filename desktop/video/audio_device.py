@@ -32,6 +32,7 @@ from typing import Any
 import av
 import numpy as np
 
+from desktop.video.devices import Device
 from desktop.video.errors import MICROPHONE, SPEAKER, DeviceError, DeviceNotFoundError
 from desktop.video.sources import AUDIO_FRAME_SAMPLES, AUDIO_RATE
 
@@ -57,6 +58,15 @@ NO_MICROPHONE = (
 )
 
 Loader = Callable[[], ModuleType]
+# No PortAudio (DeviceError from the loader), or a host API that fails while listing.
+_LIST_ERRORS: tuple[type[Exception], ...] = (
+    DeviceError,
+    OSError,
+    RuntimeError,
+    ValueError,
+    TypeError,
+    AttributeError,
+)
 
 
 def load_sounddevice() -> ModuleType:
@@ -82,11 +92,33 @@ def _errors(module: ModuleType) -> tuple[type[Exception], ...]:
     return (port_audio, OSError, ValueError, RuntimeError)
 
 
-class SoundDeviceSpeaker:
-    """An `AudioSink` playing remote audio on the default output; counts frames like `NullAudioSink`."""
+def list_audio_devices(kind: str, loader: Loader = load_sounddevice) -> list[Device]:
+    """Microphones (`kind=MICROPHONE`) or outputs (`SPEAKER`) PortAudio knows, the default first.
 
-    def __init__(self, loader: Loader = load_sounddevice) -> None:
+    A device is named by its PortAudio name (what `device=` accepts); no PortAudio → an empty list.
+    """
+    try:
+        module = loader()
+        found = module.query_devices()
+        default_in, default_out = module.default.device
+    except _LIST_ERRORS:
+        return []
+    channels = "max_input_channels" if kind == MICROPHONE else "max_output_channels"
+    default = default_in if kind == MICROPHONE else default_out
+    devices = []
+    for index, info in enumerate(found):
+        if int(info.get(channels, 0)) > 0:
+            name = str(info.get("name", ""))
+            devices.append(Device(kind, name, name, index == default))
+    return sorted(devices, key=lambda d: not d.is_default)
+
+
+class SoundDeviceSpeaker:
+    """An `AudioSink` playing remote audio on an output (the default one unless `device` names one)."""
+
+    def __init__(self, loader: Loader = load_sounddevice, device: str | None = None) -> None:
         self._loader = loader
+        self._device = device or None
         self._lock = threading.Lock()
         self._buffer = bytearray()
         self._playing = False
@@ -114,6 +146,7 @@ class SoundDeviceSpeaker:
         module = self._loader()
         try:
             stream = module.RawOutputStream(
+                device=self._device,
                 samplerate=AUDIO_RATE,
                 channels=OUT_CHANNELS,
                 dtype="int16",
@@ -174,10 +207,11 @@ class SoundDeviceSpeaker:
 
 
 class SoundDeviceMicrophone:
-    """An `AudioSource` reading the default input at 48 kHz mono in 20 ms frames."""
+    """An `AudioSource` reading an input (the default one unless `device` names one), 48 kHz mono."""
 
-    def __init__(self, loader: Loader = load_sounddevice) -> None:
+    def __init__(self, loader: Loader = load_sounddevice, device: str | None = None) -> None:
         self._loader = loader
+        self._device = device or None
         self._lock = threading.Lock()
         self._pending = bytearray()
         self._queue: collections.deque[bytes] = collections.deque(maxlen=IN_QUEUE_FRAMES)
@@ -202,6 +236,7 @@ class SoundDeviceMicrophone:
             raise DeviceError(exc.message, MICROPHONE) from exc
         try:
             stream = module.RawInputStream(
+                device=self._device,
                 samplerate=AUDIO_RATE,
                 channels=1,
                 dtype="int16",

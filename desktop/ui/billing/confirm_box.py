@@ -7,9 +7,9 @@ a nested event loop inside the qasync loop (docs/decisions-desktop.md). The defa
 
 from __future__ import annotations
 
-import asyncio
-
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+from desktop.ui.dialogs.run import run_dialog
 
 
 class ConfirmBox(QMessageBox):
@@ -29,15 +29,8 @@ class ConfirmBox(QMessageBox):
     async def ask(cls, parent: QWidget | None, title: str, text: str, action: str) -> bool:
         """True when the practitioner chose `action`."""
         box = cls(parent, title, text, action)
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def done(_result: int) -> None:
-            if not future.done():
-                future.set_result(box.clickedButton() is box.confirm)
-
-        box.finished.connect(done)
-        box.open()
         try:
-            return await future
+            await run_dialog(box)
+            return box.clickedButton() is box.confirm
         finally:
             box.deleteLater()

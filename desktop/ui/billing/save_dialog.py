@@ -7,10 +7,11 @@ through a future, like every other dialog of the app.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop.ui.dialogs.run import run_dialog
 
 FILTERS = {
     "json": "JSON (*.json)",
@@ -33,18 +34,10 @@ class SaveDialog(QFileDialog):
     @classmethod
     async def choose(cls, parent: QWidget | None, title: str, suggested: Path, kind: str) -> Path | None:
         dialog = cls(parent, title, suggested, kind)
-        future: asyncio.Future[Path | None] = asyncio.get_running_loop().create_future()
-
-        def done(result: int) -> None:
-            if not future.done():
-                files = dialog.selectedFiles()
-                accepted = result == QFileDialog.DialogCode.Accepted.value and files
-                future.set_result(Path(files[0]) if accepted else None)
-
-        dialog.finished.connect(done)
-        dialog.open()
         try:
-            return await future
+            result = await run_dialog(dialog)
+            files = dialog.selectedFiles()
+            return Path(files[0]) if result == QFileDialog.DialogCode.Accepted.value and files else None
         finally:
             dialog.deleteLater()
 

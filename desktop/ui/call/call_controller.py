@@ -10,20 +10,29 @@ hangs up first, while the socket is still there to tell the patient.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.api.calls import CallApiClient
-from desktop.services.call_media import MediaFactory, media_factory
+from desktop.services.call_media import (
+    DevicePreferences,
+    MediaFactory,
+    list_device_choices,
+    media_factory,
+)
 from desktop.services.calls import ActiveCall, CallService
 from desktop.services.help_pages import HelpPageService
 from desktop.services.ports import Notifier
 from desktop.services.workspace import Workspace
 from desktop.ui.call.call_presenter import CallPresenter
 from desktop.ui.call.call_window import CallWindow
+from desktop.ui.call.devices_dialog import DevicesDialog
+from desktop.ui.dialogs.run import run_dialog
 from desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -64,13 +73,15 @@ class CallController(QObject):
             workspace.runner,
             workspace.messages,
             notifier,
-            media or media_factory(workspace.config.fake_media),
+            media or media_factory(workspace.config.fake_media, self._device_preferences),
             patient_name=self._patient_name,
             show_names=lambda: workspace.session.settings.show_patient_names_in_notifications,
         )
         workspace.extra["calls"] = self.service
         self.call_window: CallWindow | None = None
         self.presenter: CallPresenter | None = None
+        self.devices_dialog: DevicesDialog | None = None
+        self.list_devices = list_device_choices  # the device-enumeration seam (tests give fixed lists)
         self.banner = WaitingBanner(window.conversation)
         page_layout = window.conversation.layout()
         if isinstance(page_layout, QVBoxLayout):
@@ -87,6 +98,9 @@ class CallController(QObject):
         window.sign_out_requested.connect(self._on_window_leaving)
         window.destroyed.connect(self.dispose)
         window.set_calls_enabled(True)
+        self.devices_action = QAction(self.tr("Caméra, micro et haut-parleur…"), window)
+        self.devices_action.triggered.connect(self._on_devices_action_triggered)
+        window.settings_menu.insertAction(window.settings_menu.actions()[0], self.devices_action)
         # The page has no "conversation changed" signal: follow it cheaply for the banner.
         self._watch = QTimer(self)
         self._watch.setInterval(400)
@@ -96,6 +110,37 @@ class CallController(QObject):
     @classmethod
     def attach(cls, window: MainWindow, workspace: Workspace, notifier: Notifier) -> CallController:
         return cls(window, workspace, notifier)
+
+    # ---------------------------------------------------------------- devices
+    def _device_preferences(self) -> DevicePreferences:
+        settings = self.ws.session.settings
+        return DevicePreferences(
+            settings.camera, settings.camera_label, settings.microphone, settings.speaker
+        )
+
+    def _on_devices_action_triggered(self) -> None:
+        self.ws.runner.run(self.choose_devices(), name="call-devices")
+
+    async def choose_devices(self) -> DevicePreferences | None:
+        """List the devices (off the UI thread), ask, and keep the choice for the next calls."""
+        lists = await asyncio.to_thread(self.list_devices)
+        dialog = DevicesDialog(lists, self._device_preferences(), self.window)
+        self.devices_dialog = dialog
+        try:
+            if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+                return None
+            chosen = dialog.preferences()
+        finally:
+            self.devices_dialog = None
+            dialog.deleteLater()
+        self.ws.session.update_settings(
+            camera=chosen.camera,
+            camera_label=chosen.camera_label,
+            microphone=chosen.microphone,
+            speaker=chosen.speaker,
+        )
+        self.ws.messages.info(self.tr("Appareils enregistrés : ils serviront au prochain appel."))
+        return chosen
 
     def _patient_name(self, conversation_id: str) -> str | None:
         summary = self.ws.conversations.get(conversation_id)

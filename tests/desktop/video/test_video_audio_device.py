@@ -188,3 +188,53 @@ async def test_decoded_call_audio_reaches_the_speaker(make_call: MakeCall) -> No
     assert levels.max() > 1000  # the answerer's 440 Hz beep, decoded from Opus, is played
     assert speaker.frames >= 50
     speaker.close()
+
+
+class ListingPortAudio(FakePortAudio):
+    """A stand-in that also lists devices, as `sounddevice.query_devices()` does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default = types.SimpleNamespace(device=(2, 1))
+
+    def query_devices(self) -> list[dict[str, Any]]:
+        return [
+            {"name": "HDA Intel PCH: HDMI 0", "max_input_channels": 0, "max_output_channels": 8},
+            {"name": "Casque USB", "max_input_channels": 0, "max_output_channels": 2},
+            {"name": "Micro intégré", "max_input_channels": 2, "max_output_channels": 0},
+            {"name": "Casque USB (micro)", "max_input_channels": 1, "max_output_channels": 0},
+        ]
+
+
+def test_audio_devices_listed_by_direction_default_first() -> None:
+    module = ListingPortAudio()
+    mics = audio_device.list_audio_devices(MICROPHONE, loader=lambda: module)
+    outputs = audio_device.list_audio_devices(SPEAKER, loader=lambda: module)
+    assert [(d.label, d.is_default) for d in mics] == [("Micro intégré", True), ("Casque USB (micro)", False)]
+    assert [(d.label, d.is_default) for d in outputs] == [
+        ("Casque USB", True),
+        ("HDA Intel PCH: HDMI 0", False),
+    ]
+
+
+def test_no_portaudio_lists_nothing() -> None:
+    def missing() -> types.ModuleType:
+        raise DeviceError(NO_PORTAUDIO, SPEAKER)
+
+    assert audio_device.list_audio_devices(SPEAKER, loader=missing) == []
+
+
+@pytest.mark.asyncio
+async def test_chosen_devices_are_the_ones_opened() -> None:
+    module = ListingPortAudio()
+    speaker = SoundDeviceSpeaker(loader=lambda: module, device="Casque USB")
+    speaker.open()
+    microphone = SoundDeviceMicrophone(loader=lambda: module, device="Casque USB (micro)")
+    await microphone.open()
+    assert [s.kwargs["device"] for s in module.streams] == ["Casque USB", "Casque USB (micro)"]
+    default = SoundDeviceSpeaker(loader=lambda: module)
+    default.open()
+    assert module.streams[-1].kwargs["device"] is None  # PortAudio's default output
+    speaker.close()
+    await microphone.close()
+    default.close()
