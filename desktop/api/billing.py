@@ -174,6 +174,23 @@ class BillingApiClient:
         """The conversation's payment requests, newest first."""
         return [Payment.from_wire(p) for p in await self._items(f"/conversations/{conversation_id}/payments")]
 
+    async def practitioner_payments(
+        self,
+        status: str | None = None,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        limit: int = 500,
+    ) -> list[Payment]:
+        """Every payment request of the practitioner (all conversations), newest first."""
+        params: dict[str, Any] = {"limit": limit}
+        if status:
+            params["status"] = status
+        if day_from:
+            params["from"] = day_from.isoformat()
+        if day_to:
+            params["to"] = day_to.isoformat()
+        return [Payment.from_wire(p) for p in await self._items("/billing/payments", params)]
+
     async def cancel_payment(self, payment_id: str) -> Payment:
         return Payment.from_wire(await self._wire("POST", f"/payments/{payment_id}/cancel"))
 

@@ -9,10 +9,9 @@ or the payment provider's webhook) update the same per-conversation cache, which
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
@@ -34,6 +33,13 @@ class PaymentServer(Protocol):
         self, conversation_id: str, payment_id: str, amount: Decimal, label: str, claim_id: str | None
     ) -> Payment: ...
     async def payments(self, conversation_id: str) -> list[Payment]: ...
+    async def practitioner_payments(
+        self,
+        status: str | None = None,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        limit: int = 500,
+    ) -> list[Payment]: ...
     async def cancel_payment(self, payment_id: str) -> Payment: ...
     async def mark_paid(self, payment_id: str, method: str) -> Payment: ...
     async def refund_payment(self, payment_id: str) -> Payment: ...
@@ -95,18 +101,16 @@ class PaymentService:
         self.changed.emit(conversation_id)
         return self.of(conversation_id)
 
-    async def load_many(self, conversation_ids: Iterable[str], parallel: int = 4) -> None:
-        """Fetch several conversations' requests (the billing view), a few at a time."""
-        gate = asyncio.Semaphore(parallel)
-
-        async def one(conversation_id: str) -> None:
-            async with gate:
-                try:
-                    await self.load(conversation_id)
-                except UserFacingError as exc:  # one closed or vanished conversation must not stop the rest
-                    log.info("payments of a conversation not loaded: %s", type(exc).__name__)
-
-        await asyncio.gather(*(one(c) for c in conversation_ids))
+    async def load_all(self, day_from: date | None = None, day_to: date | None = None) -> list[Payment]:
+        """Every request of the practitioner in the period (the billing view), kept by conversation."""
+        payments = await self._server.practitioner_payments(day_from=day_from, day_to=day_to)
+        touched = set()
+        for payment in payments:
+            self._by_conversation.setdefault(payment.conversation_id, {})[payment.id] = payment
+            touched.add(payment.conversation_id)
+        for conversation_id in touched:
+            self.changed.emit(conversation_id)
+        return payments
 
     # ---------------------------------------------------------------- actions
     async def request(

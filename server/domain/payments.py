@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.billing import paris_day_start
 from server.domain.conversations import ConversationService, check_uuid
 from server.domain.core import SYSTEM, Actor, Core, Tx
-from server.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from server.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from server.domain.payment_rules import (
     NOT_FOUND,
+    STATUS_LABELS,
     check_label,
     check_method,
     euros,
@@ -197,6 +199,39 @@ class PaymentService:
             ).all()
             items = [await self.public(session, row, actor.role) for row in rows]
         self._core.audit_read(actor, "payment.list", "conversation", conv.id)
+        return items
+
+    async def list_for_practitioner(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        """All the practitioner's payment requests, newest first (the billing view).
+
+        Days are French calendar days of the request.
+        """
+        if status is not None and status not in STATUS_LABELS:
+            raise InvalidInputError("Statut de paiement inconnu.", field="status")
+        if date_from and date_to and date_from > date_to:
+            raise InvalidInputError("La date de début est après la date de fin.", field="from")
+        stmt = select(PaymentRequest).where(PaymentRequest.practitioner_id == actor.user_id)
+        if status is not None:
+            stmt = stmt.where(PaymentRequest.status == status)
+        if date_from is not None:
+            stmt = stmt.where(PaymentRequest.created_at >= paris_day_start(date_from))
+        if date_to is not None:
+            stmt = stmt.where(PaymentRequest.created_at < paris_day_start(date_to + timedelta(days=1)))
+        stmt = stmt.order_by(PaymentRequest.created_at.desc(), PaymentRequest.id).limit(
+            max(1, min(limit, 500))
+        )
+        async with self._core.db.read() as session:
+            rows = (await session.scalars(stmt)).all()
+            items = [await self.public(session, row, actor.role) for row in rows]
+        self._core.audit_read(actor, "payment.list", "user", actor.user_id or "")
         return items
 
     async def get(self, actor: Actor, payment_id: str) -> dict[str, Any]:

@@ -110,6 +110,7 @@ class PaymentRequest(Base):
 
 
 Index("ix_payment_requests_conversation_created", PaymentRequest.conversation_id, PaymentRequest.created_at)
+Index("ix_payment_requests_practitioner_created", PaymentRequest.practitioner_id, PaymentRequest.created_at)
 
 
 class PaymentWebhookEvent(Base):

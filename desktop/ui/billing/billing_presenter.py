@@ -1,9 +1,8 @@
 """Gives the billing view life: claims from the server by status and days, payment requests of the
 conversations, and the actions on both (status, exports, recap, note, cancel, mark paid, refund).
 
-Claims come from `GET /billing/claims` with the filters. Payment requests have no list across
-conversations on the server: the view loads those of the listed claims' conversations and of the
-most recently active ones (`RECENT_CONVERSATIONS`), plus every request seen live since start-up.
+Claims come from `GET /billing/claims` and payment requests from `GET /billing/payments`, both
+with the view's days; requests seen live since are kept too.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from desktop.ui.billing.save_dialog import SaveDialog, documents_folder
 
 log = logging.getLogger(__name__)
 
-RECENT_CONVERSATIONS = 50
 PAYMENT_STATUSES = (
     ("en attente", "pending"),
     ("payées", "paid"),
@@ -101,13 +99,11 @@ class BillingPresenter(QObject):
 
     async def load(self) -> None:
         status, _payment_status, day_from, day_to = self.page.filters()
-        records = await self.billing.refresh(
+        await self.billing.refresh(
             status=ClaimStatus(status) if status else None, day_from=day_from, day_to=day_to
         )
         self.render_claims()
-        ids = [r.conversation_id for r in records if r.conversation_id]
-        ids += self.conversations.search("")[:RECENT_CONVERSATIONS]
-        await self.payments.load_many(dict.fromkeys(ids))
+        await self.payments.load_all(day_from, day_to)
         self.render_payments()
 
     # ---------------------------------------------------------------- rendering

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, ServicesDep, client_ip
 from server.api.schemas import ErrorPublic
@@ -61,6 +62,26 @@ async def list_payments(
     conversation_id: str, principal: CurrentUser, services: ServicesDep
 ) -> PaymentsPublic:
     items = await payments(services).list_for_conversation(principal.actor, conversation_id)
+    return PaymentsPublic.model_validate({"items": items})
+
+
+@router.get("/billing/payments", response_model=PaymentsPublic, responses=_ERRORS)
+async def list_practitioner_payments(
+    principal: CurrentPractitioner,
+    services: ServicesDep,
+    status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="Premier jour (AAAA-MM-JJ, Paris)")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="Dernier jour inclus (AAAA-MM-JJ, Paris)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> PaymentsPublic:
+    """Every payment request of the practitioner, across conversations (the billing view)."""
+    items = await payments(services).list_for_practitioner(
+        principal.actor, status=status_filter, date_from=date_from, date_to=date_to, limit=limit
+    )
     return PaymentsPublic.model_validate({"items": items})
 
 

@@ -319,3 +319,33 @@ def test_requests_and_messages_at_the_same_time_all_succeed(
         r.text for r in responses if r.status_code != 201
     ]
     assert count_rows(live_server, PaymentRequest, PaymentRequest.conversation_id == conv) == 10
+
+
+def test_billing_view_lists_every_payment_of_the_practitioner_and_only_theirs(
+    api: httpx.Client, live_server: LiveServer
+) -> None:
+    doctor, colleague = make_practitioner(live_server), make_practitioner(live_server)
+    first = make_conversation(live_server, doctor, make_patient(live_server, last_name="Un"))
+    second = make_conversation(live_server, doctor, make_patient(live_server, last_name="Deux"))
+    elsewhere = make_conversation(live_server, colleague, make_patient(live_server, last_name="Trois"))
+    ids = [
+        ask_payment(api, doctor, conv, amount).json()["id"]
+        for conv, amount in ((first, "25.00"), (second, "30.00"))
+    ]
+    ask_payment(api, colleague, elsewhere, "40.00")
+    api.post(f"/payments/{ids[0]}/mark-paid", json={"method": "cheque"}, headers=doctor.headers)
+
+    listed = api.get("/billing/payments", headers=doctor.headers).json()["items"]
+    assert sorted(p["id"] for p in listed) == sorted(ids)  # both conversations, never the colleague's
+    paid = api.get("/billing/payments", params={"status": "paid"}, headers=doctor.headers).json()["items"]
+    assert [p["id"] for p in paid] == [ids[0]]
+    today = datetime.now(PARIS).date()
+    window = {"from": today.isoformat(), "to": today.isoformat()}
+    assert len(api.get("/billing/payments", params=window, headers=doctor.headers).json()["items"]) == 2
+    yesterday = {"to": (today - timedelta(days=1)).isoformat()}
+    assert api.get("/billing/payments", params=yesterday, headers=doctor.headers).json()["items"] == []
+
+    bad = api.get("/billing/payments", params={"status": "volé"}, headers=doctor.headers)
+    assert bad.status_code == 422 and "Statut" in bad.json()["detail"]
+    patient = make_patient(live_server)
+    assert api.get("/billing/payments", headers=patient.headers).status_code == 403

@@ -117,6 +117,9 @@ def upgrade() -> None:
             "ix_payment_requests_conversation_created", ["conversation_id", "created_at"], unique=False
         )
         batch_op.create_index(
+            "ix_payment_requests_practitioner_created", ["practitioner_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_payment_requests_provider_payment_id"), ["provider_payment_id"], unique=False
         )
 
@@ -136,6 +139,7 @@ def downgrade() -> None:
     op.drop_table("payment_webhook_events")
     with op.batch_alter_table("payment_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_requests_provider_payment_id"))
+        batch_op.drop_index("ix_payment_requests_practitioner_created")
         batch_op.drop_index("ix_payment_requests_conversation_created")
     op.drop_table("payment_requests")
     with op.batch_alter_table("billing_notes", schema=None) as batch_op:
