@@ -10,7 +10,6 @@ plain dicts here (this package does not import the billing domain).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -18,12 +17,9 @@ from typing import Any
 
 import httpx
 
-from desktop.api.client import API_PREFIX, normalize_server_url
-from desktop.api.errors import ApiError, ServerUnreachableError
+from desktop.api.http import JsonHttp
 from desktop.domain.models import Wire
 from desktop.domain.payments import Payment
-
-log = logging.getLogger(__name__)
 
 
 def money(amount: Decimal) -> str:
@@ -31,7 +27,7 @@ def money(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
-class BillingApiClient:
+class BillingApiClient(JsonHttp):
     """Claims, notes and payment requests of the signed-in practitioner."""
 
     def __init__(
@@ -42,43 +38,7 @@ class BillingApiClient:
         timeout: float = 15.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.server_url = normalize_server_url(server_url)
-        self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=self.server_url + API_PREFIX,
-            timeout=httpx.Timeout(timeout, connect=5.0),
-            transport=transport,
-            headers={"Accept": "application/json"},
-            follow_redirects=False,
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        token = self._token()
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            response = await self._http.request(method, path, headers=headers, **kwargs)
-        except (httpx.TransportError, httpx.TimeoutException) as exc:
-            log.info("billing request %s failed: %s", method, type(exc).__name__)
-            raise ServerUnreachableError() from exc
-        try:
-            payload = response.json() if response.content else None
-        except ValueError:
-            payload = None
-        if response.status_code >= 400:
-            raise ApiError.from_response(response.status_code, payload)
-        return payload
-
-    async def _wire(self, method: str, path: str, **kwargs: Any) -> Wire:
-        data = await self._json(method, path, **kwargs)
-        return data if isinstance(data, dict) else {}
-
-    async def _items(self, path: str, params: dict[str, Any] | None = None) -> list[Wire]:
-        data = await self._wire("GET", path, params=params or {})
-        items = data.get("items")
-        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+        super().__init__(server_url, token, timeout=timeout, transport=transport)
 
     # ---------------------------------------------------------------- account
     async def me(self) -> Wire:

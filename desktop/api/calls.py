@@ -8,18 +8,13 @@ re-authentication replaces it without rebuilding this client).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
-from desktop.api.client import API_PREFIX, normalize_server_url
-from desktop.api.errors import ApiError, ServerUnreachableError
+from desktop.api.http import JsonHttp
 from desktop.domain.models import Wire
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,7 +30,7 @@ class CallInfo:
         return cls(str(data["id"]), str(data["conversation_id"]), data.get("status") == "active")
 
 
-class CallApiClient:
+class CallApiClient(JsonHttp):
     """Start and end calls, and fetch the ICE servers (fresh TURN credentials each time)."""
 
     def __init__(
@@ -46,34 +41,7 @@ class CallApiClient:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.server_url = normalize_server_url(server_url)
-        self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=self.server_url + API_PREFIX,
-            timeout=httpx.Timeout(timeout, connect=5.0),
-            transport=transport,
-            headers={"Accept": "application/json"},
-            follow_redirects=False,
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        token = self._token()
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            response = await self._http.request(method, path, headers=headers, **kwargs)
-        except (httpx.TransportError, httpx.TimeoutException) as exc:
-            log.info("call request %s failed: %s", method, type(exc).__name__)
-            raise ServerUnreachableError() from exc
-        try:
-            payload = response.json() if response.content else None
-        except ValueError:
-            payload = None
-        if response.status_code >= 400:
-            raise ApiError.from_response(response.status_code, payload)
-        return payload
+        super().__init__(server_url, token, timeout=timeout, transport=transport)
 
     async def start_call(self, conversation_id: str) -> CallInfo:
         """Open the conversation's call (or get the open one); the patient is told by the server."""

@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from desktop.api.errors import ApiError, ServerUnreachableError
+from desktop.api.errors import ServerUnreachableError
+from desktop.api.http import API_PREFIX, JsonHttp, error_of
 from desktop.api.transfers import download_to, file_chunks
 from desktop.domain.models import (
     Account,
@@ -30,21 +31,10 @@ from desktop.domain.models import (
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
 Progress = Callable[[int, int], None]
 
 
-def normalize_server_url(url: str) -> str:
-    """`host:port` or a full URL → `scheme://host:port` without a trailing slash or `/api/v1`."""
-    value = url.strip().rstrip("/")
-    if value.endswith(API_PREFIX):
-        value = value[: -len(API_PREFIX)]
-    if "://" not in value:
-        value = f"http://{value}"
-    return value.rstrip("/")
-
-
-class ApiClient:
+class ApiClient(JsonHttp):
     """One signed-in (or anonymous) client of a server."""
 
     def __init__(
@@ -55,15 +45,8 @@ class ApiClient:
         timeout: float = 15.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.server_url = normalize_server_url(server_url)
+        super().__init__(server_url, lambda: self._token, timeout=timeout, transport=transport)
         self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=self.server_url + API_PREFIX,
-            timeout=httpx.Timeout(timeout, connect=5.0),
-            transport=transport,
-            headers={"Accept": "application/json"},
-            follow_redirects=False,
-        )
 
     @property
     def ws_url(self) -> str:
@@ -76,29 +59,6 @@ class ApiClient:
 
     def set_token(self, token: str | None) -> None:
         self._token = token
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {**self._headers(), **kwargs.pop("headers", {})}
-        try:
-            response = await self._http.request(method, path, headers=headers, **kwargs)
-        except (httpx.TransportError, httpx.TimeoutException) as exc:
-            log.info("request %s %s failed: %s", method, path.split("?")[0], type(exc).__name__)
-            raise ServerUnreachableError() from exc
-        if response.status_code >= 400:
-            raise _error(response)
-        return response
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self._call(method, path, **kwargs)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
 
     # ---------------------------------------------------------------- server and account
     async def health(self) -> Wire:
@@ -210,7 +170,7 @@ class ApiClient:
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
-                    raise _error(response)
+                    raise error_of(response)
                 await download_to(response, target, progress)
         except (httpx.TransportError, httpx.TimeoutException) as exc:
             raise ServerUnreachableError() from exc
@@ -278,11 +238,3 @@ def _maybe_invitation(data: Any) -> Invitation | None:
         if isinstance(raw, dict) and "id" in raw:
             return Invitation.from_wire(raw)
     return None
-
-
-def _error(response: httpx.Response) -> ApiError:
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    return ApiError.from_response(response.status_code, payload)

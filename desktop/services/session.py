@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop.api.client import normalize_server_url
+from desktop.api.http import normalize_server_url
 from desktop.domain.app_settings import LOCAL, REMOTE, AppSettings
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Account, Wire

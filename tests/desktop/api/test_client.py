@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from desktop.api.client import ApiClient, normalize_server_url
+from desktop.api.client import ApiClient
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
+from desktop.api.http import normalize_server_url
 from tests.helpers.factories import PASSWORD, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer, free_port
 
