@@ -26,7 +26,7 @@ from server.domain.accounts import NewPatient, NewPractitioner
 from server.domain.core import Actor
 from server.domain.rpps import rpps_check_digit
 from server.domain.security import hash_password
-from server.domain.text import fold, search_terms
+from server.domain.text import fold, search_terms, terms_text
 
 CLIENTS = 40
 PER_CLIENT = 150
@@ -349,9 +349,17 @@ async def _setup_search(runtime: Any, count: int) -> str:
                 }
             )
             sort_key = fold(f"{last} {first}")
+            found = search_terms(first, last)
+            text = terms_text(found)
             terms.extend(
-                {"practitioner_id": doctor.id, "term": t, "conversation_id": cid, "sort_key": sort_key}
-                for t in search_terms(first, last)
+                {
+                    "practitioner_id": doctor.id,
+                    "term": t,
+                    "conversation_id": cid,
+                    "sort_key": sort_key,
+                    "terms_text": text,
+                }
+                for t in found
             )
         async with runtime.core.db.write() as session:
             await session.execute(insert(User), users)

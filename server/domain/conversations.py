@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from server.domain.clock import paris_today
 from server.domain.core import Actor, Core, Tx
 from server.domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from server.domain.message_writer import MessageWriter
-from server.domain.text import fold, search_terms, words
+from server.domain.text import fold, search_terms, terms_text, words
 from server.storage.models import Conversation, ConversationSearchTerm, Message, PractitionerProfile, User
 
 MAX_BODY = 5000
 EMERGENCY = "En cas d'urgence, appelez le 15 (SAMU) ou le 112."
 WRITE_MODES = ("always", "never", "until")
 SELECTIVITY_CAP = 2000
+CONVERSATION_COLUMNS = tuple(Conversation.__table__.columns)
+MESSAGE_COLUMNS = tuple(Message.__table__.columns)
+LAST_COLUMNS = tuple(c.label(f"lm_{c.name}") for c in MESSAGE_COLUMNS)
+PROFILE_COLUMNS = (PractitionerProfile.profession, PractitionerProfile.specialty, PractitionerProfile.city)
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -32,7 +37,7 @@ def iso(value: datetime | date | None) -> str | None:
     return value.isoformat()
 
 
-def message_public(m: Message, sender_role: str | None) -> dict[str, Any]:
+def message_public(m: Any, sender_role: str | None) -> dict[str, Any]:
     return {
         "id": m.id,
         "conversation_id": m.conversation_id,
@@ -46,18 +51,18 @@ def message_public(m: Message, sender_role: str | None) -> dict[str, Any]:
     }
 
 
-def person_public(u: User, profile: PractitionerProfile | None = None) -> dict[str, Any]:
+def person_public(u: Any, profile: Any | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": u.id, "first_name": u.first_name, "last_name": u.last_name}
     if profile is not None:
         out.update(profession=profile.profession, specialty=profile.specialty, city=profile.city)
     return out
 
 
-def patient_can_write(conv: Conversation, now: datetime) -> bool:
+def patient_can_write(conv: Any, now: datetime) -> bool:
     if conv.patient_write == "always":
         return True
     if conv.patient_write == "until" and conv.patient_write_until is not None:
-        return paris_today(now) <= conv.patient_write_until
+        return bool(paris_today(now) <= conv.patient_write_until)
     return False
 
 
@@ -102,58 +107,64 @@ class ConversationService:
         return conv
 
     async def _summaries(
-        self, session: AsyncSession, actor: Actor, convs: list[Conversation]
+        self, session: AsyncSession, actor: Actor, convs: Sequence[Any]
     ) -> list[dict[str, Any]]:
+        """Summaries of conversations (ORM objects or rows), with names and last messages.
+
+        Plain column selects, not ORM entities: a list of 50 costs three small queries and no
+        object bookkeeping (this is the search-as-you-type path).
+        """
         if not convs:
             return []
         user_ids = {c.practitioner_id for c in convs} | {c.patient_id for c in convs}
         users = {
-            u.id: u for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+            u.id: u
+            for u in await session.execute(
+                select(User.id, User.first_name, User.last_name).where(User.id.in_(user_ids))
+            )
         }
         profiles = {
             p.user_id: p
-            for p in (
-                await session.execute(
-                    select(PractitionerProfile).where(PractitionerProfile.user_id.in_(user_ids))
-                )
-            ).scalars()
+            for p in await session.execute(
+                select(
+                    PractitionerProfile.user_id,
+                    PractitionerProfile.profession,
+                    PractitionerProfile.specialty,
+                    PractitionerProfile.city,
+                ).where(PractitionerProfile.user_id.in_({c.practitioner_id for c in convs}))
+            )
         }
         last_ids = [c.last_message_id for c in convs if c.last_message_id]
         lasts = (
-            {
-                m.id: m
-                for m in (await session.execute(select(Message).where(Message.id.in_(last_ids)))).scalars()
-            }
+            {m.id: m for m in await session.execute(select(*MESSAGE_COLUMNS).where(Message.id.in_(last_ids)))}
             if last_ids
             else {}
         )
         now = self._core.clock()
-        out = []
-        for c in convs:
-            last = lasts.get(c.last_message_id or "")
-            out.append(
-                self.summary(
-                    actor,
-                    c,
-                    users[c.practitioner_id],
-                    profiles.get(c.practitioner_id),
-                    users[c.patient_id],
-                    last,
-                    now,
-                )
+        return [
+            self.summary(
+                actor,
+                c,
+                users[c.practitioner_id],
+                profiles.get(c.practitioner_id),
+                users[c.patient_id],
+                lasts.get(c.last_message_id or ""),
+                now,
             )
-        return out
+            for c in convs
+        ]
 
     def summary(
         self,
         actor: Actor,
-        c: Conversation,
-        practitioner: User,
-        profile: PractitionerProfile | None,
-        patient: User,
-        last: Message | None,
+        c: Any,
+        practitioner: Any,
+        profile: Any | None,
+        patient: Any,
+        last: Any | None,
         now: datetime,
     ) -> dict[str, Any]:
+        """The public view of a conversation for `actor` (objects or rows with the same names)."""
         mine_practitioner = actor.user_id == c.practitioner_id
         last_role = None
         if last is not None and last.sender_id is not None:
@@ -220,6 +231,7 @@ class ConversationService:
         )
         sort_key = fold(f"{patient.last_name} {patient.first_name}")[:220]
         terms = search_terms(patient.first_name, patient.last_name)
+        text_of_terms = terms_text(terms)
         if terms:
             await session.execute(
                 insert(ConversationSearchTerm),
@@ -229,6 +241,7 @@ class ConversationService:
                         "term": t,
                         "conversation_id": conv.id,
                         "sort_key": sort_key,
+                        "terms_text": text_of_terms,
                     }
                     for t in terms
                 ],
@@ -246,15 +259,13 @@ class ConversationService:
         """
         limit = max(1, min(limit, 200))
         q_words = list(dict.fromkeys(w[:64] for w in words(query)[:6]))
-        async with self._core.db.read() as session:
-            if q_words and actor.is_practitioner:
-                ids = await self._search_ids(session, actor.user_id or "", q_words, limit)
-                found = await session.execute(select(Conversation).where(Conversation.id.in_(ids)))
-                by_id = {c.id: c for c in found.scalars()}
-                convs = [by_id[i] for i in ids if i in by_id]
-            else:
+        if q_words and actor.is_practitioner:
+            now = self._core.clock()
+            out = await self._core.db.run_read(lambda conn: self._search(conn, actor, q_words, limit, now))
+        else:
+            async with self._core.db.read() as session:
                 convs = await self._recent(session, actor, limit, before)
-            out = await self._summaries(session, actor, convs)
+                out = await self._summaries(session, actor, convs)
         if q_words and not actor.is_practitioner:  # a patient has few conversations: filter here
             out = [c for c in out if _matches(q_words, c["practitioner"])]
         self._core.audit_read(actor, "conversation.list", "user", actor.user_id or "")
@@ -283,47 +294,70 @@ class ConversationService:
         stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
         return list((await session.execute(stmt)).scalars())
 
-    async def _search_ids(
-        self, session: AsyncSession, practitioner_id: str, q_words: list[str], limit: int
-    ) -> list[str]:
-        """Conversation ids whose patient name has a word starting with each query word.
+    def _search(
+        self, conn: Connection, actor: Actor, q_words: list[str], limit: int, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Summaries of the conversations whose patient name has a word starting with each query word.
 
-        The most selective word (fewest index entries, counted up to a cap) drives an index range
-        scan in name order; every other word is an EXISTS probe on the (conversation, term) index.
-        The query stays a bounded walk of two B-trees however many conversations there are.
+        The most selective query word (fewest index entries, counted up to a cap) drives a range
+        scan of the covering `(practitioner, term, sort_key, conversation, terms_text)` index in
+        name order; every other word is checked on the same index entry (`terms_text LIKE
+        '% word%'`), so matching is one bounded walk of one B-tree. The matches come back joined
+        with their patient and last message in the same query: search as you type costs two or
+        three statements, whatever the number of conversations.
         """
+        practitioner_id = actor.user_id or ""
         terms = ConversationSearchTerm
 
-        def in_range(alias: Any, word: str) -> Any:
-            return and_(
-                alias.practitioner_id == practitioner_id, alias.term >= word, alias.term < word + "\uffff"
-            )
+        def in_range(word: str) -> Any:
+            upper = word + "\uffff"
+            return and_(terms.practitioner_id == practitioner_id, terms.term >= word, terms.term < upper)
 
         driver = q_words[0]
         if len(q_words) > 1:
             counts = []
             for word in q_words:
-                capped = (
-                    select(terms.conversation_id)
-                    .where(in_range(terms, word))
-                    .limit(SELECTIVITY_CAP)
-                    .subquery()
-                )
-                counts.append(
-                    (int(await session.scalar(select(func.count()).select_from(capped)) or 0), word)
-                )
+                capped = select(terms.conversation_id).where(in_range(word)).limit(SELECTIVITY_CAP).subquery()
+                found = conn.scalar(select(func.count()).select_from(capped))
+                counts.append((int(found or 0), word))
             driver = min(counts)[1]
-        stmt = select(terms.conversation_id).where(in_range(terms, driver))
+        matches = select(terms.conversation_id, terms.term, terms.sort_key).where(in_range(driver))
         for word in q_words:
             if word != driver:
-                other = aliased(ConversationSearchTerm)
-                # No practitioner filter here: the conversation id implies it, and leaving it out
-                # makes the planner probe (conversation_id, term) instead of scanning the range.
-                probe = and_(other.conversation_id == terms.conversation_id, other.term >= word)
-                stmt = stmt.where(exists().where(probe, other.term < word + "\uffff"))
-        stmt = stmt.order_by(terms.term, terms.sort_key, terms.conversation_id).limit(limit + 10)
-        ids = list(dict.fromkeys((await session.execute(stmt)).scalars()))  # a name may match twice
-        return ids[:limit]
+                matches = matches.where(terms.terms_text.contains(" " + word, autoescape=True))
+        hits = (
+            matches.order_by(terms.term, terms.sort_key, terms.conversation_id).limit(limit + 10).subquery()
+        )
+        stmt = (
+            select(
+                *CONVERSATION_COLUMNS,
+                User.first_name.label("p_first"),
+                User.last_name.label("p_last"),
+                *LAST_COLUMNS,
+            )
+            .select_from(hits)
+            .join(Conversation, Conversation.id == hits.c.conversation_id)
+            .join(User, User.id == Conversation.patient_id)
+            .outerjoin(Message, Message.id == Conversation.last_message_id)
+            .order_by(hits.c.term, hits.c.sort_key, hits.c.conversation_id)
+        )
+        rows, seen = [], set()
+        for row in conn.execute(stmt):
+            if row.id not in seen:  # a name may match the driving word twice
+                seen.add(row.id)
+                rows.append(row)
+        rows = rows[:limit]
+        me = conn.execute(
+            select(User.id, User.first_name, User.last_name, *PROFILE_COLUMNS)
+            .outerjoin(PractitionerProfile, PractitionerProfile.user_id == User.id)
+            .where(User.id == practitioner_id)
+        ).one()
+        out = []
+        for r in rows:
+            patient = SimpleNamespace(id=r.patient_id, first_name=r.p_first, last_name=r.p_last)
+            last = SimpleNamespace(**{c.name: getattr(r, f"lm_{c.name}") for c in MESSAGE_COLUMNS})
+            out.append(self.summary(actor, r, me, me, patient, last if r.lm_id else None, now))
+        return out
 
     async def get(self, actor: Actor, conversation_id: str) -> dict[str, Any]:
         async with self._core.db.read() as session:

@@ -33,6 +33,11 @@ def search_terms(*parts: str) -> set[str]:
     return terms
 
 
+def terms_text(terms: set[str]) -> str:
+    """The terms as one space-delimited string (" dupont helene "), for in-row prefix checks."""
+    return (" " + " ".join(sorted(terms)) + " ")[:400]
+
+
 def clean_name(value: str) -> str:
     """A person's name as typed, trimmed, inner whitespace collapsed, NFC."""
     return " ".join(unicodedata.normalize("NFC", value).split())

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
 
 
 def is_sqlite(url: str) -> bool:
@@ -62,6 +65,15 @@ class Database:
             self._read_engine = self._write_engine
         self._writer = async_sessionmaker(self._write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        self._sync_reader: Engine | None = None
+        if self.sqlite:
+            # The stdlib driver in a worker thread: a whole read in one thread hop (aiosqlite
+            # hops once per cursor call), for hot read paths such as search as you type.
+            self._sync_reader = create_engine(
+                make_url(url).set(drivername="sqlite+pysqlite"), echo=echo, pool_size=4, max_overflow=4
+            )
+            event.listen(self._sync_reader, "connect", _sqlite_pragmas)
+            event.listen(self._sync_reader, "begin", _begin_with("BEGIN"))
 
     @property
     def engine(self) -> AsyncEngine:
@@ -79,7 +91,26 @@ class Database:
         async with self._reader() as session:
             yield session
 
+    async def run_read(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn(connection)` — synchronous Core statements only — in one read transaction.
+
+        SQLite: in a worker thread on the stdlib driver. PostgreSQL: through `run_sync` on the
+        async driver (no thread needed there: asyncpg has no per-call thread hop).
+        """
+        if self._sync_reader is not None:
+            engine = self._sync_reader
+
+            def run() -> T:
+                with engine.connect() as connection:
+                    return fn(connection)
+
+            return await asyncio.to_thread(run)
+        async with self._read_engine.connect() as connection:
+            return await connection.run_sync(fn)
+
     async def dispose(self) -> None:
+        if self._sync_reader is not None:
+            self._sync_reader.dispose()
         await self._write_engine.dispose()
         if self._read_engine is not self._write_engine:
             await self._read_engine.dispose()

@@ -146,6 +146,9 @@ class ConversationSearchTerm(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
     )
     sort_key: Mapped[str] = mapped_column(String(220))
+    # " helene dupont " : every term of the name, space-delimited, so the other query words are
+    # checked on the row itself (LIKE '% dup%') instead of by one index probe per row.
+    terms_text: Mapped[str] = mapped_column(String(400), default="")
 
 
 # Name-ordered range scans for the driving word; (conversation, term) probes for the others.
@@ -155,6 +158,7 @@ Index(
     ConversationSearchTerm.term,
     ConversationSearchTerm.sort_key,
     ConversationSearchTerm.conversation_id,
+    ConversationSearchTerm.terms_text,
 )
 Index("ix_search_terms_conversation", ConversationSearchTerm.conversation_id, ConversationSearchTerm.term)
 

@@ -153,12 +153,15 @@ def upgrade() -> None:
         ),
         sa.Column("conversation_id", sa.String(length=36), nullable=False),
         sa.Column("sort_key", sa.String(length=220), nullable=False),
+        sa.Column("terms_text", sa.String(length=400), nullable=False),
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("practitioner_id", "term", "conversation_id"),
     )
     with op.batch_alter_table("conversation_search_terms", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_search_terms_order", ["practitioner_id", "term", "sort_key", "conversation_id"], unique=False
+            "ix_search_terms_order",
+            ["practitioner_id", "term", "sort_key", "conversation_id", "terms_text"],
+            unique=False,
         )
         batch_op.create_index("ix_search_terms_conversation", ["conversation_id", "term"], unique=False)
 
