@@ -78,6 +78,8 @@ class ActiveCall:
     microphone_on: bool = True
     camera_on: bool = True
     errors: list[str] = field(default_factory=list)
+    # Set once the call is released and the server told (what "hung up" means to the caller).
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def _freeze_heap() -> None:
@@ -197,6 +199,7 @@ class CallService:
             return
         await call.engine.hang_up()
         await call.engine.wait_ended()
+        await call.finished.wait()  # released and ended on the server too, by `_watch`
 
     async def _watch(self, call: ActiveCall) -> None:
         """Until the call ends: refresh TURN credentials; then release everything."""
@@ -214,14 +217,17 @@ class CallService:
             return
         self.active = None
         gc.unfreeze()
-        await call.engine.close()
-        call.signaling.close()
-        call.speaker.close()
         try:
-            await self._server.end_call(call.call_id)  # the socket may have missed the hang-up
-        except UserFacingError as exc:
-            log.info("call end not acknowledged: %s", type(exc).__name__)
-        call.state = CallState.ENDED
+            await call.engine.close()
+            call.signaling.close()
+            call.speaker.close()
+            try:
+                await self._server.end_call(call.call_id)  # the socket may have missed the hang-up
+            except UserFacingError as exc:
+                log.info("call end not acknowledged: %s", type(exc).__name__)
+        finally:
+            call.state = CallState.ENDED
+            call.finished.set()  # whatever happened, `hang_up()` must not wait forever
         self.call_ended.emit(call)
 
     async def close(self) -> None:
