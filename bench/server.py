@@ -48,6 +48,50 @@ async def app(scope, receive, send):
 """
 
 
+FIRST_NAMES = [
+    "Hélène",
+    "Marc",
+    "Zoé",
+    "Éloïse",
+    "Jean",
+    "Chloé",
+    "Louis",
+    "Inès",
+    "Hugo",
+    "Léa",
+    "Gabriel",
+    "Manon",
+]
+LAST_NAMES = [
+    "Dupont",
+    "Petit",
+    "Bernard",
+    "Martin",
+    "Durand",
+    "Lefèvre",
+    "Moreau",
+    "Lœuvre",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+    "Morin",
+    "Mathieu",
+]
+
+
+def patient_name(i: int) -> tuple[str, str]:
+    """The i-th synthetic patient: common French names, made unique after the first 2 000."""
+    last = LAST_NAMES[(i // 7) % len(LAST_NAMES)]
+    return FIRST_NAMES[i % len(FIRST_NAMES)], last if i < 2000 else f"{last}{i}"
+
+
 def _rpps(n: int) -> str:
     prefix = f"1{n:09d}"
     return prefix + rpps_check_digit(prefix)
@@ -275,49 +319,13 @@ async def _setup_search(runtime: Any, count: int) -> str:
             rpps=_rpps(2),
         )
     )
-    firsts = [
-        "Hélène",
-        "Marc",
-        "Zoé",
-        "Éloïse",
-        "Jean",
-        "Chloé",
-        "Louis",
-        "Inès",
-        "Hugo",
-        "Léa",
-        "Gabriel",
-        "Manon",
-    ]
-    lasts = [
-        "Dupont",
-        "Petit",
-        "Bernard",
-        "Martin",
-        "Durand",
-        "Lefèvre",
-        "Moreau",
-        "Lœuvre",
-        "Garnier",
-        "Faure",
-        "Rousseau",
-        "Blanc",
-        "Guérin",
-        "Muller",
-        "Henry",
-        "Roussel",
-        "Nicolas",
-        "Perrin",
-        "Morin",
-        "Mathieu",
-    ]
     pw = hash_password("correct-horse-42")
     now = runtime.core.clock()
     batch = 5000
     for start in range(0, count, batch):
         users, convs, terms = [], [], []
         for i in range(start, min(start + batch, count)):
-            first, last = firsts[i % len(firsts)], f"{lasts[(i // 7) % len(lasts)]}{'' if i < 2000 else i}"
+            first, last = patient_name(i)
             uid, cid = str(uuid.uuid4()), str(uuid.uuid4())
             users.append(
                 {
@@ -395,45 +403,9 @@ def _search(count: int = 100_000) -> tuple[dict[str, float], dict[str, float]]:
         "CREATE VIRTUAL TABLE names USING fts5("
         "name, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')"
     )
-    firsts = [
-        "Hélène",
-        "Marc",
-        "Zoé",
-        "Éloïse",
-        "Jean",
-        "Chloé",
-        "Louis",
-        "Inès",
-        "Hugo",
-        "Léa",
-        "Gabriel",
-        "Manon",
-    ]
-    lasts = [
-        "Dupont",
-        "Petit",
-        "Bernard",
-        "Martin",
-        "Durand",
-        "Lefèvre",
-        "Moreau",
-        "Lœuvre",
-        "Garnier",
-        "Faure",
-        "Rousseau",
-        "Blanc",
-        "Guérin",
-        "Muller",
-        "Henry",
-        "Roussel",
-        "Nicolas",
-        "Perrin",
-        "Morin",
-        "Mathieu",
-    ]
     db.executemany(
         "INSERT INTO names(name) VALUES (?)",
-        [(f"{firsts[i % 12]} {lasts[(i // 7) % 20]}{'' if i < 2000 else i}",) for i in range(count)],
+        [(" ".join(patient_name(i)),) for i in range(count)],
     )
     peer_times = []
     for _ in range(20):

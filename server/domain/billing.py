@@ -62,6 +62,22 @@ def paris_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, PARIS).astimezone(UTC)
 
 
+def paris_days(column: Any, date_from: date | None, date_to: date | None) -> list[Any]:
+    """Conditions keeping `column` (a UTC instant) within French calendar days, both inclusive.
+
+    Raises:
+        InvalidInputError: the first day is after the last.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInputError("La date de début est après la date de fin.", field="from")
+    conditions = []
+    if date_from is not None:
+        conditions.append(column >= paris_day_start(date_from))
+    if date_to is not None:
+        conditions.append(column < paris_day_start(date_to + timedelta(days=1)))
+    return conditions
+
+
 class ClaimService:
     """Claims of the calling practitioner only."""
 
@@ -251,15 +267,11 @@ class ClaimService:
         """The practitioner's claims, most recent act first; days are French calendar days."""
         if status is not None and status not in STATUS_LABELS:
             raise InvalidInputError("Statut inconnu.", field="status")
-        if date_from and date_to and date_from > date_to:
-            raise InvalidInputError("La date de début est après la date de fin.", field="from")
-        stmt = select(Claim).where(Claim.practitioner_id == actor.user_id)
+        stmt = select(Claim).where(
+            Claim.practitioner_id == actor.user_id, *paris_days(Claim.performed_at, date_from, date_to)
+        )
         if status is not None:
             stmt = stmt.where(Claim.status == status)
-        if date_from is not None:
-            stmt = stmt.where(Claim.performed_at >= paris_day_start(date_from))
-        if date_to is not None:
-            stmt = stmt.where(Claim.performed_at < paris_day_start(date_to + timedelta(days=1)))
         stmt = stmt.order_by(Claim.performed_at.desc(), Claim.id).limit(max(1, min(limit, 500)))
         async with self._core.db.read() as session:
             rows = (await session.scalars(stmt)).all()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.billing import paris_day_start
+from server.domain.billing import paris_days
 from server.domain.conversations import ConversationService, check_uuid
 from server.domain.core import SYSTEM, Actor, Core, Tx
 from server.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
@@ -216,15 +216,12 @@ class PaymentService:
         """
         if status is not None and status not in STATUS_LABELS:
             raise InvalidInputError("Statut de paiement inconnu.", field="status")
-        if date_from and date_to and date_from > date_to:
-            raise InvalidInputError("La date de début est après la date de fin.", field="from")
-        stmt = select(PaymentRequest).where(PaymentRequest.practitioner_id == actor.user_id)
+        stmt = select(PaymentRequest).where(
+            PaymentRequest.practitioner_id == actor.user_id,
+            *paris_days(PaymentRequest.created_at, date_from, date_to),
+        )
         if status is not None:
             stmt = stmt.where(PaymentRequest.status == status)
-        if date_from is not None:
-            stmt = stmt.where(PaymentRequest.created_at >= paris_day_start(date_from))
-        if date_to is not None:
-            stmt = stmt.where(PaymentRequest.created_at < paris_day_start(date_to + timedelta(days=1)))
         stmt = stmt.order_by(PaymentRequest.created_at.desc(), PaymentRequest.id).limit(
             max(1, min(limit, 500))
         )
