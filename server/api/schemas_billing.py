@@ -6,8 +6,10 @@ domain with a French message, so money never travels as a float.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from server.api.schemas import Input
@@ -135,3 +137,10 @@ class NotePublic(BaseModel):
 
 class NotesPublic(BaseModel):
     items: list[NotePublic]
+
+
+# Query parameters shared by the billing lists (claims, payment requests): French calendar days.
+StatusQuery = Annotated[str | None, Query(alias="status", max_length=20)]
+DayFromQuery = Annotated[date | None, Query(alias="from", description="Premier jour (AAAA-MM-JJ, Paris)")]
+DayToQuery = Annotated[date | None, Query(alias="to", description="Dernier jour inclus (AAAA-MM-JJ, Paris)")]
+ListLimitQuery = Annotated[int, Query(ge=1, le=500)]

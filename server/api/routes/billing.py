@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -13,10 +12,14 @@ from server.api.schemas_billing import (
     ClaimPublic,
     ClaimsPublic,
     ClaimStatusUpdate,
+    DayFromQuery,
+    DayToQuery,
+    ListLimitQuery,
     NoteCreate,
     NotePublic,
     NotesPublic,
     NoteUpdate,
+    StatusQuery,
 )
 from server.domain.billing_feature import claims, notes
 
@@ -56,14 +59,10 @@ async def create_claim(
 async def list_claims(
     principal: CurrentPractitioner,
     services: ServicesDep,
-    status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
-    date_from: Annotated[
-        date | None, Query(alias="from", description="Premier jour (AAAA-MM-JJ, Paris)")
-    ] = None,
-    date_to: Annotated[
-        date | None, Query(alias="to", description="Dernier jour inclus (AAAA-MM-JJ, Paris)")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    status_filter: StatusQuery = None,
+    date_from: DayFromQuery = None,
+    date_to: DayToQuery = None,
+    limit: ListLimitQuery = 200,
 ) -> ClaimsPublic:
     items = await claims(services).list(
         principal.actor, status=status_filter, date_from=date_from, date_to=date_to, limit=limit

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, ServicesDep, client_ip
 from server.api.schemas import ErrorPublic
 from server.api.schemas_billing import (
     CheckoutPublic,
+    DayFromQuery,
+    DayToQuery,
+    ListLimitQuery,
     PaymentCreate,
     PaymentMarkPaid,
     PaymentPublic,
     PaymentsPublic,
+    StatusQuery,
     WebhookAckPublic,
 )
 from server.domain.billing_feature import payment_webhooks, payments
@@ -69,14 +72,10 @@ async def list_payments(
 async def list_practitioner_payments(
     principal: CurrentPractitioner,
     services: ServicesDep,
-    status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
-    date_from: Annotated[
-        date | None, Query(alias="from", description="Premier jour (AAAA-MM-JJ, Paris)")
-    ] = None,
-    date_to: Annotated[
-        date | None, Query(alias="to", description="Dernier jour inclus (AAAA-MM-JJ, Paris)")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    status_filter: StatusQuery = None,
+    date_from: DayFromQuery = None,
+    date_to: DayToQuery = None,
+    limit: ListLimitQuery = 200,
 ) -> PaymentsPublic:
     """Every payment request of the practitioner, across conversations (the billing view)."""
     items = await payments(services).list_for_practitioner(
