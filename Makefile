@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench server clean
+.PHONY: run test lint bench server clean stress-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser, UI and realtime tests 5 times beside `stress-ng --cpu 2`: prints "N runs, N failures".
+stress-check: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/stress_check.py --runs 5
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -13,6 +13,8 @@ import pytest
 from server.settings import Settings
 from tests.helpers.live_server import LiveServer, run_in_thread
 
+pytest_plugins = ["tests.helpers.logfail", "pytester"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TELECONSULT_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("TELECONSULT_TEST_REDIS_URL", "")

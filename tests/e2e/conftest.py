@@ -9,6 +9,7 @@ CI=true (tests.conftest.need).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,8 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import need
+from tests.helpers.factories import PASSWORD
 from tests.helpers.invitation_env import delivery_settings
 from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.smtp_capture import SmtpCapture
@@ -114,3 +117,26 @@ def shot(phone: Any, tmp_path: Path) -> Shot:
         return path
 
     return take
+
+
+def arrive(page: Any, path: str | re.Pattern[str], heading: str | re.Pattern[str] | None = None) -> None:
+    """Wait for what the user sees after a navigation: the address, then the page's main heading.
+
+    Never `page.wait_for_url`: under load a navigation that the page itself replaces (a sign-in
+    that redirects) aborts it with `net::ERR_ABORTED`; these assertions poll until they hold.
+    `path` is a path (with its query) that the address must end with, or a regular expression
+    (evaluated in the browser: ASCII classes only).
+    """
+    pattern = path if isinstance(path, re.Pattern) else re.compile(re.escape(path) + "$")
+    expect(page).to_have_url(pattern)
+    if heading is not None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+
+def sign_in(page: Any, server: LiveServer, identifier: str, password: str = PASSWORD) -> None:
+    """Sign in on /connexion and wait for the conversation list the patient lands on."""
+    page.goto(f"{server.url}/connexion")
+    page.get_by_label("Adresse e-mail ou téléphone").fill(identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Me connecter").click()
+    arrive(page, "/conversations", "Mes conversations")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Shot
+from tests.e2e.conftest import Shot, arrive, sign_in
 from tests.helpers.factories import PASSWORD, make_patient, make_practitioner
 from tests.helpers.invitation_env import new_email, socket_for
 from tests.helpers.live_server import LiveServer
@@ -19,14 +19,6 @@ from tests.helpers.smtp_capture import SmtpCapture
 pytestmark = pytest.mark.browser
 
 CODE = re.compile(r"\b(\d{6})\b")
-
-
-def sign_in(phone: Any, server: LiveServer, identifier: str, password: str = PASSWORD) -> None:
-    phone.goto(f"{server.url}/connexion")
-    phone.get_by_label("Adresse e-mail ou téléphone").fill(identifier)
-    phone.get_by_label("Mot de passe").fill(password)
-    phone.get_by_role("button", name="Me connecter").click()
-    phone.wait_for_url("**/conversations")
 
 
 def test_directory_request_accepted_by_the_practitioner_then_chat(
@@ -47,7 +39,7 @@ def test_directory_request_accepted_by_the_practitioner_then_chat(
     phone.get_by_label("Mot de passe").fill(PASSWORD)
     shot("08-inscription")
     phone.get_by_role("button", name="Créer mon compte").click()
-    phone.wait_for_url("**/annuaire?bienvenue=1")
+    arrive(phone, "/annuaire?bienvenue=1", "Trouver un praticien")
     expect(phone.locator("#welcome")).to_be_visible()
 
     phone.get_by_label("Nom du praticien").fill("lemaire")
@@ -84,7 +76,7 @@ def test_directory_request_accepted_by_the_practitioner_then_chat(
     expect(link).to_contain_text("Paul Lemaire")
     expect(phone.locator("#requests-section")).to_be_hidden()
     link.click()
-    phone.wait_for_url(f"**/conversations/{conversation_id}")
+    arrive(phone, f"/conversations/{conversation_id}", "Paul Lemaire")
     expect(phone.locator(".message--mine").first).to_contain_text("rééducation de mon genou")
     with socket_for(server, client, kine) as sock:
         composer = phone.get_by_label("Votre message")
@@ -110,11 +102,11 @@ def test_sign_in_sign_out_and_forgotten_password(
     expect(phone.get_by_role("navigation", name="Navigation principale")).to_be_visible()
 
     phone.get_by_role("button", name="Se déconnecter").click()
-    phone.wait_for_url("**/connexion?deconnecte=1")
+    arrive(phone, "/connexion?deconnecte=1", "Se connecter")
     expect(phone.get_by_role("status").filter(has_text="déconnecté")).to_be_visible()
     assert phone.evaluate("sessionStorage.getItem('teleconsult.session')") is None
     phone.goto(f"{e2e_server.url}/conversations")
-    phone.wait_for_url("**/connexion?suite=%2Fconversations")
+    arrive(phone, "/connexion?suite=%2Fconversations", "Se connecter")
 
     phone.get_by_role("link", name="Mot de passe oublié ?").click()
     phone.get_by_label("Adresse e-mail ou téléphone portable").fill(email)
@@ -128,9 +120,9 @@ def test_sign_in_sign_out_and_forgotten_password(
     phone.get_by_label("Nouveau mot de passe").fill("une-toute-nouvelle-phrase")
     shot("12-mot-de-passe-code")
     phone.get_by_role("button", name="Changer mon mot de passe").click()
-    phone.wait_for_url("**/conversations")
+    arrive(phone, "/conversations", "Mes conversations")
     phone.get_by_role("button", name="Se déconnecter").click()
-    phone.wait_for_url("**/connexion?deconnecte=1")
+    arrive(phone, "/connexion?deconnecte=1", "Se connecter")
     sign_in(phone, e2e_server, email, "une-toute-nouvelle-phrase")
 
 
@@ -149,7 +141,7 @@ def test_home_and_help_pages_and_the_keyboard(e2e_server: LiveServer, phone: Any
     expect(pages).to_have_count(5)
     shot("14-aide")
     phone.get_by_role("link", name="Autoriser la caméra et le micro").click()
-    phone.wait_for_url("**/aide/camera-et-micro")
+    arrive(phone, "/aide/camera-et-micro", "Autoriser la caméra et le micro")
     for browser in ("Google Chrome", "Mozilla Firefox", "Safari", "Microsoft Edge"):
         expect(phone.get_by_role("heading", name=browser, exact=True)).to_be_visible()
     phone.get_by_role("navigation", name="Navigateurs").get_by_role("link", name="Safari").click()

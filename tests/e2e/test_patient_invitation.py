@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Shot
+from tests.e2e.conftest import Shot, arrive, sign_in
 from tests.helpers.documents import make_pdf, make_png, upload
 from tests.helpers.factories import PASSWORD, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.invitation_env import invite, new_email, set_invitation, socket_for
@@ -49,7 +49,7 @@ def test_patient_opens_the_email_link_signs_up_accepts_and_the_practitioner_gets
 
     with socket_for(server, client, doctor) as sock:
         accept.click()
-        phone.wait_for_url(re.compile(r"/conversations/[0-9a-f-]{36}$"))
+        arrive(phone, re.compile(r"/conversations/[0-9a-f-]{36}$"), "Dr Claire Martin")
         accepted = sock.events(1, event="invitation.accepted")[0]["data"]
         conversation_id = accepted["conversation_id"]
         assert phone.url.endswith(conversation_id)
@@ -134,7 +134,7 @@ def test_an_invited_patient_with_an_account_signs_in_instead(
     signin.get_by_label("Mot de passe").fill(PASSWORD)
     signin.get_by_role("button", name="Me connecter").click()
     phone.get_by_role("button", name="Accepter l'invitation").click()
-    phone.wait_for_url(re.compile(r"/conversations/[0-9a-f-]{36}$"))
+    arrive(phone, re.compile(r"/conversations/[0-9a-f-]{36}$"), "Dr Claire Martin")
 
 
 def test_attachments_show_as_a_thumbnail_and_a_link_fetched_with_the_token(
@@ -148,11 +148,7 @@ def test_attachments_show_as_a_thumbnail_and_a_link_fetched_with_the_token(
         upload(api_client, doctor, conversation_id, make_png(120, 80), "radio genou.png").status_code == 201
     )
     assert upload(api_client, doctor, conversation_id, make_pdf(), "ordonnance.pdf").status_code == 201
-    phone.goto(f"{e2e_server.url}/connexion")
-    phone.get_by_label("Adresse e-mail ou téléphone").fill(email)
-    phone.get_by_label("Mot de passe").fill(PASSWORD)
-    phone.get_by_role("button", name="Me connecter").click()
-    phone.wait_for_url("**/conversations")
+    sign_in(phone, e2e_server, email)
     phone.goto(f"{e2e_server.url}/conversations/{conversation_id}")
     image = phone.get_by_role("img", name="Photo : radio genou.png")
     expect(image).to_be_visible()

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from werkzeug import Request, Response
 
 from tests.conftest import base_settings
-from tests.e2e.conftest import Shot
+from tests.e2e.conftest import Shot, arrive, sign_in
 from tests.helpers.billing import (
     API_KEY,
     WEBHOOK_SECRET,
@@ -31,7 +31,7 @@ from tests.helpers.billing import (
     signed_webhook,
     stripe_fake,
 )
-from tests.helpers.factories import PASSWORD, Account, make_conversation, make_patient, make_practitioner
+from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.ws import RealtimeClient
 
@@ -57,14 +57,6 @@ def stripe_server(tmp_path_factory: pytest.TempPathFactory, stripe: StripeFake) 
     )
     with LiveServer(settings) as server:
         yield server
-
-
-def sign_in(phone: Any, server: LiveServer, patient: Account) -> None:
-    phone.goto(f"{server.url}/connexion")
-    phone.get_by_label("Adresse e-mail ou téléphone").fill(patient.email or "")
-    phone.get_by_label("Mot de passe").fill(PASSWORD)
-    phone.get_by_role("button", name="Me connecter").click()
-    phone.wait_for_url("**/conversations")
 
 
 def event_seq(client: httpx.Client, who: Account) -> int:
@@ -132,7 +124,7 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
         payment = asked.json()
         doctor_seq = event_seq(client, doctor)
 
-    sign_in(phone, server, patient)
+    sign_in(phone, server, patient.email or "")
     phone.goto(f"{server.url}/conversations/{conv}")
     banner = phone.get_by_role("region", name=re.compile("Paiement demandé"))
     expect(banner).to_contain_text("Paiement demandé : 25,00\u00a0€ — Téléconsultation du jour")
@@ -145,11 +137,11 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
 
     with RealtimeClient(server.ws_url, doctor.token, doctor_seq) as dsock:
         banner.get_by_role("button", name="Payer 25,00\u00a0€").click()
-        phone.wait_for_url(f"{stripe.url}/pay/**")
+        arrive(phone, re.compile(re.escape(stripe.url) + r"/pay/[^/]+$"), "Téléconsultation du jour")
         expect(phone.get_by_role("heading", name="Téléconsultation du jour")).to_be_visible()
         shot("patient-payment-2-stripe")
         phone.get_by_role("button", name="Payer 25,00 €").click()
-        phone.wait_for_url(f"**/conversations/{conv}?paiement=reussi")
+        arrive(phone, f"/conversations/{conv}?paiement=reussi", "Dr Claire Martin")
         # Back in the conversation: the fee is confirmed live, and the system message appears.
         expect(phone.locator(".payment-paid")).to_have_text(
             "Paiement de 25,00\u00a0€ reçu. Merci ! Votre praticien en est informé.", timeout=20000
@@ -185,7 +177,7 @@ def test_offline_payment_is_recorded_by_the_practitioner_and_updates_live(
     conv = make_conversation(server, doctor, patient)
     payment = ask_payment(client, doctor, conv, "32.50", label="Séance de télésoin").json()
 
-    sign_in(phone, server, patient)
+    sign_in(phone, server, patient.email or "")
     phone.goto(f"{server.url}/conversations/{conv}")
     banner = phone.get_by_role("region", name=re.compile("Paiement demandé"))
     expect(banner).to_contain_text("Paiement demandé : 32,50\u00a0€ — Séance de télésoin")

@@ -80,6 +80,7 @@ class LiveServer:
             ws="websockets-sansio",
             ws_per_message_deflate=False,
             log_level="warning",
+            log_config=None,  # uvicorn's loggers propagate: the test's error check sees them
             access_log=False,
             lifespan="on",
         )

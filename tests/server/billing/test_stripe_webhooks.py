@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from server.storage.models import Message
 from server.storage.models_billing import PaymentWebhookEvent
@@ -128,6 +129,7 @@ def test_forged_webhooks_are_refused_and_change_nothing(
     assert messages_of(stripe_server, conv) == []
 
 
+@pytest.mark.expected_errors(r"amount or currency differs from payment")
 def test_signed_events_that_do_not_match_change_nothing(
     client: httpx.Client, stripe_server: LiveServer, stripe: StripeFake, trio: tuple[Account, Account, str]
 ) -> None:
