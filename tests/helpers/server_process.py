@@ -1,8 +1,9 @@
-"""A `python -m server serve` child process on SQLite, for measuring what a real server process does.
+"""`python -m server serve` child processes: `ServerChild` for scale-out and crash tests, and
+`ServerProcess`, on SQLite, for measuring what a real server process does.
 
-The database is prepared first through the domain services in this process (accounts, a
-conversation, a session token), then the child starts on the same data folder. `measure_upload`
-sends one document and samples the child's resident memory (RSS) while it is received.
+For `ServerProcess` the database is prepared first through the domain services in this process
+(accounts, a conversation, a session token), then the child starts on the same data folder.
+`measure_upload` sends one document and samples the child's resident memory (RSS) meanwhile.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from server.domain.accounts import NewPatient, NewPractitioner
 from server.main import start_runtime
 from server.settings import Settings
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
+from tests.helpers.logfail import record_child_errors
 
 
 def free_port() -> int:
@@ -59,15 +61,107 @@ class UploadMeasure:
         return max(self.rss_peak, self.rss_after) - self.rss_before
 
 
-class ServerProcess:
-    def __init__(self, data_dir: Path) -> None:
+class ServerChild:
+    """`python -m server serve` in a child process, its stderr kept in a log file.
+
+    When it stops (or is killed), the ERROR lines of its log are charged to the running test
+    (tests/helpers/logfail.py): a child's swallowed error fails the test as one in-process would.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        env: dict[str, str] | None = None,
+        *,
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        inherit_settings: bool = True,
+    ) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()
+        base = (
+            os.environ
+            if inherit_settings
+            else {k: v for k, v in os.environ.items() if not k.startswith("TELECONSULT_")}
+        )
+        self.env = {**base, "TELECONSULT_ENV_FILE": str(data_dir / "absent.env"), **(env or {})}
+        self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / f"server-{self.port}-{time.monotonic_ns()}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v1"
+        return f"{self.url}/api/v1"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/ws"
+
+    def start(self, timeout: float = 60) -> ServerChild:
+        """Start the process and return once /health answers 200."""
+        self.log_path = self.data_dir / f"server-{self.port}-{time.monotonic_ns()}.log"
+        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [*command, "--data-dir", str(self.data_dir), *self.args],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._check_log()
+                raise RuntimeError(f"the server process exited at start ({self.proc.returncode})")
+            try:
+                if httpx.get(f"{self.api}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the server process did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no lease handed back (crash tests)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+            self._check_log()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+            self.proc = None
+            self._check_log()
+
+    def _check_log(self) -> None:
+        if self.log_path.exists():
+            lines = self.log_path.read_text(errors="replace").splitlines()
+            record_child_errors(lines, f"server process :{self.port}")
+
+    def __enter__(self) -> ServerChild:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class ServerProcess(ServerChild):
+    """A child server on SQLite in `data_dir`, prepared in-process, for measuring what it does."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir, inherit_settings=False)
 
     def settings(self) -> Settings:
         return Settings.load(
@@ -103,48 +197,9 @@ class ServerProcess:
 
         return asyncio.run(go())
 
-    def start(self, timeout: float = 60) -> ServerProcess:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELECONSULT_")},
-            "TELECONSULT_ENV_FILE": str(self.data_dir / "absent.env"),
-        }
-        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
-        self.proc = subprocess.Popen(
-            [*command, "--data-dir", str(self.data_dir)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server process exited at start")
-            try:
-                if httpx.get(f"{self.api}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the server process did not start")
-
     def rss(self) -> int:
         assert self.proc is not None
         return int(psutil.Process(self.proc.pid).memory_info().rss)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-            self.proc = None
-
-    def __enter__(self) -> ServerProcess:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def measure_upload(
         self, client: httpx.Client, pair: Pair, data: bytes, attachment_id: str, filename: str = "scan.pdf"

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,41 +13,9 @@ from server.domain.accounts import NewPatient, NewPractitioner
 from server.main import start_runtime
 from tests.conftest import POSTGRES_URL, REDIS_URL, base_settings, create_postgres_database, need
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
-from tests.helpers.live_server import free_port, run_in_thread
+from tests.helpers.live_server import run_in_thread
+from tests.helpers.server_process import ServerChild
 from tests.helpers.ws import RealtimeClient
-
-
-def start_process(tmp: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp),
-            "--allow-practitioner-signup",
-        ],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / f"server-{port}.log").open("wb"),
-    )
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError("server did not become healthy")
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +28,10 @@ def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         "TELECONSULT_REDIS_URL": REDIS_URL,
         "TELECONSULT_ENV_FILE": str(tmp / "none.env"),
     }
-    port_a, port_b = free_port(), free_port()
-    a = start_process(tmp, port_a, env)
-    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-    try:
-        wait_healthy(url_a, a)  # A applies the migrations first; B then finds them done
-        b = start_process(tmp, port_b, env)
-        try:
-            wait_healthy(url_b, b)
-            yield url_a, url_b, env["TELECONSULT_DATABASE_URL"]
-        finally:
-            b.terminate()
-            b.wait(20)
-    finally:
-        a.terminate()
-        a.wait(20)
+    args = ("--allow-practitioner-signup",)
+    # A applies the migrations first (it is healthy before B starts); B then finds them done.
+    with ServerChild(tmp, env, args=args) as a, ServerChild(tmp, env, args=args) as b:
+        yield a.url, b.url, env["TELECONSULT_DATABASE_URL"]
 
 
 async def _setup_pair(database_url: str, tmp: Path) -> tuple[str, str, str, str]:
