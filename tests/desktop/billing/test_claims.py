@@ -183,30 +183,40 @@ def test_an_invalid_claim_cannot_become_ready(make_claim: MakeClaim, validator: 
 
 
 def test_overriding_an_unverified_amount_is_recorded(make_claim: MakeClaim, rules: BillingRules) -> None:
-    claim = make_claim()
-    claim.patient.birth_date = date(2022, 3, 1)
-    claim.patient.is_insured = False
-    claim.add_majoration("MEG", rules)
-    record = claim.override_amount("MEG", Decimal("5.5"), by="user-7", at=NOW)
+    # A regulated act at 2 a.m.: CRM is 51.50 € in the revision, 59.50 € in January 2025: unverified.
+    claim = make_claim(performed_at=paris(2026, 11, 24, 2, 0), flags=frozenset({"acte_regule"}))
+    line = claim.add_majoration("CRM", rules)
+    assert (line.amount, line.amount_unverified) == (Decimal("51.50"), True)
+    record = claim.override_amount("CRM", Decimal("59.5"), by="user-7", at=NOW)
     assert (record.code, record.old_amount, record.new_amount, record.by, record.at) == (
-        "MEG",
-        Decimal("5.00"),
-        Decimal("5.50"),
+        "CRM",
+        Decimal("51.50"),
+        Decimal("59.50"),
         "user-7",
         NOW,
     )
-    assert claim.total == Decimal("30.50")
+    assert claim.total == Decimal("84.50")
     stored = claim_to_dict(claim)
     assert stored["overrides"] == [
         {
-            "code": "MEG",
-            "old_amount": "5.00",
-            "new_amount": "5.50",
+            "code": "CRM",
+            "old_amount": "51.50",
+            "new_amount": "59.50",
             "by": "user-7",
             "at": "2026-11-26T12:00:00Z",
             "reason": "",
         }
     ]
+
+
+def test_a_verified_majoration_is_not_marked_unverified(make_claim: MakeClaim, rules: BillingRules) -> None:
+    claim = make_claim()
+    claim.patient.birth_date = date(2022, 3, 1)
+    claim.patient.is_insured = False
+    line = claim.add_majoration("MEG", rules)
+    assert (line.amount, line.amount_unverified) == (Decimal("5.00"), False)
+    with pytest.raises(ClaimEditError, match="est vérifié : indiquez la raison"):
+        claim.override_amount("MEG", Decimal("5.5"), by="user-7", at=NOW)
 
 
 def test_overriding_a_verified_amount_needs_a_reason(make_claim: MakeClaim) -> None:

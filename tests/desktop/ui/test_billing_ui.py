@@ -457,8 +457,9 @@ async def test_a_nurse_is_asked_where_she_accompanied_the_patient(
         home = editor.setting.findData("domicile")
         editor.setting.setCurrentIndex(home)
         editor.setting.activated.emit(home)
-        assert list(editor.lines.amounts) == ["TLD"] and editor.lines.amounts["TLD"].text() == "15,00"
-        assert editor.total.text() == "Total : 15,00\u00a0€"
+        assert list(editor.lines.amounts) == ["TLD", "IFD"] and editor.lines.amounts["TLD"].text() == "15,00"
+        assert editor.lines.amounts["IFD"].text() == "2,75" and editor.lines.flags["IFD"].text() == ""
+        assert editor.total.text() == "Total : 17,75\u00a0€"  # TLD 15 € + IFD 2,75 €
         # Télésoin instead: TMI, whose amount (coefficient × lettre clé) is to enter and unverified.
         telesoin = editor.activity.findData("telesoin")
         editor.activity.setCurrentIndex(telesoin)
@@ -535,7 +536,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         window.message_bar.hide()
         await grab(window, shots, "payment-banner")
 
-        # A child's claim: TCG + MEG (amount unverified), the NIR of her insured parent mistyped.
+        # A child's claim: TCG + MEG (5 €, verified), the NIR of her insured parent mistyped.
         controller.offer_after_call(
             scene.conversation_id, TUESDAY_MORNING.replace(hour=17, minute=30), datetime.now(UTC)
         )
@@ -553,7 +554,8 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         form.parcours.setCurrentIndex(index)
         form.parcours.activated.emit(index)
         assert list(controller.editor.lines.amounts) == ["TCG", "MEG"]
-        assert controller.editor.lines.flags["MEG"].text() == "non vérifié"
+        assert controller.editor.lines.flags["MEG"].text() == ""
+        assert controller.editor.lines.amounts["MEG"].isReadOnly()
         assert form.errors["patient.nir"].isVisible()
         window.message_bar.hide()
         await grab(window, shots, "claim-editor")
