@@ -284,9 +284,27 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert [(c["status"], c["document"]["patient"]["nir"]) for c in drafts] == [("brouillon", VALID_NIR)]
         for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
             type_into(form.line_edit(name), value)
-        index = form.parcours.findData("medecin_traitant")
-        form.parcours.setCurrentIndex(index)
-        form.parcours.activated.emit(index)
+
+        def choose_parcours(value: str) -> None:
+            index = form.parcours.findData(value)
+            form.parcours.setCurrentIndex(index)
+            form.parcours.activated.emit(index)
+
+        # The parcours indicator: « MTO » is not verified, so it is sent only once ticked, reason beside.
+        choose_parcours("oriente_par_mt")
+        assert form.parcours_confirm.isVisible() and not form.parcours_confirm.isChecked()
+        assert form.parcours_confirm.text() == "Envoyer l'indicateur « MTO » (non vérifié) : je l'ai vérifié"
+        assert form.parcours_indicator.text().startswith("Indicateur « MTO » vu dans une seule source")
+        form.parcours_confirm.click()
+        assert presenter.claim is not None and presenter.claim.parcours_indicator_confirmed
+        choose_parcours("urgence")  # « U » is verified: shown, nothing to tick
+        assert not form.parcours_confirm.isVisible() and not presenter.claim.parcours_indicator_confirmed
+        assert form.parcours_indicator.text() == "Indicateur de parcours envoyé : « U »."
+        choose_parcours("medecin_traitant")
+        assert (
+            form.parcours_indicator.text()
+            == "Indicateur de parcours : à choisir dans votre logiciel certifié."
+        )
         assert editor.problems.text() == "Feuille complète : elle peut être marquée « prête »."
         editor.ready.click()
         await wait_for(lambda: editor.status.text() == "prête")
