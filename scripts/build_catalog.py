@@ -93,6 +93,11 @@ FLAGS = {
     ),
 }
 
+SNDS_FICHE = (
+    "https://github.com/indsante/Documentation-SNDS/blob/a2910d5a0f0914c44514146fd68b01bdeaf50498/"
+    "fiches/prestation_covid.md"
+)
+
 # Parcours de soins indicator codes sent in the claim (BILLING.md §1.6 and rev. « Still unverified »):
 # only `U` (urgence) is confirmed; `MTO` (orienté par le MT) was seen once and is offered to confirm.
 PARCOURS_INDICATORS = {
@@ -100,7 +105,7 @@ PARCOURS_INDICATORS = {
         "code": "U",
         "verified": True,
         "reason": None,
-        "source": "https://github.com/indsante/Documentation-SNDS/blob/a2910d5a0f0914c44514146fd68b01bdeaf50498/fiches/prestation_covid.md",
+        "source": SNDS_FICHE,
     },
     "oriente_par_mt": {
         "code": "MTO",
@@ -586,10 +591,6 @@ MAJORATIONS: dict[str, dict[str, Any]] = {
 # The shared JSON's « IFD/IK » item becomes the IFD allowance; IK (per km) stay in the certified software.
 RENAMED = {"IFD/IK": "IFD"}
 
-SNDS_FICHE = (
-    "https://github.com/indsante/Documentation-SNDS/blob/a2910d5a0f0914c44514146fd68b01bdeaf50498/"
-    "fiches/prestation_covid.md"
-)
 FMF_MOP = "https://fmfpro.org/?nom_tarif=tarif-56&p=9455"
 REVISION = "BILLING.md, « Revision of 2026-12-02 »"
 
