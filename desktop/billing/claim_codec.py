@@ -86,6 +86,7 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
         "act": None if claim.act is None else _line(claim.act),
         "majorations": [_line(m) for m in claim.majorations],
         "parcours": None if claim.parcours is None else claim.parcours.value,
+        "parcours_indicator_confirmed": claim.parcours_indicator_confirmed,
         "nature": claim.nature.value,
         "exoneration": claim.exoneration.value,
         "tiers_payant_amo": claim.tiers_payant_amo,
@@ -148,6 +149,10 @@ class _Reader:
         if not isinstance(value, bool):
             raise self._fail(key, "doit valoir true ou false")
         return value
+
+    def opt_boolean(self, key: str) -> bool:
+        """A boolean added after the first documents: absent reads as false."""
+        return False if self.data.get(key) is None else self.boolean(key)
 
     def integer(self, key: str) -> int:
         value = self.raw(key)
@@ -242,6 +247,7 @@ def claim_from_dict(data: Mapping[str, Any]) -> Claim:
         act=None if r.raw("act") is None else _read_line(r.sub("act")),
         majorations=[_read_line(_Reader(m, f"majorations[{i}].")) for i, m in enumerate(lines)],
         parcours=r.enum("parcours", Parcours, optional=True),
+        parcours_indicator_confirmed=r.opt_boolean("parcours_indicator_confirmed"),
         nature=r.enum("nature", InsuranceNature),
         exoneration=r.enum("exoneration", Exoneration),
         tiers_payant_amo=r.boolean("tiers_payant_amo"),

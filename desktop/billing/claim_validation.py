@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from desktop.billing.catalog import Act
 from desktop.billing.claims import Claim, ClaimLine, Parcours
 from desktop.billing.errors import Problem
-from desktop.billing.fr_format import long_date
+from desktop.billing.fr_format import eur, long_date
 from desktop.billing.identifiers import am_number_problem, compact, digits_problem, nir_problem, rpps_problem
 from desktop.billing.paris_time import paris_day
 from desktop.billing.professions import Activity, Profession
@@ -105,13 +105,26 @@ class ClaimValidator:
         found = []
         fields: list[tuple[str, ClaimLine]] = [("act", claim.act)] if claim.act else []
         fields += [(f"majorations[{i}]", m) for i, m in enumerate(claim.majorations)]
+        day, catalog = paris_day(claim.performed_at), self.rules.catalog
+        overridden = {o.code for o in claim.overrides}
         for name, line in fields:
+            entry = catalog.acts.get(line.code) or catalog.majorations.get(line.code)
+            tariff = entry.amount_on(day) if entry is not None else None
             if line.amount is None:
                 hint = _AMOUNT_HINTS.get(act.amount_basis or "", "") if act and name == "act" else ""
                 found.append(Problem(f"{name}.amount", f"Saisissez le montant de {line.code}{hint}."))
             elif line.amount <= 0:
                 found.append(
                     Problem(f"{name}.amount", f"Le montant de {line.code} doit être supérieur à zéro.")
+                )
+            elif tariff is not None and line.amount != tariff and line.code not in overridden:
+                # A tariff is the one in force on the day of the act (a revaluation, a date changed).
+                found.append(
+                    Problem(
+                        f"{name}.amount",
+                        f"Le tarif de {line.code} le {long_date(day)} est de {eur(tariff)}, pas "
+                        f"{eur(line.amount)} : recalculez la cotation.",
+                    )
                 )
         if claim.depassement < 0:
             found.append(Problem("depassement", "Le dépassement ne peut pas être négatif."))

@@ -8,7 +8,9 @@ certified billing software with the CPS card, never by this application. Statuse
         └───────────┴──────────┘               └──────▶ rejetée ──▶ brouillon
 
 Only a draft can be edited; a claim becomes « prête » only through validation (``mark_ready``).
-Times are stored in UTC.
+Times are stored in UTC. A draft opened again follows the catalog in force (``refresh_from_catalog``):
+an amount a source has since confirmed loses its « non vérifié » mark; an amount the practitioner
+changed stays theirs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from desktop.billing.catalog import Catalog, ParcoursIndicator
 from desktop.billing.claim_parts import (
     ClaimLine,
     ClaimPatient,
@@ -138,6 +141,7 @@ class Claim:
     act: ClaimLine | None = None
     majorations: list[ClaimLine] = field(default_factory=list)
     parcours: Parcours | None = None
+    parcours_indicator_confirmed: bool = False  # the practitioner confirmed an unverified indicator code
     nature: InsuranceNature = InsuranceNature.MALADIE
     exoneration: Exoneration = Exoneration.AUCUNE
     tiers_payant_amo: bool = True
@@ -168,6 +172,19 @@ class Claim:
         return BillingContext(
             self.practitioner.profile, self.performed_at, self.patient_age, flags, self.setting
         )
+
+    def parcours_indicator(self, catalog: Catalog) -> ParcoursIndicator | None:
+        """The catalog's indicator code for the claim's parcours (verified or not), if one is known."""
+        if self.parcours is None:
+            return None
+        return catalog.parcours_indicators.get(self.parcours.value)
+
+    def parcours_indicator_code(self, catalog: Catalog) -> str | None:
+        """The indicator code to send: a verified one, or an unverified one the practitioner confirmed."""
+        indicator = self.parcours_indicator(catalog)
+        if indicator is None or not (indicator.verified or self.parcours_indicator_confirmed):
+            return None
+        return indicator.code
 
     @property
     def lines(self) -> list[ClaimLine]:
@@ -225,6 +242,32 @@ class Claim:
         line = ClaimLine(code, maj.label, amount, amount, maj.amount_unverified)
         self.majorations.append(line)
         return line
+
+    def refresh_from_catalog(self, rules: BillingRules) -> bool:
+        """Give a draft's lines the catalog's amount on the day of the act and its verification status.
+
+        Lines whose amount the practitioner changed keep their amount (only the mark follows the
+        catalog). Returns whether anything changed; a claim that is not a draft is left as validated.
+        """
+        if self.status is not ClaimStatus.BROUILLON:
+            return False
+        day, ctx, changed = paris_day(self.performed_at), self.context(), False
+        overridden = {o.code for o in self.overrides}
+        for line in self.lines:
+            act = rules.catalog.acts.get(line.code)
+            entry = act or rules.catalog.majorations.get(line.code)
+            if entry is None:
+                continue
+            grant = rules.grant_for(act, ctx) if act is not None else None
+            amount = entry.amount_on(day)
+            unverified = amount is None or entry.amount_unverified
+            unverified = unverified or (grant is not None and "amount" in grant.unverified)
+            fresh = (line.amount_unverified, line.catalog_amount) != (unverified, amount)
+            if line.code not in overridden and line.amount != amount and amount is not None:
+                line.amount, fresh = amount, True
+            line.amount_unverified, line.catalog_amount = unverified, amount
+            changed = changed or fresh
+        return changed
 
     def remove_majoration(self, code: str) -> None:
         """Remove the majoration `code` from the draft."""

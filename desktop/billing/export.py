@@ -37,7 +37,7 @@ CSV_COLUMNS = (
     "practitioner_rpps", "practitioner_am_number", "practitioner_specialty_code", "prescriber_rpps",
     "parcours", "nature", "exoneration", "tiers_payant_amo",
     "line_number", "line_kind", "code", "label", "coefficient", "amount", "amount_unverified",
-    "depassement", "claim_total",
+    "depassement", "claim_total", "parcours_indicator",
 )  # fmt: skip
 
 
@@ -74,6 +74,9 @@ class ClaimExporter:
     # ---------------------------------------------------------------- records
     def _line(self, kind: str, line: ClaimLine) -> dict[str, Any]:
         act = self.catalog.acts.get(line.code)
+        majoration = self.catalog.majorations.get(line.code)
+        if majoration is not None and majoration.kind == "indemnite":
+            kind = "indemnite"
         return {
             "kind": kind,
             "code": line.code,
@@ -127,6 +130,7 @@ class ClaimExporter:
             },
             "prescriber_rpps": None if claim.prescriber_rpps is None else compact(claim.prescriber_rpps),
             "parcours": None if claim.parcours is None else claim.parcours.value,
+            "parcours_indicator": claim.parcours_indicator_code(self.catalog),
             "nature": claim.nature.value,
             "exoneration": claim.exoneration.value,
             "tiers_payant_amo": claim.tiers_payant_amo,
@@ -173,6 +177,7 @@ class ClaimExporter:
             "tiers_payant_amo": "1" if record["tiers_payant_amo"] else "0",
             "depassement": record["depassement"],
             "claim_total": record["totals"]["total"],
+            "parcours_indicator": record["parcours_indicator"] or "",
         }
         return [
             {

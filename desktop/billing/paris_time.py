@@ -4,7 +4,8 @@ Public holidays come from the ``holidays`` library (metropolitan France by defau
 subdivision such as ``"57"`` for Moselle or ``"974"`` for La Réunion), never from a hand-made list.
 A time window is a set of day tokens (``mon`` … ``sun``, ``holiday``) and a local start and end
 time; an end at or before the start means the window runs past midnight into the next day, and an
-end of 00:00 means midnight.
+end of 00:00 means midnight. A window may carry a `confirm` reason: it holds only in some places (the
+Saturday afternoon of the permanence des soins), so what it allows is offered, never applied alone.
 """
 
 from __future__ import annotations
@@ -73,21 +74,33 @@ class TimeWindow:
     days: frozenset[str]
     start: time
     end: time
+    confirm: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> TimeWindow:
-        """Read ``{"days": [...], "start": "20:00", "end": "08:00"}``."""
+        """Read ``{"days": [...], "start": "20:00", "end": "08:00"}`` (and an optional ``"confirm"``)."""
         days = data["days"]
         if not isinstance(days, list) or not all(d in (*DAY_TOKENS, HOLIDAY) for d in days):
             raise ValueError(f"jours de fenêtre horaire invalides : {days!r}")
+        confirm = data.get("confirm")
         return cls(
-            frozenset(days), time.fromisoformat(str(data["start"])), time.fromisoformat(str(data["end"]))
+            frozenset(days),
+            time.fromisoformat(str(data["start"])),
+            time.fromisoformat(str(data["end"])),
+            None if confirm is None else str(confirm),
         )
 
     def to_dict(self) -> dict[str, object]:
         """The catalog form."""
         ordered = [d for d in (*DAY_TOKENS, HOLIDAY) if d in self.days]
-        return {"days": ordered, "start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M")}
+        found: dict[str, object] = {
+            "days": ordered,
+            "start": self.start.strftime("%H:%M"),
+            "end": self.end.strftime("%H:%M"),
+        }
+        if self.confirm is not None:
+            found["confirm"] = self.confirm
+        return found
 
     def _day_matches(self, day: date, calendar: FrenchHolidays) -> bool:
         if DAY_TOKENS[day.weekday()] in self.days:
@@ -109,3 +122,13 @@ class TimeWindow:
 def in_any_window(moment: datetime, windows: tuple[TimeWindow, ...], calendar: FrenchHolidays) -> bool:
     """Whether `moment` falls in at least one of `windows` (an empty tuple means « at any time »)."""
     return not windows or any(w.contains(moment, calendar) for w in windows)
+
+
+def window_confirmation(
+    moment: datetime, windows: tuple[TimeWindow, ...], calendar: FrenchHolidays
+) -> str | None:
+    """The reason to confirm when `moment` falls only in windows marked ``confirm`` (else None)."""
+    holding = [w for w in windows if w.contains(moment, calendar)]
+    if not holding or any(w.confirm is None for w in holding):
+        return None
+    return holding[0].confirm

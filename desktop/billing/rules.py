@@ -3,7 +3,10 @@
 Everything comes from the catalog data (eligibility, validity dates, time windows in Europe/Paris,
 public holidays from the ``holidays`` library, age limits, context flags, exclusions); this module
 only evaluates it. Refusals are :class:`~desktop.billing.errors.Problem` values with French
-messages; :meth:`BillingRules.ensure_allowed` turns them into a ``RuleViolationError``.
+messages; :meth:`BillingRules.ensure_allowed` turns them into a ``RuleViolationError``. What is
+allowed but not verified (a majoration's use on some act or since some date, a time window that holds
+only where it is organised) is no refusal: :meth:`BillingRules.confirmations` gives the reasons the
+practitioner must confirm it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import date, datetime, timedelta
 from desktop.billing.catalog import Act, Catalog, Eligibility, FlagCondition, Majoration, load_catalog
 from desktop.billing.errors import Problem, RuleViolationError, UnknownCodeError
 from desktop.billing.fr_format import long_date, paris_datetime
-from desktop.billing.paris_time import FrenchHolidays, in_any_window, paris_day
+from desktop.billing.paris_time import FrenchHolidays, in_any_window, paris_day, window_confirmation
 from desktop.billing.professions import Activity, NurseSetting, PractitionerProfile, Profession, lower_first
 
 _PROFESSIONS_PLURAL = {
@@ -187,79 +190,101 @@ class BillingRules:
     ) -> list[Finding]:
         """Why `maj` does not apply to `act` in `ctx`, given the other majorations `chosen`."""
         code, found = maj.code, []
+        what = "L’indemnité" if maj.kind == "indemnite" else "La majoration"
         if act.exclusive:
             return [Finding(f"L’acte {act.code} ne se cumule avec aucune majoration : retirez {code}.")]
         if code not in act.majorations or act.code not in maj.applies_to:
-            found.append(Finding(f"La majoration {code} ne s’applique pas à l’acte {act.code}."))
+            found.append(Finding(f"{what} {code} ne s’applique pas à l’acte {act.code}."))
         if maj.valid_from is not None and ctx.day < maj.valid_from:
             found.append(
                 Finding(
-                    f"La majoration {code} n’est facturable qu’à partir du {long_date(maj.valid_from)} ; "
+                    f"{what} {code} n’est facturable qu’à partir du {long_date(maj.valid_from)} ; "
                     f"l’acte date du {long_date(ctx.day)}."
                 )
             )
         elif maj.valid_to is not None and ctx.day > maj.valid_to:
             found.append(
                 Finding(
-                    f"La majoration {code} n’est plus facturable depuis le "
+                    f"{what} {code} n’est plus facturable depuis le "
                     f"{long_date(maj.valid_to + timedelta(days=1))} ; l’acte date du {long_date(ctx.day)}."
                 )
             )
         profile = ctx.practitioner
         if maj.professions and profile.profession not in maj.professions:
             names = ", ".join(_PROFESSIONS_PLURAL[p] for p in sorted(maj.professions))
-            found.append(Finding(f"La majoration {code} est réservée aux {names}."))
+            found.append(Finding(f"{what} {code} est réservée aux {names}."))
         elif maj.specialties and profile.specialty not in maj.specialties:
             names = ", ".join(s.label.lower() for s in sorted(maj.specialties))
-            found.append(Finding(f"La majoration {code} est réservée à : {names}."))
+            found.append(Finding(f"{what} {code} est réservée à : {names}."))
         elif profile.specialty is not None and profile.specialty in maj.excluded_specialties:
+            found.append(Finding(f"{what} {code} n’est pas facturable en {profile.specialty.label.lower()}."))
+        if maj.sectors and profile.sector not in maj.sectors:
             found.append(
-                Finding(f"La majoration {code} n’est pas facturable en {profile.specialty.label.lower()}.")
+                Finding(
+                    f"{what} {code} n’est pas facturable par un praticien "
+                    f"« {lower_first(profile.sector_label)} »."
+                )
             )
         if maj.below_age is not None:
             if ctx.patient_age is None:
-                found.append(
-                    Finding(f"La majoration {code} exige l’âge du patient (moins de {maj.below_age} ans).")
-                )
+                found.append(Finding(f"{what} {code} exige l’âge du patient (moins de {maj.below_age} ans)."))
             elif ctx.patient_age >= maj.below_age:
                 found.append(
                     Finding(
-                        f"La majoration {code} concerne les patients de moins de {maj.below_age} ans ; "
+                        f"{what} {code} concerne les patients de moins de {maj.below_age} ans ; "
+                        f"le patient a {ctx.patient_age} ans."
+                    )
+                )
+        if maj.from_age is not None:
+            if ctx.patient_age is None:
+                found.append(Finding(f"{what} {code} exige l’âge du patient ({maj.from_age} ans ou plus)."))
+            elif ctx.patient_age < maj.from_age:
+                found.append(
+                    Finding(
+                        f"{what} {code} concerne les patients de {maj.from_age} ans ou plus ; "
                         f"le patient a {ctx.patient_age} ans."
                     )
                 )
         if not in_any_window(ctx.performed_at, maj.time_windows, self.calendar):
             found.append(
                 Finding(
-                    f"La majoration {code} ne s’applique que {maj.time_windows_label} ; l’acte a eu lieu "
+                    f"{what} {code} ne s’applique que {maj.time_windows_label} ; l’acte a eu lieu "
                     f"le {self.describe_moment(ctx.performed_at)}."
                 )
             )
         found += [
-            Finding(f"La majoration {code} ne se cumule pas avec {other}.")
+            Finding(f"{what} {code} ne se cumule pas avec {other}.")
             for other in sorted(maj.excludes & chosen)
         ]
         found += [
-            Finding(f"La majoration {code} ne s’ajoute qu’à {needed}.")
+            Finding(f"{what} {code} ne s’ajoute qu’à {needed}.")
             for needed in sorted(maj.requires_majorations - chosen)
         ]
         found += [
-            Finding(
-                f"La majoration {code} exige : {lower_first(self.catalog.flag_label(c.flag))}.", declared=True
-            )
+            Finding(f"{what} {code} exige : {lower_first(self.catalog.flag_label(c.flag))}.", declared=True)
             for c in _held(maj.requires, ctx)
             if c.flag not in ctx.flags
         ]
         found += [
             Finding(
-                f"La majoration {code} est incompatible avec : "
-                f"{lower_first(self.catalog.flag_label(c.flag))}.",
+                f"{what} {code} est incompatible avec : {lower_first(self.catalog.flag_label(c.flag))}.",
                 declared=True,
             )
             for c in _held(maj.forbids, ctx)
             if c.flag in ctx.flags
         ]
         return found
+
+    def confirmations(self, act: Act, maj: Majoration, ctx: BillingContext) -> list[str]:
+        """Why the practitioner must confirm `maj` on `act` in `ctx` (empty: its use is verified).
+
+        These are not refusals: the majoration may be billed once the practitioner confirms it.
+        """
+        reasons = [c.reason for c in maj.to_confirm if c.concerns(act.code, ctx.day)]
+        window = window_confirmation(ctx.performed_at, maj.time_windows, self.calendar)
+        if window is not None:
+            reasons.append(window)
+        return reasons
 
     def check(self, act_code: str, majoration_codes: Iterable[str], ctx: BillingContext) -> list[Problem]:
         """Every problem with billing `act_code` plus `majoration_codes` in `ctx` (empty: allowed)."""

@@ -1,8 +1,9 @@
 """After a call: suggest the act and the majorations that apply, with amounts and a French reason each.
 
 The suggestion never decides alone what needs the practitioner's word: majorations that depend on a
-declared context (coordination, regulated act…) or whose applicability to teleconsultation is not
-verified are listed as *optional*, with what to confirm, and are never added to the total.
+declared context (coordination, regulated act…) or whose use is not verified in this case (F, MN, MM
+on a teleconsultation since 22/12/2024, MHP on a TC, the Saturday afternoon of the permanence des
+soins…) are listed as *optional*, with the reason to confirm, and are never added to the total.
 """
 
 from __future__ import annotations
@@ -197,35 +198,55 @@ class ActSuggester:
             warnings = [UNVERIFIED_AMOUNT] if unverified and amount is not None else []
             if amount is None:
                 warnings.append("Montant à saisir.")
-            if "applicability" in maj.unverified:
-                warnings.append(
-                    "Applicabilité à la téléconsultation non vérifiée : à confirmer avant de facturer."
-                )
+            to_confirm = self.rules.confirmations(act, maj, ctx)
             declared = bool(maj.requires) and not missing
-            if not missing and (maj.auto or declared):
+            if not missing and not to_confirm and (maj.auto or declared):
                 line = SuggestedLine(
                     maj.code, maj.label, amount, unverified, self._reason(maj, ctx), tuple(warnings)
                 )
                 applied.append(line)
             else:
-                needs = [
-                    self.rules.catalog.flag_label(c.flag) for c in maj.requires if c.flag not in ctx.flags
-                ]
-                why = (
-                    f"{maj.label} ({maj.code}) : possible si {' et '.join(lower_first(n) for n in needs)}."
-                    if missing
-                    else f"{maj.label} ({maj.code}) : à confirmer. {maj.conditions}"
-                )
+                why = self._why_optional(maj, ctx, bool(missing), to_confirm)
                 optional.append(SuggestedLine(maj.code, maj.label, amount, unverified, why, tuple(warnings)))
+        # An option that does not combine with what was applied (F once MHP applies) is not offered.
+        chosen = frozenset(line.code for line in applied)
+        majorations = self.rules.catalog.majorations
+        optional = [
+            line
+            for line in optional
+            if not (majorations[line.code].excludes & chosen)
+            and not any(line.code in majorations[code].excludes for code in chosen)
+        ]
         return applied, optional
+
+    def _why_optional(
+        self, maj: Majoration, ctx: BillingContext, missing: bool, to_confirm: list[str]
+    ) -> str:
+        """« F (…) : possible si acte régulé… ; à confirmer — depuis le 22 décembre 2024, … »."""
+        parts: list[str] = []
+        if missing:
+            needs = [
+                lower_first(self.rules.catalog.flag_label(c.flag))
+                for c in maj.requires
+                if c.flag not in ctx.flags
+            ]
+            parts.append(f"possible si {' et '.join(needs)}")
+        if to_confirm:
+            parts.append("à confirmer — " + " ".join([lower_first(to_confirm[0]), *to_confirm[1:]]))
+        if not parts:
+            parts.append(f"à confirmer — {lower_first(maj.conditions)}")
+        text = f"{maj.label} ({maj.code}) : {' ; '.join(parts)}"
+        return text if text.endswith(".") else text + "."
 
     def _reason(self, maj: Majoration, ctx: BillingContext) -> str:
         parts: list[str] = []
         if maj.below_age is not None and ctx.patient_age is not None:
             parts.append(f"patient de {ctx.patient_age} ans (moins de {maj.below_age} ans)")
+        if maj.from_age is not None and ctx.patient_age is not None:
+            parts.append(f"patient de {ctx.patient_age} ans ({maj.from_age} ans ou plus)")
         if maj.time_windows:
             parts.append(f"acte du {self.rules.describe_moment(ctx.performed_at)}, {maj.time_windows_label}")
         parts += [
             lower_first(self.rules.catalog.flag_label(c.flag)) for c in maj.requires if c.flag in ctx.flags
         ]
-        return f"{maj.label} ({maj.code}) : {', '.join(parts) or maj.conditions}."
+        return f"{maj.label} ({maj.code}) : {', '.join(parts) or lower_first(maj.conditions.rstrip('.'))}."

@@ -318,6 +318,8 @@ class BillingService:
 
     def _keep(self, data: Wire, *, announce: bool = True) -> ClaimRecord:
         record = ClaimRecord.from_wire(data)
+        if record.claim.refresh_from_catalog(self.rules):  # a draft follows the catalog in force
+            log.info("claim %s: lines refreshed from the catalog", record.id)
         self.records[record.id] = record
         if announce:
             self.claims_changed.emit(record.id)

@@ -151,6 +151,7 @@ class ClaimEditorPresenter(QObject):
         if resuggest:
             self.render()
         else:
+            self._render_parcours()
             self._render_totals()
             self.render_problems()
 
@@ -183,6 +184,7 @@ class ClaimEditorPresenter(QObject):
             )
         editor.set_notes(notes)
         editor.lines.show_lines(line_views(claim, self.suggestion), optional_views(claim, self.suggestion))
+        self._render_parcours()
         act = catalog.acts.get(claim.act.code) if claim.act else None
         editor.form.set_prescriber_visible(
             bool(act and act.prescriber_required) or bool(claim.prescriber_rpps)
@@ -195,6 +197,18 @@ class ClaimEditorPresenter(QObject):
         )
         self._render_totals()
         self.render_problems()
+
+    def _render_parcours(self) -> None:
+        claim = self.claim
+        if claim is None:
+            return
+        indicator = claim.parcours_indicator(self.billing.rules.catalog)
+        self.editor.form.set_parcours_indicator(
+            indicator.code if indicator else None,
+            indicator.verified if indicator else False,
+            indicator.reason if indicator else None,
+            claim.parcours_indicator_confirmed,
+        )
 
     def _render_totals(self) -> None:
         claim = self.claim

@@ -70,6 +70,9 @@ class ClaimEdits:
             claim.prescriber_rpps = str(value).strip() or None
         elif field == "parcours":
             claim.parcours = Parcours(str(value)) if value else None
+            claim.parcours_indicator_confirmed = False  # a confirmation is for one indicator code
+        elif field == "parcours_indicator_confirmed":
+            claim.parcours_indicator_confirmed = bool(value)
         elif field == "nature":
             claim.nature = InsuranceNature(str(value))
         elif field == "exoneration":

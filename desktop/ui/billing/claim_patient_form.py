@@ -2,9 +2,10 @@
 
 Patient: name, date of birth, rang, whether they are the insured person, the insured person's NIR
 (its key checked as typed), régime / caisse / centre. Practitioner: RPPS, AM number, specialty
-code, prescriber when the act needs one. Coverage: parcours de soins, nature, exonération, tiers
-payant AMO, dépassement. Dumb: every change is `edited(field, value)` with the field's name as
-validation problems name it (`patient.nir`, `parcours`…).
+code, prescriber when the act needs one. Coverage: parcours de soins with its indicator code (a
+code that is not verified is sent only once the practitioner ticks it, the reason beside), nature,
+exonération, tiers payant AMO, dépassement. Dumb: every change is `edited(field, value)` with the
+field's name as validation problems name it (`patient.nir`, `parcours`…).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QSignalBlocker, Signal
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +33,7 @@ from desktop.billing.identifiers import format_nir
 from desktop.services.billing import UNKNOWN_BIRTH_DATE
 
 ERROR_STYLE = "color: #c62828;"
+MUTED_STYLE = "color: #616161;"
 _TEXT_FIELDS = (
     # (field, label, placeholder, max length)
     ("patient.last_name", "&Nom", "", 80),
@@ -112,6 +114,15 @@ class ClaimPatientForm(QWidget):
             self.parcours.addItem(self.tr(item.label), item.value)
         self.parcours.activated.connect(lambda _i: self.edited.emit("parcours", self.parcours.currentData()))
         self._row(coverage, "parcours", self.tr("Parcours de &soins"), self.parcours)
+        self.parcours_indicator = QLabel(self)
+        self.parcours_indicator.setObjectName("parcoursIndicator")
+        self.parcours_indicator.setWordWrap(True)
+        self.parcours_indicator.setStyleSheet(MUTED_STYLE)
+        self.parcours_indicator.setTextFormat(Qt.TextFormat.PlainText)
+        coverage.addRow("", self.parcours_indicator)
+        self.parcours_confirm = QCheckBox(self)
+        self.parcours_confirm.toggled.connect(lambda v: self.edited.emit("parcours_indicator_confirmed", v))
+        self._row(coverage, "parcours_indicator_confirmed", "", self.parcours_confirm)
         self.nature = QComboBox(self)
         for nature in InsuranceNature:
             self.nature.addItem(self.tr(nature.label), nature.value)
@@ -196,6 +207,30 @@ class ClaimPatientForm(QWidget):
         finally:
             for blocker in blockers:
                 blocker.unblock()
+
+    def set_parcours_indicator(
+        self, code: str | None, verified: bool, reason: str | None, confirmed: bool
+    ) -> None:
+        """The indicator code of the chosen parcours: shown when verified, to tick when it is not."""
+        if code is None:
+            text = self.tr("Indicateur de parcours : à choisir dans votre logiciel certifié.")
+        elif verified:
+            text = self.tr("Indicateur de parcours envoyé : « %1 ».").replace("%1", code)
+        else:
+            text = reason or ""
+        self.parcours_indicator.setText(text)
+        self.parcours_indicator.setVisible(self.parcours.currentData() is not None)
+        label, box = self.rows["parcours_indicator_confirmed"]
+        unverified = code is not None and not verified
+        box.setVisible(unverified)
+        label.setVisible(unverified)
+        if code is not None and not verified:
+            self.parcours_confirm.setText(
+                self.tr("Envoyer l'indicateur « %1 » (non vérifié) : je l'ai vérifié").replace("%1", code)
+            )
+            self.parcours_confirm.setAccessibleName(self.parcours_confirm.text())
+        with QSignalBlocker(self.parcours_confirm):
+            self.parcours_confirm.setChecked(confirmed and unverified)
 
     def set_prescriber_visible(self, visible: bool) -> None:
         label, widget = self.rows["prescriber_rpps"]

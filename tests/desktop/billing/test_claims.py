@@ -183,30 +183,101 @@ def test_an_invalid_claim_cannot_become_ready(make_claim: MakeClaim, validator: 
 
 
 def test_overriding_an_unverified_amount_is_recorded(make_claim: MakeClaim, rules: BillingRules) -> None:
-    claim = make_claim()
-    claim.patient.birth_date = date(2022, 3, 1)
-    claim.patient.is_insured = False
-    claim.add_majoration("MEG", rules)
-    record = claim.override_amount("MEG", Decimal("5.5"), by="user-7", at=NOW)
+    # A regulated act at 2 a.m.: CRM is 51.50 € in the revision, 59.50 € in January 2025: unverified.
+    claim = make_claim(performed_at=paris(2026, 11, 24, 2, 0), flags=frozenset({"acte_regule"}))
+    line = claim.add_majoration("CRM", rules)
+    assert (line.amount, line.amount_unverified) == (Decimal("51.50"), True)
+    record = claim.override_amount("CRM", Decimal("59.5"), by="user-7", at=NOW)
     assert (record.code, record.old_amount, record.new_amount, record.by, record.at) == (
-        "MEG",
-        Decimal("5.00"),
-        Decimal("5.50"),
+        "CRM",
+        Decimal("51.50"),
+        Decimal("59.50"),
         "user-7",
         NOW,
     )
-    assert claim.total == Decimal("30.50")
+    assert claim.total == Decimal("84.50")
     stored = claim_to_dict(claim)
     assert stored["overrides"] == [
         {
-            "code": "MEG",
-            "old_amount": "5.00",
-            "new_amount": "5.50",
+            "code": "CRM",
+            "old_amount": "51.50",
+            "new_amount": "59.50",
             "by": "user-7",
             "at": "2026-11-26T12:00:00Z",
             "reason": "",
         }
     ]
+
+
+def test_a_verified_majoration_is_not_marked_unverified(make_claim: MakeClaim, rules: BillingRules) -> None:
+    claim = make_claim()
+    claim.patient.birth_date = date(2022, 3, 1)
+    claim.patient.is_insured = False
+    line = claim.add_majoration("MEG", rules)
+    assert (line.amount, line.amount_unverified) == (Decimal("5.00"), False)
+    with pytest.raises(ClaimEditError, match="est vérifié : indiquez la raison"):
+        claim.override_amount("MEG", Decimal("5.5"), by="user-7", at=NOW)
+
+
+def test_te2_is_billed_at_the_tariff_of_the_day_of_the_act(
+    make_claim: MakeClaim, rules: BillingRules, validator: ClaimValidator
+) -> None:
+    def te2(moment: datetime) -> Claim:
+        claim = make_claim(performed_at=moment, parcours=None, prescriber_rpps=OTHER_RPPS)
+        claim.set_act("TE2", rules)
+        return claim
+
+    last_day = te2(paris(2025, 12, 31, 18, 0))
+    assert last_day.act is not None and last_day.act.amount == Decimal("20.00")
+    first_day = te2(paris(2026, 1, 1, 9, 0))
+    assert first_day.act is not None and first_day.act.amount == Decimal("23.00")
+    assert validator.validate(last_day) == [] and validator.validate(first_day) == []
+    # The act's date moved across the boundary while the line kept the old tariff: validation says so.
+    last_day.performed_at = paris(2026, 1, 1, 9, 0)
+    assert fields(validator.validate(last_day)) == {
+        "act.amount": "Le tarif de TE2 le 1er janvier 2026 est de 23,00\xa0€, pas 20,00\xa0€ : "
+        "recalculez la cotation."
+    }
+
+
+def test_a_draft_follows_the_catalog_in_force(make_claim: MakeClaim, rules: BillingRules) -> None:
+    # A draft stored while MEG's amount was unverified, and a TE2 kept at last year's tariff.
+    claim = make_claim()
+    claim.patient.birth_date = date(2022, 3, 1)
+    claim.majorations = [ClaimLine("MEG", "Majoration enfant", Decimal("5.00"), Decimal("5.00"), True)]
+    assert claim.refresh_from_catalog(rules)
+    assert (claim.majorations[0].amount, claim.majorations[0].amount_unverified) == (Decimal("5.00"), False)
+    assert not claim.refresh_from_catalog(rules)
+    expert = make_claim(performed_at=paris(2026, 1, 2, 9, 0), parcours=None, prescriber_rpps=OTHER_RPPS)
+    expert.act = ClaimLine("TE2", "Téléexpertise", Decimal("20.00"), Decimal("20.00"), False)
+    assert expert.refresh_from_catalog(rules)
+    assert expert.act is not None and expert.act.amount == Decimal("23.00")
+    # An amount the practitioner changed stays theirs; a claim past « brouillon » stays as validated.
+    night = make_claim(performed_at=paris(2026, 11, 24, 2, 0), flags=frozenset({"acte_regule"}))
+    night.add_majoration("CRM", rules)
+    night.override_amount("CRM", Decimal("59.50"), by="user-7", at=NOW)
+    night.refresh_from_catalog(rules)
+    assert night.majorations[0].amount == Decimal("59.50") and night.majorations[0].amount_unverified
+    ready = make_claim(status=ClaimStatus.PRETE)
+    ready.act = ClaimLine("TCG", "Téléconsultation", Decimal("25.00"), Decimal("25.00"), True)
+    assert not ready.refresh_from_catalog(rules) and ready.act.amount_unverified
+
+
+def test_parcours_indicator_codes(make_claim: MakeClaim, catalog: Catalog) -> None:
+    urgent = make_claim(parcours=Parcours.URGENCE)
+    assert urgent.parcours_indicator_code(catalog) == "U"
+    oriented = make_claim(parcours=Parcours.ORIENTE_PAR_MT)
+    indicator = oriented.parcours_indicator(catalog)
+    assert indicator is not None and (indicator.code, indicator.verified) == ("MTO", False)
+    assert oriented.parcours_indicator_code(catalog) is None  # not sent until the practitioner confirms
+    oriented.parcours_indicator_confirmed = True
+    assert oriented.parcours_indicator_code(catalog) == "MTO"
+    assert make_claim(parcours=Parcours.MEDECIN_TRAITANT).parcours_indicator_code(catalog) is None
+    stored = claim_to_dict(oriented)
+    assert stored["parcours_indicator_confirmed"] is True
+    assert claim_from_dict(stored).parcours_indicator_confirmed
+    del stored["parcours_indicator_confirmed"]  # a document written before the field existed
+    assert not claim_from_dict(stored).parcours_indicator_confirmed
 
 
 def test_overriding_a_verified_amount_needs_a_reason(make_claim: MakeClaim) -> None:

@@ -12,10 +12,12 @@ from decimal import Decimal
 import pytest
 
 from desktop.billing.claim_validation import ClaimValidator
-from desktop.billing.claims import Claim, ClaimLine, ClaimStatus
+from desktop.billing.claims import Claim, ClaimLine, ClaimPractitioner, ClaimStatus, Parcours
 from desktop.billing.errors import ExportError
 from desktop.billing.export import CSV_COLUMNS, ClaimExporter
-from tests.desktop.billing.conftest import NOW, paris
+from desktop.billing.professions import NurseSetting, PractitionerProfile, Profession
+from desktop.billing.rules import BillingRules
+from tests.desktop.billing.conftest import NOW, NURSE, OTHER_RPPS, VALID_RPPS, paris
 
 MakeClaim = Callable[..., Claim]
 
@@ -47,6 +49,7 @@ def test_json_record_of_one_claim(
         "2026-11-24T09:00:00Z",
     )
     assert record["patient"]["nir"] == "295109912611193"
+    assert (record["parcours"], record["parcours_indicator"]) == ("medecin_traitant", None)
     assert record["practitioner"]["rpps"] == "79927398713"
     assert record["lines"] == [
         {
@@ -140,3 +143,70 @@ def test_day_batch_holds_the_ready_claims_of_that_day(
 def test_empty_day_is_refused(make_claim: MakeClaim, exporter: ClaimExporter) -> None:
     with pytest.raises(ExportError, match=r"Aucune demande prête pour le 24 novembre 2026\."):
         exporter.export_day([make_claim()], date(2026, 11, 24))
+
+
+def test_nurse_at_home_exports_tld_and_the_travel_allowance(
+    make_claim: MakeClaim, validator: ClaimValidator, exporter: ClaimExporter, rules: BillingRules
+) -> None:
+    claim = make_claim(parcours=None, setting=NurseSetting.DOMICILE, prescriber_rpps=OTHER_RPPS)
+    claim.practitioner = ClaimPractitioner(VALID_RPPS, "751234567", "24", NURSE, "Marie Curie")
+    claim.set_act("TLD", rules)
+    claim.add_majoration("IFD", rules)
+    claim.mark_ready(validator, by="u", at=NOW)
+    record = json.loads(exporter.export_claim(claim).content)
+    assert [(li["kind"], li["code"], li["amount"], li["ps5_code"]) for li in record["lines"]] == [
+        ("acte", "TLD", "15.00", "3105"),
+        ("indemnite", "IFD", "2.75", None),
+    ]
+    assert record["totals"]["total"] == "17.75"
+    rows = list(
+        csv.DictReader(io.StringIO(exporter.export_claim(claim, "csv").content.decode()), delimiter=";")
+    )
+    assert [(r["line_kind"], r["code"]) for r in rows] == [("acte", "TLD"), ("indemnite", "IFD")]
+
+
+@pytest.mark.parametrize(
+    ("profession", "code", "ps5"),
+    [
+        (Profession.INFIRMIER, "RQD", "1199"),
+        (Profession.INFIRMIER, "TMI", "3140"),
+        (Profession.MASSEUR_KINESITHERAPEUTE, "TMK", "3123"),
+        (Profession.SAGE_FEMME, "TFS", "1086"),
+        (Profession.ORTHOPHONISTE, "TMO", "3142"),
+    ],
+)
+def test_claims_codes_of_the_revision_are_exported(
+    make_claim: MakeClaim,
+    validator: ClaimValidator,
+    exporter: ClaimExporter,
+    rules: BillingRules,
+    profession: Profession,
+    code: str,
+    ps5: str,
+) -> None:
+    claim = make_claim(parcours=None)
+    claim.practitioner = ClaimPractitioner(VALID_RPPS, "751234567", "24", PractitionerProfile(profession))
+    line = claim.set_act(code, rules, coefficient=None if code == "RQD" else Decimal("1.6"))
+    if line.amount is None:
+        claim.override_amount(code, Decimal("5.04"), by="u", at=NOW)
+    claim.mark_ready(validator, by="u", at=NOW)
+    [exported] = json.loads(exporter.export_claim(claim).content)["lines"]
+    assert (exported["code"], exported["b2_code"], exported["ps5_code"]) == (code, code, ps5)
+
+
+def test_parcours_indicator_is_exported_when_verified_or_confirmed(
+    make_claim: MakeClaim, validator: ClaimValidator, exporter: ClaimExporter
+) -> None:
+    urgent = ready(make_claim, validator, parcours=Parcours.URGENCE)
+    assert json.loads(exporter.export_claim(urgent).content)["parcours_indicator"] == "U"
+    oriented = ready(make_claim, validator, parcours=Parcours.ORIENTE_PAR_MT)
+    assert json.loads(exporter.export_claim(oriented).content)["parcours_indicator"] is None
+    confirmed = ready(
+        make_claim, validator, parcours=Parcours.ORIENTE_PAR_MT, parcours_indicator_confirmed=True
+    )
+    assert json.loads(exporter.export_claim(confirmed).content)["parcours_indicator"] == "MTO"
+    rows = list(
+        csv.DictReader(io.StringIO(exporter.export_claim(confirmed, "csv").content.decode()), delimiter=";")
+    )
+    assert rows[0]["parcours"] == "oriente_par_mt" and rows[0]["parcours_indicator"] == "MTO"
+    assert tuple(rows[0])[-1] == "parcours_indicator"  # appended: the former columns keep their place

@@ -26,7 +26,8 @@ from desktop.billing.fee_notes import (
     fee_note_from_claim,
 )
 from desktop.billing.note_renderer import ReportlabNoteRenderer
-from tests.desktop.billing.conftest import GP, NOW, VALID_RPPS
+from desktop.billing.rules import BillingRules
+from tests.desktop.billing.conftest import GP, NOW, VALID_RPPS, paris
 
 MakeClaim = Callable[..., Claim]
 IDENTITY = PractitionerIdentity(
@@ -57,7 +58,7 @@ def child_claim(make_claim: MakeClaim) -> Claim:
     claim.patient.is_insured = False
     claim.majorations = [
         ClaimLine(
-            "MEG", "Majoration enfant généraliste (enfant < 6 ans)", Decimal("5.00"), Decimal("5.00"), True
+            "MEG", "Majoration enfant généraliste (enfant < 6 ans)", Decimal("5.00"), Decimal("5.00"), False
         )
     ]
     return claim
@@ -156,10 +157,19 @@ def test_note_embeds_only_dejavu(
 
 
 def test_recap_embeds_only_dejavu_and_says_who_transmits(
-    make_claim: MakeClaim, validator: ClaimValidator, renderer: ReportlabNoteRenderer, tmp_path: Path
+    make_claim: MakeClaim,
+    validator: ClaimValidator,
+    renderer: ReportlabNoteRenderer,
+    rules: BillingRules,
+    tmp_path: Path,
 ) -> None:
-    claim = child_claim(make_claim)
-    claim.override_amount("MEG", Decimal("5.50"), by="user-7", at=NOW)
+    # A regulated act for a child at 2 a.m.: MEG (verified) and CRM (amount unverified, changed).
+    claim = make_claim(performed_at=paris(2026, 11, 24, 2, 0), flags=frozenset({"acte_regule"}))
+    claim.patient.birth_date = date(2022, 3, 1)
+    claim.patient.is_insured = False
+    claim.add_majoration("MEG", rules)
+    claim.add_majoration("CRM", rules)
+    claim.override_amount("CRM", Decimal("59.50"), by="user-7", at=NOW)
     claim.mark_ready(validator, by="user-7", at=NOW)
     pdf = renderer.render_claim_recap(claim)
     _assert_only_embedded_dejavu(pdf, tmp_path)
@@ -167,16 +177,18 @@ def test_recap_embeds_only_dejavu_and_says_who_transmits(
     for mention in (
         "Récapitulatif de demande de remboursement",
         "Statut prête",
-        "mardi 24 novembre 2026 à 10:00",
+        "mardi 24 novembre 2026 à 02:00",
         "2 95 10 99 126 111 93 (le patient n’est pas l’assuré)",
         "régime 01, caisse 751, centre 0001",
         "RPPS / N° AM 79927398713 / 751234567",
         "Parcours de soins Médecin traitant",
-        "5,50 € (non vérifié)",
-        "Total 30,50 €",
+        "TCG Téléconsultation du médecin généraliste 25,00 € MEG",
+        "Majoration enfant généraliste (enfant < 6 ans) 5,00 € CRM",  # verified: no « non vérifié »
+        "milieu de nuit 59,50 € (non vérifié)",
+        "Total 89,50 €",
         "Montants modifiés",
-        "MEG 5,00 € 5,50 € user-7",
-        "Estimation : l’Assurance Maladie rembourse environ 21,35 €",
+        "CRM 51,50 € 59,50 € user-7",
+        "Estimation : l’Assurance Maladie rembourse environ 62,65 €",
         "Montant indicatif, non garanti.",
         "logiciel de facturation certifié SESAM-Vitale",
         "carte CPS",

@@ -30,6 +30,7 @@ def codes(rules: BillingRules, ctx: BillingContext) -> list[str]:
         (PSYCHIATRIST, frozenset(), {"TC", "TE2", "RQD"}),
         (NURSE, frozenset(), {"TLS", "TLL", "TLD", "TMI", "RQD"}),
         (PractitionerProfile(Profession.MASSEUR_KINESITHERAPEUTE), frozenset(), {"TMK", "RQD"}),
+        (PractitionerProfile(Profession.ORTHOPHONISTE), frozenset(), {"TMO", "RQD"}),
         (PractitionerProfile(Profession.SAGE_FEMME), frozenset(), {"TCG", "TFS", "TE2", "RQD"}),
         (PractitionerProfile(Profession.MEDECIN, Sector.NON_CONVENTIONNE, Specialty.MEDECINE_GENERALE),
          frozenset(), set()),
@@ -74,7 +75,9 @@ def test_majoration_outside_its_time_window_is_refused(rules: BillingRules) -> N
     tuesday_afternoon = BillingContext(GP, paris(2026, 11, 24, 14, 0))
     [problem] = rules.check("TCG", ["MHP"], tuesday_afternoon)
     assert problem.field == "majorations[0]"
-    assert "ne s’applique que du lundi au vendredi de 20 h à 8 h" in problem.message
+    assert (
+        "ne s’applique que pendant la permanence des soins (tous les jours de 20 h à 8 h" in problem.message
+    )
     assert "mardi 24 novembre 2026 à 14:00" in problem.message
 
 
@@ -85,10 +88,12 @@ def test_majoration_outside_its_time_window_is_refused(rules: BillingRules) -> N
         (paris(2026, 11, 24, 20, 0), True),
         (paris(2026, 11, 25, 7, 59), True),  # Wednesday early morning, still the Tuesday night window
         (paris(2026, 11, 25, 8, 0), False),
-        (paris(2026, 11, 28, 11, 59), False),  # Saturday morning
-        (paris(2026, 11, 28, 12, 0), True),
+        (paris(2026, 11, 28, 13, 59), False),  # Saturday, before 14 h (ameli; not 12 h any more)
+        (paris(2026, 11, 28, 14, 0), True),  # Saturday afternoon, where the PDSA is organised
+        (paris(2026, 11, 28, 23, 0), True),  # Saturday night
         (paris(2026, 11, 29, 15, 0), True),  # Sunday
-        (paris(2026, 11, 30, 7, 30), True),  # Monday before 8 h, Sunday's window
+        (paris(2026, 11, 29, 21, 0), True),  # Sunday night
+        (paris(2026, 11, 30, 7, 30), True),  # Monday before 8 h, Sunday night's window
     ],
 )
 def test_permanence_des_soins_hours(rules: BillingRules, moment: datetime, allowed: bool) -> None:
@@ -198,3 +203,89 @@ def test_a_majoration_before_its_creation_is_refused(rules: BillingRules) -> Non
 def test_user_visible_labels_are_french(rules: BillingRules) -> None:
     for entry in [*rules.catalog.acts.values(), *rules.catalog.majorations.values()]:
         assert "unverified" not in entry.label and "unverified" not in entry.conditions, entry.code
+
+
+def test_psychiatrists_no_longer_bill_mpc(rules: BillingRules) -> None:
+    ctx = BillingContext(PSYCHIATRIST, paris(2026, 11, 24), patient_age=40)
+    [problem] = rules.check("TC", ["MPC"], ctx)
+    assert problem.message == "La majoration MPC n’est pas facturable en psychiatrie."
+    other = PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_1, Specialty.AUTRE)
+    assert rules.check("TC", ["MPC"], BillingContext(other, paris(2026, 11, 24), patient_age=40)) == []
+
+
+def test_mop_needs_a_patient_of_80_not_your_own_and_a_controlled_tariff(rules: BillingRules) -> None:
+    flags = frozenset({"hors_patientele_mt"})
+    assert rules.check("TCG", ["MOP"], BillingContext(GP, paris(2026, 11, 24), 80, flags)) == []
+    [young] = rules.check("TCG", ["MOP"], BillingContext(GP, paris(2026, 11, 24), 79, flags))
+    assert young.message == "La majoration MOP concerne les patients de 80 ans ou plus ; le patient a 79 ans."
+    [own] = rules.check("TCG", ["MOP"], BillingContext(GP, paris(2026, 11, 24), 85, frozenset()))
+    assert own.message == (
+        "La majoration MOP exige : patient hors de votre patientèle médecin traitant "
+        "(vous n’êtes pas son médecin traitant)."
+    )
+    free_fees = PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_2, Specialty.AUTRE)
+    [sector] = rules.check("TC", ["MOP"], BillingContext(free_fees, paris(2026, 11, 24), 85, flags))
+    assert sector.message == (
+        "La majoration MOP n’est pas facturable par un praticien "
+        "« conventionné secteur 2 (honoraires libres) »."
+    )
+    [early] = rules.check("TCG", ["MOP"], BillingContext(GP, paris(2023, 12, 31), 85, flags))
+    assert "qu’à partir du 1er janvier 2024" in early.message
+    assert rules.check("TCG", ["MOP"], BillingContext(GP, paris(2024, 1, 1), 85, flags)) == []
+
+
+def test_hospital_discharge_majorations_are_for_the_patient_s_own_doctor(rules: BillingRules) -> None:
+    ctx = BillingContext(GP, paris(2026, 11, 24), 70, frozenset({"sortie_hospitalisation_ic"}))
+    [problem] = rules.check("TCG", ["MIC"], ctx)
+    assert problem.message == "La majoration MIC exige : vous êtes le médecin traitant de ce patient."
+    own = BillingContext(GP, paris(2026, 11, 24), 70, ctx.flags | {"medecin_traitant"})
+    assert rules.check("TCG", ["MIC"], own) == []
+
+
+def test_what_is_allowed_but_not_verified_asks_for_a_confirmation(rules: BillingRules) -> None:
+    catalog = rules.catalog
+    tcg, tc, mhp, sunday = (
+        catalog.act("TCG"),
+        catalog.act("TC"),
+        catalog.majoration("MHP"),
+        catalog.majoration("F"),
+    )
+    on_sunday = BillingContext(GP, paris(2026, 12, 6, 10, 0))
+    assert rules.confirmations(tcg, mhp, on_sunday) == []
+    assert rules.confirmations(tc, mhp, on_sunday) == [
+        "Confirmée sur le TCG ; sur le TC (spécialiste), elle n’est pas vérifiée."
+    ]
+    [saturday] = rules.confirmations(tcg, mhp, BillingContext(GP, paris(2026, 12, 5, 15, 0)))
+    assert saturday.startswith("Le samedi après-midi ne relève de la permanence des soins que là où")
+    assert rules.confirmations(tcg, mhp, BillingContext(GP, paris(2026, 12, 5, 21, 0))) == []  # a night
+    regulated = frozenset({"acte_regule"})
+    [reason] = rules.confirmations(
+        tcg, sunday, BillingContext(GP, paris(2026, 12, 6, 10, 0), flags=regulated)
+    )
+    assert reason.startswith(
+        "Depuis le 22 décembre 2024, son application à la téléconsultation n’est pas vérifiée"
+    )
+    assert rules.confirmations(tcg, sunday, BillingContext(GP, paris(2024, 12, 15, 10, 0))) == []
+    # Allowed all the same once confirmed: a confirmation is not a refusal.
+    assert rules.check("TCG", ["F"], BillingContext(GP, paris(2026, 12, 6, 10, 0), flags=regulated)) == []
+    assert rules.check("TCG", ["CRD"], BillingContext(GP, paris(2026, 12, 6, 10, 0), flags=regulated)) == []
+
+
+def test_regulated_pdsa_majorations_need_a_regulated_act(rules: BillingRules) -> None:
+    night = paris(2026, 12, 8, 2, 0)
+    [problem] = rules.check("TCG", ["CRM"], BillingContext(GP, night))
+    assert problem.message == "La majoration CRM exige : acte régulé (15 ou SAS) ou urgence justifiée."
+    regulated = BillingContext(GP, night, flags=frozenset({"acte_regule"}))
+    assert rules.check("TCG", ["CRM"], regulated) == []
+    assert {p.message for p in rules.check("TCG", ["CRM", "MM"], regulated)} == {
+        "La majoration CRM ne se cumule pas avec MM.",
+        "La majoration MM ne se cumule pas avec CRM.",
+    }
+
+
+def test_travel_allowance_goes_with_a_trip_not_with_a_planned_visit(rules: BillingRules) -> None:
+    home = BillingContext(NURSE, paris(2026, 11, 24), setting=NurseSetting.DOMICILE)
+    assert rules.check("TLD", ["IFD"], home) == []
+    planned = BillingContext(NURSE, paris(2026, 11, 24), setting=NurseSetting.SOIN_PREVU)
+    [problem] = rules.check("TLS", ["IFD"], planned)
+    assert problem.message == "L’indemnité IFD ne s’applique pas à l’acte TLS."

@@ -284,9 +284,27 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert [(c["status"], c["document"]["patient"]["nir"]) for c in drafts] == [("brouillon", VALID_NIR)]
         for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
             type_into(form.line_edit(name), value)
-        index = form.parcours.findData("medecin_traitant")
-        form.parcours.setCurrentIndex(index)
-        form.parcours.activated.emit(index)
+
+        def choose_parcours(value: str) -> None:
+            index = form.parcours.findData(value)
+            form.parcours.setCurrentIndex(index)
+            form.parcours.activated.emit(index)
+
+        # The parcours indicator: « MTO » is not verified, so it is sent only once ticked, reason beside.
+        choose_parcours("oriente_par_mt")
+        assert form.parcours_confirm.isVisible() and not form.parcours_confirm.isChecked()
+        assert form.parcours_confirm.text() == "Envoyer l'indicateur « MTO » (non vérifié) : je l'ai vérifié"
+        assert form.parcours_indicator.text().startswith("Indicateur « MTO » vu dans une seule source")
+        form.parcours_confirm.click()
+        assert presenter.claim is not None and presenter.claim.parcours_indicator_confirmed
+        choose_parcours("urgence")  # « U » is verified: shown, nothing to tick
+        assert not form.parcours_confirm.isVisible() and not presenter.claim.parcours_indicator_confirmed
+        assert form.parcours_indicator.text() == "Indicateur de parcours envoyé : « U »."
+        choose_parcours("medecin_traitant")
+        assert (
+            form.parcours_indicator.text()
+            == "Indicateur de parcours : à choisir dans votre logiciel certifié."
+        )
         assert editor.problems.text() == "Feuille complète : elle peut être marquée « prête »."
         editor.ready.click()
         await wait_for(lambda: editor.status.text() == "prête")
@@ -457,8 +475,9 @@ async def test_a_nurse_is_asked_where_she_accompanied_the_patient(
         home = editor.setting.findData("domicile")
         editor.setting.setCurrentIndex(home)
         editor.setting.activated.emit(home)
-        assert list(editor.lines.amounts) == ["TLD"] and editor.lines.amounts["TLD"].text() == "15,00"
-        assert editor.total.text() == "Total : 15,00\u00a0€"
+        assert list(editor.lines.amounts) == ["TLD", "IFD"] and editor.lines.amounts["TLD"].text() == "15,00"
+        assert editor.lines.amounts["IFD"].text() == "2,75" and editor.lines.flags["IFD"].text() == ""
+        assert editor.total.text() == "Total : 17,75\u00a0€"  # TLD 15 € + IFD 2,75 €
         # Télésoin instead: TMI, whose amount (coefficient × lettre clé) is to enter and unverified.
         telesoin = editor.activity.findData("telesoin")
         editor.activity.setCurrentIndex(telesoin)
@@ -535,7 +554,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         window.message_bar.hide()
         await grab(window, shots, "payment-banner")
 
-        # A child's claim: TCG + MEG (amount unverified), the NIR of her insured parent mistyped.
+        # A child's claim: TCG + MEG (5 €, verified), the NIR of her insured parent mistyped.
         controller.offer_after_call(
             scene.conversation_id, TUESDAY_MORNING.replace(hour=17, minute=30), datetime.now(UTC)
         )
@@ -553,7 +572,8 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         form.parcours.setCurrentIndex(index)
         form.parcours.activated.emit(index)
         assert list(controller.editor.lines.amounts) == ["TCG", "MEG"]
-        assert controller.editor.lines.flags["MEG"].text() == "non vérifié"
+        assert controller.editor.lines.flags["MEG"].text() == ""
+        assert controller.editor.lines.amounts["MEG"].isReadOnly()
         assert form.errors["patient.nir"].isVisible()
         window.message_bar.hide()
         await grab(window, shots, "claim-editor")
