@@ -43,6 +43,9 @@ def _row(metric: str, value: float, goal: float | None = None) -> dict[str, obje
     return row
 
 
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # the claims' clock: a fixed day, not the bench's
+
+
 def _claim(suggester: ActSuggester) -> Claim:
     performed = datetime(2026, 11, 24, 10, 0, tzinfo=PARIS)
     suggestion = suggester.suggest(SuggestionRequest(GP, performed, patient_birth_date=date(2022, 3, 1)))
@@ -50,7 +53,7 @@ def _claim(suggester: ActSuggester) -> Claim:
         "Dupont", "Zoé", date(2022, 3, 1), "295109912611193", 1, False, "01", "751", "0001"
     )
     practitioner = ClaimPractitioner("79927398713", "751234567", "01", GP, "Dr Claire Martin")
-    claim = draft_from_suggestion(suggestion, patient, practitioner)
+    claim = draft_from_suggestion(suggestion, patient, practitioner, created_at=NOW)
     claim.parcours = Parcours.MOINS_DE_16_ANS
     return claim
 
@@ -59,7 +62,7 @@ def main() -> list[dict[str, object]]:
     """Rows for bench/__main__.py."""
     rules = BillingRules()
     suggester = ActSuggester(rules)
-    validator = ClaimValidator(rules, clock=lambda: datetime(2026, 11, 26, tzinfo=UTC))
+    validator = ClaimValidator(lambda: NOW, rules)
     claim = _claim(suggester)
     assert validator.validate(claim) == [], "the benchmark claim must be valid"
     identity = PractitionerIdentity(
@@ -69,6 +72,7 @@ def main() -> list[dict[str, object]]:
         claim,
         number="2026-0042",
         practitioner=identity,
+        issued_on=NOW.date(),
         payment_method=PaymentMethod.CARTE_BANCAIRE,
         paid_amount=Decimal("9.00"),
     )

@@ -289,6 +289,7 @@ def keystroke_probe(folder: str) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    from contracts.clock import system_clock
     from desktop.domain.text import words
     from desktop.services.conversations import ConversationService
     from desktop.services.ports import ServerApi
@@ -304,7 +305,7 @@ def keystroke_probe(folder: str) -> None:
     db = open_database(Path(folder) / "local.sqlite3")
     service = ConversationService(cast(ServerApi, None), LocalCache(db), "bench")
     asyncio.run(service.load_cache())
-    model = ConversationListModel(service.get)
+    model = ConversationListModel(service.get, system_clock)
     page = ConversationListPage(model)
     ConversationListPresenter(page, service)
     page.resize(360, 900)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.clock import Clock, system_clock
 from desktop.api.client import ApiClient
 from desktop.api.realtime import RealtimeClient
 from desktop.services.app_services import AppServices
@@ -101,8 +102,10 @@ def workspace_parts(config: AppConfig, signed_in: SignedIn) -> WorkspaceParts:
     )
 
 
-def build_app_services(config: AppConfig, credentials: CredentialStore | None = None) -> AppServices:
-    """Everything but the UI, for `run()` and for tests."""
+def build_app_services(
+    config: AppConfig, credentials: CredentialStore | None = None, clock: Clock = system_clock
+) -> AppServices:
+    """Everything but the UI, for `run()` and for tests; `clock` is the one time source."""
     messages = Messages()
     runner = TaskRunner(messages)
     local = LocalServer(config.local_server_dir, _healthy)
@@ -111,7 +114,9 @@ def build_app_services(config: AppConfig, credentials: CredentialStore | None = 
     )
     if config.server_url:
         session.use_server_option(config.server_url)
-    return AppServices(config, messages, runner, session, lambda signed: workspace_parts(config, signed))
+    return AppServices(
+        config, messages, runner, session, lambda signed: workspace_parts(config, signed), clock
+    )
 
 
 def run(argv: list[str]) -> int:

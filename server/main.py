@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from contracts.clock import Clock, system_clock
 from server.api.app import create_app
 from server.api.realtime import Hub
 from server.domain.accounts import NewPractitioner
@@ -71,13 +72,18 @@ def features() -> list[Feature]:
     return [setup_attachments, invitations_feature, billing_feature, calls_feature]
 
 
-async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Runtime:
+    """Open the database (migrated first unless `migrate` is False), the bus and every service.
+
+    Args:
+        clock: the time source of every use-case (tests set the date they need).
+    """
     url = settings.effective_database_url
     if migrate:
         await upgrade(url)
     db = Database(url)
     bus = make_bus(settings)
-    core = Core(settings, db, bus)
+    core = Core(settings, db, bus, clock)
     services = build_core_services(core)
     hub = Hub(services)
     runtime = Runtime(settings, db, bus, core, services, hub)
@@ -97,12 +103,12 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     return runtime
 
 
-def build_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
-    """The full application (API + patient pages) for `settings`."""
+def build_app(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> FastAPI:
+    """The full application (API + patient pages) for `settings`, on the time source `clock`."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await start_runtime(settings, migrate=migrate)
+        runtime = await start_runtime(settings, migrate=migrate, clock=clock)
         app.state.runtime = runtime
         app.state.services = runtime.services
         app.state.hub = runtime.hub

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from contracts.clock import to_utc
 from desktop.billing.claims import (
     AmountOverride,
     Claim,
@@ -25,7 +26,6 @@ from desktop.billing.claims import (
     StatusChange,
 )
 from desktop.billing.errors import ClaimFormatError
-from desktop.billing.paris_time import to_utc
 from desktop.billing.professions import NurseSetting, PractitionerProfile, Profession, Sector, Specialty
 
 CLAIM_SCHEMA = 1

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from contracts.clock import Clock, paris_day
+from contracts.fr_format import eur, long_date
 from desktop.billing.catalog import Act
 from desktop.billing.claims import Claim, ClaimLine, Parcours
 from desktop.billing.errors import Problem
-from desktop.billing.fr_format import eur, long_date
 from desktop.billing.identifiers import am_number_problem, compact, digits_problem, nir_problem, rpps_problem
-from desktop.billing.paris_time import paris_day
 from desktop.billing.professions import Activity, Profession
 from desktop.billing.rules import BillingRules
 
@@ -25,11 +24,9 @@ _AMOUNT_HINTS = {
 class ClaimValidator:
     """Checks a claim against the identifiers' rules, the billing rules and BILLING.md §4.3."""
 
-    def __init__(
-        self, rules: BillingRules | None = None, clock: Callable[[], datetime] | None = None
-    ) -> None:
+    def __init__(self, clock: Clock, rules: BillingRules | None = None) -> None:
         self.rules = rules if rules is not None else BillingRules()
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
 
     def validate(self, claim: Claim) -> list[Problem]:
         """All problems of `claim` (empty: it may be marked « prête »)."""

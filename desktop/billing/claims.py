@@ -18,10 +18,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from contracts.clock import paris_day, to_utc
+from contracts.fr_format import cents, eur
 from desktop.billing.catalog import Catalog, ParcoursIndicator
 from desktop.billing.claim_parts import (
     ClaimLine,
@@ -38,8 +40,7 @@ from desktop.billing.errors import (
     Problem,
     RuleViolationError,
 )
-from desktop.billing.fr_format import cents, eur
-from desktop.billing.paris_time import age_on, paris_day, to_utc
+from desktop.billing.paris_time import age_on
 from desktop.billing.professions import NurseSetting
 from desktop.billing.rules import BillingContext, BillingRules
 from desktop.billing.suggestions import Suggestion
@@ -127,10 +128,6 @@ class StatusChange:
     note: str = ""
 
 
-def _now(at: datetime | None) -> datetime:
-    return datetime.now(UTC) if at is None else to_utc(at)
-
-
 @dataclass
 class Claim:
     """A SESAM-sans-Vitale claim being prepared for one remote act."""
@@ -153,7 +150,7 @@ class Claim:
     history: list[StatusChange] = field(default_factory=list)
     overrides: list[AmountOverride] = field(default_factory=list)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = field(kw_only=True)
     catalog_sha256: str = ""
 
     def __post_init__(self) -> None:
@@ -275,7 +272,7 @@ class Claim:
         self.majorations = [m for m in self.majorations if m.code != code]
 
     def override_amount(
-        self, code: str, new_amount: Decimal, *, by: str, at: datetime | None = None, reason: str = ""
+        self, code: str, new_amount: Decimal, *, by: str, at: datetime, reason: str = ""
     ) -> AmountOverride:
         """Change the amount of line `code`, recording who, when, the old and the new amount.
 
@@ -296,34 +293,32 @@ class Claim:
                 f"Le montant de {code} ({eur(line.catalog_amount)}) est vérifié : "
                 "indiquez la raison de la modification."
             )
-        record = AmountOverride(code, line.amount, cents(new_amount), by, _now(at), reason.strip())
+        record = AmountOverride(code, line.amount, cents(new_amount), by, to_utc(at), reason.strip())
         line.amount = record.new_amount
         self.overrides.append(record)
         return record
 
     # ---------------------------------------------------------------- status machine
-    def _move(self, to: ClaimStatus, by: str, at: datetime | None, note: str) -> StatusChange:
+    def _move(self, to: ClaimStatus, by: str, at: datetime, note: str) -> StatusChange:
         if to not in TRANSITIONS[self.status]:
             allowed = ", ".join(f"« {s.label} »" for s in sorted(TRANSITIONS[self.status])) or "aucune"
             raise ClaimTransitionError(
                 f"Impossible de passer la demande de « {self.status.label} » à « {to.label} » : {_HINTS[to]} "
                 f"Étapes possibles : {allowed}."
             )
-        change = StatusChange(self.status, to, by, _now(at), note)
+        change = StatusChange(self.status, to, by, to_utc(at), note)
         self.status = to
         self.history.append(change)
         return change
 
-    def transition(
-        self, to: ClaimStatus, *, by: str, at: datetime | None = None, note: str = ""
-    ) -> StatusChange:
+    def transition(self, to: ClaimStatus, *, by: str, at: datetime, note: str = "") -> StatusChange:
         """Move to `to`; « prête » is reached only through :meth:`mark_ready`. Raises ClaimTransitionError."""
         if to is ClaimStatus.PRETE:
             raise ClaimTransitionError("Une demande ne devient « prête » qu’après validation.")
         return self._move(to, by, at, note)
 
     def mark_ready(
-        self, validate: Callable[[Claim], list[Problem]], *, by: str, at: datetime | None = None
+        self, validate: Callable[[Claim], list[Problem]], *, by: str, at: datetime
     ) -> StatusChange:
         """Validate with `validate` and move to « prête »; raises ClaimInvalidError listing the problems."""
         if self.status is not ClaimStatus.BROUILLON:
@@ -339,6 +334,7 @@ def draft_from_suggestion(
     patient: ClaimPatient,
     practitioner: ClaimPractitioner,
     *,
+    created_at: datetime,
     flags: frozenset[str] = frozenset(),
     setting: NurseSetting | None = None,
     catalog_sha256: str = "",
@@ -348,6 +344,7 @@ def draft_from_suggestion(
         patient,
         practitioner,
         suggestion.performed_at,
+        created_at=created_at,
         flags=flags,
         setting=setting,
         catalog_sha256=catalog_sha256,

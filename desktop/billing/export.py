@@ -10,18 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from contracts.clock import Clock, paris_day, to_paris, to_utc
+from contracts.fr_format import cents, long_date
 from desktop.billing.catalog import Catalog, load_catalog
 from desktop.billing.claims import Claim, ClaimLine, ClaimStatus
 from desktop.billing.errors import ExportError
-from desktop.billing.fr_format import cents, long_date
 from desktop.billing.identifiers import compact
-from desktop.billing.paris_time import paris_day, to_paris, to_utc
 from desktop.billing.reimbursement import estimate_reimbursement
 
 EXPORT_FORMAT = "teleconsult.claim-export"
@@ -67,9 +67,9 @@ def _safe_cell(text: str) -> str:
 class ClaimExporter:
     """Writes claim records and day batches."""
 
-    def __init__(self, catalog: Catalog | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, clock: Clock, catalog: Catalog | None = None) -> None:
         self.catalog = catalog if catalog is not None else load_catalog()
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
 
     # ---------------------------------------------------------------- records
     def _line(self, kind: str, line: ClaimLine) -> dict[str, Any]:
@@ -242,9 +242,7 @@ class ClaimExporter:
         return ExportFile(f"{name}.json", "application/json", text.encode("utf-8"), ids)
 
     @staticmethod
-    def mark_exported(
-        claims: Iterable[Claim], file: ExportFile, *, by: str, at: datetime | None = None
-    ) -> int:
+    def mark_exported(claims: Iterable[Claim], file: ExportFile, *, by: str, at: datetime) -> int:
         """Move the claims of `file` that are « prête » to « exportée »; returns how many moved."""
         moved = 0
         for claim in claims:

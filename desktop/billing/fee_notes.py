@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from contracts.clock import paris_day
+from contracts.fr_format import cents
 from desktop.billing.catalog import Catalog, load_catalog
 from desktop.billing.claims import Claim
 from desktop.billing.errors import BillingError
-from desktop.billing.fr_format import cents
-from desktop.billing.paris_time import paris_day
 from desktop.billing.professions import PractitionerProfile
 from desktop.billing.reimbursement import estimate_reimbursement
 
@@ -127,7 +127,7 @@ def fee_note_from_claim(
     *,
     number: str,
     practitioner: PractitionerIdentity,
-    issued_on: date | None = None,
+    issued_on: date,
     payment_method: PaymentMethod | None = None,
     paid_amount: Decimal | None = None,
     paid_on: date | None = None,
@@ -135,7 +135,7 @@ def fee_note_from_claim(
 ) -> FeeNote:
     """The note d'honoraires of `claim`: its lines, the tiers payant part (estimated) and the payment.
 
-    `issued_on` defaults to today (Paris); each line carries the day of the act.
+    `issued_on` is the day the note is issued (Paris); each line carries the day of the act.
 
     Raises:
         BillingError: when a line of the claim still has no amount.
@@ -152,7 +152,7 @@ def fee_note_from_claim(
     tiers_payant = estimate_reimbursement(claim, catalog).paid_by_amo_to_practitioner
     return FeeNote(
         number=number,
-        issued_on=issued_on or paris_day(datetime.now(UTC)),
+        issued_on=issued_on,
         practitioner=practitioner,
         patient_name=claim.patient.full_name,
         patient_birth_date=claim.patient.birth_date,

@@ -11,34 +11,15 @@ Saturday afternoon of the permanence des soins), so what it allows is offered, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from threading import Lock
-from zoneinfo import ZoneInfo
 
 import holidays
 
-PARIS = ZoneInfo("Europe/Paris")
+from contracts.clock import to_paris
+
 DAY_TOKENS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOLIDAY = "holiday"
-
-
-def to_utc(moment: datetime) -> datetime:
-    """The UTC instant of `moment`; a naive datetime is read as Europe/Paris wall-clock time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=PARIS)
-    return moment.astimezone(UTC)
-
-
-def to_paris(moment: datetime) -> datetime:
-    """`moment` as Europe/Paris wall-clock time (naive input is taken as already in Paris)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=PARIS)
-    return moment.astimezone(PARIS)
-
-
-def paris_day(moment: datetime) -> date:
-    """The calendar day in Paris of `moment`."""
-    return to_paris(moment).date()
 
 
 def age_on(birth_date: date, day: date) -> int:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from contracts.fr_format import cents, eur
 from desktop.billing.catalog import Catalog
 from desktop.billing.claims import Claim, Exoneration, InsuranceNature, Parcours
-from desktop.billing.fr_format import cents, eur
 from desktop.billing.professions import Profession
 
 ZERO = Decimal("0.00")

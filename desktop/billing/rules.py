@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from contracts.clock import paris_day
+from contracts.fr_format import long_date, paris_datetime
 from desktop.billing.catalog import Act, Catalog, Eligibility, FlagCondition, Majoration, load_catalog
 from desktop.billing.errors import Problem, RuleViolationError, UnknownCodeError
-from desktop.billing.fr_format import long_date, paris_datetime
-from desktop.billing.paris_time import FrenchHolidays, in_any_window, paris_day, window_confirmation
+from desktop.billing.paris_time import FrenchHolidays, in_any_window, window_confirmation
 from desktop.billing.professions import Activity, NurseSetting, PractitionerProfile, Profession, lower_first
 
 _PROFESSIONS_PLURAL = {

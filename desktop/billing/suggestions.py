@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from contracts.clock import paris_day, to_utc
+from contracts.fr_format import eur, long_date
 from desktop.billing.catalog import Act, Entry, Majoration
-from desktop.billing.fr_format import eur, long_date
-from desktop.billing.paris_time import age_on, paris_day, to_utc
+from desktop.billing.paris_time import age_on
 from desktop.billing.professions import Activity, NurseSetting, PractitionerProfile, lower_first
 from desktop.billing.rules import BillingContext, BillingRules
 

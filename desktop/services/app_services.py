@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from contracts.clock import Clock
 from desktop.services.config import AppConfig
 from desktop.services.messages import Messages
 from desktop.services.ports import Notifier
@@ -22,10 +23,13 @@ class AppServices:
     runner: TaskRunner
     session: SessionService
     make_parts: Callable[[SignedIn], WorkspaceParts]
+    clock: Clock
 
     def open_workspace(self, signed_in: SignedIn, notifier: Notifier) -> Workspace:
         parts = self.make_parts(signed_in)
-        return Workspace.build(self.config, signed_in, self.session, parts, notifier, self.messages)
+        return Workspace.build(
+            self.config, signed_in, self.session, parts, notifier, self.messages, self.clock
+        )
 
     async def close(self) -> None:
         """Stop the local server and every task."""

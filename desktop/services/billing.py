@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from contracts.clock import Clock, paris_day
 from desktop.billing.claim_codec import claim_from_dict, claim_to_dict
 from desktop.billing.claim_validation import ClaimValidator
 from desktop.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
 from desktop.billing.errors import BillingError, Problem
 from desktop.billing.export import ClaimExporter, ExportKind
-from desktop.billing.paris_time import paris_day
 from desktop.billing.professions import Activity, NurseSetting
 from desktop.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement
 from desktop.billing.rules import BillingRules
@@ -75,7 +74,7 @@ class ClaimRecord:
     claim: Claim
     conversation_id: str | None
     version: int | None = None  # None: not stored yet
-    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime | None = None  # None: not stored yet
 
     @property
     def id(self) -> str:
@@ -114,15 +113,15 @@ class BillingService:
         self,
         server: BillingServer,
         *,
+        clock: Clock,
         rules: BillingRules | None = None,
-        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._server = server
         self.rules = rules if rules is not None else BillingRules()
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock
         self.suggester = ActSuggester(self.rules)
-        self.validator = ClaimValidator(self.rules, clock=self._clock)
-        self.exporter = ClaimExporter(self.rules.catalog, clock=self._clock)
+        self.validator = ClaimValidator(clock, self.rules)
+        self.exporter = ClaimExporter(clock, self.rules.catalog)
         self._renderer: ReportlabNoteRenderer | None = None
         self._profile: BillingProfile | None = None
         self.records: dict[str, ClaimRecord] = {}
@@ -194,12 +193,14 @@ class BillingService:
             specialty_code=earlier.practitioner.specialty_code if earlier else "",
         )
         suggestion = self.suggest_for(
-            Claim(claim_patient, practitioner, performed_at, setting=setting), activity
+            Claim(claim_patient, practitioner, performed_at, setting=setting, created_at=self.clock()),
+            activity,
         )
         claim = draft_from_suggestion(
             suggestion,
             claim_patient,
             practitioner,
+            created_at=self.clock(),
             setting=setting,
             catalog_sha256=self.rules.catalog.origin_sha256,
         )
@@ -226,7 +227,7 @@ class BillingService:
     def resuggest(self, claim: Claim, activity: Activity | None = None) -> Suggestion:
         """Replace the draft's act and majorations with a fresh suggestion (amount overrides dropped)."""
         suggestion = self.suggest_for(claim, activity)
-        fresh = draft_from_suggestion(suggestion, claim.patient, claim.practitioner)
+        fresh = draft_from_suggestion(suggestion, claim.patient, claim.practitioner, created_at=self.clock())
         claim.act, claim.majorations, claim.overrides = fresh.act, fresh.majorations, []
         return suggestion
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contracts.clock import Clock
 from desktop.api.billing import BillingApiClient
 from desktop.domain.models import Wire
 from desktop.services.payments import PaymentService
@@ -42,6 +43,7 @@ class BillingFeature:
     uploads: ServerApi
     conversations: ConversationMessages
     work_dir: Path
+    clock: Clock
     _billing: BillingService | None = field(default=None, repr=False)
     _notes: FeeNoteService | None = field(default=None, repr=False)
     _closed: bool = False
@@ -54,7 +56,14 @@ class BillingFeature:
         api = workspace.api
         client = BillingApiClient(api.server_url, lambda: api.token)
         payments = PaymentService(client)
-        feature = cls(client, payments, api, workspace.conversations, workspace.config.data_dir / "notes")
+        feature = cls(
+            client,
+            payments,
+            api,
+            workspace.conversations,
+            workspace.config.data_dir / "notes",
+            workspace.clock,
+        )
         workspace.extra.update(billing_feature=feature, payments=payments)
         for name in PAYMENT_EVENTS:
             workspace.sync.extra_handlers[name] = payments.apply_event
@@ -70,7 +79,7 @@ class BillingFeature:
         if self._billing is None:
             from desktop.services.billing import BillingService
 
-            self._billing = BillingService(self.api)
+            self._billing = BillingService(self.api, clock=self.clock)
         return self._billing
 
     @property
@@ -80,7 +89,13 @@ class BillingFeature:
             from desktop.services.fee_notes import FeeNoteService
 
             self._notes = FeeNoteService(
-                self.api, self.billing, self.payments, self.uploads, self.conversations, self.work_dir
+                self.api,
+                self.billing,
+                self.payments,
+                self.uploads,
+                self.conversations,
+                self.work_dir,
+                self.clock,
             )
         return self._notes
 

@@ -19,14 +19,13 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
+from contracts.clock import Clock, paris_day
 from desktop.billing.errors import BillingError
 from desktop.billing.fee_notes import FeeNote, PaymentMethod, PractitionerIdentity, fee_note_from_claim
-from desktop.billing.paris_time import paris_day
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Message, Wire
 from desktop.domain.payments import Payment
@@ -111,8 +110,10 @@ class FeeNoteService:
         uploader: DocumentUploader,
         conversations: ConversationMessages,
         work_dir: Path,
+        clock: Clock,
     ) -> None:
         self._server = server
+        self._clock = clock
         self._billing = billing
         self._payments = payments
         self._uploader = uploader
@@ -189,7 +190,7 @@ class FeeNoteService:
                 claim,
                 number=number,
                 practitioner=identity,
-                issued_on=paris_day(datetime.now(UTC)),
+                issued_on=paris_day(self._clock()),
                 payment_method=method,
                 paid_amount=paid,
                 paid_on=paris_day(payment.paid_at) if payment and payment.paid_at and paid else None,

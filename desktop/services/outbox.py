@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
+from contracts.clock import Clock
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Message
@@ -42,8 +42,10 @@ class OutboxService:
         conversations: ConversationService,
         runner: TaskRunner,
         messages: Messages,
+        clock: Clock,
     ) -> None:
         self._store = store
+        self._clock = clock
         self._api = api
         self._conversations = conversations
         self._runner = runner
@@ -87,7 +89,7 @@ class OutboxService:
             raise UserFacingError("Le message est vide.")
         if len(text) > MAX_BODY:
             raise UserFacingError(f"Le message est trop long ({MAX_BODY} caractères au plus).")
-        item = OutboxItem(str(uuid.uuid4()), MESSAGE, conversation_id, datetime.now(UTC), body=text)
+        item = OutboxItem(str(uuid.uuid4()), MESSAGE, conversation_id, self._clock(), body=text)
         return await self._queue(item, None)
 
     async def send_file(self, conversation_id: str, path: Path) -> OutboxItem:
@@ -100,7 +102,7 @@ class OutboxService:
             raise UserFacingError(UNSUPPORTED)
         if not await asyncio.to_thread(path.is_file):
             raise UserFacingError("Ce fichier est introuvable.")
-        item = OutboxItem(str(uuid.uuid4()), UPLOAD, conversation_id, datetime.now(UTC), filename=path.name)
+        item = OutboxItem(str(uuid.uuid4()), UPLOAD, conversation_id, self._clock(), filename=path.name)
         return await self._queue(item, path)
 
     async def _queue(self, item: OutboxItem, source: Path | None) -> OutboxItem:

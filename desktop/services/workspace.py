@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from contracts.clock import Clock
 from desktop.domain.models import Account
 from desktop.services.attachments import AttachmentService
 from desktop.services.config import AppConfig
@@ -57,6 +58,7 @@ class Workspace:
     help_pages: HelpPageService
     sync: SyncService
     notifications: NotificationService
+    clock: Clock
     _parts: WorkspaceParts
     extra: dict[str, object] = field(default_factory=dict)
     _closed: bool = False
@@ -74,12 +76,13 @@ class Workspace:
         parts: WorkspaceParts,
         notifier: Notifier,
         messages: Messages,
+        clock: Clock,
     ) -> Workspace:
         # The workspace's own runner: its tasks end with it, before its API client closes.
         runner = TaskRunner(messages)
         api = parts.api
         conversations = ConversationService(api, parts.cache, signed_in.account.id)
-        outbox = OutboxService(parts.outbox_store, api, conversations, runner, messages)
+        outbox = OutboxService(parts.outbox_store, api, conversations, runner, messages, clock)
         invitations = InvitationService(api)
         requests = ConnectionRequestService(api)
         sync = SyncService(
@@ -108,6 +111,7 @@ class Workspace:
             help_pages=HelpPageService(api),
             sync=sync,
             notifications=notifications,
+            clock=clock,
             _parts=parts,
         )
         sync.account_changed.connect(workspace._on_sync_account_changed)

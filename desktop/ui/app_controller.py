@@ -166,7 +166,7 @@ class AppController(QObject):
     async def open_workspace(self, signed: SignedIn) -> MainWindow:
         workspace = self.services.open_workspace(signed, self.notifier)
         self.workspace = workspace
-        model = ConversationListModel(workspace.conversations.get)
+        model = ConversationListModel(workspace.conversations.get, workspace.clock)
         window = MainWindow(model)
         self.window = window
         self.presenter = MainPresenter(window, workspace)

@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: #757575;")
         self.conversation_area = QSplitter(Qt.Orientation.Horizontal, self.stack)
-        self.conversation = ConversationPage(self.conversation_area)
+        self.conversation = ConversationPage(model.clock, self.conversation_area)
         self.side_panel: QWidget | None = None
         self.invitations = InvitationsPage(self.stack)
         self.pages: dict[str, QWidget] = {}

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.clock import PARIS
 from server.domain.claim_documents import (
     CREATABLE,
     STATUS_LABELS,
@@ -26,7 +27,6 @@ from server.domain.claim_documents import (
     check_document,
     transition_refused,
 )
-from server.domain.clock import PARIS
 from server.domain.conversations import ConversationService, iso
 from server.domain.core import Actor, Core, Tx
 from server.domain.errors import ConflictError, InvalidInputError, NotFoundError

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.clock import PARIS
 from server.domain.billing import ClaimService
-from server.domain.clock import PARIS
 from server.domain.conversations import ConversationService, check_uuid, iso
 from server.domain.core import Actor, Core, Tx
 from server.domain.errors import ConflictError, InvalidInputError, NotFoundError

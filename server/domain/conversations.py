@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.clock import paris_today
+from contracts.clock import paris_day
 from server.domain.core import Actor, Core, Tx
 from server.domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from server.domain.message_writer import MessageWriter
@@ -62,7 +62,7 @@ def patient_can_write(conv: Any, now: datetime) -> bool:
     if conv.patient_write == "always":
         return True
     if conv.patient_write == "until" and conv.patient_write_until is not None:
-        return bool(paris_today(now) <= conv.patient_write_until)
+        return bool(paris_day(now) <= conv.patient_write_until)
     return False
 
 
@@ -543,7 +543,7 @@ class ConversationService:
         if mode == "until":
             if until is None:
                 raise InvalidInputError("Indiquez jusqu'à quelle date le patient peut écrire.", field="until")
-            if until < paris_today(self._core.clock()):
+            if until < paris_day(self._core.clock()):
                 raise InvalidInputError("La date choisie est déjà passée.", field="until")
         else:
             until = None

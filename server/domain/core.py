@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.clock import Clock, utcnow
+from contracts.clock import Clock, system_clock
 from server.domain.ports import EventBus
 from server.settings import Settings
 from server.storage.db import Database
@@ -101,7 +101,7 @@ class Tx:
 class Core:
     """Shared infrastructure of the use-cases: database, bus, clock, settings, audit of reads."""
 
-    def __init__(self, settings: Settings, db: Database, bus: EventBus, clock: Clock = utcnow) -> None:
+    def __init__(self, settings: Settings, db: Database, bus: EventBus, clock: Clock = system_clock) -> None:
         self.settings = settings
         self.db = db
         self.bus = bus

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from babel.dates import format_date
 
-from server.domain.clock import PARIS
+from contracts.clock import PARIS
 from server.domain.gsm7 import fits_one_sms, to_gsm7
 from server.domain.professions import PROFESSIONS, SPECIALTIES
 

@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_time
 from babel.numbers import format_currency
 
-from server.domain.clock import PARIS
+from contracts.clock import PARIS
 from server.domain.conversations import iso
 from server.domain.errors import ConflictError, DomainError, InvalidInputError
 from server.domain.notifications_fr import PractitionerName, long_date

@@ -119,6 +119,11 @@ def shot(phone: Any, tmp_path: Path) -> Shot:
     return take
 
 
+def follow_clock(page: Any, clock: Callable[[], Any]) -> None:
+    """The browser's `Date` reads the server's (test) clock: both sides agree on the day."""
+    page.clock.set_system_time(clock())
+
+
 def arrive(page: Any, path: str | re.Pattern[str], heading: str | re.Pattern[str] | None = None) -> None:
     """Wait for what the user sees after a navigation: the address, then the page's main heading.
 

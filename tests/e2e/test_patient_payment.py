@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from werkzeug import Request, Response
 
 from tests.conftest import base_settings
-from tests.e2e.conftest import Shot, arrive, sign_in
+from tests.e2e.conftest import Shot, arrive, follow_clock, sign_in
 from tests.helpers.billing import (
     API_KEY,
     WEBHOOK_SECRET,
@@ -31,13 +31,16 @@ from tests.helpers.billing import (
     signed_webhook,
     stripe_fake,
 )
+from tests.helpers.clock import TestClock, paris
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.ws import RealtimeClient
 
 pytestmark = pytest.mark.browser
 
-PAID = re.compile(r"Hélène Dupont a réglé la téléconsultation du \d{1,2} \w+ \d{4}")
+# The server's calendar: a Wednesday in December, whatever the day the suite runs.
+CLOCK_START = paris(2026, 12, 2, 10, 0)
+PAID = "Hélène Dupont a réglé la téléconsultation du 2 décembre 2026"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,7 @@ def stripe_server(tmp_path_factory: pytest.TempPathFactory, stripe: StripeFake) 
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_base_url=stripe.url,
     )
-    with LiveServer(settings) as server:
+    with LiveServer(settings, clock=TestClock(CLOCK_START)) as server:
         yield server
 
 
@@ -87,7 +90,7 @@ def install_checkout_page(stripe: StripeFake, server: LiveServer, webhooks: list
         form = session["_form"]
         session["status"] = "complete"
         event = checkout_completed(session_id, form["client_reference_id"], session["amount_total"])
-        payload, signature = signed_webhook(event)
+        payload, signature = signed_webhook(event, timestamp=int(server.clock().timestamp()))
 
         def notify() -> None:
             time.sleep(1.0)  # Stripe notifies on its own schedule: usually after the patient is back
@@ -124,6 +127,7 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
         payment = asked.json()
         doctor_seq = event_seq(client, doctor)
 
+    follow_clock(phone, server.clock)
     sign_in(phone, server, patient.email or "")
     phone.goto(f"{server.url}/conversations/{conv}")
     banner = phone.get_by_role("region", name=re.compile("Paiement demandé"))
@@ -131,7 +135,7 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
     expect(banner).to_contain_text(
         "Dr Claire Martin · Médecin généraliste · Praticien conventionné secteur 1"
     )
-    expect(banner).to_contain_text("Honoraires annoncés par Dr Claire Martin le ")
+    expect(banner).to_contain_text("Honoraires annoncés par Dr Claire Martin le 2 décembre 2026 à ")
     expect(banner).to_contain_text("avant le règlement")
     shot("patient-payment-1-banniere")
 
@@ -153,7 +157,7 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
         kinds = {e["event"]: e["data"] for e in dsock.events(2)}
         assert kinds["payment.updated"]["payment"]["id"] == payment["id"]
         assert kinds["payment.updated"]["payment"]["status"] == "paid"
-        assert PAID.fullmatch(kinds["message.created"]["message"]["body"])
+        assert kinds["message.created"]["message"]["body"] == PAID
     assert [r.status_code for r in webhooks] == [200]
     (checkout,) = stripe.posts("/v1/checkout/sessions")
     assert checkout.form["line_items[0][price_data][unit_amount]"] == "2500"

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import uvicorn
 
+from contracts.clock import Clock, system_clock
 from server.domain.container import Services
 from server.main import build_app
 from server.settings import Settings
@@ -47,10 +48,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
         self.port = settings.port if settings.port else free_port()
         self.settings = settings.with_overrides(port=self.port, host="127.0.0.1")
-        self.app = build_app(self.settings)
+        self.clock = clock
+        self.app = build_app(self.settings, clock=clock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from server.domain.clock import paris_today
+from contracts.clock import paris_day
 from server.domain.container import Services
 from server.storage.models import AuditEntry, Message
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
@@ -161,7 +161,7 @@ def test_patient_may_write_until_a_date_inclusive(
     api: httpx.Client, live_server: LiveServer, trio: tuple[Account, Account, str]
 ) -> None:
     doctor, patient, conv = trio
-    today = paris_today(live_server.services.core.clock())
+    today = paris_day(live_server.services.core.clock())
     r = api.patch(
         f"/conversations/{conv}",
         json={"patient_write": {"mode": "until", "until": today.isoformat()}},

@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout
 
+from contracts.clock import PARIS, paris_day
 from desktop.domain.errors import UserFacingError
 from desktop.services.billing_feature import BillingFeature
 from desktop.services.calls import ActiveCall, CallService
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BILLING, CLAIM = "billing", "claim"
-PARIS = ZoneInfo("Europe/Paris")  # the act's time is Paris time, as on the claim
 RECENT_CALL = timedelta(hours=12)  # « Facturer » from the header bills the call of the last 12 hours
 
 
@@ -67,7 +66,7 @@ class BillingController(QObject):
             column.insertWidget(column.indexOf(page.messages) + 1, self.banner)
             column.insertWidget(1, self.call_end)  # under the conversation's header
         self.banner_presenter = PaymentBannerPresenter(
-            self.banner, self.feature.payments, workspace.runner, workspace.messages
+            self.banner, self.feature.payments, workspace.runner, workspace.messages, workspace.clock
         )
         self.bill_button = QToolButton(page)
         self.bill_button.setText(self.tr("Facturer"))
@@ -124,7 +123,7 @@ class BillingController(QObject):
             editor_presenter = ClaimEditorPresenter(
                 editor, self.feature, ws.runner, ws.messages, ws.account.id
             )
-            page = BillingPage(window.stack)
+            page = BillingPage(paris_day(ws.clock()), window.stack)
             window.add_page(BILLING, page)
             presenter = BillingPresenter(page, self.feature, ws.conversations, ws.runner, ws.messages)
             editor_presenter.closed.connect(self._on_editor_closed)
@@ -163,7 +162,7 @@ class BillingController(QObject):
 
     def _on_call_started(self, call: ActiveCall) -> None:
         conversation_id = call.conversation_id
-        self.calls[conversation_id] = (datetime.now(UTC), None)
+        self.calls[conversation_id] = (self.ws.clock(), None)
         calls = self.window.findChild(CallController)
         call_window = calls.call_window if calls is not None else None
         if call_window is not None:
@@ -172,8 +171,9 @@ class BillingController(QObject):
 
     def _on_call_ended(self, call: ActiveCall) -> None:
         conversation_id = call.conversation_id
-        start = self.calls.get(conversation_id, (datetime.now(UTC), None))[0]
-        self.offer_after_call(conversation_id, start, datetime.now(UTC))
+        now = self.ws.clock()
+        start = self.calls.get(conversation_id, (now, None))[0]
+        self.offer_after_call(conversation_id, start, now)
 
     def offer_after_call(self, conversation_id: str, started_at: datetime, ended_at: datetime) -> None:
         """The call of `conversation_id` ended: remember its times and offer to bill it."""
@@ -183,7 +183,7 @@ class BillingController(QObject):
 
     def _show_call_end(self, conversation_id: str) -> None:
         started, ended = self.calls.get(conversation_id, (None, None))
-        if started is None or ended is None or datetime.now(UTC) - ended > RECENT_CALL:
+        if started is None or ended is None or self.ws.clock() - ended > RECENT_CALL:
             self.call_end.hide()
             return
         self.call_end.offer(
@@ -205,8 +205,9 @@ class BillingController(QObject):
     def bill(self, conversation_id: str) -> None:
         """Open a new claim for the conversation, dated at its last call's start (else now)."""
         started, ended = self.calls.get(conversation_id, (None, None))
-        recent = started is not None and (ended is None or datetime.now(UTC) - ended <= RECENT_CALL)
-        performed_at = started if recent and started is not None else datetime.now(UTC)
+        now = self.ws.clock()
+        recent = started is not None and (ended is None or now - ended <= RECENT_CALL)
+        performed_at = started if recent and started is not None else now
         self.ws.runner.run(self._open_new(conversation_id, performed_at), name="claim-new")
 
     async def _open_new(self, conversation_id: str, performed_at: datetime) -> None:

@@ -105,7 +105,8 @@ class BillingPage(QWidget):
     payment_mark_paid_requested = Signal(str, str)  # payment id, method
     payment_refund_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, today: date, parent: QWidget | None = None) -> None:
+        """`today`: the Paris day the date filters start from (the workspace's clock)."""
         super().__init__(parent)
         self.setObjectName("billingPage")
         self.setAccessibleName(self.tr("Facturation"))
@@ -126,7 +127,6 @@ class BillingPage(QWidget):
         self.claim_status.setAccessibleName(self.tr("Statut des feuilles de soins"))
         self.payment_status = QComboBox(self)
         self.payment_status.setAccessibleName(self.tr("Statut des paiements"))
-        today = date.today()
         self.day_from = QDateEdit(_qdate(today - timedelta(days=30)), self)
         self.day_to = QDateEdit(_qdate(today), self)
         for edit, name in ((self.day_from, self.tr("Du")), (self.day_to, self.tr("Au"))):

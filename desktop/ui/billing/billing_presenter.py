@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from contracts.clock import paris_day, to_paris
+from contracts.fr_format import eur, long_date, paris_datetime
 from desktop.billing.claims import TRANSITIONS, ClaimStatus
 from desktop.billing.export import EXPORTABLE, ExportKind
-from desktop.billing.fr_format import eur, long_date, paris_datetime
-from desktop.billing.paris_time import paris_day, to_paris
 from desktop.domain.payments import Payment
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature

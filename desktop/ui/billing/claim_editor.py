@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.billing.paris_time import PARIS
+from contracts.clock import PARIS
 from desktop.ui.billing.claim_lines_table import ClaimLinesTable
 from desktop.ui.billing.claim_patient_form import ERROR_STYLE, ClaimPatientForm
 from desktop.ui.billing.transmission_notice import TransmissionNotice

@@ -17,8 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from contracts.fr_format import eur
 from desktop.billing.claims import TRANSITIONS, Claim, ClaimStatus
-from desktop.billing.fr_format import eur
 from desktop.billing.professions import Activity, Profession
 from desktop.billing.suggestions import Suggestion
 from desktop.domain.models import Person

@@ -12,11 +12,11 @@ import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from contracts.clock import to_utc
+from contracts.fr_format import parse_amount
 from desktop.billing.claim_parts import Exoneration, InsuranceNature, Parcours
 from desktop.billing.claims import Claim, ClaimStatus
 from desktop.billing.errors import BillingError
-from desktop.billing.fr_format import parse_amount
-from desktop.billing.paris_time import to_utc
 from desktop.billing.professions import Activity, NurseSetting
 from desktop.ui.billing.claim_line_views import line_field
 
@@ -104,7 +104,7 @@ class ClaimEdits:
         if amount == line.amount:
             return
         try:
-            claim.override_amount(code, amount, by=self.p.account_id)
+            claim.override_amount(code, amount, by=self.p.account_id, at=self.p.billing.clock())
         except BillingError as exc:
             self.p.local_problems[key] = exc.message
         self.p.lines_edited = True

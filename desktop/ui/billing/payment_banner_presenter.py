@@ -9,10 +9,11 @@ meanwhile: 409 in French) reaches the message bar and the banner shows the reque
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import QObject
 
+from contracts.clock import Clock
 from desktop.domain.payments import PAID, PENDING, REFUNDED, Payment
 from desktop.services.messages import Messages
 from desktop.services.payments import PaymentService
@@ -32,7 +33,7 @@ class PaymentBannerPresenter(QObject):
         payments: PaymentService,
         runner: TaskRunner,
         messages: Messages,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock,
     ) -> None:
         super().__init__(banner)
         self.banner = banner

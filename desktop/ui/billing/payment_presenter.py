@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.billing.fr_format import eur, long_date, parse_amount
-from desktop.billing.paris_time import paris_day
+from contracts.clock import paris_day
+from contracts.fr_format import eur, long_date, parse_amount
 from desktop.domain.errors import UserFacingError
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature
@@ -63,7 +62,7 @@ class PaymentPresenter(QObject):
         self.payment_id = str(uuid.uuid4())  # kept across attempts: a retry never asks twice
         dialog.edited.connect(self._on_dialog_edited)
         dialog.submit_requested.connect(self._on_dialog_submit_requested)
-        day = paris_day(datetime.now(UTC))
+        day = paris_day(feature.clock())
         dialog.set_values("", self.tr("Téléconsultation du %1").replace("%1", long_date(day)))
         self._refresh_preview()
         if claim is not None:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contracts.fr_format import short_datetime
 from desktop.domain.models import ConnectionRequest
-from desktop.ui.formatting import short_datetime
 
 
 class RequestRow(QFrame):

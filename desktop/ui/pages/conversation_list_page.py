@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +27,7 @@ class ConversationListPage(QWidget):
     def __init__(self, model: ConversationListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.delegate = ConversationDelegate(model.clock, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -57,7 +56,7 @@ class ConversationListPage(QWidget):
         self.list.setWordWrap(False)
         self.list.setTabKeyNavigation(False)  # Tab leaves the list; arrows move inside it
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setItemDelegate(ConversationDelegate(self.list))
+        self.list.setItemDelegate(self.delegate)
         self.list.setModel(model)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -121,7 +120,5 @@ class ConversationListPage(QWidget):
             self.open_requested.emit(self.model.ids[0])
 
     def _on_clock_timeout(self) -> None:
-        delegate = self.list.itemDelegate()
-        if isinstance(delegate, ConversationDelegate):
-            delegate.now = datetime.now().astimezone()
+        self.delegate.now = self.delegate.clock()
         self.list.viewport().update()

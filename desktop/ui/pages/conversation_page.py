@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contracts.clock import Clock
 from desktop.domain.models import ConversationSummary, HelpPage, Message
 from desktop.domain.outbox_item import OutboxItem, is_supported_document
 from desktop.services.help_pages import HelpPageService
@@ -48,7 +49,7 @@ class ConversationPage(QWidget):
     help_pages_requested = Signal()
     conversation_shown = Signal(str)  # conversation id, after the page switched to it (features follow it)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conversationPage")
         self.setAcceptDrops(True)
@@ -71,14 +72,14 @@ class ConversationPage(QWidget):
         self.camera.setToolTip(self.tr("La vidéo sera disponible dans une prochaine version."))
         self.camera.setEnabled(False)  # enabled by the video feature: MainWindow.set_calls_enabled()
         self.camera.clicked.connect(self._on_camera_clicked)
-        self.patient_write = PatientWriteControl(header)
+        self.patient_write = PatientWriteControl(clock, header)
         self.patient_write.change_requested.connect(self.patient_write_requested)
         top.addWidget(self.title, 1)
         top.addWidget(self.patient_write)
         top.addWidget(self.camera)
         layout.addWidget(header)
 
-        self.messages = MessageList(self)
+        self.messages = MessageList(clock, self)
         layout.addWidget(self.messages, 1)
         self.notice = QLabel(self)
         self.notice.setObjectName("conversationNotice")

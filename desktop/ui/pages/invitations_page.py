@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contracts.fr_format import short_datetime
 from desktop.domain.models import Invitation
 from desktop.services.invitations import STATUS_LABELS, status_label
-from desktop.ui.formatting import short_datetime
 
 _STATUS_COLORS = {
     "pending": "#1565c0",

@@ -8,8 +8,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from contracts.fr_format import file_size
 from desktop.domain.models import Attachment
-from desktop.ui.formatting import file_size
 from desktop.ui.icons import pixmap
 
 THUMBNAIL = QSize(220, 220)

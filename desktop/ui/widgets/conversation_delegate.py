@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from contracts.clock import Clock
+from contracts.fr_format import list_time
 from desktop.domain.models import ConversationSummary
-from desktop.ui.formatting import list_time
 from desktop.ui.widgets.conversation_list_model import SUMMARY_ROLE
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,10 @@ BADGE = QColor("#1565c0")
 class ConversationDelegate(QStyledItemDelegate):
     """Fixed-height rows (the list relies on uniform sizes to stay fast)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.now = datetime.now().astimezone()  # refreshed by the list each minute
+        self.clock = clock
+        self.now = clock()  # refreshed by the list each minute
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(200, ROW_HEIGHT)

@@ -12,8 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from contracts.clock import Clock
+from contracts.fr_format import list_time
 from desktop.domain.models import ConversationSummary
-from desktop.ui.formatting import list_time
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,14 @@ class ConversationListModel(QAbstractListModel):
     """Rows are conversation ids, in display order."""
 
     def __init__(
-        self, lookup: Callable[[str], ConversationSummary | None], parent: QObject | None = None
+        self,
+        lookup: Callable[[str], ConversationSummary | None],
+        clock: Clock,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._lookup = lookup
+        self.clock = clock
         self._ids: list[str] = []
         self._rows: dict[str, int] | None = None  # built on demand: resets stay cheap
 
@@ -97,7 +102,7 @@ class ConversationListModel(QAbstractListModel):
         if summary.last_message is not None:
             parts.append(
                 self.tr("dernier message %1 : %2")
-                .replace("%1", list_time(summary.last_message.created_at))
+                .replace("%1", list_time(summary.last_message.created_at, self.clock()))
                 .replace("%2", summary.last_message.text)
             )
         return ", ".join(parts)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from contracts.fr_format import clock_time
 from desktop.domain.models import Message
 from desktop.domain.outbox_item import OutboxItem
-from desktop.ui.formatting import clock
 from desktop.ui.widgets.attachment_card import AttachmentCard
 
 BUBBLE_WIDTH = 560
@@ -92,7 +92,7 @@ class MessageBubble(QWidget):
             )
             return
         assert self.message is not None
-        time_text = clock(self.message.created_at)
+        time_text = clock_time(self.message.created_at)
         if self.message.sender_role == "practitioner":
             mark = "✓✓" if read else "✓"
             self.meta.setText(f"{time_text} {mark}")

@@ -12,9 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from contracts.clock import Clock, paris_day
+from contracts.fr_format import day_label
 from desktop.domain.models import Attachment, Message
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
-from desktop.ui.formatting import day_label, local
 from desktop.ui.widgets.message_bubble import MessageBubble
 from desktop.ui.widgets.upload_row import UploadRow
 
@@ -22,12 +23,12 @@ from desktop.ui.widgets.upload_row import UploadRow
 class DaySeparator(QLabel):
     """« ───── mardi 24 novembre ───── »."""
 
-    def __init__(self, day: date, parent: QWidget | None = None) -> None:
-        super().__init__(f"───────  {day_label(day)}  ───────", parent)
+    def __init__(self, day: date, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(f"───────  {day_label(day, today)}  ───────", parent)
         self.day = day
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("color: #757575; padding: 8px;")
-        self.setAccessibleName(day_label(day))
+        self.setAccessibleName(day_label(day, today))
 
 
 class MessageList(QScrollArea):
@@ -39,8 +40,9 @@ class MessageList(QScrollArea):
     cancel_upload_requested = Signal(str)
     load_older_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.clock = clock
         self.setObjectName("messageList")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -66,11 +68,12 @@ class MessageList(QScrollArea):
         at_bottom = self._at_bottom()
         wanted: list[tuple[str, QWidget]] = []
         last_day: date | None = None
+        today = paris_day(self.clock())
         for message in messages:
-            day = local(message.created_at).date()
+            day = paris_day(message.created_at)
             if day != last_day:
                 key = f"day:{day.isoformat()}"
-                wanted.append((key, self.widgets.get(key) or DaySeparator(day, self.container)))
+                wanted.append((key, self.widgets.get(key) or DaySeparator(day, today, self.container)))
                 last_day = day
             bubble = self.bubbles.get(message.id)
             if bubble is None:

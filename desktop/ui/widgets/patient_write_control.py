@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
+from contracts.clock import Clock, paris_day
 from desktop.domain.models import PatientWrite
 from desktop.ui.translations import FRENCH
 
@@ -18,8 +19,9 @@ class PatientWriteControl(QWidget):
 
     change_requested = Signal(str, object)  # mode, date | None
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.clock = clock
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel(self.tr("Le patient peut écrire :"), self)
@@ -49,7 +51,7 @@ class PatientWriteControl(QWidget):
         self._updating = True
         try:
             self.mode.setCurrentIndex(MODES.index(value.mode) if value.mode in MODES else 0)
-            day = value.until or date.today()
+            day = value.until or paris_day(self.clock())
             self.until.setDate(QDate(day.year, day.month, day.day))
             self.until.setVisible(value.mode == "until")
         finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from contracts.fr_format import file_size
 from desktop.domain.outbox_item import OutboxItem
-from desktop.ui.formatting import file_size
 
 
 class UploadRow(QFrame):

@@ -79,5 +79,5 @@ async def end_call(
 @router.get("/calls/ice-servers", response_model=list[IceServerPublic], response_model_exclude_none=True)
 async def get_ice_servers(principal: CurrentUser, services: ServicesDep) -> list[IceServerPublic]:
     """STUN/TURN servers for the caller's peer connections; `[]` means host candidates only."""
-    servers = ice_servers(services.core.settings, principal.user_id, time.time())
+    servers = ice_servers(services.core.settings, principal.user_id, services.core.clock().timestamp())
     return [IceServerPublic.model_validate(s) for s in servers]

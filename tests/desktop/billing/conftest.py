@@ -41,7 +41,7 @@ def rules(catalog: Catalog) -> BillingRules:
 
 @pytest.fixture
 def validator(rules: BillingRules) -> ClaimValidator:
-    return ClaimValidator(rules, clock=lambda: NOW)
+    return ClaimValidator(lambda: NOW, rules)
 
 
 @pytest.fixture

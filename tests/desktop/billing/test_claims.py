@@ -298,7 +298,7 @@ def test_only_drafts_can_be_edited(
     claim = make_claim()
     claim.mark_ready(validator, by="u", at=NOW)
     with pytest.raises(ClaimEditError, match="repassez-la en brouillon"):
-        claim.override_amount("TCG", Decimal("20"), by="u", reason="x")
+        claim.override_amount("TCG", Decimal("20"), by="u", at=NOW, reason="x")
     with pytest.raises(ClaimEditError):
         claim.add_majoration("MEG", rules)
 
@@ -390,7 +390,7 @@ def test_draft_from_suggestion_keeps_only_applied_lines(make_claim: MakeClaim) -
             base.practitioner.profile, paris(2026, 11, 24, 10), patient_birth_date=date(2022, 3, 1)
         )
     )
-    claim = draft_from_suggestion(suggestion, base.patient, base.practitioner)
+    claim = draft_from_suggestion(suggestion, base.patient, base.practitioner, created_at=NOW)
     assert [line.code for line in claim.lines] == ["TCG", "MEG"]
     assert claim.total == Decimal("30.00") and claim.status is ClaimStatus.BROUILLON
 

@@ -24,7 +24,7 @@ MakeClaim = Callable[..., Claim]
 
 @pytest.fixture
 def exporter() -> ClaimExporter:
-    return ClaimExporter(clock=lambda: NOW)
+    return ClaimExporter(lambda: NOW)
 
 
 def ready(make_claim: MakeClaim, validator: ClaimValidator, **changes: object) -> Claim:

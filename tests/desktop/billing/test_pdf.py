@@ -106,7 +106,7 @@ def test_note_holds_every_required_mention(make_claim: MakeClaim, renderer: Repo
 
 def test_unpaid_note_shows_what_remains(make_claim: MakeClaim, renderer: ReportlabNoteRenderer) -> None:
     claim = make_claim(tiers_payant_amo=False)
-    note = fee_note_from_claim(claim, number="2026-0043", practitioner=IDENTITY)
+    note = fee_note_from_claim(claim, number="2026-0043", practitioner=IDENTITY, issued_on=date(2026, 11, 24))
     text = text_of(renderer.render_note(note))
     assert "Reste à régler : 25,00 €" in text and "tiers payant" not in text
 
@@ -152,7 +152,9 @@ def _assert_only_embedded_dejavu(pdf: bytes, tmp_path: Path) -> None:
 def test_note_embeds_only_dejavu(
     make_claim: MakeClaim, renderer: ReportlabNoteRenderer, tmp_path: Path
 ) -> None:
-    note = fee_note_from_claim(make_claim(), number="2026-0042", practitioner=IDENTITY)
+    note = fee_note_from_claim(
+        make_claim(), number="2026-0042", practitioner=IDENTITY, issued_on=date(2026, 11, 24)
+    )
     _assert_only_embedded_dejavu(renderer.render_note(note), tmp_path)
 
 
@@ -206,4 +208,4 @@ def test_note_number_and_amounts_are_checked(make_claim: MakeClaim) -> None:
         )
     claim = make_claim(act=ClaimLine("TC", "Téléconsultation", None, None, True))
     with pytest.raises(BillingError, match="Saisissez le montant de TC"):
-        fee_note_from_claim(claim, number="2026-0042", practitioner=IDENTITY)
+        fee_note_from_claim(claim, number="2026-0042", practitioner=IDENTITY, issued_on=date(2026, 11, 24))

@@ -42,7 +42,7 @@ async def open_desktop(
     services = app_services(home, server, keyring_backend)
     notifier = NullNotifier()
     workspace = services.open_workspace(signed_in(server, account, plan), notifier)
-    window = MainWindow(ConversationListModel(workspace.conversations.get))
+    window = MainWindow(ConversationListModel(workspace.conversations.get, workspace.clock))
     presenter = MainPresenter(window, workspace)
     window.resize(1180, 760)
     window.show()

@@ -1,9 +1,10 @@
 // What every page shares: the navigation for signed-in patients and signing out.
 import { api } from "./api.js";
 import { $$ } from "./dom.js";
-import { clearSession, getSession } from "./session.js";
+import { clearSession, getSession, markSigningOut } from "./session.js";
 
 export async function signOut(destination = "/connexion?deconnecte=1") {
+  markSigningOut();
   try {
     await api("/auth/logout", { method: "POST" });
   } catch {

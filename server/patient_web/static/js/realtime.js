@@ -1,6 +1,6 @@
 // The realtime socket (protocol in server/api/realtime.py): the token goes in the first frame,
 // never in the URL; a reconnect resumes after the last event seen, so nothing is missed.
-import { clearSession, getSession, setLastSeq } from "./session.js";
+import { clearSession, getSession, isSigningOut, setLastSeq } from "./session.js";
 
 const AUTH_CODES = new Set(["invalid_token", "session_expired", "session_revoked", "unauthenticated"]);
 const DELAYS = [1000, 2000, 5000, 10000, 20000];
@@ -56,7 +56,7 @@ export class Realtime {
   connect() {
     const session = getSession();
     if (!session) {
-      this.onSessionEnded();
+      if (!isSigningOut()) this.onSessionEnded();
       return;
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -98,7 +98,7 @@ export class Realtime {
   closed(ws, event) {
     if (ws !== this.ws) return;
     this.ws = null;
-    if (this.stopped) return;
+    if (this.stopped || isSigningOut()) return;
     if (event.code === 4401 || this.authFailed) {
       clearSession();
       this.onSessionEnded();

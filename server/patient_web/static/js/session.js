@@ -23,6 +23,18 @@ export function clearSession() {
   if (session) sessionStorage.removeItem(SEQ_PREFIX + session.user.id);
 }
 
+// Set while this page signs out: the socket closed by the logout is not a session that "ended"
+// (the page is already on its way to /connexion?deconnecte=1; a second navigation would race it).
+let signingOut = false;
+
+export function markSigningOut() {
+  signingOut = true;
+}
+
+export function isSigningOut() {
+  return signingOut;
+}
+
 export function lastSeq(userId) {
   const value = Number(sessionStorage.getItem(SEQ_PREFIX + userId));
   return Number.isInteger(value) && value > 0 ? value : null;

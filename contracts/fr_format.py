@@ -1,15 +1,20 @@
-"""French formatting through Babel (fr_FR): money, dates, times and typographic spaces."""
+"""French formatting, one module for both sides: money, dates, times, sizes and typography.
+
+Everything goes through Babel's fr_FR data. Instants are shown in Paris time whatever the
+machine's time zone (what the patient's pages show too); functions that say « aujourd'hui » or
+« hier » take the current instant or day from the caller's clock, never from the machine.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
-from desktop.billing.paris_time import to_paris
+from contracts.clock import to_paris
 
 CENT = Decimal("0.01")
 NBSP = "\u00a0"
@@ -80,3 +85,51 @@ def fr_punct(text: str) -> str:
     text = re.sub(r"(?<=\S)\s*:(?=\s|$)", NBSP + ":", text)
     text = re.sub(r"«\s*", "«" + NBSP, text)
     return re.sub(r"\s*»", NBSP + "»", text)
+
+
+def clock_time(moment: datetime) -> str:
+    """« 10:42 », in Paris time (a message's time)."""
+    return paris_time_short(moment)
+
+
+def list_time(moment: datetime, now: datetime) -> str:
+    """A conversation list's time: « 10:42 », « hier », « lun. », « 24 nov. », « 24/11/2025 »."""
+    when = to_paris(moment)
+    today = to_paris(now).date()
+    day = when.date()
+    if day == today:
+        return paris_time_short(when)
+    if day == today - timedelta(days=1):
+        return "hier"
+    if today - timedelta(days=6) <= day < today:
+        return str(format_date(day, "EEE", locale="fr_FR"))
+    if day.year == today.year:
+        return _first(day, str(format_date(day, "d MMM", locale="fr_FR")))
+    return short_date(day)
+
+
+def day_label(day: date, today: date) -> str:
+    """A day separator: « aujourd'hui », « hier », « mardi 24 novembre », « mardi 24 novembre 2025 »."""
+    if day == today:
+        return "aujourd'hui"
+    if day == today - timedelta(days=1):
+        return "hier"
+    pattern = "EEEE d MMMM" if day.year == today.year else "EEEE d MMMM y"
+    return _first(day, str(format_date(day, pattern, locale="fr_FR")))
+
+
+def short_datetime(moment: datetime | None) -> str:
+    """« 24/11/2026 10:42 » in Paris time, or an em dash when absent."""
+    if moment is None:
+        return "—"
+    when = to_paris(moment)
+    return f"{short_date(when.date())} {paris_time_short(when)}"
+
+
+def file_size(size: int) -> str:
+    """« 640 octets », « 124 Ko », « 2,4 Mo » (French units, binary multiples)."""
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} Ko"
+    return f"{format_decimal(round(size / (1024 * 1024), 1), format='#,##0.0', locale='fr_FR')} Mo"

@@ -1,0 +1,49 @@
+"""A product clock for tests: the calendar a test needs, time still passing.
+
+`TestClock(start)` answers `start` plus the real time elapsed since it was made, so timeouts,
+leases and backoffs behave as in production while the date is the one the test chose (a Sunday,
+a DST change night, 29 February). `set()` and `advance()` move it, as the days a test skips.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    """A wall-clock time in France as an aware UTC instant (the fold of an ambiguous hour: first)."""
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS).astimezone(UTC)
+
+
+class TestClock:
+    """Callable like `contracts.clock.system_clock`; thread-safe (servers run in other threads)."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("a TestClock starts at an aware instant")
+        self._lock = threading.Lock()
+        self._start = start.astimezone(UTC)
+        self._origin = time.monotonic()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+    def set(self, instant: datetime) -> None:
+        """From now on, the clock reads `instant` (then runs on)."""
+        with self._lock:
+            self._start = instant.astimezone(UTC)
+            self._origin = time.monotonic()
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self() + delta)
+
+    def timestamp(self) -> float:
+        return self().timestamp()
