@@ -58,7 +58,9 @@ def run_once(index: int, runs: int, extra: list[str]) -> tuple[int, list[str]]:
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", *PATHS, *extra]
         print(f"run {index}/{runs}: {' '.join(command[2:])}", flush=True)
         with log.open("w") as out:
-            code = subprocess.run(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+            code = subprocess.run(
+                command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False
+            ).returncode
         text = log.read_text(errors="replace")
     summary = text.strip().splitlines()[-1] if text.strip() else "(no output)"
     print(f"  {summary}", flush=True)

@@ -7,7 +7,6 @@ loading the open call, and the STUN/TURN list (with short-lived TURN credentials
 
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 from fastapi import APIRouter, Response, status
