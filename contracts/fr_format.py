@@ -63,6 +63,11 @@ def long_date(day: date) -> str:
     return _first(day, format_date(day, "long", locale="fr_FR"))
 
 
+def long_paris_date(instant: datetime) -> str:
+    """« 10 décembre 2026 », « 1er avril 2027 »: the calendar day in France of `instant`."""
+    return long_date(to_paris(instant).date())
+
+
 def full_date(day: date) -> str:
     """« mercredi 25 novembre 2026 »."""
     return _first(day, format_date(day, "full", locale="fr_FR"))

@@ -11,9 +11,15 @@ import httpx
 import pytest
 
 from server.settings import Settings
+from tests.helpers.clock import TestClock
+from tests.helpers.dates import DATES, DEFAULT_MACHINE_ZONE, MACHINE_ZONES, machine_zone, set_machine_zone
 from tests.helpers.live_server import LiveServer, run_in_thread
 
 pytest_plugins = ["tests.helpers.logfail", "pytester"]
+
+# The whole suite runs in a machine time zone that is not France's (TELECONSULT_TEST_TZ to change
+# it): what follows the machine's zone instead of Europe/Paris fails here, not at a user's.
+set_machine_zone(os.environ.get("TELECONSULT_TEST_TZ", DEFAULT_MACHINE_ZONE))
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TELECONSULT_TEST_POSTGRES_URL", "")
@@ -83,3 +89,16 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 def api(live_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.api, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(params=list(DATES), ids=list(DATES))
+def product_clock(request: pytest.FixtureRequest) -> TestClock:
+    """The product's clock on each of the dates that break date code (tests/helpers/dates.py)."""
+    return TestClock(DATES[request.param])
+
+
+@pytest.fixture(params=MACHINE_ZONES)
+def machine_tz(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The machine's time zone set to each of several zones, none of them France's."""
+    with machine_zone(request.param):
+        yield request.param

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from contracts.fr_format import long_paris_date
 from server.domain.conversations import ConversationService, iso, person_public
 from server.domain.core import Actor, Core, Tx
 from server.domain.directory import DirectoryService, practitioner_card
 from server.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from server.domain.notifications_fr import long_date
 from server.domain.ratelimit import RateLimiter
 from server.storage.models import Conversation, PractitionerProfile, User
 from server.storage.models_invitations import ConnectionRequest
@@ -127,7 +127,7 @@ class ConnectionRequestService:
                 if again > tx.now:
                     raise ConflictError(
                         "Ce praticien n'a pas pu donner suite à votre demande récente. Vous pourrez en "
-                        f"envoyer une nouvelle à partir du {long_date(again)} ; vous pouvez aussi "
+                        f"envoyer une nouvelle à partir du {long_paris_date(again)} ; vous pouvez aussi "
                         "contacter son cabinet directement.",
                         code="request_declined",
                     )

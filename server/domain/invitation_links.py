@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from contracts.fr_format import long_paris_date
 from server.domain.conversations import ConversationService
 from server.domain.core import Actor, Core
 from server.domain.delivery_queue import DeliveryQueue
@@ -31,7 +32,7 @@ from server.domain.invitation_rules import (
     practitioner_name,
     revoke_links,
 )
-from server.domain.notifications_fr import PractitionerName, long_date
+from server.domain.notifications_fr import PractitionerName
 from server.domain.ratelimit import RateLimiter
 from server.domain.security import token_digest
 from server.storage.models_invitations import Invitation, InvitationLink
@@ -68,7 +69,7 @@ class LinkView:
                 "email": inv.email,
                 "phone": inv.phone,
                 "expires_at": invitation_public(inv, inv.expires_at)["expires_at"],
-                "valid_until": long_date(inv.expires_at),
+                "valid_until": long_paris_date(inv.expires_at),
             }
             out["account_exists"] = self.account_exists
         return out

@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.clock import PARIS
 from server.delivery.ports import PROVIDER_AUTH, RECIPIENT_REFUSED, DeliveryError
 from server.domain.accounts import check_name
 from server.domain.contacts import normalize_email, normalize_phone
@@ -28,7 +29,16 @@ from server.domain.text import fold, words
 from server.storage.models import PractitionerProfile, User
 from server.storage.models_invitations import Invitation, InvitationLink
 
-VALIDITY = timedelta(days=INVITATION_DAYS)
+
+def invitation_expiry(now: datetime) -> datetime:
+    """When a link sent at `now` expires: 15 days later at the same time in France.
+
+    Calendar days in Paris, not 15 × 24 hours: across a change of summer time the link still
+    expires at the wall-clock time it was sent, on the day the message announces.
+    """
+    return (now.astimezone(PARIS) + timedelta(days=INVITATION_DAYS)).astimezone(UTC)
+
+
 STATUS_LABELS = {
     "pending": "En attente",
     "accepted": "Acceptée",

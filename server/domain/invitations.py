@@ -23,10 +23,10 @@ from server.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from server.domain.invitation_rules import (
     KIND,
     OPEN_STATUSES,
-    VALIDITY,
     CleanInvitation,
     InvitationDraft,
     emit_invitation,
+    invitation_expiry,
     invitation_public,
     link_url,
     lock_user,
@@ -183,7 +183,7 @@ class InvitationService:
                     practitioner_id=actor.user_id,
                     created_at=tx.now,
                     updated_at=tx.now,
-                    expires_at=tx.now + VALIDITY,
+                    expires_at=invitation_expiry(tx.now),
                     status="pending",
                     search_key="",
                 )
@@ -209,7 +209,7 @@ class InvitationService:
         await revoke_links(tx.session, inv.id, tx.now)
         await self._queue.cancel_for(tx, KIND, inv.id)
         inv.status, inv.delivery_error, inv.sent_at = "pending", None, None
-        inv.expires_at, inv.updated_at = tx.now + VALIDITY, tx.now
+        inv.expires_at, inv.updated_at = invitation_expiry(tx.now), tx.now
         await tx.session.flush()
         await self._queue.enqueue(tx, KIND, inv.id, inv.channel)
         await self._emit(tx, inv)
@@ -327,7 +327,7 @@ class InvitationService:
             inv = await self._load(tx, actor, invitation_id)
             self._require_open(inv)
             token = await mint_link(tx.session, inv.id, tx.now)
-            inv.status, inv.expires_at, inv.updated_at = "pending", tx.now + VALIDITY, tx.now
+            inv.status, inv.expires_at, inv.updated_at = "pending", invitation_expiry(tx.now), tx.now
             await self._emit(tx, inv)
             await tx.audit(actor, "invitation.link", "invitation", inv.id)
             public = invitation_public(inv, tx.now)

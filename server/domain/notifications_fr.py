@@ -11,9 +11,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_date
-
-from contracts.clock import PARIS
+from contracts.fr_format import long_paris_date
 from server.domain.gsm7 import fits_one_sms, to_gsm7
 from server.domain.professions import PROFESSIONS, SPECIALTIES
 
@@ -55,11 +53,6 @@ class PractitionerName:
         return f"{label}, {self.city}" if self.city else label
 
 
-def long_date(instant: datetime) -> str:
-    """ "10 décembre 2026": the calendar day of `instant` in France."""
-    return str(format_date(instant.astimezone(PARIS).date(), format="long", locale="fr_FR"))
-
-
 @dataclass(frozen=True)
 class EmailText:
     subject: str
@@ -76,7 +69,7 @@ def invitation_email(
     help_url: str,
 ) -> EmailText:
     who = practitioner.display
-    until = long_date(expires_at)
+    until = long_paris_date(expires_at)
     subject = f"{who} vous invite à échanger sur Teleconsult"
     text = "\n".join(
         [

@@ -17,9 +17,10 @@ from babel.dates import format_time
 from babel.numbers import format_currency
 
 from contracts.clock import PARIS
+from contracts.fr_format import long_paris_date
 from server.domain.conversations import iso
 from server.domain.errors import ConflictError, DomainError, InvalidInputError
-from server.domain.notifications_fr import PractitionerName, long_date
+from server.domain.notifications_fr import PractitionerName
 from server.domain.professions import PROFESSIONS, SECTORS
 from server.payments.ports import AUTH, NOT_SUPPORTED, UNAVAILABLE, PaymentProviderError
 from server.storage.models import PractitionerProfile, User
@@ -192,12 +193,12 @@ def provider_error(exc: PaymentProviderError) -> DomainError:
 def paid_message(patient: User, consultation_day: datetime) -> str:
     """ "Hélène Dupont a réglé la téléconsultation du 24 novembre 2026"."""
     who = f"{patient.first_name} {patient.last_name}"
-    return f"{who} a réglé la téléconsultation du {long_date(consultation_day)}"
+    return f"{who} a réglé la téléconsultation du {long_paris_date(consultation_day)}"
 
 
 def refunded_message(row: PaymentRequest, consultation_day: datetime) -> str:
     return (
-        f"Le règlement de la téléconsultation du {long_date(consultation_day)} "
+        f"Le règlement de la téléconsultation du {long_paris_date(consultation_day)} "
         f"({format_euros(row.amount_cents)}) a été remboursé"
     )
 
@@ -234,7 +235,7 @@ def payment_public(
     fee = practitioner_fee_public(practitioner, profile, row.sector)
     announced = row.created_at.astimezone(PARIS)
     notice = (
-        f"Honoraires annoncés par {fee['display_name']} le {long_date(row.created_at)} à "
+        f"Honoraires annoncés par {fee['display_name']} le {long_paris_date(row.created_at)} à "
         f"{format_time(announced, 'HH:mm', locale='fr_FR')}, "
         + ("avant l'acte." if act_at is not None and act_at > row.created_at else "avant le règlement.")
     )

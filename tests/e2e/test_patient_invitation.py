@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,7 @@ def test_expired_used_and_unknown_links_say_what_to_do(
     email = new_email("expiree")
     inv = invite(api_client, doctor, email=email).json()["invitation"]
     link = e2e_smtp.wait(email)[0].link
-    set_invitation(e2e_server, inv["id"], expires_at=datetime.now(UTC) - timedelta(days=1))
+    set_invitation(e2e_server, inv["id"], expires_at=e2e_server.clock() - timedelta(days=1))
     phone.goto(link)
     expect(phone.get_by_role("heading", level=1)).to_have_text("Cette invitation a expiré")
     expect(phone.locator("main")).to_contain_text("Demandez à Dr Claire Martin de vous la renvoyer")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +33,7 @@ from server.payments.stripe_webhooks import stripe_signature
 from server.storage.models import AuditEntry, Message
 from server.storage.models_billing import BillingNote, PaymentRequest
 from server.storage.models_billing import Claim as ClaimRow
+from tests.helpers.clock import SUITE_CLOCK
 from tests.helpers.factories import Account
 from tests.helpers.live_server import LiveServer
 
@@ -134,7 +134,7 @@ def signed_webhook(
 ) -> tuple[bytes, str]:
     """The raw body and `Stripe-Signature` header of `event`, signed as Stripe signs."""
     payload = json.dumps(event, separators=(",", ":")).encode()
-    t = int(time.time()) if timestamp is None else timestamp
+    t = int(SUITE_CLOCK().timestamp()) if timestamp is None else timestamp  # the servers' clock
     return payload, f"t={t},v1={stripe_signature(payload, secret, t)}"
 
 
@@ -157,7 +157,7 @@ def checkout_completed(session_id: str, payment_id: str, amount_cents: int, **ex
         "id": f"evt_{uuid.uuid4().hex[:24]}",
         "object": "event",
         "type": "checkout.session.completed",
-        "created": int(time.time()),
+        "created": int(SUITE_CLOCK().timestamp()),
         "livemode": False,
         "data": {"object": obj},
     }
@@ -236,7 +236,7 @@ class StripeFake:
                 "id": session_id,
                 "object": "checkout.session",
                 "url": f"{self.url}/pay/{session_id}",
-                "expires_at": int(time.time()) + 86400,
+                "expires_at": int(SUITE_CLOCK().timestamp()) + 86400,
                 "payment_intent": None,
                 "status": "open",
                 "amount_total": int(call.form["line_items[0][price_data][unit_amount]"]),

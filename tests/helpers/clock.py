@@ -3,10 +3,16 @@
 `TestClock(start)` answers `start` plus the real time elapsed since it was made, so timeouts,
 leases and backoffs behave as in production while the date is the one the test chose (a Sunday,
 a DST change night, 29 February). `set()` and `advance()` move it, as the days a test skips.
+
+`SUITE_CLOCK` is the clock of every test server and desktop unless a test gives its own: the
+suite runs on one fixed calendar day whatever the day it is run (10:00 in Paris on Wednesday
+2 December 2026, or the ISO instant in `TELECONSULT_TEST_DATE`, e.g. `2028-02-29T10:00+01:00`).
+Nobody sets or advances it: tests that move time make a `TestClock` of their own.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -47,3 +53,14 @@ class TestClock:
 
     def timestamp(self) -> float:
         return self().timestamp()
+
+
+def _suite_start() -> datetime:
+    text = os.environ.get("TELECONSULT_TEST_DATE", "")
+    if not text:
+        return paris(2026, 12, 2, 10, 0)
+    start = datetime.fromisoformat(text)
+    return start if start.tzinfo is not None else start.replace(tzinfo=PARIS)
+
+
+SUITE_CLOCK = TestClock(_suite_start())

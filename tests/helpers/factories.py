@@ -116,3 +116,13 @@ def send(
     return client.put(
         f"/conversations/{conversation_id}/messages/{mid}", json={"body": body}, headers=account.headers
     )
+
+
+def signed_in_again(server: LiveServer, account: Account) -> Account:
+    """The account with a fresh session: after a test moved the server's clock past the idle timeout."""
+
+    async def open_session(services: Services) -> str:
+        return await services.accounts.open_session(account.id)
+
+    account.token = server.run(open_session)
+    return account

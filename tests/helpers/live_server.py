@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 import httpx
 import uvicorn
 
-from contracts.clock import Clock, system_clock
+from contracts.clock import Clock
 from server.domain.container import Services
 from server.main import build_app
 from server.settings import Settings
+from tests.helpers.clock import SUITE_CLOCK
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock = SUITE_CLOCK) -> None:
         self.port = settings.port if settings.port else free_port()
         self.settings = settings.with_overrides(port=self.port, host="127.0.0.1")
         self.clock = clock

@@ -108,7 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check(item: pytest.Item) -> None:
-    gc.collect()  # an unretrieved task exception is logged when the task is collected
+    gc.collect(1)  # an unretrieved task exception is logged when the (young) task is collected
     problems = COLLECTOR.take()
     marker = item.get_closest_marker(MARKER)
     patterns = [re.compile(p) for p in (marker.args if marker else ())]

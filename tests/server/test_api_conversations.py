@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -220,4 +220,3 @@ def test_invalid_date_in_setting(api: httpx.Client, trio: tuple[Account, Account
         headers=doctor.headers,
     )
     assert r.status_code == 422 and "AAAA-MM-JJ" in r.json()["detail"]
-    assert date.today()  # keep import used

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from contracts.clock import paris_day
 from desktop.api.client import ApiClient
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.api.http import normalize_server_url
@@ -42,7 +43,7 @@ async def test_sign_in_conversations_and_messages(sqlite_server: LiveServer) -> 
         summary = next(c for page in pages for c in page if c.id == conversation_id)
         assert summary.patient.first_name == "Zoé" and summary.last_seq == 1
 
-        until = date.today() + timedelta(days=7)
+        until = paris_day(sqlite_server.clock()) + timedelta(days=7)
         updated = await api.set_patient_write(conversation_id, "until", until)
         assert updated.patient_write.mode == "until" and updated.patient_write.until == until
     finally:

@@ -61,7 +61,7 @@ def app_services(
     home: Path, server: LiveServer, keyring_backend: KeyringBackend | None = None
 ) -> AppServices:
     return build_app_services(
-        make_config(home, server.url), CredentialStore(keyring_backend or MemoryKeyring())
+        make_config(home, server.url), CredentialStore(keyring_backend or MemoryKeyring()), server.clock
     )
 
 

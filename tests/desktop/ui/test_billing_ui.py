@@ -16,7 +16,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -245,7 +245,11 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
     async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
         window, controller = scene.desktop.window, scene.billing
         # The call ended: its conversation offers « Facturer cette téléconsultation ».
-        controller.offer_after_call(scene.conversation_id, TUESDAY_MORNING, datetime.now(UTC))
+        controller.offer_after_call(
+            scene.conversation_id,
+            TUESDAY_MORNING,
+            scene.desktop.workspace.clock(),  # it ended just now
+        )
         assert controller.call_end.isVisible() and "10:00" in controller.call_end.label.text()
         controller.call_end.bill.click()
         await wait_for(lambda: window.current_page == CLAIM)
@@ -430,7 +434,8 @@ async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
         try:
             await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
             desktop.presenter.open_conversation(conversation_id)
-            before = datetime.now(UTC)
+            clock = desktop.workspace.clock
+            before = clock()
             desktop.window.conversation.camera.click()
             await wait_for(lambda: calls.call_window is not None and calls.call_window.isVisible())
             call_window = calls.call_window
@@ -441,7 +446,7 @@ async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
             await wait_for(lambda: desktop.window.current_page == CLAIM)
             claim = billing.editor_presenter.claim
             assert claim is not None and claim.act is not None and claim.act.code == "TCG"
-            assert before - timedelta(seconds=5) <= claim.performed_at <= datetime.now(UTC)
+            assert before <= claim.performed_at <= clock()  # the call started in between
             billing.editor.back.click()
             assert desktop.window.current_page == CONVERSATION and not billing.call_end.isVisible()
 
@@ -556,7 +561,9 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
 
         # A child's claim: TCG + MEG (5 €, verified), the NIR of her insured parent mistyped.
         controller.offer_after_call(
-            scene.conversation_id, TUESDAY_MORNING.replace(hour=17, minute=30), datetime.now(UTC)
+            scene.conversation_id,
+            TUESDAY_MORNING.replace(hour=17, minute=30),
+            scene.desktop.workspace.clock(),
         )
         controller.call_end.bill.click()
         await wait_for(lambda: window.current_page == CLAIM)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +12,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from contracts.clock import paris_day
 from desktop.app import build_app_services
 from desktop.domain.app_settings import REMOTE, AppSettings
 from desktop.domain.connection_status import ConnectionStatus
@@ -55,7 +56,7 @@ async def test_help_links_and_patient_write_setting(sqlite_server: LiveServer, t
             refused = send(http, patient, conversation_id, "Encore une question")
         assert refused.status_code == 403 and "15" in refused.json()["detail"]  # emergency numbers shown
 
-        until = date.today() + timedelta(days=10)
+        until = paris_day(desktop.workspace.clock()) + timedelta(days=10)
         control.until.setDate(QDate(until.year, until.month, until.day))
         control.mode.setCurrentIndex(2)  # « jusqu'au … »
         assert control.until.isVisible()
@@ -146,7 +147,9 @@ async def test_expired_session_asks_to_sign_in_again(sqlite_server: LiveServer, 
     keyring.set_password(SERVICE, f"{sqlite_server.url}|{doctor.email}", doctor.token)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    services = build_app_services(make_config(home, sqlite_server.url), CredentialStore(keyring))
+    services = build_app_services(
+        make_config(home, sqlite_server.url), CredentialStore(keyring), sqlite_server.clock
+    )
     controller = AppController(app, services)
     running = asyncio.ensure_future(controller.run())
     try:

@@ -33,7 +33,7 @@ def start_app(
 ) -> tuple[AppController, asyncio.Task[int]]:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    services = build_app_services(make_config(home, server.url), CredentialStore(keyring))
+    services = build_app_services(make_config(home, server.url), CredentialStore(keyring), server.clock)
     controller = AppController(app, services)
     return controller, asyncio.ensure_future(controller.run())
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -12,12 +11,13 @@ import pytest
 
 from server.storage.models_billing import BillingNote, NoteCounter
 from tests.helpers.billing import PARIS, audit_actions, claim_document, count_rows, run_async, seq_of
+from tests.helpers.clock import SUITE_CLOCK
 from tests.helpers.documents import make_jpeg, make_pdf, upload
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
 from tests.helpers.ws import RealtimeClient
 
-YEAR = datetime.now(PARIS).year
+YEAR = SUITE_CLOCK().astimezone(PARIS).year  # the test servers' calendar
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -23,6 +23,7 @@ from tests.helpers.billing import (
     run_async,
     seq_of,
 )
+from tests.helpers.clock import SUITE_CLOCK
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
 from tests.helpers.ws import RealtimeClient
@@ -116,7 +117,7 @@ def test_fee_notice_says_before_the_act_only_when_known(
     api: httpx.Client, trio: tuple[Account, Account, str]
 ) -> None:
     doctor, patient, conv = trio
-    tomorrow = datetime.now(PARIS) + timedelta(days=1)
+    tomorrow = SUITE_CLOCK().astimezone(PARIS) + timedelta(days=1)
     planned = api.post("/billing/claims", json=claim_document(tomorrow), headers=doctor.headers).json()
     before_act = ask_payment(api, doctor, conv, claim_id=planned["id"]).json()
     assert before_act["fee_notice"].endswith(", avant l'acte.")
@@ -339,7 +340,7 @@ def test_billing_view_lists_every_payment_of_the_practitioner_and_only_theirs(
     assert sorted(p["id"] for p in listed) == sorted(ids)  # both conversations, never the colleague's
     paid = api.get("/billing/payments", params={"status": "paid"}, headers=doctor.headers).json()["items"]
     assert [p["id"] for p in paid] == [ids[0]]
-    today = datetime.now(PARIS).date()
+    today = SUITE_CLOCK().astimezone(PARIS).date()
     window = {"from": today.isoformat(), "to": today.isoformat()}
     assert len(api.get("/billing/payments", params=window, headers=doctor.headers).json()["items"]) == 2
     yesterday = {"to": (today - timedelta(days=1)).isoformat()}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from tests.helpers.billing import (
     seq_of,
     signed_webhook,
 )
+from tests.helpers.clock import SUITE_CLOCK
 from tests.helpers.factories import Account
 from tests.helpers.live_server import LiveServer
 from tests.helpers.ws import RealtimeClient
@@ -91,7 +91,7 @@ def test_concurrent_replays_are_counted_once(
 def forgeries(payment: dict[str, Any], session_id: str) -> list[tuple[str, bytes, str | bytes | None]]:
     event = checkout_completed(session_id, payment["id"], payment["amount_cents"])
     good_payload, good_signature = signed_webhook(event)
-    now = int(time.time())
+    now = int(SUITE_CLOCK().timestamp())
     tampered = good_payload.replace(b'"payment_status":"paid"', b'"payment_status":"paid","x":1')
     return [
         ("signed with another secret", *signed_webhook(event, secret="whsec_attacker")),

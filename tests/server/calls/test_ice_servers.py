@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from pathlib import Path
 
 import httpx
 
 from server.domain.ice_servers import ice_servers, turn_credential
 from tests.conftest import base_settings
+from tests.helpers.clock import TestClock, paris
 from tests.helpers.factories import make_patient
 from tests.helpers.live_server import LiveServer
 
@@ -33,16 +33,18 @@ def test_stun_and_turn_with_a_credential_coturn_can_verify(tmp_path: Path) -> No
         turn_secret=SECRET,
         turn_ttl_seconds=7200,  # above the cap: one hour is handed out
     )
-    with LiveServer(settings) as server, httpx.Client(base_url=server.api) as client:
+    clock = TestClock(paris(2026, 12, 2, 10, 0))
+    with LiveServer(settings, clock) as server, httpx.Client(base_url=server.api) as client:
         patient = make_patient(server)
-        before = int(time.time())
+        before = clock().timestamp()
         servers = client.get("/calls/ice-servers", headers=patient.headers).json()
+        after = clock().timestamp()
     stun, turn = servers
     assert stun == {"urls": ["stun:turn.cabinet.example:3478"]}
     assert turn["urls"] == ["turn:turn.cabinet.example:3478?transport=udp", "turns:turn.cabinet.example:5349"]
     expiry, user = turn["username"].split(":")
     assert user == patient.id
-    assert before + 3600 <= int(expiry) <= int(time.time()) + 3600
+    assert int(before) + 3600 <= int(expiry) <= int(after) + 3600  # the server's clock, not the machine's
     expected = base64.b64encode(hmac.new(SECRET.encode(), turn["username"].encode(), hashlib.sha1).digest())
     assert turn["credential"] == expected.decode()
     assert SECRET not in str(servers)

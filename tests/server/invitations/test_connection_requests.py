@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import update
@@ -133,7 +133,7 @@ def test_decline_tells_the_patient_politely_and_waits_thirty_days(
             await session.execute(
                 update(ConnectionRequest)
                 .where(ConnectionRequest.id == request["id"])
-                .values(decided_at=datetime.now(UTC) - timedelta(days=31))
+                .values(decided_at=server.clock() - timedelta(days=31))
             )
 
     server.run(age)

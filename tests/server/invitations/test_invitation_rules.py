@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import select
@@ -148,7 +148,7 @@ def test_correct_kills_the_old_link_and_sends_a_new_one(
     wrong, right = new_email("faute"), new_email("juste")
     created = invite(client, doctor, email=wrong).json()["invitation"]
     old_token = smtp.wait(wrong)[0].token
-    set_invitation(server, created["id"], expires_at=datetime.now(UTC) + timedelta(days=2))
+    set_invitation(server, created["id"], expires_at=server.clock() + timedelta(days=2))
     r = client.patch(
         f"/invitations/{created['id']}",
         json={"email": right, "last_name": "Dupont-Moreau"},
@@ -158,7 +158,7 @@ def test_correct_kills_the_old_link_and_sends_a_new_one(
     fixed = r.json()
     assert (fixed["email"], fixed["last_name"], fixed["status"]) == (right, "Dupont-Moreau", "pending")
     expires = datetime.fromisoformat(fixed["expires_at"].replace("Z", "+00:00"))
-    assert expires - datetime.now(UTC) > timedelta(days=14, hours=23)  # the 15 days restart
+    assert expires - server.clock() > timedelta(days=14, hours=23)  # the 15 days restart
     mail = smtp.wait(right)[0]
     assert "Dupont-Moreau" in mail.text
     assert lookup(client, old_token)["state"] == "replaced"
@@ -176,13 +176,13 @@ def test_resend_gives_a_new_link_and_restarts_the_fifteen_days(
     email = new_email()
     created = invite(client, doctor, email=email).json()["invitation"]
     first = smtp.wait(email)[0].token
-    set_invitation(server, created["id"], expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    set_invitation(server, created["id"], expires_at=server.clock() - timedelta(minutes=1))
     assert invitation_status(client, doctor, created["id"])["status"] == "expired"
     r = client.post(f"/invitations/{created['id']}/resend", headers=doctor.headers)
     assert r.status_code == 200
     assert r.json()["status"] == "pending"
     expires = datetime.fromisoformat(r.json()["expires_at"].replace("Z", "+00:00"))
-    assert timedelta(days=14, hours=23) < expires - datetime.now(UTC) <= timedelta(days=15)
+    assert timedelta(days=14, hours=23) < expires - server.clock() <= timedelta(days=15)
     second = smtp.wait(email, count=2)[1].token
     assert second != first
     assert lookup(client, first)["state"] == "replaced"
@@ -240,7 +240,7 @@ def test_expiry_after_fifteen_days(server: LiveServer, client: httpx.Client, smt
     made = datetime.fromisoformat(created["created_at"].replace("Z", "+00:00"))
     assert expires - made == timedelta(days=15)
     token = smtp.wait(email)[0].token
-    set_invitation(server, created["id"], expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    set_invitation(server, created["id"], expires_at=server.clock() - timedelta(seconds=1))
     assert lookup(client, token)["state"] == "expired"
     listed = client.get("/invitations?status=expired", headers=doctor.headers).json()["items"]
     assert [i["id"] for i in listed] == [created["id"]] and listed[0]["status_label"] == "Expirée"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import httpx
@@ -119,7 +119,7 @@ def test_landing_states_say_what_happened_and_what_to_do(
     emails = {state: new_email(state) for state in ("valid", "expired", "cancelled", "used")}
     invitations = {state: invite(client, doctor, email=e).json()["invitation"] for state, e in emails.items()}
     links = {state: smtp.wait(e)[0].link for state, e in emails.items()}
-    set_invitation(server, invitations["expired"]["id"], expires_at=datetime.now(UTC) - timedelta(hours=1))
+    set_invitation(server, invitations["expired"]["id"], expires_at=server.clock() - timedelta(hours=1))
     client.post(f"/invitations/{invitations['cancelled']['id']}/cancel", headers=doctor.headers)
     patient = sign_up(client, email=emails["used"])
     token = links["used"].rsplit("/", 1)[1]
