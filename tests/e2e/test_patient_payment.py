@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,8 +65,11 @@ def event_seq(client: httpx.Client, who: Account) -> int:
     return int(client.get("/me", headers=who.headers).json()["event_seq"])
 
 
-def install_checkout_page(stripe: StripeFake, server: LiveServer, webhooks: list[httpx.Response]) -> None:
-    """The fake Stripe page: « Payer » sends the signed webhook (a moment later) and goes back."""
+def install_checkout_page(
+    stripe: StripeFake, server: LiveServer, webhooks: list[httpx.Response], back: threading.Event
+) -> None:
+    """The fake Stripe page: « Payer » goes back to the conversation, and the signed webhook
+    follows once the patient is back there (`back` set), as Stripe's usually does."""
 
     def page(_request: Request, session_id: str) -> Response:
         session = stripe.sessions[session_id]
@@ -93,7 +95,7 @@ def install_checkout_page(stripe: StripeFake, server: LiveServer, webhooks: list
         payload, signature = signed_webhook(event, timestamp=int(server.clock().timestamp()))
 
         def notify() -> None:
-            time.sleep(1.0)  # Stripe notifies on its own schedule: usually after the patient is back
+            assert back.wait(60), "the patient never came back from the payment page"
             with httpx.Client(base_url=server.api, timeout=30) as client:
                 webhooks.append(
                     client.post(
@@ -120,7 +122,8 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
     patient = make_patient(server, first_name="Hélène", last_name="Dupont")
     conv = make_conversation(server, doctor, patient)
     webhooks: list[httpx.Response] = []
-    install_checkout_page(stripe, server, webhooks)
+    back = threading.Event()
+    install_checkout_page(stripe, server, webhooks, back)
     with unique_client(server) as client:
         asked = ask_payment(client, doctor, conv, "25.00", label="Téléconsultation du jour")
         assert asked.status_code == 201, asked.text
@@ -146,6 +149,7 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
         shot("patient-payment-2-stripe")
         phone.get_by_role("button", name="Payer 25,00 €").click()
         arrive(phone, f"/conversations/{conv}?paiement=reussi", "Dr Claire Martin")
+        back.set()  # Stripe's notification comes now, while the page is open
         # Back in the conversation: the fee is confirmed live, and the system message appears.
         expect(phone.locator(".payment-paid")).to_have_text(
             "Paiement de 25,00\u00a0€ reçu. Merci ! Votre praticien en est informé.", timeout=20000

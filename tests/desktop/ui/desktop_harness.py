@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QWidget
 
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.app_services import AppServices
@@ -58,3 +60,16 @@ async def open_desktop(
         window.allow_close = True
         window.close()
         window.deleteLater()
+
+
+def grab(widget: QWidget, path: Path) -> Path:
+    """Render `widget` into the PNG `path`, as laid out now.
+
+    Pending layout requests are delivered first (only those: `processEvents()` inside a coroutine
+    would re-enter qasync); `grab()` then paints the widget itself. No waiting on the clock.
+    """
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    image = widget.grab()
+    assert not image.isNull() and image.width() > 200
+    assert image.save(str(path))
+    return path

@@ -7,7 +7,6 @@ the call window's offer; a nurse asked where she accompanied the patient; screen
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -34,7 +33,7 @@ from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingControl
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import Desktop, open_desktop
+from tests.desktop.ui.desktop_harness import Desktop, grab, open_desktop
 from tests.helpers.billing import API_KEY, WEBHOOK_SECRET, StripeFake, paid_by_stripe, stripe_fake
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
@@ -498,14 +497,9 @@ async def test_a_nurse_is_asked_where_she_accompanied_the_patient(
         assert (override.code, str(override.new_amount), override.by) == ("TMI", "9.60", scene.doctor.id)
 
 
-async def grab(widget: QWidget, folder: Path, name: str) -> Path:
+def shot(widget: QWidget, folder: Path, name: str) -> Path:
     """Render `widget` into `folder/desktop-billing-<name>.png` (tests/desktop/ui/test_screenshots.py)."""
-    await asyncio.sleep(0.2)  # pending layouts and paints run on the loop (never processEvents here)
-    path = folder / f"desktop-billing-{name}.png"
-    image = widget.grab()
-    assert not image.isNull() and image.width() > 200
-    assert image.save(str(path))
-    return path
+    return grab(widget, folder / f"desktop-billing-{name}.png")
 
 
 @pytest.mark.asyncio
@@ -548,7 +542,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         assert dialog is not None
         type_into(dialog.amount, "25,00")
         await wait_for(lambda: "Praticien conventionné secteur 1" in dialog.preview.text())
-        await grab(dialog, shots, "payment-request")
+        shot(dialog, shots, "payment-request")
         dialog.submit.click()
         await wait_for(lambda: len(controller.banner.texts()) == 1)
         send(scene.http, scene.patient, scene.conversation_id, "Merci docteur, je vous règle par chèque.")
@@ -557,7 +551,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         await wait_for(lambda: len(system_bubbles(scene)) == 1 and len(controller.banner.texts()) == 1)
         await wait_for(lambda: controller.banner.texts()[0].startswith("Paiement réglé"))
         window.message_bar.hide()
-        await grab(window, shots, "payment-banner")
+        shot(window, shots, "payment-banner")
 
         # A child's claim: TCG + MEG (5 €, verified), the NIR of her insured parent mistyped.
         controller.offer_after_call(
@@ -583,7 +577,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         assert controller.editor.lines.amounts["MEG"].isReadOnly()
         assert form.errors["patient.nir"].isVisible()
         window.message_bar.hide()
-        await grab(window, shots, "claim-editor")
+        shot(window, shots, "claim-editor")
 
         controller.show_billing()
         await wait_for(
@@ -596,9 +590,9 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
             "payée",
         ]
         window.message_bar.hide()
-        await grab(window, shots, "view")
+        shot(window, shots, "view")
         controller.page.tabs.setCurrentIndex(1)
-        await grab(window, shots, "payments")
+        shot(window, shots, "payments")
 
     assert sorted(p.name for p in shots.iterdir()) == [
         "desktop-billing-claim-editor.png",
@@ -609,5 +603,5 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
     ]
     if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
-        for shot in shots.iterdir():
-            shutil.copyfile(shot, DOCS / shot.name)
+        for image in shots.iterdir():
+            shutil.copyfile(image, DOCS / image.name)

@@ -32,7 +32,7 @@ from desktop.video.signaling import QueueSignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
 from desktop.video.sources import TestPatternSource, ToneSource
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import Desktop, open_desktop
+from tests.desktop.ui.desktop_harness import Desktop, grab, open_desktop
 from tests.helpers.call_browser import screenshot_dir
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -145,7 +145,14 @@ async def test_call_screen_paints_both_videos_and_its_controls_work(
         await wait_for(lambda: "Aucun haut-parleur" in window.notice.text())
 
         await patient.join(call.call_id)
-        await wait_for(lambda: window.remote.frames_painted >= 30 and window.local.frames_painted >= 10, 20)
+        await wait_for(
+            lambda: (
+                window.remote.frames_painted >= 30
+                and window.local.frames_painted >= 10
+                and patient.remote.frames >= 30
+            ),
+            20,
+        )
         assert window.remote.frame_size is not None and window.remote.frame_size.width() == 320
         assert call.remote_video.dropped >= 0 and call.remote_video.frames >= window.remote.frames_painted
         assert patient.remote.frames >= 30 and patient.remote.size == (640, 480)
@@ -154,8 +161,7 @@ async def test_call_screen_paints_both_videos_and_its_controls_work(
         await wait_for(lambda: window.quality.quality is not None)
         assert window.quality.text().startswith("●") and "Image reçue" in window.quality.toolTip()
         if (folder := screenshot_dir()) is not None:
-            await asyncio.sleep(0.3)
-            window.grab().save(str(folder / "call-desktop.png"))
+            grab(window, folder / "call-desktop.png")
 
         # Full screen with the two-arrows button, back with Esc; and with the button both ways.
         qtbot.mouseClick(window.fullscreen_button, Qt.MouseButton.LeftButton)

@@ -9,7 +9,6 @@ TELECONSULT_SCREENSHOTS=1, so ordinary test runs leave the tracked images alone:
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -22,7 +21,7 @@ from desktop.services.invitations import InvitationDraft
 from desktop.ui.dialogs.server_choice_dialog import ServerChoiceDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import open_desktop
+from tests.desktop.ui.desktop_harness import grab, open_desktop
 from tests.helpers.documents import make_pdf, make_png, upload
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send, unique_email
 from tests.helpers.live_server import LiveServer
@@ -38,15 +37,8 @@ PATIENTS = [
 ]
 
 
-async def grab(widget: QWidget, folder: Path, name: str) -> Path:
-    # Let pending paints and layouts run on the loop; never QApplication.processEvents() inside a
-    # coroutine: it re-enters qasync, and tasks stepped in that nested pass never start.
-    await asyncio.sleep(0.2)
-    path = folder / f"desktop-{name}.png"
-    image = widget.grab()
-    assert not image.isNull() and image.width() > 200
-    assert image.save(str(path))
-    return path
+def shot(widget: QWidget, folder: Path, name: str) -> Path:
+    return grab(widget, folder / f"desktop-{name}.png")
 
 
 @pytest.mark.asyncio
@@ -99,10 +91,10 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
         await wait_for(lambda: len(page.messages.bubbles) == 4)
         await wait_for(lambda: any(b.card and b.card.has_thumbnail for b in page.messages.bubbles.values()))
         window.message_bar.hide()
-        await grab(window, shots, "main-window")
+        shot(window, shots, "main-window")
 
         window.conversation_list.search.setText("du")
-        await grab(window.conversation_list, shots, "search")
+        shot(window.conversation_list, shots, "search")
         window.conversation_list.search.setText("")
 
         dialog = desktop.presenter.open_invitation_dialog()
@@ -112,23 +104,23 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
         dialog.inputs["phone"].setText("06 12 34 56 78")
         dialog.inputs["phone"].textEdited.emit("06 12 34 56 78")
         await wait_for(lambda: dialog.channel.text() == "Envoi par e-mail")
-        await grab(dialog, shots, "invitation-dialog")
+        shot(dialog, shots, "invitation-dialog")
         dialog.reject()
 
         desktop.presenter.show_invitations()
         await wait_for(lambda: len(window.invitations.invitations) == 3)
         window.message_bar.hide()
-        await grab(window, shots, "invitations")
+        shot(window, shots, "invitations")
 
         requests = desktop.presenter.open_requests_dialog()
         await wait_for(lambda: len(requests.rows) == 2)
-        await grab(requests, shots, "requests")
+        shot(requests, shots, "requests")
         requests.reject()
 
     choice = ServerChoiceDialog()
-    await grab(choice, shots, "first-run")
+    shot(choice, shots, "first-run")
     sign_up = SignInDialog(prefer_sign_up=True)
-    await grab(sign_up, shots, "sign-up")
+    shot(sign_up, shots, "sign-up")
     choice.deleteLater()
     sign_up.deleteLater()
 
@@ -141,5 +133,5 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
     ]
     if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
-        for shot in shots.iterdir():
-            shutil.copyfile(shot, DOCS / shot.name)
+        for image in shots.iterdir():
+            shutil.copyfile(image, DOCS / image.name)

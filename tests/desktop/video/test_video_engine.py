@@ -83,8 +83,7 @@ async def test_hang_up_from_either_side_ends_both(make_call: MakeCall, who: str)
 async def test_the_answerer_may_start_first(make_call: MakeCall) -> None:
     call = await make_call(start=False)
     await call.answerer.engine.start()
-    await asyncio.sleep(0.3)
-    assert call.answerer.engine.state is CallState.WAITING
+    await wait_until(lambda: call.answerer.engine.state is CallState.WAITING, 5, "waiting")
     await call.offerer.engine.start()
     await wait_until(media_flowing(call.offerer, frames=5), 10, "media")
     assert call.offerer.channel.sent.count("call.offer") == 1  # no second offer for the same peer
@@ -161,9 +160,12 @@ async def test_camera_and_microphone_switches(make_call: MakeCall) -> None:
     await wait_until(media_flowing(call.answerer, frames=5), 10, "media")
     await call.offerer.engine.set_camera(False)
     call.offerer.engine.set_microphone(False)
-    await asyncio.sleep(0.5)
-    frame = call.answerer.remote_video.take()
-    assert frame is not None and frame.to_ndarray(format="gray").mean() < 30  # black
+
+    def black() -> bool:
+        frame = call.answerer.remote_video.take()
+        return frame is not None and frame.to_ndarray(format="gray").mean() < 30
+
+    await wait_until(black, 5, "a black frame")
     await wait_until(media_flowing(call.answerer, frames=3, audio=10), 5, "black frames and silence")
     assert call.answerer.engine.state is CallState.CONNECTED  # a muted call is not a stalled one
 

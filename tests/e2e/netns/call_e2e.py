@@ -72,7 +72,9 @@ async def test_call_both_ways_then_the_practitioner_hangs_up(call_server: LiveSe
         assert precheck.relay == "none" and precheck.browser.startswith("Chrome")
         assert await page.status_text() == "En appel avec votre praticien."
         if (folder := screenshot_dir()) is not None:
-            await page.page.wait_for_timeout(500)
+            painted = (await page.timeline())["painted"]
+            fresh = "(n) => window.teleconsultCall.peer && window.teleconsultCall.peer.framesPainted > n"
+            await page.page.wait_for_function(fresh, arg=painted + 10)  # a few fresh frames on screen
             await page.page.screenshot(path=str(folder / "call-patient.png"))
         await desktop.service.hang_up()
         assert call.engine.end_reason is EndReason.LOCAL_HANGUP
