@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.domain.models import Attachment, Message
+from desktop.domain.models import Message
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
 from desktop.ui.formatting import day_label, local
 from desktop.ui.widgets.message_bubble import MessageBubble
@@ -148,6 +148,3 @@ class MessageList(QScrollArea):
     def _on_scroll_value_changed(self, value: int) -> None:
         if value == 0 and self.verticalScrollBar().maximum() > 0:
             self.load_older_requested.emit()
-
-    def attachment_cards(self) -> list[Attachment]:
-        return [b.card.attachment for b in self.bubbles.values() if b.card is not None]
