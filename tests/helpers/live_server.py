@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import socket
 import threading
 import time
@@ -49,7 +50,7 @@ def free_port() -> int:
 class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = settings.port if settings.port else free_port()
-        self.settings = settings.with_overrides(port=self.port, host="127.0.0.1")
+        self.settings = dataclasses.replace(settings, port=self.port, host="127.0.0.1")
         self.app = build_app(self.settings)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None
