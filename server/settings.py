@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +113,6 @@ class Settings:
     @property
     def effective_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
-
-    def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the given fields replaced (values already typed)."""
-        return replace(self, **overrides)
 
     @classmethod
     def load(

@@ -246,9 +246,6 @@ class ConversationSummary:
         )
 
 
-INVITATION_STATUSES = ("pending", "accepted", "expired", "cancelled", "delivery_failed")
-
-
 @dataclass(frozen=True, slots=True)
 class Invitation:
     id: str

@@ -248,10 +248,6 @@ class CallService:
             self.active.camera_on = on
             await self.active.engine.set_camera(on)
 
-    async def query_presence(self, conversation_id: str) -> None:
-        """Ask the patient's page (if open) to say again whether it waits and what it checked."""
-        await self._realtime.send({"type": "call.presence.query", "conversation_id": conversation_id})
-
     def connection_changed(self, status: ConnectionStatus) -> None:
         """The socket came back: frames sent meanwhile were lost; let the call catch up."""
         call = self.active

@@ -147,15 +147,6 @@ class LocalCache:
 
         return await self._db.call(read)
 
-    async def load_conversations(self) -> list[ConversationSummary]:
-        """Every cached conversation (any order)."""
-
-        def read(conn: sqlite3.Connection) -> list[ConversationSummary]:
-            cursor = conn.execute(f"SELECT {_CONVERSATION_COLUMNS} FROM conversations")  # noqa: S608
-            return [conversation_from_row(r) for r in cursor]
-
-        return await self._db.call(read)
-
     async def save_conversations(self, conversations: Sequence[ConversationSummary]) -> None:
         """Insert or replace summaries, in one transaction."""
         rows = [conversation_row(c) for c in conversations]
@@ -170,11 +161,6 @@ class LocalCache:
             )
 
         await self._db.call(lambda conn: transaction(conn, write))
-
-    async def conversation_count(self) -> int:
-        return await self._db.call(
-            lambda conn: int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
-        )
 
     # ---------------------------------------------------------------- messages
     async def messages(self, conversation_id: str, limit: int = 200) -> list[Message]:
@@ -202,12 +188,3 @@ class LocalCache:
             )
 
         await self._db.call(lambda conn: transaction(conn, write))
-
-    async def max_message_seq(self, conversation_id: str) -> int:
-        return await self._db.call(
-            lambda conn: int(
-                conn.execute(
-                    "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = ?", (conversation_id,)
-                ).fetchone()[0]
-            )
-        )

@@ -116,11 +116,6 @@ class OutboxStore:
             lambda conn: conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item_id,))
         )
 
-    async def mark_failed(self, item_id: str, error: str) -> None:
-        await self._db.call(
-            lambda conn: conn.execute("UPDATE outbox SET error = ? WHERE id = ?", (error, item_id))
-        )
-
     async def remove(self, item_id: str) -> None:
         """Forget an item (sent, refused or cancelled) and its file copy."""
         await self._db.call(lambda conn: conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,)))

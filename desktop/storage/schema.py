@@ -6,8 +6,6 @@ from pathlib import Path
 
 from desktop.storage.sqlite_worker import SqliteWorker
 
-SCHEMA_VERSION = 1
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (

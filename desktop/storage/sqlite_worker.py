@@ -65,10 +65,6 @@ class SqliteWorker:
             raise StorageError("Les données locales sont fermées.")
         return await asyncio.wrap_future(self._executor.submit(self._run, fn))
 
-    def call_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Blocking variant, for start-up code outside the event loop and for tests."""
-        return self._executor.submit(self._run, fn).result()
-
     def close(self) -> None:
         """Close the connection and stop the thread (idempotent)."""
         with self._lock:

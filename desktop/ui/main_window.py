@@ -3,7 +3,6 @@
 Hooks for features:
 - `payment_requested(conversation_id)`: « + » → « Demander un paiement » (billing connects to it);
 - `call_requested(conversation_id)`: the camera button (video connects, then `set_calls_enabled(True)`);
-- `set_side_panel(widget)`: a panel beside the conversation (the call view, a claim form…);
 - `add_page(key, widget)` / `show_page(key)`: a full page in the right-hand area.
 """
 
@@ -111,7 +110,6 @@ class MainWindow(QMainWindow):
         self.empty.setStyleSheet("color: #757575;")
         self.conversation_area = QSplitter(Qt.Orientation.Horizontal, self.stack)
         self.conversation = ConversationPage(model.clock, self.conversation_area)
-        self.side_panel: QWidget | None = None
         self.invitations = InvitationsPage(self.stack)
         self.pages: dict[str, QWidget] = {}
         for key, widget in (
@@ -169,16 +167,6 @@ class MainWindow(QMainWindow):
     def current_page(self) -> str:
         current = self.stack.currentWidget()
         return next((k for k, w in self.pages.items() if w is current), EMPTY)
-
-    def set_side_panel(self, widget: QWidget | None) -> None:
-        """Show `widget` beside the open conversation (None removes the current panel)."""
-        if self.side_panel is not None:
-            self.side_panel.hide()
-            self.side_panel.setParent(None)
-        self.side_panel = widget
-        if widget is not None:
-            self.conversation_area.addWidget(widget)
-            widget.show()
 
     def current_conversation_id(self) -> str | None:
         return self.conversation.conversation_id if self.current_page == CONVERSATION else None

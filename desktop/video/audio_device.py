@@ -127,7 +127,6 @@ class SoundDeviceSpeaker:
         self.frames = 0
         self.samples = 0
         self.first_at: float | None = None
-        self.played_bytes = 0
         self.underruns = 0
         self.dropped_bytes = 0
 
@@ -193,7 +192,6 @@ class SoundDeviceSpeaker:
                     self.underruns += 1
         outdata[: len(chunk)] = chunk
         outdata[len(chunk) :] = bytes(wanted - len(chunk))
-        self.played_bytes += len(chunk)
 
     def close(self) -> None:
         stream, self._stream = self._stream, None

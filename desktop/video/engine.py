@@ -1,7 +1,6 @@
-"""The call engine port: what desktop.services drives, and the states a call goes through.
+"""What the call engine is driven with, and the states a call goes through.
 
-`AiortcCallEngine` (aiortc_engine.py) implements it. A fake for service and UI tests only needs
-these few methods and the `on_state`/`on_stats` callbacks.
+`AiortcCallEngine` (aiortc_engine.py) is the engine desktop.services drives.
 
 Life of a call (`CallState`)::
 
@@ -14,10 +13,8 @@ Life of a call (`CallState`)::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
 
 from desktop.video.recovery import RecoveryOptions
 
@@ -53,24 +50,3 @@ class CallOptions:
     stats_interval: float = 1.0
     spare_max_age: float = 300.0  # TURN allocations and host addresses go stale
     allow_h264: bool = True
-
-
-class CallEngine(Protocol):
-    """The port desktop.services drives; `AiortcCallEngine` is its implementation."""
-
-    @property
-    def state(self) -> CallState: ...
-
-    async def start(self) -> None: ...
-
-    async def hang_up(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-    async def set_camera(self, on: bool) -> None: ...
-
-    def signaling_reconnected(self) -> None: ...
-
-    def set_microphone(self, on: bool) -> None: ...
-
-    def set_ice_servers(self, servers: Iterable[Mapping[str, Any]]) -> None: ...

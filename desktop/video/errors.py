@@ -7,7 +7,6 @@ Exception tree::
     │   ├── DeviceNotFoundError     missing or unplugged
     │   ├── DeviceBusyError         used by another application
     │   └── DevicePermissionError   the system refused access
-    ├── IceConfigurationError     an ICE server entry given by the server is unusable
     └── SignalingError            a signaling frame is malformed or cannot be sent
 
 `desktop.domain` has no shared `UserFacingError` yet; these carry the same contract (a French
@@ -52,10 +51,6 @@ class DeviceBusyError(DeviceError):
 
 class DevicePermissionError(DeviceError):
     """The operating system refused access (privacy settings, group membership)."""
-
-
-class IceConfigurationError(VideoError):
-    """An entry of the ICE server list is unusable."""
 
 
 class SignalingError(VideoError):

@@ -110,10 +110,3 @@ def bound_gathering(pc: RTCPeerConnection, timeout: float) -> None:
 async def gather(pc: RTCPeerConnection) -> None:
     """Gather every transceiver's candidates now, so the offer or answer does not wait for it."""
     await asyncio.gather(*(g.gather() for g in gatherers(pc)))
-
-
-def contacts_servers(pc: RTCPeerConnection) -> bool:
-    """True if any gatherer of `pc` would contact a server: a guard for tests and diagnostics."""
-    return any(
-        g._connection.stun_server is not None or g._connection.turn_server is not None for g in gatherers(pc)
-    )

@@ -67,9 +67,3 @@ def install(pc: RTCPeerConnection) -> int:
         setattr(receiver, _ATTRIBUTE, MarkerJitterBuffer())
         replaced += 1
     return replaced
-
-
-def buffer_of(receiver: RTCRtpReceiver) -> JitterBuffer | None:
-    """The receiver's jitter buffer (diagnostics and tests)."""
-    value = getattr(receiver, _ATTRIBUTE, None)
-    return value if isinstance(value, JitterBuffer) else None

@@ -80,7 +80,6 @@ class PeerSession:
         self._has_remote = False
         self._closed = False
         self.frames_received = 0
-        self.audio_frames_received = 0
         self.received_size: tuple[int, int] | None = None
         self.first_video_at: float | None = None
         self.first_audio_at: float | None = None
@@ -184,7 +183,6 @@ class PeerSession:
             if self.first_audio_at is None:
                 self.first_audio_at = now
                 self._first("audio")
-            self.audio_frames_received += 1
             try:
                 self._remote_audio.write(frame)
             except Exception:

@@ -50,10 +50,6 @@ class RecoveryPolicy:
         self._attempt_connected = False
         self._stalled = False
 
-    @property
-    def stalled(self) -> bool:
-        return self._stalled
-
     def attempt_started(self, now: float) -> None:
         """A new peer connection was offered (or requested)."""
         self._attempt_at = now

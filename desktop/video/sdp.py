@@ -84,32 +84,6 @@ def candidate_from_init(init: IceCandidateInit) -> RTCIceCandidate:
     return candidate
 
 
-def split_candidates(sdp: str) -> tuple[str, list[IceCandidateInit]]:
-    """Remove the ``a=candidate`` lines of a description and return them as trickle candidates.
-
-    This is what a browser's description looks like before its candidates are trickled; the
-    loopback tests use it to drive the engine's trickle path with aiortc on both sides.
-    """
-    newline = "\r\n" if "\r\n" in sdp else "\n"
-    kept: list[str] = []
-    found: list[IceCandidateInit] = []
-    mid: str | None = None
-    index = -1
-    for line in sdp.split(newline):
-        if line.startswith("m="):
-            index += 1
-            mid = None
-        elif line.startswith("a=mid:"):
-            mid = line[len("a=mid:") :]
-        if line.startswith("a=candidate:"):
-            found.append(IceCandidateInit(candidate=line[2:], sdp_mid=mid, sdp_mline_index=index))
-            continue
-        if line == "a=end-of-candidates":
-            continue
-        kept.append(line)
-    return newline.join(kept), found
-
-
 def negotiated_codec(sdp: str, kind: str = "video") -> str | None:
     """The first codec of the first `kind` section (what an answer settled on), e.g. ``"VP8"``."""
     in_section = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -71,7 +71,3 @@ def create_app(
         BodySizeLimit, json_limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes + 65536
     )
     return app
-
-
-async def _noop(_app: FastAPI) -> AsyncIterator[None]:  # pragma: no cover - typing helper
-    yield

@@ -58,7 +58,6 @@ class CallRelay:
         self._calls = calls
         self._conversations = conversations
         self._rate = min(50, max(1, int(core.settings.ws_signal_rate_per_second)))
-        self.relayed = 0
         self.refused = 0
 
     def register(self) -> None:
@@ -90,7 +89,6 @@ class CallRelay:
         return guarded
 
     async def _send(self, user_id: str, frame: dict[str, Any]) -> None:
-        self.relayed += 1
         await self._core.publish([{"user_id": user_id, "frame": frame}])
 
     async def _conversation(self, conn: Connection, frame: dict[str, Any]) -> tuple[str, str, str]:

@@ -101,9 +101,6 @@ class Hub:
     def register(self, frame_type: str, handler: FrameHandler) -> None:
         self.handlers[frame_type] = handler
 
-    def connections_of(self, user_id: str) -> set[Connection]:
-        return self.by_user.get(user_id, set())
-
     @property
     def count(self) -> int:
         return sum(len(v) for v in self.by_user.values())

@@ -367,13 +367,6 @@ class AccountService:
             profile = await session.get(PractitionerProfile, user_id) if user.role == "practitioner" else None
         return user, profile
 
-    async def practitioner_profile(self, user_id: str) -> PractitionerProfile:
-        async with self._core.db.read() as session:
-            profile = await session.get(PractitionerProfile, user_id)
-        if profile is None:
-            raise NotFoundError("Praticien introuvable.")
-        return profile
-
     async def set_plan(self, email: str, plan: str) -> None:
         if plan not in PLANS:
             raise InvalidInputError("La formule doit être PRO ou PRO+.", field="plan")

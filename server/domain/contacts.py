@@ -54,14 +54,3 @@ def normalize_phone(value: str, *, require_mobile: bool = False, field: str = "p
 
 def is_mobile(e164: str) -> bool:
     return phonenumbers.number_type(phonenumbers.parse(e164, None)) in MOBILE_TYPES
-
-
-def display_phone(e164: str) -> str:
-    """French national format for a French number, international otherwise."""
-    number = phonenumbers.parse(e164, None)
-    fmt = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, fmt)

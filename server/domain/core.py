@@ -78,11 +78,6 @@ class Tx:
                 }
             )
 
-    def transient(self, user_ids: Iterable[str], frame: dict[str, Any]) -> None:
-        """Queue a frame that is not persisted (presence, signaling) for after the commit."""
-        for user_id in set(user_ids):
-            self.frames.append({"user_id": user_id, "frame": frame})
-
     async def audit(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
         """Append an audit entry in this transaction (ids only, never content)."""
         await self.session.execute(

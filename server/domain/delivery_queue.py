@@ -190,13 +190,6 @@ class DeliveryQueue:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), settings.delivery_poll_seconds)
 
-    async def run_due(self) -> int:
-        """Claim and send every due job now, waiting for the sends (tests, command line)."""
-        started = await self._claim_and_start(self._core.settings.delivery_concurrency)
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
-        return started
-
     async def _claim_and_start(self, limit: int) -> int:
         now = self._core.clock()
         async with self._core.db.read() as session:

@@ -251,10 +251,3 @@ class FileSniffer:
                 self._jpeg_skip = end - len(buf)
                 buf.clear()
                 return
-
-
-def sniff(data: bytes, max_pixels: int = MAX_PIXELS) -> FileKind:
-    """Recognise a file held in memory (tests, small files)."""
-    sniffer = FileSniffer(max_pixels)
-    sniffer.feed(data)
-    return sniffer.finish()

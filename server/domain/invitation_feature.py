@@ -47,7 +47,6 @@ def build_invitation_feature(services: Services, mailer: Mailer, sms: SmsGateway
     )
     services.extra.update(
         {
-            "delivery_queue": feature.queue,
             "invitation_delivery": feature.delivery,
             "invitations": feature.invitations,
             "invitation_links": feature.links,
@@ -64,10 +63,6 @@ def _get(services: Services, name: str, kind: type[T]) -> T:
     if not isinstance(value, kind):
         raise RuntimeError(f"service {name!r} is not wired (server.main.features)")
     return value
-
-
-def delivery_queue(services: Services) -> DeliveryQueue:
-    return _get(services, "delivery_queue", DeliveryQueue)
 
 
 def invitation_delivery(services: Services) -> InvitationDelivery:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.domain.contacts import display_phone, normalize_email, normalize_phone
+from server.domain.contacts import normalize_email, normalize_phone
 from server.domain.container import Services
 from server.domain.errors import InvalidInputError
 from server.domain.rpps import is_valid_rpps, rpps_check_digit
@@ -60,10 +60,6 @@ def test_invalid_phone_numbers(raw: str) -> None:
     with pytest.raises(InvalidInputError) as err:
         normalize_phone(raw)
     assert "n'est pas valide" in err.value.detail
-
-
-def test_display_phone_in_french_format() -> None:
-    assert display_phone("+33612345678") == "06 12 34 56 78"
 
 
 def test_email_normalised_and_bad_ones_refused_in_french() -> None:

@@ -16,7 +16,6 @@ from server.domain.filetypes import (
     FileSniffer,
     ImageTooLargeError,
     UnsupportedFileError,
-    sniff,
 )
 from tests.helpers.documents import make_big_pdf, make_jpeg, make_pdf, make_png
 
@@ -32,6 +31,12 @@ def sniff_in_pieces(data: bytes, size: int) -> FileKind:
     sniffer = FileSniffer()
     for start in range(0, len(data), size):
         sniffer.feed(data[start : start + size])
+    return sniffer.finish()
+
+
+def sniff(data: bytes) -> FileKind:
+    sniffer = FileSniffer()
+    sniffer.feed(data)
     return sniffer.finish()
 
 

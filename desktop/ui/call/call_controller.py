@@ -80,7 +80,6 @@ class CallController(QObject):
         workspace.extra["calls"] = self.service
         self.call_window: CallWindow | None = None
         self.presenter: CallPresenter | None = None
-        self.devices_dialog: DevicesDialog | None = None
         self.list_devices = list_device_choices  # the device-enumeration seam (tests give fixed lists)
         self.banner = WaitingBanner(window.conversation)
         page_layout = window.conversation.layout()
@@ -125,13 +124,11 @@ class CallController(QObject):
         """List the devices (off the UI thread), ask, and keep the choice for the next calls."""
         lists = await asyncio.to_thread(self.list_devices)
         dialog = DevicesDialog(lists, self._device_preferences(), self.window)
-        self.devices_dialog = dialog
         try:
             if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
                 return None
             chosen = dialog.preferences()
         finally:
-            self.devices_dialog = None
             dialog.deleteLater()
         self.ws.session.update_settings(
             camera=chosen.camera,

@@ -164,14 +164,6 @@ class InvitationsPage(QWidget):
             if inv.id == invitation_id:
                 self.table.selectRow(row)
 
-    def status_of(self, invitation_id: str) -> str:
-        """The status text shown for an invitation ('' when not listed)."""
-        for row, inv in enumerate(self.invitations):
-            if inv.id == invitation_id:
-                item = self.table.item(row, 3)
-                return item.text() if item else ""
-        return ""
-
     def _update_actions(self) -> None:
         inv = self.selected()
         is_open = inv is not None and inv.is_open

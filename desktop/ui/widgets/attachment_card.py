@@ -55,11 +55,6 @@ class AttachmentCard(QFrame):
         self.open_button.clicked.connect(lambda: self.open_requested.emit(self.attachment))
         self.save_button.clicked.connect(lambda: self.save_requested.emit(self.attachment))
 
-    @property
-    def has_thumbnail(self) -> bool:
-        pixmap = self.preview.pixmap()
-        return pixmap is not None and not pixmap.isNull()
-
     def set_thumbnail(self, path: Path) -> None:
         """Decode only a thumbnail-sized image (a 12-megapixel photo would cost ~50 MB)."""
         reader = QImageReader(str(path))

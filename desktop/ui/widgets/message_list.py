@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from contracts.clock import Clock, paris_day
 from contracts.fr_format import day_label
-from desktop.domain.models import Attachment, Message
+from desktop.domain.models import Message
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
 from desktop.ui.widgets.message_bubble import MessageBubble
 from desktop.ui.widgets.upload_row import UploadRow
@@ -151,6 +151,3 @@ class MessageList(QScrollArea):
     def _on_scroll_value_changed(self, value: int) -> None:
         if value == 0 and self.verticalScrollBar().maximum() > 0:
             self.load_older_requested.emit()
-
-    def attachment_cards(self) -> list[Attachment]:
-        return [b.card.attachment for b in self.bubbles.values() if b.card is not None]

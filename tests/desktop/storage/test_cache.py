@@ -60,7 +60,8 @@ async def test_conversations_messages_and_state_round_trip(tmp_path: Path) -> No
 
     db = open_database(tmp_path / "local.sqlite3")
     cache = LocalCache(db)
-    loaded = {c.id: c for c in await cache.load_conversations()}
+    cached = await cache.load_rows()
+    loaded = {cid: cached.take(cid) for cid, *_ in cached.index_rows()}
     assert loaded == {c.id: c for c in rows}
     assert await cache.messages("c1") == [message]
     assert await cache.last_event_seq() == 42

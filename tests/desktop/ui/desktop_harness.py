@@ -16,6 +16,7 @@ from desktop.services.app_services import AppServices
 from desktop.services.workspace import Workspace
 from desktop.ui.main_presenter import MainPresenter
 from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.attachment_card import AttachmentCard
 from desktop.ui.widgets.conversation_list_model import ConversationListModel
 from tests.desktop.services.harness import NullNotifier, app_services, signed_in, wait_for
 from tests.helpers.factories import Account
@@ -73,3 +74,9 @@ def grab(widget: QWidget, path: Path) -> Path:
     assert not image.isNull() and image.width() > 200
     assert image.save(str(path))
     return path
+
+
+def shows_thumbnail(card: AttachmentCard) -> bool:
+    """Whether an attachment card displays a thumbnail (a non-empty pixmap in its preview)."""
+    pixmap = card.preview.pixmap()
+    return pixmap is not None and not pixmap.isNull()

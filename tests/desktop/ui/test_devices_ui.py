@@ -6,11 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.services.call_media import DeviceLists, media_factory
 from desktop.storage.settings_store import SettingsStore
 from desktop.ui.call.call_controller import CallController
+from desktop.ui.call.devices_dialog import DevicesDialog
 from desktop.video.capture import CameraCapture
 from desktop.video.devices import Device
 from desktop.video.errors import CAMERA, MICROPHONE, SPEAKER
@@ -32,6 +34,13 @@ LISTS = DeviceLists(
 )
 
 
+def visible_devices_dialog() -> DevicesDialog | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, DevicesDialog) and widget.isVisible():
+            return widget
+    return None
+
+
 @pytest.mark.asyncio
 async def test_devices_chosen_in_the_settings_menu_are_kept_for_the_next_call(
     sqlite_server: LiveServer, tmp_path: Path, qtbot: QtBot
@@ -44,10 +53,8 @@ async def test_devices_chosen_in_the_settings_menu_are_kept_for_the_next_call(
         assert action in desktop.window.settings_menu.actions()
         assert action.text() == "Caméra, micro et haut-parleur…"
         task = asyncio.ensure_future(controller.choose_devices())
-        await wait_for(
-            lambda: controller.devices_dialog is not None and controller.devices_dialog.isVisible()
-        )
-        dialog = controller.devices_dialog
+        await wait_for(lambda: visible_devices_dialog() is not None)
+        dialog = visible_devices_dialog()
         assert dialog is not None
         labels = [dialog.camera.itemText(i) for i in range(dialog.camera.count())]
         assert labels == ["Par défaut du système", "Webcam intégrée (par défaut)", "Logitech C920"]
@@ -77,12 +84,11 @@ async def test_devices_chosen_in_the_settings_menu_are_kept_for_the_next_call(
 
         # Cancelling changes nothing.
         task = asyncio.ensure_future(controller.choose_devices())
-        await wait_for(
-            lambda: controller.devices_dialog is not None and controller.devices_dialog.isVisible()
-        )
-        assert controller.devices_dialog is not None
-        controller.devices_dialog.camera.setCurrentIndex(0)
-        controller.devices_dialog.reject()
+        await wait_for(lambda: visible_devices_dialog() is not None)
+        dialog = visible_devices_dialog()
+        assert dialog is not None
+        dialog.camera.setCurrentIndex(0)
+        dialog.reject()
         assert await task is None
         assert desktop.workspace.session.settings.camera == "/dev/video2"
         await controller.service.close()

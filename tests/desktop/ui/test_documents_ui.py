@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.ui.pages.conversation_page import ConversationPage
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import open_desktop
+from tests.desktop.ui.desktop_harness import open_desktop, shows_thumbnail
 from tests.helpers.documents import make_pdf, make_png
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -63,13 +63,14 @@ async def test_drop_a_pdf_and_a_photo(sqlite_server: LiveServer, tmp_path: Path)
         await wait_for(lambda: len(page.messages.bubbles) == 2, timeout=20)
         await wait_for(lambda: not page.messages.uploads)  # progress rows gone once stored
         assert progress and progress[-1][1] == progress[-1][2]  # progress reached 100 %
-        cards = {c.filename: c for c in page.messages.attachment_cards()}
+        shown = [b.card.attachment for b in page.messages.bubbles.values() if b.card is not None]
+        cards = {a.filename: a for a in shown}
         assert set(cards) == {"ordonnance-hélène.pdf", "plaie.png"}
 
         photo_card = next(
             b.card for b in page.messages.bubbles.values() if b.card and b.card.attachment.is_image
         )
-        await wait_for(lambda: photo_card.has_thumbnail)  # a photo shows its thumbnail
+        await wait_for(lambda: shows_thumbnail(photo_card))  # a photo shows its thumbnail
 
         with httpx.Client(base_url=sqlite_server.api, headers=patient.headers) as http:
             got = http.get(f"/attachments/{cards['ordonnance-hélène.pdf'].id}")

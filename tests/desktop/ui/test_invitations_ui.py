@@ -12,10 +12,23 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services.invitations import PRO_PLUS_EXPLANATION
 from desktop.ui.main_window import INVITATIONS
+from desktop.ui.pages.invitations_page import ID_ROLE, InvitationsPage
 from tests.desktop.services.harness import wait_for
 from tests.desktop.ui.desktop_harness import open_desktop
 from tests.helpers.factories import make_patient, make_practitioner, unique_email
 from tests.helpers.live_server import LiveServer
+
+
+def shown_status(page: InvitationsPage, invitation_id: str) -> str:
+    """The « Statut » cell of an invitation's row, as the practitioner reads it ('' when not listed)."""
+    table = page.table
+    headers = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+    column = next(c for c, h in enumerate(headers) if h is not None and h.text() == "Statut")
+    for row in range(table.rowCount()):
+        item = table.item(row, column)
+        if item is not None and item.data(ID_ROLE) == invitation_id:
+            return item.text()
+    return ""
 
 
 @pytest.mark.asyncio
@@ -55,7 +68,7 @@ async def test_invite_then_accepted_live(sqlite_server: LiveServer, tmp_path: Pa
         page = window.invitations
         await wait_for(lambda: len(page.invitations) == 1)
         invitation = page.invitations[0]
-        assert page.status_of(invitation.id) == "En attente"
+        assert shown_status(page, invitation.id) == "En attente"
         assert page.table.item(0, 0).text() == "Helene Dupont"
 
         page.select(invitation.id)
@@ -69,7 +82,7 @@ async def test_invite_then_accepted_live(sqlite_server: LiveServer, tmp_path: Pa
         assert accepted.status_code == 200, accepted.text
         conversation_id = accepted.json()["conversation_id"]
 
-        await wait_for(lambda: page.status_of(invitation.id) == "Acceptée")  # live, no refresh
+        await wait_for(lambda: shown_status(page, invitation.id) == "Acceptée")  # live, no refresh
         await wait_for(lambda: conversation_id in window.conversation_list.model.ids)
         await wait_for(
             lambda: (
@@ -95,7 +108,7 @@ async def test_correct_resend_cancel(sqlite_server: LiveServer, tmp_path: Path) 
         invitation_id = result.invitation.id
         desktop.presenter.show_invitations()
         page = window.invitations
-        await wait_for(lambda: page.status_of(invitation_id) == "En attente")
+        await wait_for(lambda: shown_status(page, invitation_id) == "En attente")
 
         page.select(invitation_id)
         page.correct.click()
@@ -120,7 +133,7 @@ async def test_correct_resend_cancel(sqlite_server: LiveServer, tmp_path: Path) 
         desktop.presenter.invitations.confirm = lambda _text: True
         page.select(invitation_id)
         page.cancel.click()
-        await wait_for(lambda: page.status_of(invitation_id) == "Annulée")
+        await wait_for(lambda: shown_status(page, invitation_id) == "Annulée")
 
 
 @pytest.mark.asyncio

@@ -21,7 +21,7 @@ from desktop.services.invitations import InvitationDraft
 from desktop.ui.dialogs.server_choice_dialog import ServerChoiceDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import grab, open_desktop
+from tests.desktop.ui.desktop_harness import grab, open_desktop, shows_thumbnail
 from tests.helpers.documents import make_pdf, make_png, upload
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send, unique_email
 from tests.helpers.live_server import LiveServer
@@ -89,7 +89,9 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
         desktop.presenter.open_conversation(main_id)
         page = window.conversation
         await wait_for(lambda: len(page.messages.bubbles) == 4)
-        await wait_for(lambda: any(b.card and b.card.has_thumbnail for b in page.messages.bubbles.values()))
+        await wait_for(
+            lambda: any(b.card and shows_thumbnail(b.card) for b in page.messages.bubbles.values())
+        )
         window.message_bar.hide()
         shot(window, shots, "main-window")
 

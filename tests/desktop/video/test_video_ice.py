@@ -10,7 +10,14 @@ from collections.abc import Iterator
 import pytest
 from aiortc import RTCPeerConnection
 
-from desktop.video.ice import bound_gathering, contacts_servers, gather, parse_ice_servers, rtc_configuration
+from desktop.video.ice import bound_gathering, gather, gatherers, parse_ice_servers, rtc_configuration
+
+
+def contacts_servers(pc: RTCPeerConnection) -> bool:
+    """True if any gatherer of `pc` would contact a STUN or TURN server (aiortc's own settings)."""
+    return any(
+        g._connection.stun_server is not None or g._connection.turn_server is not None for g in gatherers(pc)
+    )
 
 
 def test_nothing_configured_means_host_candidates_only() -> None:

@@ -23,7 +23,8 @@ def test_short_outage_only_shows_reconnecting_then_resumes() -> None:
     policy.connected()
     assert run(policy, 0.5, 3.0, connected=True, failed=False, last_media=0.5) == [(2.5, Decision.STALLED)]
     assert policy.decide(3.5, connected=True, failed=False, last_media=3.4) is Decision.RESUMED
-    assert not policy.stalled
+    # No longer stalled: the next silence is announced again.
+    assert policy.decide(6.0, connected=True, failed=False, last_media=3.4) is Decision.STALLED
 
 
 def test_long_outage_renegotiates_then_retries_with_back_off() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
+from video_loopback import split_candidates
 
 from desktop.video.errors import SignalingError
 from desktop.video.ice import rtc_configuration
 from desktop.video.peer import video_codec_preferences
-from desktop.video.sdp import add_bitrate_hints, candidate_from_init, negotiated_codec, split_candidates
+from desktop.video.sdp import add_bitrate_hints, candidate_from_init, negotiated_codec
 from desktop.video.signaling import IceCandidateInit
 
 OFFER = "\r\n".join(

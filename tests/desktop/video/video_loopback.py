@@ -11,11 +11,36 @@ from typing import Any
 from desktop.video.adaptation import ResolutionController
 from desktop.video.aiortc_engine import AiortcCallEngine
 from desktop.video.engine import CallOptions, CallState, Role
-from desktop.video.sdp import split_candidates
-from desktop.video.signaling import Frame, MemorySignaling
+from desktop.video.signaling import Frame, IceCandidateInit, MemorySignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
 from desktop.video.sources import TestPatternSource, ToneSource
 from desktop.video.stats import CallStats
+
+
+def split_candidates(sdp: str) -> tuple[str, list[IceCandidateInit]]:
+    """Remove the ``a=candidate`` lines of a description and return them as trickle candidates.
+
+    This is what a browser's description looks like before its candidates are trickled; it
+    drives the engine's trickle path with aiortc on both sides.
+    """
+    newline = "\r\n" if "\r\n" in sdp else "\n"
+    kept: list[str] = []
+    found: list[IceCandidateInit] = []
+    mid: str | None = None
+    index = -1
+    for line in sdp.split(newline):
+        if line.startswith("m="):
+            index += 1
+            mid = None
+        elif line.startswith("a=mid:"):
+            mid = line[len("a=mid:") :]
+        if line.startswith("a=candidate:"):
+            found.append(IceCandidateInit(candidate=line[2:], sdp_mid=mid, sdp_mline_index=index))
+            continue
+        if line == "a=end-of-candidates":
+            continue
+        kept.append(line)
+    return newline.join(kept), found
 
 
 class TrickleSignaling(MemorySignaling):
