@@ -182,7 +182,6 @@ invitation_delivery
 # desktop/billing/ and desktop/ui/billing/ are being rewritten: not reviewed, not deleted, for now.
 # desktop/domain/payments.py and desktop/services/billing_profile.py are only consumed by that
 # billing UI, so their findings wait too.
-from desktop.billing.fr_format import paris_time_short
 from reportlab import rl_config
 
 from desktop.billing.catalog import Catalog, Entry, Verification
@@ -213,7 +212,6 @@ Claim.set_act
 Problem.to_dict
 ExportFile.media_type
 ClaimExporter.mark_exported
-paris_time_short
 is_valid_nir
 NoteRenderer
 TimeWindow.to_dict

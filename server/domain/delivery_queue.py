@@ -226,6 +226,14 @@ class DeliveryQueue:
     async def _claim(self, job_id: str) -> tuple[DeliveryJob, Prepared] | None:
         lease = timedelta(seconds=self._core.settings.delivery_lease_seconds)
         async with self._core.transaction() as tx:
+            # The usual lock order (owner, object, job): taking the job's row first would deadlock
+            # with a practitioner cancelling or correcting the invitation at that moment.
+            peek = await tx.session.get(DeliveryJob, job_id)
+            handler = self._handlers.get(peek.kind) if peek is not None else None
+            if peek is None:
+                return None
+            if handler is not None:
+                await handler.lock(tx, peek)
             result = await tx.session.execute(
                 update(DeliveryJob)
                 .where(
@@ -239,7 +247,6 @@ class DeliveryQueue:
                 return None  # another worker took it
             job = await tx.session.get(DeliveryJob, job_id, populate_existing=True)
             assert job is not None
-            handler = self._handlers.get(job.kind)
             prepared = await handler.prepare(tx, job) if handler is not None else None
             if prepared is None:
                 job.status, job.locked_until = "cancelled", None

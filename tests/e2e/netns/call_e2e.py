@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from desktop.video.adaptation import LADDER, scaled_size
 from desktop.video.engine import CallState, EndReason
 from tests.helpers.call_browser import DesktopSide, PatientPage, screenshot_dir, until
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
@@ -61,8 +62,10 @@ async def test_call_both_ways_then_the_practitioner_hangs_up(call_server: LiveSe
         await invite.wait_for()
         await page.page.get_by_role("button", name="Rejoindre l'appel vidéo").click()
         stats = await _media_both_ways(desktop, page)
-        # The page decodes the desktop's 640x480 test pattern and plays its tone.
-        assert (stats["video"]["frameWidth"], stats["video"]["frameHeight"]) == (640, 480)
+        # The page decodes the desktop's 640x480 test pattern (or a step down, when encoding on a
+        # loaded machine cannot keep up: the adaptation is the product at work) and plays its tone.
+        sent = (stats["video"]["frameWidth"], stats["video"]["frameHeight"])
+        assert sent in {scaled_size(640, 480, h) for h in (480, *LADDER)}, sent
         assert stats["audio"]["totalSamplesReceived"] >= 48_000 or stats["audio"]["packetsReceived"] >= FRAMES
         assert (await page.timeline())["painted"] >= 30
         assert stats["sent"]["framesEncoded"] >= FRAMES

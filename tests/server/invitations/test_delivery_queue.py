@@ -159,3 +159,31 @@ def test_a_server_stopped_mid_send_hands_the_job_back_and_the_email_arrives_once
         assert len(smtp.received(email)) == 1
     finally:
         second.stop()
+
+
+def test_cancelling_while_the_worker_claims_never_deadlocks(server: LiveServer) -> None:
+    """Cancels racing the worker's claims: every cancel answers, no worker round fails.
+
+    Both lock the practitioner, then the invitation, then the job (a claim that locked the job
+    first deadlocked with a cancel on PostgreSQL; the error check of the suite fails the test on
+    the worker's logged error).
+    """
+    doctor = make_practitioner(server)
+
+    async def go() -> list[int]:
+        async with httpx.AsyncClient(base_url=server.api, timeout=60) as client:
+            bodies = [
+                {"first_name": "Hélène", "last_name": f"Dupont{'e' * (i % 5)}", "email": new_email(f"c{i}")}
+                for i in range(40)
+            ]
+            created = await asyncio.gather(
+                *(client.post("/invitations", json=b, headers=doctor.headers) for b in bodies)
+            )
+            assert [r.status_code for r in created] == [201] * 40
+            ids = [r.json()["invitation"]["id"] for r in created]
+            cancelled = await asyncio.gather(
+                *(client.post(f"/invitations/{i}/cancel", headers=doctor.headers) for i in ids)
+            )
+            return [r.status_code for r in cancelled]
+
+    assert asyncio.run(go()) == [200] * 40
