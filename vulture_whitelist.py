@@ -184,12 +184,12 @@ invitation_delivery
 # billing UI, so their findings wait too.
 from reportlab import rl_config
 
+from contracts.identifiers import is_valid_nir
 from desktop.billing.catalog import Catalog, Entry, Verification
 from desktop.billing.claim_parts import Exoneration, InsuranceNature
 from desktop.billing.claims import Claim
 from desktop.billing.errors import Problem
 from desktop.billing.export import ClaimExporter, ExportFile
-from desktop.billing.identifiers import is_valid_nir
 from desktop.billing.note_renderer import NoteRenderer
 from desktop.billing.paris_time import TimeWindow
 from desktop.billing.reimbursement import ReimbursementEstimate

@@ -290,7 +290,7 @@ def keystroke_probe(folder: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     from contracts.clock import system_clock
-    from desktop.domain.text import words
+    from contracts.text import words
     from desktop.services.conversations import ConversationService
     from desktop.services.ports import ServerApi
     from desktop.storage.cache import LocalCache

@@ -22,8 +22,8 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from bench._server import ServerProcess, free_port, percentile
+from contracts.identifiers import rpps_check_digit
 from server.domain.accounts import NewPractitioner
-from server.domain.rpps import rpps_check_digit
 
 LATENCY_SAMPLES = 40
 THROUGHPUT_INVITATIONS = 240

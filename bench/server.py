@@ -22,11 +22,11 @@ import psutil
 import websockets
 
 from bench._server import ServerProcess, free_port, percentile
+from contracts.identifiers import rpps_check_digit
+from contracts.text import fold, search_terms, terms_text
 from server.domain.accounts import NewPatient, NewPractitioner
 from server.domain.core import Actor
-from server.domain.rpps import rpps_check_digit
 from server.domain.security import hash_password
-from server.domain.text import fold, search_terms, terms_text
 
 CLIENTS = 40
 PER_CLIENT = 150

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from contracts.clock import Clock, system_clock
+from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.api.app import create_app
 from server.api.realtime import Hub
 from server.domain.accounts import NewPractitioner
@@ -24,7 +25,6 @@ from server.domain.core import Core
 from server.domain.errors import DomainError
 from server.domain.housekeeping import Housekeeping
 from server.domain.ports import EventBus
-from server.domain.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.events.bus import InProcessBus, RedisBus
 from server.feature_billing import billing_feature
 from server.feature_calls import calls_feature

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from contracts.clock import Clock, paris_day
 from contracts.fr_format import eur, long_date
+from contracts.identifiers import am_number_problem, compact, digits_problem, nir_problem, rpps_problem
 from desktop.billing.catalog import Act
 from desktop.billing.claims import Claim, ClaimLine, Parcours
 from desktop.billing.errors import Problem
-from desktop.billing.identifiers import am_number_problem, compact, digits_problem, nir_problem, rpps_problem
 from desktop.billing.professions import Activity, Profession
 from desktop.billing.rules import BillingRules
 

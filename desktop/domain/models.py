@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from desktop.domain.text import preview
+from contracts.text import preview
 
 Wire = dict[str, Any]
 

@@ -13,7 +13,7 @@ import bisect
 from array import array
 from collections.abc import Iterable
 
-from desktop.domain.text import search_terms, words
+from contracts.text import search_terms, words
 
 _END = "\uffff"
 

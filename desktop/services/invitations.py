@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.text import words
 from desktop.domain.models import Invitation, InvitationCheck, Wire
-from desktop.domain.text import words
 from desktop.services.events import Event
 from desktop.services.ports import ServerApi
 

@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from contracts.identifiers import is_valid_rpps, normalize_rpps
+from contracts.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
+from contracts.text import clean_name, fold
 from server.domain.contacts import normalize_email, normalize_phone
 from server.domain.core import Actor, Core
 from server.domain.errors import (
@@ -18,9 +21,7 @@ from server.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from server.domain.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
 from server.domain.ratelimit import RateLimiter
-from server.domain.rpps import is_valid_rpps
 from server.domain.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -28,7 +29,6 @@ from server.domain.security import (
     token_digest,
     verify_password,
 )
-from server.domain.text import clean_name, fold
 from server.storage.models import PractitionerProfile, Session, User
 
 ROLES = ("practitioner", "patient")
@@ -131,7 +131,7 @@ class AccountService:
             raise InvalidInputError(
                 "Une spécialité ne se précise que pour un médecin spécialiste.", field="specialty"
             )
-        rpps = data.rpps.replace(" ", "")
+        rpps = normalize_rpps(data.rpps)
         if not is_valid_rpps(rpps):
             raise InvalidInputError(
                 "Le numéro RPPS doit comporter 11 chiffres, avec une clé de contrôle correcte.",

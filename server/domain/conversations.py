@@ -13,10 +13,10 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import paris_day
+from contracts.text import fold, search_terms, terms_text, words
 from server.domain.core import Actor, Core, Tx
 from server.domain.errors import ForbiddenError, InvalidInputError, NotFoundError
 from server.domain.message_writer import MessageWriter
-from server.domain.text import fold, search_terms, terms_text, words
 from server.storage.models import Conversation, ConversationSearchTerm, Message, PractitionerProfile, User
 
 MAX_BODY = 5000

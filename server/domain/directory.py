@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from contracts.professions import PROFESSIONS, SPECIALTIES
+from contracts.text import fold, words
 from server.domain.core import Actor, Core
 from server.domain.errors import InvalidInputError, NotFoundError
 from server.domain.notifications_fr import PractitionerName
-from server.domain.professions import PROFESSIONS, SPECIALTIES
-from server.domain.text import fold, words
 from server.storage.models import Conversation, PractitionerProfile, User
 from server.storage.models_invitations import ConnectionRequest
 

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import PARIS
+from contracts.text import fold, words
 from server.delivery.ports import PROVIDER_AUTH, RECIPIENT_REFUSED, DeliveryError
 from server.domain.accounts import check_name
 from server.domain.contacts import normalize_email, normalize_phone
@@ -25,7 +26,6 @@ from server.domain.core import Tx
 from server.domain.errors import InvalidInputError
 from server.domain.notifications_fr import INVITATION_DAYS, PractitionerName
 from server.domain.security import new_token, token_digest
-from server.domain.text import fold, words
 from server.storage.models import PractitionerProfile, User
 from server.storage.models_invitations import Invitation, InvitationLink
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
 
+from contracts.text import words
 from server.domain.conversations import ConversationService
 from server.domain.core import Actor, Core, Tx
 from server.domain.delivery_queue import DeliveryQueue
@@ -36,7 +37,6 @@ from server.domain.invitation_rules import (
     validate_invitation,
 )
 from server.domain.ratelimit import RateLimiter
-from server.domain.text import words
 from server.storage.models import Conversation, PractitionerProfile, RateEvent, User
 from server.storage.models_invitations import Invitation
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.fr_format import long_paris_date
+from contracts.professions import PROFESSIONS, SPECIALTIES
 from server.domain.gsm7 import fits_one_sms, to_gsm7
-from server.domain.professions import PROFESSIONS, SPECIALTIES
 
 INVITATION_DAYS = 15
 RESET_CODE_MINUTES = 10

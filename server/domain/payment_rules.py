@@ -18,10 +18,10 @@ from babel.numbers import format_currency
 
 from contracts.clock import PARIS
 from contracts.fr_format import long_paris_date
+from contracts.professions import PROFESSIONS, SECTORS
 from server.domain.conversations import iso
 from server.domain.errors import ConflictError, DomainError, InvalidInputError
 from server.domain.notifications_fr import PractitionerName
-from server.domain.professions import PROFESSIONS, SECTORS
 from server.payments.ports import AUTH, NOT_SUPPORTED, UNAVAILABLE, PaymentProviderError
 from server.storage.models import PractitionerProfile, User
 from server.storage.models_billing import PaymentRequest

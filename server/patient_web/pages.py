@@ -11,10 +11,10 @@ import html
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.professions import PROFESSIONS
 from server.domain.errors import RateLimitedError
 from server.domain.help_pages import BY_SLUG, HELP_PAGES
 from server.domain.invitation_feature import invitation_links
-from server.domain.professions import PROFESSIONS
 from server.patient_web.landing import invitation_main, rate_limited_main
 from server.patient_web.rendering import HELP_DIR, fragment, render, template
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
+from contracts.identifiers import rpps_check_digit
 from server.domain.accounts import NewPatient, NewPractitioner
 from server.domain.container import Services
-from server.domain.rpps import rpps_check_digit
 from tests.helpers.live_server import LiveServer
 
 PASSWORD = "correct-horse-42"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from contracts.identifiers import is_valid_rpps, rpps_check_digit
+from contracts.text import clean_name, fold, search_terms, words
 from server.domain.contacts import normalize_email, normalize_phone
 from server.domain.container import Services
 from server.domain.errors import InvalidInputError
-from server.domain.rpps import is_valid_rpps, rpps_check_digit
 from server.domain.security import hash_password, new_token, token_digest, verify_password
-from server.domain.text import clean_name, fold, search_terms, words
 from server.settings import Settings, SettingsError
 from tests.helpers.live_server import LiveServer
 

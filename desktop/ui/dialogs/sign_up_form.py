@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from contracts.identifiers import is_valid_rpps
+from contracts.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES
 from desktop.domain.models import Wire
-from desktop.domain.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES, is_valid_rpps
 
 
 class SignUpForm(QWidget):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.billing.identifiers import (
+from contracts.identifiers import (
     am_number_problem,
     format_nir,
     is_valid_nir,

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 from desktop.domain.models import ConversationSummary, Invitation, Message, PatientWrite
 from desktop.domain.outbox_item import is_supported_document
-from desktop.domain.professions import PROFESSIONS, SECTORS, SPECIALTIES, is_valid_rpps, rpps_check_digit
 
 MESSAGE = {
     "id": "m1",
@@ -65,16 +64,3 @@ def test_documents_allowed_by_name() -> None:
     assert is_supported_document(Path("ordonnance.PDF"))
     assert is_supported_document(Path("photo.jpeg"))
     assert not is_supported_document(Path("notes.docx"))
-
-
-def test_lists_match_the_server() -> None:
-    from server.domain import professions as server_lists
-    from server.domain.rpps import is_valid_rpps as server_valid
-    from server.domain.rpps import rpps_check_digit as server_digit
-
-    assert server_lists.PROFESSIONS == PROFESSIONS
-    assert server_lists.SPECIALTIES == SPECIALTIES
-    assert server_lists.SECTORS == SECTORS
-    for prefix in ("1000000001", "1234567890", "1999999999"):
-        assert rpps_check_digit(prefix) == server_digit(prefix)
-        assert is_valid_rpps(prefix + server_digit(prefix)) == server_valid(prefix + server_digit(prefix))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from contracts.text import fold, search_terms, words
 from desktop.domain.search_index import SearchIndex
-from desktop.domain.text import fold, search_terms, words
 
 
 def build() -> SearchIndex:

@@ -1,7 +1,5 @@
-"""The server's fixed lists for practitioner sign-up (the desktop may not import the server).
-
-Kept in step with `server/domain/professions.py` by `tests/desktop/domain/test_professions.py`.
-"""
+"""The fixed lists of professions, medical specialties, convention sectors and plans (codes → French
+labels), for accounts, the directory, messages and the patient pages alike."""
 
 from __future__ import annotations
 
@@ -54,23 +52,5 @@ SECTORS: dict[str, str] = {
     "non_applicable": "Non applicable",
 }
 
-SPECIALIST = "medecin_specialiste"
-
-
-def rpps_check_digit(first_ten: str) -> str:
-    """Luhn check digit of the first ten RPPS digits."""
-    total = 0
-    for index, char in enumerate(reversed(first_ten)):
-        digit = int(char)
-        if index % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
-
-
-def is_valid_rpps(value: str) -> bool:
-    """Eleven digits with a correct Luhn key (checked before the server says so)."""
-    digits = value.replace(" ", "")
-    return len(digits) == 11 and digits.isdigit() and rpps_check_digit(digits[:10]) == digits[10]
+PLANS = ("PRO", "PRO+")
+SPECIALIST = "medecin_specialiste"  # the profession that names a specialty

@@ -1,4 +1,4 @@
-"""Name folding for accent- and case-insensitive prefix search (same rules as the server)."""
+"""Names and texts: folding for accent- and case-insensitive prefix search, the same on both sides."""
 
 from __future__ import annotations
 
@@ -19,19 +19,30 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of `text`; hyphens and apostrophes split ("Le Saint-Jean" → le, saint, jean)."""
+    """The folded words of `text`, hyphens and apostrophes splitting ("Le Saint-Jean" → le, saint, jean)."""
     return [w for w in _SPLIT.split(fold(text).replace("_", " ")) if w]
 
 
 def search_terms(*parts: str) -> set[str]:
-    """Every word of the parts plus the joined form of hyphenated parts ("saint-jean" → "saintjean")."""
+    """Every word of the parts, each cut to 64 characters, plus joined hyphenated forms."""
     terms: set[str] = set()
     for part in parts:
         found = words(part)
         terms.update(w[:64] for w in found)
-        if len(found) > 1:
-            terms.add("".join(found)[:64])
+        joined = "".join(found)
+        if len(found) > 1 and joined:
+            terms.add(joined[:64])
     return terms
+
+
+def terms_text(terms: set[str]) -> str:
+    """The terms as one space-delimited string (" dupont helene "), for in-row prefix checks."""
+    return (" " + " ".join(sorted(terms)) + " ")[:400]
+
+
+def clean_name(value: str) -> str:
+    """A person's name as typed, trimmed, inner whitespace collapsed, NFC."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def preview(text: str, limit: int = 90) -> str:
