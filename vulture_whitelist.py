@@ -184,16 +184,16 @@ invitation_delivery
 # billing UI, so their findings wait too.
 from reportlab import rl_config
 
+from contracts.billing.catalog import Catalog, Entry, Verification
+from contracts.billing.claim_parts import Exoneration, InsuranceNature
+from contracts.billing.claims import Claim
+from contracts.billing.errors import Problem
+from contracts.billing.paris_time import TimeWindow
+from contracts.billing.reimbursement import ReimbursementEstimate
+from contracts.billing.rules import BillingRules
 from contracts.identifiers import is_valid_nir
-from desktop.billing.catalog import Catalog, Entry, Verification
-from desktop.billing.claim_parts import Exoneration, InsuranceNature
-from desktop.billing.claims import Claim
-from desktop.billing.errors import Problem
 from desktop.billing.export import ClaimExporter, ExportFile
 from desktop.billing.note_renderer import NoteRenderer
-from desktop.billing.paris_time import TimeWindow
-from desktop.billing.reimbursement import ReimbursementEstimate
-from desktop.billing.rules import BillingRules
 from desktop.domain.payments import CANCELLED, PaymentPractitioner
 from desktop.services.billing_profile import BillingProfile
 from desktop.ui.billing.claim_editor_presenter import ClaimEditorPresenter

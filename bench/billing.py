@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from desktop.billing.claim_validation import ClaimValidator
-from desktop.billing.claims import Claim, ClaimPatient, ClaimPractitioner, Parcours, draft_from_suggestion
+from contracts.billing.claims import Claim, ClaimPatient, ClaimPractitioner, Parcours, draft_from_suggestion
+from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
+from contracts.billing.rules import BillingRules
+from contracts.billing.suggestions import ActSuggester, SuggestionRequest
+from contracts.billing.validation import ClaimValidator
 from desktop.billing.fee_notes import PaymentMethod, PractitionerIdentity, fee_note_from_claim
 from desktop.billing.note_renderer import ReportlabNoteRenderer
-from desktop.billing.professions import PractitionerProfile, Profession, Sector, Specialty
-from desktop.billing.rules import BillingRules
-from desktop.billing.suggestions import ActSuggester, SuggestionRequest
 
 PARIS = ZoneInfo("Europe/Paris")
 GP = PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_1, Specialty.MEDECINE_GENERALE)

@@ -16,13 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from contracts.billing.catalog import Catalog, load_catalog
+from contracts.billing.claims import Claim, ClaimLine, ClaimStatus
+from contracts.billing.errors import ExportError
+from contracts.billing.reimbursement import estimate_reimbursement
 from contracts.clock import Clock, paris_day, to_paris, to_utc
 from contracts.fr_format import cents, long_date
 from contracts.identifiers import compact
-from desktop.billing.catalog import Catalog, load_catalog
-from desktop.billing.claims import Claim, ClaimLine, ClaimStatus
-from desktop.billing.errors import ExportError
-from desktop.billing.reimbursement import estimate_reimbursement
 
 EXPORT_FORMAT = "teleconsult.claim-export"
 BATCH_FORMAT = "teleconsult.claims-batch"

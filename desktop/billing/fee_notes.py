@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from contracts.billing.catalog import Catalog, load_catalog
+from contracts.billing.claims import Claim
+from contracts.billing.errors import BillingError
+from contracts.billing.professions import PractitionerProfile
+from contracts.billing.reimbursement import estimate_reimbursement
 from contracts.clock import paris_day
 from contracts.fr_format import cents
-from desktop.billing.catalog import Catalog, load_catalog
-from desktop.billing.claims import Claim
-from desktop.billing.errors import BillingError
-from desktop.billing.professions import PractitionerProfile
-from desktop.billing.reimbursement import estimate_reimbursement
 
 NOTE_NUMBER = re.compile(r"^\d{4}-\d{4,}$")
 VAT_MENTION = "TVA non applicable, art. 261-4-1° du CGI"

@@ -15,13 +15,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from contracts.billing.catalog import Catalog, load_catalog
+from contracts.billing.claims import Claim
+from contracts.billing.reimbursement import estimate_reimbursement
 from contracts.fr_format import eur, fr_punct, long_date, number, paris_datetime, short_date
 from contracts.identifiers import format_nir
-from desktop.billing.catalog import Catalog, load_catalog
-from desktop.billing.claims import Claim
 from desktop.billing.fee_notes import VAT_MENTION, FeeNote
 from desktop.billing.pdf_style import REGULAR, canvas_maker, register_fonts, styles, table_style
-from desktop.billing.reimbursement import estimate_reimbursement
 
 CREATOR = "Teleconsult"
 TRANSMISSION_NOTICE = (

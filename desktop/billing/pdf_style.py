@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import TableStyle
 
-from desktop.billing.errors import BillingError
+from contracts.billing.errors import BillingError
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"

@@ -20,16 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from contracts.billing.claim_codec import claim_from_dict, claim_to_dict
+from contracts.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
+from contracts.billing.errors import BillingError, Problem
+from contracts.billing.professions import Activity, NurseSetting
+from contracts.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement
+from contracts.billing.rules import BillingRules
+from contracts.billing.suggestions import ActSuggester, Suggestion, SuggestionRequest
+from contracts.billing.validation import ClaimValidator
 from contracts.clock import Clock, paris_day
-from desktop.billing.claim_codec import claim_from_dict, claim_to_dict
-from desktop.billing.claim_validation import ClaimValidator
-from desktop.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
-from desktop.billing.errors import BillingError, Problem
 from desktop.billing.export import ClaimExporter, ExportKind
-from desktop.billing.professions import Activity, NurseSetting
-from desktop.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement
-from desktop.billing.rules import BillingRules
-from desktop.billing.suggestions import ActSuggester, Suggestion, SuggestionRequest
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Person, Wire, parse_time
 from desktop.services.billing_profile import BillingProfile

@@ -2,7 +2,7 @@
 
 The server keeps its own lists (professions such as `medecin_generaliste`, specialties such as
 `psychiatrie_enfant`, sectors such as `secteur_3`); the act catalog reasons with
-`desktop.billing.professions` (`Profession.MEDECIN` + `Specialty.PSYCHIATRIE`,
+`contracts.billing.professions` (`Profession.MEDECIN` + `Specialty.PSYCHIATRIE`,
 `Sector.NON_CONVENTIONNE`). This module maps one onto the other, and builds what a claim and a
 note d'honoraires print about the practitioner.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.billing.claim_parts import ClaimPractitioner
+from contracts.billing.claim_parts import ClaimPractitioner
+from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
 from desktop.billing.fee_notes import PractitionerIdentity
-from desktop.billing.professions import PractitionerProfile, Profession, Sector, Specialty
 from desktop.domain.models import Wire
 
 _PROFESSIONS = {

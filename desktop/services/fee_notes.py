@@ -23,8 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
+from contracts.billing.errors import BillingError
 from contracts.clock import Clock, paris_day
-from desktop.billing.errors import BillingError
 from desktop.billing.fee_notes import FeeNote, PaymentMethod, PractitionerIdentity, fee_note_from_claim
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Message, Wire

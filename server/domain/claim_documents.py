@@ -1,4 +1,4 @@
-"""Claim documents as the desktop sends them (`desktop.billing.claim_codec.claim_to_dict`), checked.
+"""Claim documents as the desktop sends them (`contracts.billing.claim_codec.claim_to_dict`), checked.
 
 The desktop owns the billing rules (catalog, eligibility, validation); the server cannot import
 it and keeps its own minimal checks: the document's shape and schema version, its id, a status of
@@ -30,7 +30,7 @@ STATUS_LABELS = {
     "payee": "payée",
     "rejetee": "rejetée",
 }
-# The same machine as desktop.billing.claims.TRANSITIONS.
+# The same machine as contracts.billing.claims.TRANSITIONS.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "brouillon": frozenset({"prete"}),
     "prete": frozenset({"brouillon", "exportee"}),

@@ -25,9 +25,9 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
-from desktop.billing.claim_codec import claim_to_dict
-from desktop.billing.claims import Claim, ClaimLine, ClaimPatient, ClaimPractitioner, Parcours
-from desktop.billing.professions import PractitionerProfile, Profession, Sector, Specialty
+from contracts.billing.claim_codec import claim_to_dict
+from contracts.billing.claims import Claim, ClaimLine, ClaimPatient, ClaimPractitioner, Parcours
+from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
 from server.domain.container import Services
 from server.payments.stripe_webhooks import stripe_signature
 from server.storage.models import AuditEntry, Message

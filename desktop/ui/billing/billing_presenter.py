@@ -14,9 +14,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from contracts.billing.claims import TRANSITIONS, ClaimStatus
 from contracts.clock import paris_day, to_paris
 from contracts.fr_format import eur, long_date, paris_datetime
-from desktop.billing.claims import TRANSITIONS, ClaimStatus
 from desktop.billing.export import EXPORTABLE, ExportKind
 from desktop.domain.payments import Payment
 from desktop.services.billing import ClaimRecord

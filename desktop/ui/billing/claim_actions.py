@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop.billing.claims import Claim, ClaimStatus
+from contracts.billing.claims import Claim, ClaimStatus
 from desktop.billing.export import ExportKind
 from desktop.domain.errors import UserFacingError
 from desktop.services.billing import ClaimRecord

@@ -17,10 +17,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from contracts.billing.claims import TRANSITIONS, Claim, ClaimStatus
+from contracts.billing.professions import Activity, Profession
+from contracts.billing.suggestions import Suggestion
 from contracts.fr_format import eur
-from desktop.billing.claims import TRANSITIONS, Claim, ClaimStatus
-from desktop.billing.professions import Activity, Profession
-from desktop.billing.suggestions import Suggestion
 from desktop.domain.models import Person
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature

@@ -12,12 +12,12 @@ import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from contracts.billing.claim_parts import Exoneration, InsuranceNature, Parcours
+from contracts.billing.claims import Claim, ClaimStatus
+from contracts.billing.errors import BillingError
+from contracts.billing.professions import Activity, NurseSetting
 from contracts.clock import to_utc
 from contracts.fr_format import parse_amount
-from desktop.billing.claim_parts import Exoneration, InsuranceNature, Parcours
-from desktop.billing.claims import Claim, ClaimStatus
-from desktop.billing.errors import BillingError
-from desktop.billing.professions import Activity, NurseSetting
 from desktop.ui.billing.claim_line_views import line_field
 
 if TYPE_CHECKING:

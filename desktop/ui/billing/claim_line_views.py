@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop.billing.catalog import Catalog
-from desktop.billing.claims import Claim, ClaimStatus
-from desktop.billing.professions import Activity, NurseSetting, Profession
-from desktop.billing.suggestions import Suggestion
+from contracts.billing.catalog import Catalog
+from contracts.billing.claims import Claim, ClaimStatus
+from contracts.billing.professions import Activity, NurseSetting, Profession
+from contracts.billing.suggestions import Suggestion
 from desktop.ui.billing.claim_lines_table import LineView
 from desktop.ui.billing.payment_presenter import amount_text
 

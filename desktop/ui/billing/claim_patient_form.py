@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contracts.billing.claim_parts import Exoneration, InsuranceNature, Parcours
+from contracts.billing.claims import Claim
 from contracts.identifiers import format_nir
-from desktop.billing.claim_parts import Exoneration, InsuranceNature, Parcours
-from desktop.billing.claims import Claim
 from desktop.services.billing import UNKNOWN_BIRTH_DATE
 
 ERROR_STYLE = "color: #c62828;"

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.billing.claim_validation import ClaimValidator
-from desktop.billing.claims import Claim, ClaimLine, ClaimPractitioner, ClaimStatus, Parcours
-from desktop.billing.errors import ExportError
+from contracts.billing.claims import Claim, ClaimLine, ClaimPractitioner, ClaimStatus, Parcours
+from contracts.billing.errors import ExportError
+from contracts.billing.professions import NurseSetting, PractitionerProfile, Profession
+from contracts.billing.rules import BillingRules
+from contracts.billing.validation import ClaimValidator
 from desktop.billing.export import CSV_COLUMNS, ClaimExporter
-from desktop.billing.professions import NurseSetting, PractitionerProfile, Profession
-from desktop.billing.rules import BillingRules
-from tests.desktop.billing.conftest import NOW, NURSE, OTHER_RPPS, VALID_RPPS, paris
+from tests.contracts.billing.conftest import NOW, NURSE, OTHER_RPPS, VALID_RPPS, paris
 
 MakeClaim = Callable[..., Claim]
 

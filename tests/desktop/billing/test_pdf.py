@@ -15,9 +15,10 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from desktop.billing.claim_validation import ClaimValidator
-from desktop.billing.claims import Claim, ClaimLine
-from desktop.billing.errors import BillingError
+from contracts.billing.claims import Claim, ClaimLine
+from contracts.billing.errors import BillingError
+from contracts.billing.rules import BillingRules
+from contracts.billing.validation import ClaimValidator
 from desktop.billing.fee_notes import (
     FeeNote,
     FeeNoteLine,
@@ -26,8 +27,7 @@ from desktop.billing.fee_notes import (
     fee_note_from_claim,
 )
 from desktop.billing.note_renderer import ReportlabNoteRenderer
-from desktop.billing.rules import BillingRules
-from tests.desktop.billing.conftest import GP, NOW, VALID_RPPS, paris
+from tests.contracts.billing.conftest import GP, NOW, VALID_RPPS, paris
 
 MakeClaim = Callable[..., Claim]
 IDENTITY = PractitionerIdentity(

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from desktop.billing.claim_parts import Parcours
-from desktop.billing.claims import ClaimStatus
+from contracts.billing.claim_parts import Parcours
+from contracts.billing.claims import ClaimStatus
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Person

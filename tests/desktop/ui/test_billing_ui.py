@@ -27,8 +27,8 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from desktop.billing.claim_parts import Parcours
-from desktop.billing.claims import ClaimStatus
+from contracts.billing.claim_parts import Parcours
+from contracts.billing.claims import ClaimStatus
 from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from desktop.billing.claim_codec import claim_from_dict
-from desktop.billing.claims import ClaimLine
+from contracts.billing.claim_codec import claim_from_dict
+from contracts.billing.claims import ClaimLine
 from server.storage.models_billing import Claim
 from tests.helpers.billing import PARIS, audit_actions, billing_snapshot, claim_document, count_rows
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner

@@ -23,9 +23,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from desktop.billing.errors import CatalogError, UnknownCodeError
-from desktop.billing.paris_time import TimeWindow
-from desktop.billing.professions import Activity, NurseSetting, Profession, Sector, Specialty
+from contracts.billing.errors import CatalogError, UnknownCodeError
+from contracts.billing.paris_time import TimeWindow
+from contracts.billing.professions import Activity, NurseSetting, Profession, Sector, Specialty
 
 CATALOG_FILE = "catalog.json"
 SUPPORTED_SCHEMA = 2

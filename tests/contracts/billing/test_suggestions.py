@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.billing.professions import (
+from contracts.billing.professions import (
     Activity,
     NurseSetting,
     PractitionerProfile,
@@ -15,9 +15,9 @@ from desktop.billing.professions import (
     Sector,
     Specialty,
 )
-from desktop.billing.rules import BillingRules
-from desktop.billing.suggestions import ActSuggester, SuggestionRequest
-from tests.desktop.billing.conftest import GP, NURSE, paris
+from contracts.billing.rules import BillingRules
+from contracts.billing.suggestions import ActSuggester, SuggestionRequest
+from tests.contracts.billing.conftest import GP, NURSE, paris
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from desktop.billing.professions import PractitionerProfile
+from contracts.billing.professions import PractitionerProfile
 
 
 class Parcours(StrEnum):

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from desktop.billing.errors import RuleViolationError
-from desktop.billing.paris_time import FrenchHolidays
-from desktop.billing.professions import NurseSetting, PractitionerProfile, Profession, Sector, Specialty
-from desktop.billing.rules import BillingContext, BillingRules
-from tests.desktop.billing.conftest import GP, NURSE, paris
+from contracts.billing.errors import RuleViolationError
+from contracts.billing.paris_time import FrenchHolidays
+from contracts.billing.professions import NurseSetting, PractitionerProfile, Profession, Sector, Specialty
+from contracts.billing.rules import BillingContext, BillingRules
+from tests.contracts.billing.conftest import GP, NURSE, paris
 
 PSYCHIATRIST = PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_2, Specialty.PSYCHIATRIE)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from contracts.billing.catalog import Catalog
+from contracts.billing.claims import Claim, Exoneration, InsuranceNature, Parcours
+from contracts.billing.professions import Profession
 from contracts.fr_format import cents, eur
-from desktop.billing.catalog import Catalog
-from desktop.billing.claims import Claim, Exoneration, InsuranceNature, Parcours
-from desktop.billing.professions import Profession
 
 ZERO = Decimal("0.00")
 FULL = Decimal("1.00")

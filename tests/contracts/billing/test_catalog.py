@@ -11,8 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from desktop.billing.catalog import Catalog, Verification, read_catalog_text
-from desktop.billing.professions import Profession
+from contracts.billing.catalog import Catalog, Verification, read_catalog_text
+from contracts.billing.professions import Profession
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared" / "billing" / "teleconsultation-acts.json"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from contracts.billing.catalog import Act
+from contracts.billing.claims import Claim, ClaimLine, Parcours
+from contracts.billing.errors import Problem
+from contracts.billing.professions import Activity, Profession
+from contracts.billing.rules import BillingRules
 from contracts.clock import Clock, paris_day
 from contracts.fr_format import eur, long_date
 from contracts.identifiers import am_number_problem, compact, digits_problem, nir_problem, rpps_problem
-from desktop.billing.catalog import Act
-from desktop.billing.claims import Claim, ClaimLine, Parcours
-from desktop.billing.errors import Problem
-from desktop.billing.professions import Activity, Profession
-from desktop.billing.rules import BillingRules
 
 _CLOCK_TOLERANCE = timedelta(minutes=5)
 _AMOUNT_HINTS = {

@@ -9,10 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.billing.catalog import Catalog
-from desktop.billing.claim_codec import claim_from_dict, claim_to_dict
-from desktop.billing.claim_validation import ClaimValidator
-from desktop.billing.claims import (
+from contracts.billing.catalog import Catalog
+from contracts.billing.claim_codec import claim_from_dict, claim_to_dict
+from contracts.billing.claims import (
     Claim,
     ClaimLine,
     ClaimPractitioner,
@@ -22,7 +21,7 @@ from desktop.billing.claims import (
     Parcours,
     draft_from_suggestion,
 )
-from desktop.billing.errors import (
+from contracts.billing.errors import (
     ClaimEditError,
     ClaimFormatError,
     ClaimInvalidError,
@@ -30,11 +29,12 @@ from desktop.billing.errors import (
     Problem,
     RuleViolationError,
 )
-from desktop.billing.professions import NurseSetting
-from desktop.billing.reimbursement import estimate_reimbursement
-from desktop.billing.rules import BillingRules
-from desktop.billing.suggestions import ActSuggester, SuggestionRequest
-from tests.desktop.billing.conftest import NOW, NURSE, OTHER_RPPS, VALID_RPPS, paris
+from contracts.billing.professions import NurseSetting
+from contracts.billing.reimbursement import estimate_reimbursement
+from contracts.billing.rules import BillingRules
+from contracts.billing.suggestions import ActSuggester, SuggestionRequest
+from contracts.billing.validation import ClaimValidator
+from tests.contracts.billing.conftest import NOW, NURSE, OTHER_RPPS, VALID_RPPS, paris
 
 MakeClaim = Callable[..., Claim]
 

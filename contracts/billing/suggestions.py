@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from contracts.billing.catalog import Act, Entry, Majoration
+from contracts.billing.paris_time import age_on
+from contracts.billing.professions import Activity, NurseSetting, PractitionerProfile, lower_first
+from contracts.billing.rules import BillingContext, BillingRules
 from contracts.clock import paris_day, to_utc
 from contracts.fr_format import eur, long_date
-from desktop.billing.catalog import Act, Entry, Majoration
-from desktop.billing.paris_time import age_on
-from desktop.billing.professions import Activity, NurseSetting, PractitionerProfile, lower_first
-from desktop.billing.rules import BillingContext, BillingRules
 
 _AMOUNT_BASIS = {
     "specialite": "Montant à saisir : tarif de la consultation de référence de votre spécialité.",

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from contracts.clock import to_utc
-from desktop.billing.claims import (
+from contracts.billing.claims import (
     AmountOverride,
     Claim,
     ClaimLine,
@@ -25,8 +24,9 @@ from desktop.billing.claims import (
     Parcours,
     StatusChange,
 )
-from desktop.billing.errors import ClaimFormatError
-from desktop.billing.professions import NurseSetting, PractitionerProfile, Profession, Sector, Specialty
+from contracts.billing.errors import ClaimFormatError
+from contracts.billing.professions import NurseSetting, PractitionerProfile, Profession, Sector, Specialty
+from contracts.clock import to_utc
 
 CLAIM_SCHEMA = 1
 

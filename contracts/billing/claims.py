@@ -22,10 +22,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from contracts.clock import paris_day, to_utc
-from contracts.fr_format import cents, eur
-from desktop.billing.catalog import Catalog, ParcoursIndicator
-from desktop.billing.claim_parts import (
+from contracts.billing.catalog import Catalog, ParcoursIndicator
+from contracts.billing.claim_parts import (
     ClaimLine,
     ClaimPatient,
     ClaimPractitioner,
@@ -33,17 +31,19 @@ from desktop.billing.claim_parts import (
     InsuranceNature,
     Parcours,
 )
-from desktop.billing.errors import (
+from contracts.billing.errors import (
     ClaimEditError,
     ClaimInvalidError,
     ClaimTransitionError,
     Problem,
     RuleViolationError,
 )
-from desktop.billing.paris_time import age_on
-from desktop.billing.professions import NurseSetting
-from desktop.billing.rules import BillingContext, BillingRules
-from desktop.billing.suggestions import Suggestion
+from contracts.billing.paris_time import age_on
+from contracts.billing.professions import NurseSetting
+from contracts.billing.rules import BillingContext, BillingRules
+from contracts.billing.suggestions import Suggestion
+from contracts.clock import paris_day, to_utc
+from contracts.fr_format import cents, eur
 
 __all__ = [
     "TRANSITIONS",

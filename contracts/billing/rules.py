@@ -2,7 +2,7 @@
 
 Everything comes from the catalog data (eligibility, validity dates, time windows in Europe/Paris,
 public holidays from the ``holidays`` library, age limits, context flags, exclusions); this module
-only evaluates it. Refusals are :class:`~desktop.billing.errors.Problem` values with French
+only evaluates it. Refusals are :class:`~contracts.billing.errors.Problem` values with French
 messages; :meth:`BillingRules.ensure_allowed` turns them into a ``RuleViolationError``. What is
 allowed but not verified (a majoration's use on some act or since some date, a time window that holds
 only where it is organised) is no refusal: :meth:`BillingRules.confirmations` gives the reasons the
@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from contracts.billing.catalog import Act, Catalog, Eligibility, FlagCondition, Majoration, load_catalog
+from contracts.billing.errors import Problem, RuleViolationError, UnknownCodeError
+from contracts.billing.paris_time import FrenchHolidays, in_any_window, window_confirmation
+from contracts.billing.professions import Activity, NurseSetting, PractitionerProfile, Profession, lower_first
 from contracts.clock import paris_day
 from contracts.fr_format import long_date, paris_datetime
-from desktop.billing.catalog import Act, Catalog, Eligibility, FlagCondition, Majoration, load_catalog
-from desktop.billing.errors import Problem, RuleViolationError, UnknownCodeError
-from desktop.billing.paris_time import FrenchHolidays, in_any_window, window_confirmation
-from desktop.billing.professions import Activity, NurseSetting, PractitionerProfile, Profession, lower_first
 
 _PROFESSIONS_PLURAL = {
     Profession.MEDECIN: "médecins",

@@ -2,7 +2,7 @@
 
 ::
 
-    BillingError                      base of every error raised by desktop.billing
+    BillingError                      base of every billing error (contracts.billing, desktop.billing)
     ├── CatalogError                  the shipped act catalog is missing or malformed
     ├── UnknownCodeError              an act or majoration code the catalog does not know
     ├── RuleViolationError            an act or a majoration is refused by the rules (carries problems)

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from desktop.billing.rules import BillingRules
-from desktop.billing.suggestions import ActSuggester, SuggestionRequest
-from tests.desktop.billing.conftest import GP
+from contracts.billing.rules import BillingRules
+from contracts.billing.suggestions import ActSuggester, SuggestionRequest
+from tests.contracts.billing.conftest import GP
 
 pytestmark = pytest.mark.usefixtures("machine_tz")
 

@@ -1,0 +1,21 @@
+"""SESAM-sans-Vitale billing shared by the desktop (which drafts claims) and the server (which
+stores and checks them): the act catalog, the rules, the suggestions, the claim and its status
+machine, its validation and the reimbursement estimate. Pure Python: the only thing read is the
+catalog shipped in `resources/billing/catalog.json`.
+
+Modules, from data to documents:
+
+- ``catalog``: the act catalog (``load_catalog() -> Catalog``), built by scripts/build_catalog.py.
+- ``professions``: ``Profession``, ``Specialty``, ``Sector``, ``Activity``, ``NurseSetting``,
+  ``PractitionerProfile``.
+- ``paris_time``: French public holidays and time windows.
+- ``rules``: ``BillingRules`` evaluates eligibility, combinations, time windows, validity dates.
+- ``suggestions``: ``ActSuggester.suggest(SuggestionRequest) -> Suggestion`` after a call.
+- ``claims`` / ``claim_parts``: the ``Claim``, its overrides and its status machine.
+- ``validation``: ``ClaimValidator.validate(claim) -> list[Problem]``.
+- ``claim_codec``: ``claim_to_dict`` / ``claim_from_dict`` (the document stored by the server).
+- ``reimbursement``: ``estimate_reimbursement(claim, catalog)`` (an estimate only).
+- ``errors``: ``BillingError`` tree and ``Problem``.
+
+Identifiers (NIR, RPPS, AM) are in ``contracts.identifiers``.
+"""
