@@ -51,6 +51,9 @@ sqlite3.Connection.isolation_level
 # ---------------------------------------------------------------- FastAPI: registered by decorators
 # Routes (@router.get/post/…), the security-headers middleware and the exception handlers are
 # called by FastAPI/Starlette; nothing calls them by name.
+from contracts.wire.common import Input
+from contracts.wire.invitations import LinkInvitationPublic, PractitionerCardPublic
+from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.api.routes import attachments as attachment_routes
 from server.api.routes import auth as auth_routes
 from server.api.routes import billing as billing_routes
@@ -103,10 +106,7 @@ patient_pages.help_page
 # ---------------------------------------------------------------- Pydantic: configuration and JSON fields
 # model_config is read by Pydantic; response fields are serialized to JSON and read by the
 # patient pages' JavaScript (server/patient_web/static/js) and the landing template.
-from server.api.routes.calls import CallEnd
-from server.api.schemas import Input
-from server.api.schemas_billing import PaymentPublic, PractitionerFeePublic
-from server.api.schemas_invitations import LinkInvitationPublic, PractitionerCardPublic
+from contracts.wire.calls import CallEnd
 
 Input.model_config
 CallEnd.model_config

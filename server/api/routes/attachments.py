@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from contracts.wire.common import ErrorPublic
+from contracts.wire.conversations import MessagePublic
 from server.api.deps import CurrentUser, ServicesDep
-from server.api.schemas import ErrorPublic, MessagePublic
 from server.domain.attachments import attachment_service
 from server.domain.errors import InvalidInputError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from contracts.wire.accounts import LoginCreate, PractitionerCreate, SessionPublic, UserPublic
 from server.api.deps import CurrentUser, ServicesDep, client_ip
-from server.api.schemas import LoginCreate, PractitionerCreate, SessionPublic, UserPublic
 from server.domain.accounts import NewPractitioner
 from server.domain.container import Services
 from server.domain.errors import ForbiddenError

@@ -6,21 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from server.api.deps import CurrentPractitioner, ServicesDep
-from server.api.schemas import ErrorPublic
-from server.api.schemas_billing import (
+from contracts.wire.billing import (
     ClaimPublic,
     ClaimsPublic,
     ClaimStatusUpdate,
-    DayFromQuery,
-    DayToQuery,
-    ListLimitQuery,
     NoteCreate,
     NotePublic,
     NotesPublic,
     NoteUpdate,
-    StatusQuery,
 )
+from contracts.wire.common import ErrorPublic
+from server.api.deps import CurrentPractitioner, ServicesDep
+from server.api.queries import DayFromQuery, DayToQuery, ListLimitQuery, StatusQuery
 from server.domain.billing_feature import claims, notes
 
 router = APIRouter(tags=["facturation"])

@@ -7,41 +7,14 @@ loading the open call, and the STUN/TURN list (with short-lived TURN credentials
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.wire.calls import CallEnd, CallPublic, CurrentCallPublic, IceServerPublic
 from server.api.deps import CurrentPractitioner, CurrentUser, ServicesDep
 from server.domain.calls import calls_of
 from server.domain.ice_servers import ice_servers
 
 router = APIRouter(tags=["appels vidéo"])
-
-
-class CallPublic(BaseModel):
-    id: str
-    conversation_id: str
-    status: Literal["active", "ended"]
-    started_at: str
-    ended_at: str | None
-    end_reason: str | None
-
-
-class CurrentCallPublic(BaseModel):
-    call: CallPublic | None
-
-
-class CallEnd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Literal["hangup", "ended"] = "ended"
-
-
-class IceServerPublic(BaseModel):
-    urls: list[str]
-    username: str | None = Field(default=None, description="TURN : « <expiration>:<id utilisateur> »")
-    credential: str | None = Field(default=None, description="TURN : base64(HMAC-SHA1(secret, username))")
 
 
 @router.post(

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from server.api.deps import CurrentPractitioner, CurrentUser, ServicesDep
-from server.api.schemas import (
+from contracts.wire.conversations import (
     ConversationPublic,
     ConversationsPublic,
     ConversationUpdate,
@@ -17,6 +16,7 @@ from server.api.schemas import (
     MessagesPublic,
     ReadUpdate,
 )
+from server.api.deps import CurrentPractitioner, CurrentUser, ServicesDep
 from server.domain.conversations import MessageDraft
 
 router = APIRouter(tags=["conversations"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
+from contracts.wire.common import HealthPublic
 from server.api.deps import ServicesDep
-from server.api.schemas import HealthPublic
 
 router = APIRouter(tags=["santé du service"])
 

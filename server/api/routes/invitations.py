@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from server.api.deps import CurrentPatient, CurrentPractitioner, ServicesDep, client_ip
-from server.api.routes import patients
-from server.api.schemas_invitations import (
+from contracts.wire.invitations import (
     InvitationAcceptedPublic,
     InvitationCreate,
     InvitationLinkPublic,
@@ -20,6 +18,8 @@ from server.api.schemas_invitations import (
     LinkTokenInput,
     LinkViewPublic,
 )
+from server.api.deps import CurrentPatient, CurrentPractitioner, ServicesDep, client_ip
+from server.api.routes import patients
 from server.domain.invitation_feature import invitation_links, invitations
 from server.domain.invitation_rules import InvitationDraft
 from server.domain.invitations import UNSET, InvitationChanges

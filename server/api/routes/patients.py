@@ -6,10 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, ServicesDep, client_ip
-from server.api.routes.auth import user_public
-from server.api.schemas import SessionPublic
-from server.api.schemas_invitations import (
+from contracts.wire.accounts import (
+    PasswordResetConfirm,
+    PasswordResetCreate,
+    PasswordResetStartedPublic,
+    PatientCreate,
+    SessionPublic,
+)
+from contracts.wire.invitations import (
     ConnectionRequestAcceptedPublic,
     ConnectionRequestCreate,
     ConnectionRequestDeclinedPublic,
@@ -17,12 +21,10 @@ from server.api.schemas_invitations import (
     ConnectionRequestsPublic,
     DirectoryPublic,
     HelpPagesPublic,
-    PasswordResetConfirm,
-    PasswordResetCreate,
-    PasswordResetStartedPublic,
-    PatientCreate,
     ProfessionsPublic,
 )
+from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, ServicesDep, client_ip
+from server.api.routes.auth import user_public
 from server.domain.accounts import NewPatient
 from server.domain.directory import DirectoryService
 from server.domain.help_pages import HELP_PAGES, help_url

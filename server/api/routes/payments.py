@@ -6,20 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, ServicesDep, client_ip
-from server.api.schemas import ErrorPublic
-from server.api.schemas_billing import (
+from contracts.wire.common import ErrorPublic
+from contracts.wire.payments import (
     CheckoutPublic,
-    DayFromQuery,
-    DayToQuery,
-    ListLimitQuery,
     PaymentCreate,
     PaymentMarkPaid,
     PaymentPublic,
     PaymentsPublic,
-    StatusQuery,
     WebhookAckPublic,
 )
+from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, ServicesDep, client_ip
+from server.api.queries import DayFromQuery, DayToQuery, ListLimitQuery, StatusQuery
 from server.domain.billing_feature import payment_webhooks, payments
 
 router = APIRouter(tags=["paiements"])

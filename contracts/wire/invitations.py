@@ -1,16 +1,15 @@
-"""Wire schemas of issue 3: invitations, links, patients, connection requests, directory, help."""
+"""Invitations and first contact on the wire: invitations and their links, connection requests,
+the directory, help pages."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from server.api.schemas import Input, PersonPublic
-
-# Names are capped generously here so that the domain answers a long name with its own French
-# sentence ("trop long, 100 caractères au plus") rather than a generic validation message.
-NAME = Field(max_length=1000)
+from contracts.wire.accounts import NAME, PersonPublic
+from contracts.wire.common import Input
 
 
 class InvitationCreate(Input):
@@ -41,10 +40,10 @@ class InvitationPublic(BaseModel):
     channel: Literal["email", "sms"]
     status: InvitationStatus
     status_label: str
-    created_at: str
-    sent_at: str | None
-    expires_at: str
-    accepted_at: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    expires_at: datetime
+    accepted_at: datetime | None
     conversation_id: str | None
     delivery_error: str | None
 
@@ -67,7 +66,7 @@ class InvitationValidationPublic(BaseModel):
 
 class InvitationLinkPublic(BaseModel):
     url: str
-    expires_at: str
+    expires_at: datetime
     invitation: InvitationPublic
 
 
@@ -88,7 +87,7 @@ class LinkInvitationPublic(BaseModel):
     last_name: str
     email: str | None
     phone: str | None
-    expires_at: str
+    expires_at: datetime
     valid_until: str
 
 
@@ -103,29 +102,6 @@ class LinkViewPublic(BaseModel):
 class InvitationAcceptedPublic(BaseModel):
     conversation_id: str
     invitation_id: str
-
-
-class PatientCreate(Input):
-    first_name: str = NAME
-    last_name: str = NAME
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=40)
-    password: str = Field(max_length=256)
-
-
-class PasswordResetCreate(Input):
-    identifier: str = Field(min_length=1, max_length=320, description="Adresse e-mail ou numéro de portable")
-    role: Literal["patient", "practitioner"] = "patient"
-
-
-class PasswordResetStartedPublic(BaseModel):
-    reset_id: str
-    detail: str
-
-
-class PasswordResetConfirm(Input):
-    code: str = Field(min_length=1, max_length=12)
-    password: str = Field(max_length=256)
 
 
 class PractitionerCardPublic(BaseModel):
@@ -167,8 +143,8 @@ class ConnectionRequestPublic(BaseModel):
     message: str
     status: Literal["pending", "accepted", "declined"]
     status_label: str
-    created_at: str
-    decided_at: str | None
+    created_at: datetime
+    decided_at: datetime | None
     conversation_id: str | None
 
 

@@ -1,0 +1,80 @@
+"""Conversations on the wire: conversations, messages, read marks, the patient-write setting, events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from contracts.wire.accounts import PersonPublic
+from contracts.wire.common import Input
+
+
+class MessagePublic(BaseModel):
+    id: str
+    conversation_id: str
+    seq: int
+    sender_id: str | None
+    sender_role: str
+    kind: str
+    body: str
+    data: dict[str, Any] | None
+    created_at: datetime
+
+
+class MessagesPublic(BaseModel):
+    items: list[MessagePublic]
+
+
+class PatientWritePublic(BaseModel):
+    mode: Literal["always", "never", "until"]
+    until: date | None
+
+
+class ConversationPublic(BaseModel):
+    id: str
+    practitioner: PersonPublic
+    patient: PersonPublic
+    created_at: datetime
+    updated_at: datetime
+    last_seq: int
+    last_message: MessagePublic | None
+    unread: int
+    read_seq: int
+    other_read_seq: int
+    patient_write: PatientWritePublic
+    patient_can_write: bool
+
+
+class ConversationsPublic(BaseModel):
+    items: list[ConversationPublic]
+    next_before: str | None
+
+
+class MessageCreate(Input):
+    body: str = Field(max_length=20000)
+
+
+class ReadUpdate(Input):
+    seq: int = Field(ge=0)
+
+
+class PatientWriteUpdate(Input):
+    mode: Literal["always", "never", "until"]
+    until: date | None = None
+
+
+class ConversationUpdate(Input):
+    patient_write: PatientWriteUpdate
+
+
+class EventPublic(BaseModel):
+    type: str
+    seq: int
+    event: str
+    data: dict[str, Any]
+
+
+class EventsPublic(BaseModel):
+    items: list[EventPublic]
