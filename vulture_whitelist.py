@@ -120,9 +120,10 @@ PractitionerCardPublic.request_status  # pages/directory.js
 # ---------------------------------------------------------------- SQLAlchemy: hooks and columns
 # TypeDecorator and DeclarativeBase hooks are called by SQLAlchemy; these columns are written
 # through insert().values(...) keywords and kept for audits and operators (never read back in Python).
-from server.storage.models import AuditEntry, Base, UTCDateTime
-from server.storage.models_billing import PaymentWebhookEvent
-from server.storage.models_invitations import DeliveryJob
+from server.kernel.models import AuditEntry
+from server.db.base import Base, UTCDateTime
+from server.payments.models import PaymentWebhookEvent
+from server.delivery.models import DeliveryJob
 
 UTCDateTime.impl
 UTCDateTime.cache_ok

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 
 from bench._server import ServerProcess, free_port, percentile
 from contracts.identifiers import rpps_check_digit
-from server.domain.accounts import NewPractitioner
+from server.accounts.service import NewPractitioner
 
 LATENCY_SAMPLES = 40
 THROUGHPUT_INVITATIONS = 240

@@ -10,10 +10,18 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.accounts.routes import router as accounts_router
 from server.api.errors import install_error_handlers
+from server.api.health import router as health_router
 from server.api.limits import BodySizeLimit
-from server.api.realtime import Hub, realtime_router
-from server.api.routes import attachments, auth, billing, calls, conversations, health, invitations, payments
+from server.attachments.routes import router as attachments_router
+from server.billing.routes import router as billing_router
+from server.calls.routes import router as calls_router
+from server.conversations.routes import router as conversations_router
+from server.invitations.routes import ROUTERS as INVITATION_ROUTERS
+from server.patient_web.help_routes import help_router
+from server.payments.routes import router as payments_router
+from server.realtime.hub import Hub, realtime_router
 from server.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -22,16 +30,17 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def api_routers() -> list[APIRouter]:
-    """Every REST router; feature issues append theirs here."""
+    """Every REST router, one or more per feature."""
     return [
-        health.router,
-        auth.router,
-        conversations.router,
-        attachments.router,
-        *invitations.ROUTERS,
-        billing.router,
-        payments.router,
-        calls.router,
+        health_router,
+        accounts_router,
+        conversations_router,
+        attachments_router,
+        *INVITATION_ROUTERS,
+        help_router,
+        billing_router,
+        payments_router,
+        calls_router,
     ]
 
 

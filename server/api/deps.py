@@ -1,4 +1,9 @@
-"""FastAPI dependencies as types: the services, the caller, and role checks."""
+"""FastAPI dependencies shared by every feature's routes: the kernel, the caller, role checks.
+
+Each feature declares the dependency of its own services beside its routes (`XDep =
+Annotated[XService, Depends(...)]`, as full-stack-fastapi-template's `deps.py` does); they read the
+process's typed container (`server.container.Services`, on `app.state.services`) by attribute.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,42 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from server.domain.accounts import Principal
-from server.domain.container import Services
-from server.domain.errors import AuthenticationError, ForbiddenError
+from server.accounts.service import AccountService, Principal
+from server.kernel.core import Core
+from server.kernel.errors import AuthenticationError, ForbiddenError
+from server.settings import Settings
 
 
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+def _core(request: Request) -> Core:
+    core: Core = request.app.state.services.core
+    return core
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.services.core.settings
+    return settings
+
+
+def _accounts(request: Request) -> AccountService:
+    accounts: AccountService = request.app.state.services.accounts
+    return accounts
+
+
+CoreDep = Annotated[Core, Depends(_core)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+AccountsDep = Annotated[AccountService, Depends(_accounts)]
 
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
+async def get_principal(request: Request, accounts: AccountsDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("Connectez-vous pour continuer.", code="unauthenticated")
-    return await services.accounts.authenticate(token.strip(), ip=client_ip(request))
+    return await accounts.authenticate(token.strip(), ip=client_ip(request))
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

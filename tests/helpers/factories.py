@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from contracts.identifiers import rpps_check_digit
-from server.domain.accounts import NewPatient, NewPractitioner
-from server.domain.container import Services
+from server.accounts.service import NewPatient, NewPractitioner
+from server.container import Services
 from tests.helpers.live_server import LiveServer
 
 PASSWORD = "correct-horse-42"

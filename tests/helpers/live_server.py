@@ -19,8 +19,8 @@ import httpx
 import uvicorn
 
 from contracts.clock import Clock
-from server.domain.container import Services
-from server.main import build_app
+from server.app import build_app
+from server.container import Services
 from server.settings import Settings
 from tests.helpers.clock import SUITE_CLOCK
 

@@ -12,10 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from server.storage import all_models
-from server.storage.db import Database, migration_engine
-from server.storage.migrate import upgrade
-from server.storage.models import PractitionerProfile, User
+from server.accounts.models import PractitionerProfile, User
+from server.db import all_models
+from server.db.database import Database, migration_engine
+from server.db.migrate import upgrade
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
 from tests.helpers.factories import rpps_number
 from tests.helpers.live_server import run_in_thread

@@ -8,10 +8,10 @@ import pytest
 
 from contracts.identifiers import is_valid_rpps, rpps_check_digit
 from contracts.text import clean_name, fold, search_terms, words
-from server.domain.contacts import normalize_email, normalize_phone
-from server.domain.container import Services
-from server.domain.errors import InvalidInputError
-from server.domain.security import hash_password, new_token, token_digest, verify_password
+from server.container import Services
+from server.kernel.contacts import normalize_email, normalize_phone
+from server.kernel.errors import InvalidInputError
+from server.kernel.security import hash_password, new_token, token_digest, verify_password
 from server.settings import Settings, SettingsError
 from tests.helpers.live_server import LiveServer
 
@@ -112,8 +112,9 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
 
     from sqlalchemy import func, insert, select
 
-    from server.domain.housekeeping import Housekeeping
-    from server.storage.models import RateEvent, Session
+    from server.accounts.models import Session
+    from server.kernel.housekeeping import Housekeeping
+    from server.kernel.models import RateEvent
     from tests.helpers.factories import make_practitioner
 
     doctor = make_practitioner(sqlite_server)

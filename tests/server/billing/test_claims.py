@@ -12,7 +12,7 @@ import pytest
 
 from contracts.billing.claim_codec import claim_from_dict
 from contracts.billing.claims import ClaimLine
-from server.storage.models_billing import Claim
+from server.billing.models import Claim
 from tests.helpers.billing import PARIS, audit_actions, billing_snapshot, claim_document, count_rows
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer

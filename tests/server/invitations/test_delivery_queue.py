@@ -13,13 +13,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from server.db.database import Database
+from server.db.migrate import upgrade
+from server.delivery.models import DeliveryJob
 from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
-from server.domain.core import Core, Tx
-from server.domain.delivery_queue import DeliveryQueue, Prepared
+from server.delivery.queue import DeliveryQueue, Prepared
 from server.events.bus import InProcessBus
-from server.storage.db import Database
-from server.storage.migrate import upgrade
-from server.storage.models_invitations import DeliveryJob
+from server.kernel.core import Core, Tx
 from tests.conftest import POSTGRES_URL, base_settings, create_postgres_database, need
 from tests.helpers.factories import make_practitioner
 from tests.helpers.invitation_env import delivery_settings, invitation_status, invite, new_email, wait_until

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from server.domain.help_pages import HELP_PAGES
 from server.patient_web import CONTENT_SECURITY_POLICY
+from server.patient_web.help_pages import HELP_PAGES
 from tests.helpers.factories import make_practitioner
 from tests.helpers.invitation_env import invite, new_email, set_invitation, sign_up
 from tests.helpers.live_server import LiveServer
