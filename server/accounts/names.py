@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.professions import PROFESSIONS, SPECIALTIES
-
-DOCTOR_PROFESSIONS = ("medecin_generaliste", "medecin_specialiste", "chirurgien_dentiste")
+from contracts.professions import DOCTOR_PROFESSIONS, PROFESSIONS, SPECIALTIES
 
 
 @dataclass(frozen=True)
