@@ -4,7 +4,8 @@
 import { api, ApiError } from "./api.js";
 import { renderAttachment } from "./attachments.js";
 import { $, el, show } from "./dom.js";
-import { PROFESSION_LABELS, dayKey, formatDay, formatTime, practitionerName } from "./format.js";
+import { dayKey, formatDay, formatTime } from "./format.js";
+import { practitionerName, professionLabel } from "./labels.js";
 
 const plugins = [];
 
@@ -76,7 +77,7 @@ export class ConversationView {
     const name = practitionerName(who);
     $("#chat-title", this.root).textContent = name;
     document.title = `${name} — Teleconsult`;
-    const sub = [PROFESSION_LABELS[who.profession], who.city].filter(Boolean).join(" · ");
+    const sub = [professionLabel(who.profession), who.city].filter(Boolean).join(" · ");
     $("#chat-subtitle", this.root).textContent = sub;
     this.setWritable(conversation.patient_can_write);
   }

@@ -28,24 +28,3 @@ export function fileSize(bytes) {
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} Ko`;
   return `${(bytes / (1024 * 1024)).toLocaleString("fr-FR", { maximumFractionDigits: 1 })} Mo`;
 }
-
-const DOCTORS = new Set(["medecin_generaliste", "medecin_specialiste", "chirurgien_dentiste"]);
-
-/** "Dr Claire Martin" for doctors and dentists, "Claire Martin" otherwise. */
-export function practitionerName(person) {
-  const name = `${person.first_name} ${person.last_name}`;
-  return DOCTORS.has(person.profession) ? `Dr ${name}` : name;
-}
-
-export const PROFESSION_LABELS = {
-  medecin_generaliste: "Médecin généraliste",
-  medecin_specialiste: "Médecin spécialiste",
-  infirmier: "Infirmier / infirmière",
-  sage_femme: "Sage-femme",
-  masseur_kinesitherapeute: "Masseur-kinésithérapeute",
-  orthophoniste: "Orthophoniste",
-  chirurgien_dentiste: "Chirurgien-dentiste",
-  psychologue: "Psychologue",
-  dieteticien: "Diététicien / diététicienne",
-  pharmacien: "Pharmacien / pharmacienne",
-};

@@ -1,7 +1,8 @@
 // The patient's conversations (newest first) and connection requests, kept live by the socket.
 import { api } from "../api.js";
 import { $, el, focusOn, show } from "../dom.js";
-import { formatWhen, practitionerName } from "../format.js";
+import { formatWhen } from "../format.js";
+import { practitionerName } from "../labels.js";
 import { initLayout, requireSession } from "../layout.js";
 import { Realtime, STATUS_TEXT } from "../realtime.js";
 
