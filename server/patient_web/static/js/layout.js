@@ -1,8 +1,13 @@
+// @ts-check
 // What every page shares: the navigation for signed-in patients and signing out.
 import { api } from "./api.js";
 import { $$ } from "./dom.js";
 import { clearSession, getSession, markSigningOut } from "./session.js";
 
+/**
+ * Sign out here and on the server, then go to `destination` (null: stay on the page).
+ * @param {string | null} [destination]
+ */
 export async function signOut(destination = "/connexion?deconnecte=1") {
   markSigningOut();
   try {
