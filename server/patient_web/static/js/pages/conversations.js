@@ -66,16 +66,21 @@ function renderRequests(items) {
   show($("#requests-section"), shown.length > 0);
 }
 
+let refreshes = 0; // the latest refresh: an older one's late answer must not replace its lists
+
 async function refresh() {
+  const mine = ++refreshes;
   try {
     const [conversations, sent] = await Promise.all([
       /** @type {Promise<ConversationsPage>} */ (api("/conversations?limit=100")),
       /** @type {Promise<ConnectionRequestsPage>} */ (api("/connection-requests")),
     ]);
+    if (mine !== refreshes) return;
     renderConversations(conversations.items);
     renderRequests(sent.items);
     show(pageError, false);
   } catch (error) {
+    if (mine !== refreshes) return;
     pageError.textContent = apiError(error).detail;
     show(pageError, true);
   }

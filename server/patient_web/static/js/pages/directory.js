@@ -113,7 +113,10 @@ function renderItem(card, item, focus = false) {
   if (focus) focusOn(action);
 }
 
+let searches = 0; // the latest search: an older one's late answer must not replace its results
+
 async function search() {
+  const mine = ++searches;
   show(pageError, false);
   const data = new FormData(form);
   const params = new URLSearchParams();
@@ -124,6 +127,7 @@ async function search() {
   try {
     /** @type {DirectoryPage} */
     const found = await api(`/directory?${params}`);
+    if (mine !== searches) return;
     results.replaceChildren(
       ...found.items.map((card) => {
         const item = el("li", { class: "card", "aria-labelledby": `p-${card.id}` });
@@ -137,6 +141,7 @@ async function search() {
         ? "Aucun praticien trouvé. Essayez avec moins de mots, ou sans la ville."
         : `${n} praticien${n > 1 ? "s" : ""} trouvé${n > 1 ? "s" : ""}.`;
   } catch (error) {
+    if (mine !== searches) return;
     pageError.textContent = apiError(error).detail;
     show(pageError, true);
   }
