@@ -250,6 +250,7 @@
  * @property {string} [detail]  "error"
  * @property {string} [conversation_id]
  * @property {string} [call_id]
+ * @property {string} [peer]  "call.ready": the other side's page load or app start
  * @property {string} [session]
  * @property {string} [sdp]
  * @property {RTCIceCandidateInit | null} [candidate]
