@@ -14,7 +14,10 @@ function loadStyles() {
 }
 
 export class CallView {
-  /** @param {HTMLElement} chatRoot  #chat; @param {HTMLElement} toolbar  the header's actions slot */
+  /**
+   * @param {HTMLElement} chatRoot  #chat
+   * @param {HTMLElement} toolbar  the header's actions slot
+   */
   constructor(chatRoot, toolbar) {
     loadStyles();
     this.cameraButton = el(
