@@ -45,7 +45,7 @@ class Inspector(HTMLParser):
         if tag == "script":
             if a.get("src"):
                 self.scripts.append(str(a["src"]))
-            else:
+            elif a.get("type") != "application/json":  # a data block (the page's #labels) never runs
                 self.inline_scripts += 1
         if tag == "style":
             self.inline_styles.append("<style>")
