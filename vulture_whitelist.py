@@ -51,9 +51,6 @@ sqlite3.Connection.isolation_level
 # ---------------------------------------------------------------- FastAPI: registered by decorators
 # Routes (@router.get/post/…), the security-headers middleware and the exception handlers are
 # called by FastAPI/Starlette; nothing calls them by name.
-from contracts.wire.common import Input
-from contracts.wire.invitations import LinkInvitationPublic, PractitionerCardPublic
-from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.api.routes import attachments as attachment_routes
 from server.api.routes import auth as auth_routes
 from server.api.routes import billing as billing_routes
@@ -62,6 +59,10 @@ from server.api.routes import conversations as conversation_routes
 from server.api.routes import invitations as invitation_routes
 from server.api.routes import patients as patient_routes
 from server.api.routes import payments as payment_routes
+
+from contracts.wire.common import Input
+from contracts.wire.invitations import LinkInvitationPublic, PractitionerCardPublic
+from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.patient_web import pages as patient_pages
 
 _security_headers  # @app.middleware("http") in server/api/app.py
@@ -120,10 +121,10 @@ PractitionerCardPublic.request_status  # pages/directory.js
 # ---------------------------------------------------------------- SQLAlchemy: hooks and columns
 # TypeDecorator and DeclarativeBase hooks are called by SQLAlchemy; these columns are written
 # through insert().values(...) keywords and kept for audits and operators (never read back in Python).
-from server.kernel.models import AuditEntry
 from server.db.base import Base, UTCDateTime
-from server.payments.models import PaymentWebhookEvent
 from server.delivery.models import DeliveryJob
+from server.kernel.models import AuditEntry
+from server.payments.models import PaymentWebhookEvent
 
 UTCDateTime.impl
 UTCDateTime.cache_ok
@@ -166,11 +167,12 @@ CallStats.send_fps  # a field of the per-second stats record, beside receive_fps
 # - read_marker / marker_age_ms: the reading half of the test pattern's clock marker, beside the
 #   private drawing code they share (latency measured by the video tests);
 # - invitation_delivery: lets the tests run the periodic invitation-expiry sweep now.
+from server.domain.invitation_feature import invitation_delivery
+
 from desktop.api.realtime import RealtimeClient
 from desktop.services.ports import RealtimeLink
 from desktop.video.signaling import memory_pair
 from desktop.video.sources import marker_age_ms, read_marker
-from server.domain.invitation_feature import invitation_delivery
 
 RealtimeClient.drop
 RealtimeLink.drop

@@ -15,8 +15,7 @@ from string import Template
 
 from starlette.responses import HTMLResponse
 
-from contracts.professions import PROFESSIONS
-from server.domain.notifications_fr import DOCTOR_PROFESSIONS
+from contracts.professions import DOCTOR_PROFESSIONS, PROFESSIONS
 
 TEMPLATES = Path(__file__).parent / "templates"
 HELP_DIR = Path(__file__).parent / "help"

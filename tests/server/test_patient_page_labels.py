@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from contracts.professions import PROFESSIONS
-from server.domain.notifications_fr import DOCTOR_PROFESSIONS
+from contracts.professions import DOCTOR_PROFESSIONS, PROFESSIONS
 from server.patient_web.rendering import render, script_json
 
 BLOCK = re.compile(r'<script type="application/json" id="labels">(.*?)</script>', re.S)
