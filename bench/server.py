@@ -22,7 +22,7 @@ import psutil
 import websockets
 
 from bench._server import ServerProcess, free_port, percentile
-from contracts.identifiers import rpps_check_digit
+from contracts.identifiers import luhn_check_digit
 from contracts.text import fold, search_terms, terms_text
 from server.accounts.service import NewPatient, NewPractitioner
 from server.kernel.core import Actor
@@ -94,7 +94,7 @@ def patient_name(i: int) -> tuple[str, str]:
 
 def _rpps(n: int) -> str:
     prefix = f"1{n:09d}"
-    return prefix + rpps_check_digit(prefix)
+    return prefix + luhn_check_digit(prefix)
 
 
 async def _setup_chat(runtime: Any, patients: int) -> dict[str, Any]:

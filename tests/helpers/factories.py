@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from contracts.identifiers import rpps_check_digit
+from contracts.identifiers import luhn_check_digit
 from server.accounts.service import NewPatient, NewPractitioner
 from server.container import Services
 from tests.helpers.live_server import LiveServer
@@ -20,7 +20,7 @@ _counter = itertools.count(1)
 
 def rpps_number(n: int) -> str:
     prefix = f"1{n:09d}"[-10:]
-    return prefix + rpps_check_digit(prefix)
+    return prefix + luhn_check_digit(prefix)
 
 
 @dataclass

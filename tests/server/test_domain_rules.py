@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts.identifiers import is_valid_rpps, rpps_check_digit
+from contracts.identifiers import is_valid_rpps, luhn_check_digit
 from contracts.text import clean_name, fold, search_terms, words
 from server.container import Services
 from server.kernel.contacts import normalize_email, normalize_phone
@@ -40,8 +40,8 @@ def test_invalid_rpps(rpps: str) -> None:
     assert not is_valid_rpps(rpps)
 
 
-def test_rpps_check_digit_completes_a_valid_number() -> None:
-    assert is_valid_rpps("1234567890" + rpps_check_digit("1234567890"))
+def test_luhn_check_digit_completes_a_valid_number() -> None:
+    assert is_valid_rpps("1234567890" + luhn_check_digit("1234567890"))
 
 
 @pytest.mark.parametrize("raw", ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "06.12.34.56.78"])
