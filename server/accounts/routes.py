@@ -16,9 +16,10 @@ from contracts.wire.accounts import (
     SessionPublic,
     UserPublic,
 )
+from server.accounts.deps import AccountsDep, CurrentUser
 from server.accounts.patients import PatientAccountService
 from server.accounts.service import AccountService, NewPatient, NewPractitioner
-from server.api.deps import AccountsDep, CurrentUser, SettingsDep, client_ip
+from server.api.deps import SettingsDep, client_ip
 from server.kernel.errors import ForbiddenError
 
 router = APIRouter(tags=["comptes"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.identifiers import is_valid_rpps, normalize_rpps
 from contracts.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
@@ -376,3 +377,17 @@ class AccountService:
                 update(PractitionerProfile).where(PractitionerProfile.user_id == user_id).values(plan=plan)
             )
             await tx.emit([user_id], "account.updated", {"plan": plan})
+
+
+# Expired or revoked sessions are kept a week for the audit of recent sign-ins, then removed.
+SESSIONS_KEPT = timedelta(days=7)
+
+
+async def purge_sessions(session: AsyncSession, now: datetime) -> int:
+    """Delete sessions expired or revoked more than a week ago (housekeeping); returns how many."""
+    result = await session.execute(
+        delete(Session).where(
+            or_(Session.expires_at < now - SESSIONS_KEPT, Session.revoked_at < now - SESSIONS_KEPT)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 
 from contracts.wire.common import ErrorPublic
 from contracts.wire.conversations import MessagePublic
-from server.api.deps import CurrentUser
+from server.accounts.deps import CurrentUser
 from server.attachments.service import AttachmentService
 from server.kernel.errors import InvalidInputError
 

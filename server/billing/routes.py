@@ -16,7 +16,7 @@ from contracts.wire.billing import (
     NoteUpdate,
 )
 from contracts.wire.common import ErrorPublic
-from server.api.deps import CurrentPractitioner
+from server.accounts.deps import CurrentPractitioner
 from server.api.queries import DayFromQuery, DayToQuery, ListLimitQuery, StatusQuery
 from server.billing.claims import ClaimService
 from server.billing.notes import NoteService

@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from contracts.wire.calls import CallEnd, CallPublic, CurrentCallPublic, IceServerPublic
-from server.api.deps import CoreDep, CurrentPractitioner, CurrentUser
+from server.accounts.deps import CurrentPractitioner, CurrentUser
+from server.api.deps import CoreDep
 from server.calls.ice_servers import ice_servers
 from server.calls.service import CallService
 

@@ -16,7 +16,7 @@ from contracts.wire.conversations import (
     MessagesPublic,
     ReadUpdate,
 )
-from server.api.deps import CurrentPractitioner, CurrentUser
+from server.accounts.deps import CurrentPractitioner, CurrentUser
 from server.conversations.service import ConversationService, MessageDraft
 
 router = APIRouter(tags=["conversations"])

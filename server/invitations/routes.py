@@ -25,7 +25,8 @@ from contracts.wire.invitations import (
     LinkViewPublic,
     ProfessionsPublic,
 )
-from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, client_ip
+from server.accounts.deps import CurrentPatient, CurrentPractitioner, CurrentUser
+from server.api.deps import client_ip
 from server.invitations.directory import DirectoryService
 from server.invitations.links import InvitationLinkService
 from server.invitations.records import InvitationDraft

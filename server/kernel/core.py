@@ -15,17 +15,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, String, column, insert, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import Clock, system_clock
-from server.accounts.models import User
 from server.db.database import Database
 from server.kernel.models import AuditEntry, UserEvent
 from server.kernel.ports import EventBus
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# The per-user event counter lives on the accounts' `users` table; the unit of work numbers events
+# through these two columns only (the kernel does not depend on the accounts feature).
+USERS = table("users", column("id", String), column("event_seq", Integer))
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,10 @@ class Tx:
         for user_id in sorted(set(user_ids)):  # fixed lock order: no deadlock between transactions
             seq = (
                 await self.session.execute(
-                    update(User)
-                    .where(User.id == user_id)
-                    .values(event_seq=User.event_seq + 1)
-                    .returning(User.event_seq)
+                    update(USERS)
+                    .where(USERS.c.id == user_id)
+                    .values(event_seq=USERS.c.event_seq + 1)
+                    .returning(USERS.c.event_seq)
                 )
             ).scalar_one()
             await self.session.execute(

@@ -15,7 +15,8 @@ from contracts.wire.payments import (
     PaymentsPublic,
     WebhookAckPublic,
 )
-from server.api.deps import CurrentPatient, CurrentPractitioner, CurrentUser, client_ip
+from server.accounts.deps import CurrentPatient, CurrentPractitioner, CurrentUser
+from server.api.deps import client_ip
 from server.api.queries import DayFromQuery, DayToQuery, ListLimitQuery, StatusQuery
 from server.payments.service import PaymentService
 from server.payments.webhooks import PaymentWebhookService

@@ -113,7 +113,8 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
     from sqlalchemy import func, insert, select
 
     from server.accounts.models import Session
-    from server.kernel.housekeeping import Housekeeping
+    from server.accounts.service import purge_sessions
+    from server.kernel.housekeeping import Housekeeping, purge_rate_events
     from server.kernel.models import RateEvent
     from tests.helpers.factories import make_practitioner
 
@@ -143,7 +144,7 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
                     }
                 ],
             )
-        await Housekeeping(core).run_once()
+        assert await Housekeeping(core, [purge_rate_events, purge_sessions]).run_once() == [1, 1]
         async with core.db.read() as session:
             old = await session.scalar(
                 select(func.count()).where(RateEvent.bucket == "hk", RateEvent.key == "old")

@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from server.db import all_models
+from server import all_models
 from server.db.database import migration_engine
 
 config = context.config
