@@ -91,7 +91,9 @@ def build_services(core: Core, mailer: Mailer, sms: SmsGateway, provider: Paymen
 def _attachments(core: Core, conversations: ConversationService) -> AttachmentService:
     """The documents service with its encrypted store, key and folders from the settings."""
     settings = core.settings
-    key = load_or_create_key(settings.attachments_key, settings.data_dir / "attachments.key")
+    key = load_or_create_key(
+        settings.attachments_key.get_secret_value(), settings.data_dir / "attachments.key"
+    )
     store = EncryptedBlobStore(settings.effective_attachments_dir, key)
     removed = store.prepare()
     if removed:

@@ -72,7 +72,7 @@ def ice_servers(settings: Settings, user_id: str, now: float) -> list[dict[str, 
             {
                 "urls": turn,
                 "username": username,
-                "credential": turn_credential(settings.turn_secret, username),
+                "credential": turn_credential(settings.turn_secret.get_secret_value(), username),
             }
         )
     return servers

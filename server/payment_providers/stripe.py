@@ -36,11 +36,11 @@ class StripePaymentProvider:
     """Payment requests paid on Stripe Checkout; `settings.stripe_base_url` is the API root."""
 
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._secret = settings.stripe_webhook_secret
+        self._secret = settings.stripe_webhook_secret.get_secret_value()
         self._tolerance = settings.stripe_webhook_tolerance_seconds
         self._client = httpx.AsyncClient(
             base_url=settings.stripe_base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {settings.stripe_api_key}"},
+            headers={"Authorization": f"Bearer {settings.stripe_api_key.get_secret_value()}"},
             timeout=settings.stripe_timeout_seconds,
             transport=transport,
             follow_redirects=False,

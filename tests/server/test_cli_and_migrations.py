@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from server.accounts.models import PractitionerProfile, User
 from server import all_models
+from server.accounts.models import PractitionerProfile, User
 from server.db.database import Database, migration_engine
 from server.db.migrate import upgrade
 from tests.conftest import POSTGRES_URL, create_postgres_database, need

@@ -157,3 +157,19 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
         return int(old or 0), int(recent or 0), int(dead or 0), int(live or 0)
 
     assert sqlite_server.run(scenario) == (0, 1, 0, 1)
+
+
+def test_secrets_never_show_in_the_settings_or_their_errors(tmp_path: Path) -> None:
+    settings = Settings.load(
+        environ={"TELECONSULT_SMTP_PASSWORD": "mot-de-passe-sûr", "TELECONSULT_TURN_SECRET": "t0p"},
+        dotenv_path=tmp_path / "none",
+    )
+    assert "mot-de-passe-sûr" not in repr(settings) and "t0p" not in str(settings.model_dump())
+    assert settings.smtp_password.get_secret_value() == "mot-de-passe-sûr"
+    assert settings.replace(port=9001).turn_secret.get_secret_value() == "t0p"
+    with pytest.raises(SettingsError, match="TELECONSULT_ALLOW_PRACTITIONER_SIGNUP : 'peut-être'"):
+        Settings.load(
+            environ={"TELECONSULT_ALLOW_PRACTITIONER_SIGNUP": "peut-être"}, dotenv_path=tmp_path / "x"
+        )
+    yes = Settings.load(environ={"TELECONSULT_ALLOW_PRACTITIONER_SIGNUP": "oui"}, dotenv_path=tmp_path / "x")
+    assert yes.allow_practitioner_signup is True

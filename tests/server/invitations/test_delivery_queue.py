@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -148,7 +147,7 @@ def test_a_server_stopped_mid_send_hands_the_job_back_and_the_email_arrives_once
     finally:
         first.stop()  # graceful: the worker is interrupted, its job handed back at once
     assert smtp.received(email) == []
-    second = LiveServer(dataclasses.replace(restart_settings, port=first.port)).start()
+    second = LiveServer(restart_settings.replace(port=first.port)).start()
     try:
         mail = smtp.wait(email, timeout=20)[0]  # long before the 60 s lease would have passed
         with httpx.Client(base_url=second.api, timeout=30) as c:
