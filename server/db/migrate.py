@@ -18,11 +18,11 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade_sync(url: str, target: str = "heads") -> None:
+def upgrade_sync(url: str, target: str = "head") -> None:
     command.upgrade(alembic_config(url), target)
 
 
-async def upgrade(url: str, target: str = "heads") -> None:
-    """Bring the schema to the latest revision of every feature branch."""
+async def upgrade(url: str, target: str = "head") -> None:
+    """Bring the schema to the latest revision (one history: `0006` joined the feature branches)."""
     # env.py runs its own event loop, so it needs a thread of its own.
     await asyncio.to_thread(upgrade_sync, url, target)

@@ -1,7 +1,7 @@
 """billing: claims, notes d'honoraires with their counters, payment requests, webhook events
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-26
 """
 
@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0001"
+# A note may link the PDF uploaded as an attachment: the attachments table must exist first. (This
+# was a `depends_on` of a branch off 0001; a database at 0004 has 0003 either way.)
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = ("billing",)
-# A note may link the PDF uploaded as an attachment: the attachments table must exist first.
-depends_on: str | Sequence[str] | None = ("0003",)
+depends_on: str | Sequence[str] | None = None
 
 UTC = sa.DateTime(timezone=True)
 
