@@ -18,14 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.billing.claims import ClaimStatus
+from contracts.billing.document import read_document
+from contracts.billing.validation import ClaimValidator
 from server.accounts.models import User
 from server.billing.documents import (
     CREATABLE,
-    STATUS_LABELS,
-    TRANSITIONS,
     CheckedClaim,
     check_document,
-    transition_refused,
+    check_ready,
+    check_transition,
 )
 from server.billing.models import Claim
 from server.conversations.service import ConversationService
@@ -47,7 +49,7 @@ def claim_summary(row: Claim) -> dict[str, Any]:
     return {
         "id": row.id,
         "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "status_label": ClaimStatus(row.status).label,
         "conversation_id": row.conversation_id,
         "performed_at": iso(row.performed_at),
         "total": euros(row.total_cents),
@@ -66,6 +68,7 @@ class ClaimService:
 
     def __init__(self, core: Core, conversations: ConversationService) -> None:
         self._core = core
+        self._validator = ClaimValidator(core.clock)
         self._conversations = conversations
 
     async def load_own(
@@ -116,6 +119,8 @@ class ClaimService:
         """
         document, transport = self._split(body)
         checked = check_document(document)
+        if checked.status is ClaimStatus.PRETE:
+            check_ready(checked.claim, self._core.clock, self._validator)
         if checked.status not in CREATABLE:
             raise ConflictError(
                 "Une nouvelle demande est enregistrée en brouillon (ou prête, si elle est déjà validée) ; "
@@ -183,7 +188,7 @@ class ClaimService:
                 )
             if row.status != "brouillon":
                 raise ConflictError(
-                    f"La demande est « {STATUS_LABELS[row.status]} » : repassez-la en brouillon pour la "
+                    f"La demande est « {ClaimStatus(row.status).label} » : repassez-la en brouillon pour la "
                     "modifier.",
                     code="claim_locked",
                 )
@@ -213,20 +218,16 @@ class ClaimService:
             InvalidInputError: unknown status or note too long.
             ConflictError: the machine does not allow this step (French reason).
         """
-        if status not in STATUS_LABELS:
-            raise InvalidInputError(
-                "Statut inconnu : brouillon, prete, exportee, teletransmise, payee ou rejetee.",
-                field="status",
-            )
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
             raise InvalidInputError(f"La note est trop longue ({MAX_NOTE} caractères au plus).", field="note")
         async with self._core.transaction() as tx:
             row = await self.load_own(tx.session, actor, claim_id, lock=True)
+            target = check_transition(row.status, status)
             if row.status == status:
                 return claim_public(row)
-            if status not in TRANSITIONS[row.status]:
-                raise ConflictError(transition_refused(row.status, status), code="claim_transition_refused")
+            if target is ClaimStatus.PRETE:
+                check_ready(read_document(row.document).to_claim(), self._core.clock, self._validator)
             user = await tx.session.get(User, actor.user_id)
             by = f"{user.first_name} {user.last_name}" if user is not None else ""
             change = {"from": row.status, "to": status, "by": by, "at": iso(tx.now), "note": note}
@@ -248,7 +249,7 @@ class ClaimService:
         limit: int = 200,
     ) -> list[dict[str, Any]]:
         """The practitioner's claims, most recent act first; days are French calendar days."""
-        if status is not None and status not in STATUS_LABELS:
+        if status is not None and status not in {s.value for s in ClaimStatus}:
             raise InvalidInputError("Statut inconnu.", field="status")
         stmt = select(Claim).where(
             Claim.practitioner_id == actor.user_id, *paris_days(Claim.performed_at, date_from, date_to)

@@ -1,55 +1,31 @@
-"""Claim documents as the desktop sends them (`contracts.billing.claim_codec.claim_to_dict`), checked.
+"""Claim documents as the desktop sends them, read and checked with the desktop's own rules.
 
-The desktop owns the billing rules (catalog, eligibility, validation); the server cannot import
-it and keeps its own minimal checks: the document's shape and schema version, its id, a status of
-the same machine as the desktop's, an instant for the act, and money as two-decimal strings whose
-totals add up (base = act + majorations, total = base + dépassement).
+The document is `contracts.billing.document.ClaimDocument` (its shape, schema version, money and
+instants); its status follows `contracts.billing.claims`' machine; a claim stored or moved as
+« prête » must pass `contracts.billing.validation.ClaimValidator`, the checks the desktop runs
+before it offers « prête » (NIR and its key, RPPS, the majorations the rules allow, the tariffs of
+the act's day). The server adds its own limits: the document's size, its id, totals that add up.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from server.kernel.errors import InvalidInputError
+from contracts.billing.claims import Claim, ClaimStatus, transition_refusal
+from contracts.billing.document import ClaimDocument, read_document
+from contracts.billing.errors import ClaimFormatError
+from contracts.billing.validation import ClaimValidator
+from contracts.clock import Clock
+from server.kernel.errors import ConflictError, InvalidInputError
 from server.kernel.values import check_uuid
 
-CLAIM_SCHEMA = 1
 MAX_DOCUMENT_BYTES = 64 * 1024
-MAX_LINES = 20
 MAX_CLAIM_CENTS = 1_000_000
-
-STATUS_LABELS = {
-    "brouillon": "brouillon",
-    "prete": "prête",
-    "exportee": "exportée",
-    "teletransmise": "télétransmise",
-    "payee": "payée",
-    "rejetee": "rejetée",
-}
-# The same machine as contracts.billing.claims.TRANSITIONS.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "brouillon": frozenset({"prete"}),
-    "prete": frozenset({"brouillon", "exportee"}),
-    "exportee": frozenset({"teletransmise", "brouillon"}),
-    "teletransmise": frozenset({"payee", "rejetee"}),
-    "payee": frozenset(),
-    "rejetee": frozenset({"brouillon"}),
-}
-HINTS = {
-    "prete": "elle doit d'abord être un brouillon validé.",
-    "exportee": "elle doit d'abord être validée (statut « prête »).",
-    "teletransmise": "exportez-la d'abord vers votre logiciel de facturation certifié SESAM-Vitale.",
-    "payee": "seule une demande télétransmise peut être marquée payée.",
-    "rejetee": "seule une demande télétransmise peut être marquée rejetée.",
-    "brouillon": "une demande télétransmise ou payée ne se modifie plus.",
-}
-CREATABLE = ("brouillon", "prete")
-
-_MONEY = re.compile(r"\d{1,7}\.\d{2}")
+CREATABLE = (ClaimStatus.BROUILLON, ClaimStatus.PRETE)
 
 
 @dataclass(frozen=True)
@@ -57,9 +33,10 @@ class CheckedClaim:
     """A document that passed the server's checks, with the columns drawn from it."""
 
     id: str
-    status: str
+    status: ClaimStatus
     performed_at: datetime
     total_cents: int
+    claim: Claim
     document: dict[str, Any]
 
 
@@ -67,40 +44,8 @@ def _fail(detail: str, field: str | None = None) -> InvalidInputError:
     return InvalidInputError(detail, code="invalid_claim", field=field)
 
 
-def cents_of(value: Any, field: str, *, optional: bool = True) -> int:
-    """Cents of a money string « 25.00 » (two decimals, not negative)."""
-    if value is None and optional:
-        return 0
-    if not isinstance(value, str) or not _MONEY.fullmatch(value):
-        raise _fail(
-            f"Le montant « {field} » doit être un texte à deux décimales, par exemple « 25.00 ».", field
-        )
-    units, _, fraction = value.partition(".")
-    return int(units) * 100 + int(fraction)
-
-
-def _instant(value: Any, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed.astimezone(UTC)
-    raise _fail(f"Le champ « {field} » doit être une date et une heure ISO 8601 avec fuseau (…Z).", field)
-
-
-def _object(value: Any, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(f"Le champ « {field} » doit être un objet.", field)
-    return value
-
-
-def _line_cents(line: Any, field: str) -> int:
-    line = _object(line, field)
-    if not isinstance(line.get("code"), str) or not line["code"]:
-        raise _fail(f"Le champ « {field}.code » doit être un code d'acte.", f"{field}.code")
-    return cents_of(line.get("amount"), f"{field}.amount")
+def _cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
 
 
 def check_document(raw: Any, claim_id: str | None = None) -> CheckedClaim:
@@ -110,54 +55,61 @@ def check_document(raw: Any, claim_id: str | None = None) -> CheckedClaim:
         raw: the document (`claim_to_dict`), without the transport fields.
         claim_id: the id from the address (PUT), which the document's id must equal.
     """
-    document = _object(raw, "demande")
-    if len(json.dumps(document, ensure_ascii=False).encode("utf-8")) > MAX_DOCUMENT_BYTES:
+    if not isinstance(raw, dict):
+        raise _fail("Le champ « demande » doit être un objet.")
+    if len(json.dumps(raw, ensure_ascii=False).encode("utf-8")) > MAX_DOCUMENT_BYTES:
         raise _fail("La demande est trop volumineuse (64 Ko au plus).")
-    if document.get("schema") != CLAIM_SCHEMA:
-        raise _fail(
-            f"Version de demande non prise en charge (schema {document.get('schema')!r}, attendu "
-            f"{CLAIM_SCHEMA}) : mettez l'application à jour.",
-            "schema",
-        )
-    key = check_uuid(str(document.get("id", "")), "id")
+    try:
+        document = read_document(raw)
+    except ClaimFormatError as exc:
+        raise _fail(exc.message, exc.field) from None
+    key = check_uuid(document.id, "id")
     if claim_id is not None and key != claim_id:
         raise _fail("L'identifiant de la demande ne correspond pas à son adresse.", "id")
-    status = document.get("status")
-    if status not in STATUS_LABELS:
-        raise _fail("Statut de demande inconnu.", "status")
-    performed_at = _instant(document.get("performed_at"), "performed_at")
-    _instant(document.get("created_at"), "created_at")
-    patient = _object(document.get("patient"), "patient")
-    for name in ("last_name", "first_name"):
-        if not isinstance(patient.get(name), str):
-            raise _fail(f"Le champ « patient.{name} » doit être un texte.", f"patient.{name}")
-    _object(document.get("practitioner"), "practitioner")
-    majorations = document.get("majorations")
-    if not isinstance(majorations, list) or len(majorations) > MAX_LINES:
-        raise _fail(f"Le champ « majorations » doit être une liste ({MAX_LINES} au plus).", "majorations")
-    base = 0 if document.get("act") is None else _line_cents(document["act"], "act")
-    base += sum(_line_cents(line, f"majorations.{i}") for i, line in enumerate(majorations))
-    depassement = cents_of(document.get("depassement"), "depassement")
-    totals = _object(document.get("totals"), "totals")
-    stated_base = cents_of(totals.get("base"), "totals.base", optional=False)
-    stated_total = cents_of(totals.get("total"), "totals.total", optional=False)
-    if stated_base != base or stated_total != base + depassement:
+    claim = document.to_claim()
+    base, total = claim.base_amount, claim.total
+    if document.totals.base != base or document.totals.total != total:
         raise _fail(
-            "Les totaux de la demande ne correspondent pas à ses lignes : base "
-            f"{base // 100}.{base % 100:02d}, total {(base + depassement) // 100}."
-            f"{(base + depassement) % 100:02d} attendus.",
+            f"Les totaux de la demande ne correspondent pas à ses lignes : base {base:.2f}, total "
+            f"{total:.2f} attendus.",
             "totals",
         )
-    if stated_total > MAX_CLAIM_CENTS:
+    if _cents(total) > MAX_CLAIM_CENTS:
         raise _fail("Le total de la demande dépasse 10 000,00 €.", "totals.total")
-    if not isinstance(document.get("history", []), list):
-        raise _fail("Le champ « history » doit être une liste.", "history")
-    return CheckedClaim(key, status, performed_at, stated_total, document)
+    stored = ClaimDocument.of(claim).to_dict()  # as the desktop wrote it (its id too)
+    return CheckedClaim(key, claim.status, claim.performed_at, _cents(total), claim, stored)
 
 
-def transition_refused(current: str, target: str) -> str:
-    """The French reason a status change is refused, in the desktop's words."""
-    return (
-        f"Impossible de passer la demande de « {STATUS_LABELS[current]} » à « {STATUS_LABELS[target]} » : "
-        f"{HINTS[target]}"
-    )
+def check_ready(claim: Claim, clock: Clock, validator: ClaimValidator | None = None) -> None:
+    """Refuse a claim that may not be « prête »: the desktop's own validation, its first problem.
+
+    Raises:
+        InvalidInputError: code `claim_invalid`, naming the field at fault (every problem listed).
+    """
+    problems = (validator or ClaimValidator(clock)).validate(claim)
+    if problems:
+        first = problems[0]
+        raise InvalidInputError(
+            f"La demande ne peut pas être « prête » : {first.message[0].lower()}{first.message[1:]}",
+            code="claim_invalid",
+            field=first.field,
+        )
+
+
+def check_transition(current: str, target: str) -> ClaimStatus:
+    """The target status when the machine allows the step (the same status again is allowed).
+
+    Raises:
+        InvalidInputError: unknown status.
+        ConflictError: the machine refuses the step (French reason).
+    """
+    try:
+        to = ClaimStatus(target)
+    except ValueError:
+        raise InvalidInputError(
+            "Statut inconnu : brouillon, prete, exportee, teletransmise, payee ou rejetee.", field="status"
+        ) from None
+    refusal = None if current == target else transition_refusal(ClaimStatus(current), to)
+    if refusal is not None:
+        raise ConflictError(refusal, code="claim_transition_refused")
+    return to

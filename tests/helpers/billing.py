@@ -25,8 +25,8 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
-from contracts.billing.claim_codec import claim_to_dict
 from contracts.billing.claims import Claim, ClaimLine, ClaimPatient, ClaimPractitioner, Parcours
+from contracts.billing.document import claim_to_dict
 from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
 from server.billing.models import BillingNote
 from server.billing.models import Claim as ClaimRow
