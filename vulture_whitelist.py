@@ -117,6 +117,14 @@ LinkInvitationPublic.valid_until  # templates/invitation.html
 PractitionerCardPublic.profession_label  # pages/directory.js
 PractitionerCardPublic.specialty_label  # pages/directory.js
 PractitionerCardPublic.request_status  # pages/directory.js
+# A field validated and written under its alias « schema » (the claim document's version).
+from contracts.billing.document import ClaimDocument
+from server.settings import Settings
+
+ClaimDocument.schema_version
+# Validators called by Pydantic on every settings value.
+Settings._from_text
+Settings._optional_path
 
 # ---------------------------------------------------------------- SQLAlchemy: hooks and columns
 # TypeDecorator and DeclarativeBase hooks are called by SQLAlchemy; these columns are written
