@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, or_, select, update
 
@@ -87,6 +87,7 @@ class DeliveryQueue:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._inflight: dict[asyncio.Task[None], str] = {}
+        self._sending: set[asyncio.Task[Any]] = set()  # in-flight tasks waiting on a provider
         self._stopping = False
         self.every(3600.0, self.purge_finished)
 
@@ -145,17 +146,23 @@ class DeliveryQueue:
         self._stopping = False
         self._loop_task = asyncio.get_running_loop().create_task(self._run(), name="delivery-worker")
 
-    async def stop(self) -> None:
-        """Stop claiming, interrupt sends in flight and hand their jobs back at once."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, interrupt sends in flight and hand their jobs back at once.
+
+        Only the waits on a provider are interrupted: the worker's round and the recording of a
+        send's outcome finish their database work (a transaction cut in the middle leaves a
+        connection the pool cannot reset), then stop. What is still running after `grace`
+        seconds is cancelled.
+        """
         self._stopping = True
-        tasks = [t for t in (self._loop_task, *self._inflight) if t is not None]
-        interrupted = list(self._inflight.values())
-        for task in tasks:
+        self._wake.set()
+        if self._loop_task is not None:  # it ends after its round, claiming nothing more
+            await self._finish([self._loop_task], grace)
+            self._loop_task = None
+        interrupted = [job_id for task, job_id in self._inflight.items() if task in self._sending]
+        for task in list(self._sending):
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._loop_task = None
+        await self._finish(list(self._inflight), grace)
         if interrupted:
             with contextlib.suppress(Exception):
                 async with self._core.db.write() as session:
@@ -164,6 +171,18 @@ class DeliveryQueue:
                         .where(DeliveryJob.id.in_(interrupted), DeliveryJob.status == "queued")
                         .values(locked_until=None, attempts=DeliveryJob.attempts - 1)
                     )
+
+    @staticmethod
+    async def _finish(tasks: list[asyncio.Task[Any]], grace: float) -> None:
+        """Wait for `tasks`, cancelling what is still running after `grace` seconds."""
+        if not tasks:
+            return
+        _done, stuck = await asyncio.wait(tasks, timeout=grace)
+        for task in stuck:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     async def _run(self) -> None:
         settings = self._core.settings
@@ -209,6 +228,8 @@ class DeliveryQueue:
             )
         started = 0
         for job_id in due:
+            if self._stopping:
+                break
             claimed = await self._claim(job_id)
             if claimed is None:
                 continue
@@ -254,20 +275,32 @@ class DeliveryQueue:
             return job, prepared
 
     async def _deliver(self, job: DeliveryJob, prepared: Prepared) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._sending.add(task)
         try:
             if prepared.email is not None:
                 await self._mailer.send(prepared.email)
             elif prepared.sms is not None:
                 await self._sms.send(prepared.sms)
+        except asyncio.CancelledError:
+            if self._stopping:
+                return  # interrupted by stop(), which hands the job back
+            raise
         except DeliveryError as exc:
+            self._sending.discard(task)
             await self._after_failure(job, prepared, exc)
         except Exception as exc:  # an adapter bug must not lose the job: retry it like an outage
+            self._sending.discard(task)
             log.error("delivery adapter failed on job %s: %s", job.id, type(exc).__name__)
             await self._after_failure(
                 job, prepared, DeliveryError(PROVIDER_UNAVAILABLE, permanent=False, detail=type(exc).__name__)
             )
         else:
+            self._sending.discard(task)
             await self._after_success(job)
+        finally:
+            self._sending.discard(task)
 
     async def _locked(self, tx: Tx, job: DeliveryJob) -> tuple[DeliveryJob | None, JobHandler | None]:
         """The job row, locked after its owner's lock; None when cancelled meanwhile."""
