@@ -53,6 +53,12 @@ class UserPublic(BaseModel):
     event_seq: int
 
 
+class AccountUpdatedEvent(BaseModel):
+    """`account.updated`: the practitioner's plan changed (PRO / PRO+)."""
+
+    plan: str
+
+
 class SessionPublic(BaseModel):
     token: str
     user: UserPublic

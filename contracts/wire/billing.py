@@ -23,7 +23,9 @@ class ClaimStatusUpdate(Input):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class ClaimPublic(BaseModel):
+class ClaimSummaryPublic(BaseModel):
+    """A claim without its document (no patient data): what `claim.updated` events carry."""
+
     id: str
     status: str
     status_label: str
@@ -33,7 +35,16 @@ class ClaimPublic(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ClaimPublic(ClaimSummaryPublic):
     document: dict[str, Any]
+
+
+class ClaimEvent(BaseModel):
+    """`claim.updated`, to the claim's practitioner."""
+
+    claim: ClaimSummaryPublic
 
 
 class ClaimsPublic(BaseModel):
@@ -72,3 +83,9 @@ class NotePublic(BaseModel):
 
 class NotesPublic(BaseModel):
     items: list[NotePublic]
+
+
+class NoteEvent(BaseModel):
+    """`note.created`, `note.updated`, to the note's practitioner."""
+
+    note: NotePublic

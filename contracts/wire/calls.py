@@ -1,4 +1,5 @@
-"""Video calls on the wire (REST; the signaling frames go over the realtime socket)."""
+"""Video calls on the wire: REST answers, the `call.*` events, and the frames the server writes itself
+on the realtime socket (signaling frames are relayed as the clients wrote them, see docs/video.md)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,51 @@ class IceServerPublic(BaseModel):
     urls: list[str]
     username: str | None = Field(default=None, description="TURN : « <expiration>:<id utilisateur> »")
     credential: str | None = Field(default=None, description="TURN : base64(HMAC-SHA1(secret, username))")
+
+
+class CallEvent(BaseModel):
+    """`call.started`, `call.ended`, to both participants."""
+
+    call: CallPublic
+
+
+class CallStartOkFrame(BaseModel):
+    """Answer to the practitioner's `call.start` frame: the call opened (or already open)."""
+
+    type: Literal["call.start.ok"]
+    ref: str | None
+    call: CallPublic
+
+
+class PrecheckResultPublic(BaseModel):
+    """The patient's pre-call check, as the practitioner receives it."""
+
+    camera: str
+    microphone: str
+    server: str
+    network: str
+    relay: str
+    browser: str
+
+
+class CallPrecheckFrame(BaseModel):
+    """`call.precheck`, patient → practitioner."""
+
+    type: Literal["call.precheck"]
+    conversation_id: str
+    result: PrecheckResultPublic
+
+
+class CallPresenceFrame(BaseModel):
+    """`call.presence`, to the practitioner: the patient entered or left the waiting room."""
+
+    type: Literal["call.presence"]
+    conversation_id: str
+    state: Literal["waiting", "left"]
+
+
+class CallPresenceQueryFrame(BaseModel):
+    """`call.presence.query`, practitioner → patient: « are you in the waiting room? »."""
+
+    type: Literal["call.presence.query"]
+    conversation_id: str

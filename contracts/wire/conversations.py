@@ -69,6 +69,52 @@ class ConversationUpdate(Input):
     patient_write: PatientWriteUpdate
 
 
+class ReadMarkPublic(BaseModel):
+    """The actor's read mark after POST /conversations/{id}/read (never moved backwards)."""
+
+    conversation_id: str
+    read_seq: int
+
+
+class MessageAckFrame(BaseModel):
+    """Socket answer to `message.send`: the message is stored (same `id` as sent)."""
+
+    type: Literal["ack"]
+    id: str
+    seq: int
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- event payloads (`EventPublic.data`)
+class ConversationEvent(BaseModel):
+    """`conversation.created`: the conversation as its recipient sees it."""
+
+    conversation: ConversationPublic
+
+
+class MessageEvent(BaseModel):
+    """`message.created`, to both participants."""
+
+    message: MessagePublic
+
+
+class ConversationReadEvent(BaseModel):
+    """`conversation.read`: a participant moved their read mark."""
+
+    conversation_id: str
+    reader_role: str
+    read_seq: int
+    unread: int
+
+
+class ConversationUpdatedEvent(BaseModel):
+    """`conversation.updated`: the practitioner changed whether the patient may write."""
+
+    conversation_id: str
+    patient_write: PatientWritePublic
+    patient_can_write: bool
+
+
 class EventPublic(BaseModel):
     type: str
     seq: int

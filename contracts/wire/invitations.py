@@ -58,6 +58,19 @@ class InvitationOutcomePublic(BaseModel):
     conversation_id: str | None
 
 
+class InvitationEvent(BaseModel):
+    """`invitation.updated`, to the practitioner (every device)."""
+
+    invitation: InvitationPublic
+
+
+class InvitationAcceptedEvent(BaseModel):
+    """`invitation.accepted`, to the practitioner: the patient's conversation exists."""
+
+    invitation: InvitationPublic
+    conversation_id: str
+
+
 class InvitationValidationPublic(BaseModel):
     channel: Literal["email", "sms"]
     email: str | None
@@ -150,6 +163,12 @@ class ConnectionRequestPublic(BaseModel):
 
 class ConnectionRequestsPublic(BaseModel):
     items: list[ConnectionRequestPublic]
+
+
+class ConnectionRequestEvent(BaseModel):
+    """`connection_request.created`, `connection_request.updated`, to both sides."""
+
+    request: ConnectionRequestPublic
 
 
 class ConnectionRequestOutcomePublic(BaseModel):

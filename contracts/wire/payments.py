@@ -69,6 +69,20 @@ class PaymentsPublic(BaseModel):
     items: list[PaymentPublic]
 
 
+class PaymentEvent(BaseModel):
+    """`payment.created`, `payment.updated`: each participant gets the view of their role."""
+
+    payment: PaymentPublic
+
+
+class PaymentNoticePublic(BaseModel):
+    """`data.payment` of the system message « … a réglé la téléconsultation du … » (or refunded)."""
+
+    id: str
+    status: str
+    amount: str
+
+
 class CheckoutPublic(BaseModel):
     url: str
 

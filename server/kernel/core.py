@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Integer, String, column, insert, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import Clock, system_clock
+from contracts.wire.events import event_data
 from server.db.database import Database
 from server.kernel.models import AuditEntry, UserEvent
 from server.kernel.ports import EventBus
@@ -59,8 +61,15 @@ class Tx:
     now: datetime
     frames: list[dict[str, Any]] = field(default_factory=list)
 
-    async def emit(self, user_ids: Iterable[str], event_type: str, data: dict[str, Any]) -> None:
-        """Persist an event for each user (next per-user sequence number) and queue its frame."""
+    async def emit(
+        self, user_ids: Iterable[str], event_type: str, payload: BaseModel | dict[str, Any]
+    ) -> None:
+        """Persist an event for each user (next per-user sequence number) and queue its frame.
+
+        `payload` is the wire model declared for `event_type` (`contracts.wire.events`); the event
+        stores and carries its JSON.
+        """
+        data = event_data(event_type, payload) if isinstance(payload, BaseModel) else payload
         for user_id in sorted(set(user_ids)):  # fixed lock order: no deadlock between transactions
             seq = (
                 await self.session.execute(
