@@ -111,7 +111,7 @@ async def put_attachment(
         declared_size=_declared_size(request),
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return MessagePublic.model_validate(message)
+    return message
 
 
 def content_disposition(filename: str) -> str:

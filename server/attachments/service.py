@@ -17,12 +17,13 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.wire.attachments import AttachmentPublic
+from contracts.wire.conversations import MessagePublic
 from server.attachments.blobs import (
     BlobCorruptedError,
     BlobKeyMismatchError,
@@ -63,15 +64,15 @@ class AttachmentDownload:
     chunks: AsyncIterator[bytes]
 
 
-def attachment_public(row: Attachment) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "filename": row.filename,
-        "content_type": row.content_type,
-        "size": row.size,
-        "width": row.width,
-        "height": row.height,
-    }
+def attachment_public(row: Attachment) -> AttachmentPublic:
+    return AttachmentPublic(
+        id=row.id,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        width=row.width,
+        height=row.height,
+    )
 
 
 def clean_filename(raw: str, kind: FileKind) -> str:
@@ -126,7 +127,7 @@ class AttachmentService:
         filename: str,
         body: AsyncIterable[bytes],
         declared_size: int | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[MessagePublic, bool]:
         """Store a document once and post it in the conversation; a retry returns the stored one.
 
         Returns:
@@ -180,7 +181,7 @@ class AttachmentService:
         kind: FileKind,
         blob_name: str,
         size: int,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[MessagePublic, bool]:
         try:
             async with self._core.transaction() as tx:
                 # Checked again: the upload took time, and a retry may have landed meanwhile.
@@ -210,7 +211,7 @@ class AttachmentService:
                     sender=actor,
                     body="",
                     kind="attachment",
-                    data={"attachment": attachment_public(row)},
+                    data={"attachment": attachment_public(row).model_dump(mode="json")},
                     message_id=attachment_id,
                 )
                 await tx.audit(actor, "attachment.create", "attachment", attachment_id)
@@ -228,7 +229,7 @@ class AttachmentService:
 
     async def _existing(
         self, session: AsyncSession, actor: Actor, conv: Conversation, attachment_id: str
-    ) -> dict[str, Any] | None:
+    ) -> MessagePublic | None:
         """The stored message of a retried upload; ConflictError if the id belongs to something else."""
         message = await session.get(Message, attachment_id)
         if message is None:

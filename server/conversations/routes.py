@@ -14,6 +14,7 @@ from contracts.wire.conversations import (
     MessageCreate,
     MessagePublic,
     MessagesPublic,
+    ReadMarkPublic,
     ReadUpdate,
 )
 from server.accounts.deps import CurrentPractitioner, CurrentUser
@@ -38,17 +39,14 @@ async def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[str | None, Query(max_length=80)] = None,
 ) -> ConversationsPublic:
-    items = await conversations.list_for(principal.actor, query=q, limit=limit, before=before)
-    last = items[-1] if items and len(items) == limit and not q else None
-    next_before = f"{last['updated_at']}|{last['id']}" if last else None
-    return ConversationsPublic.model_validate({"items": items, "next_before": next_before})
+    return await conversations.list_for(principal.actor, query=q, limit=limit, before=before)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationPublic)
 async def get_conversation(
     conversation_id: str, principal: CurrentUser, conversations: ConversationsDep
 ) -> ConversationPublic:
-    return ConversationPublic.model_validate(await conversations.get(principal.actor, conversation_id))
+    return await conversations.get(principal.actor, conversation_id)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationPublic)
@@ -58,10 +56,9 @@ async def update_conversation(
     principal: CurrentPractitioner,
     conversations: ConversationsDep,
 ) -> ConversationPublic:
-    await conversations.set_patient_write(
+    return await conversations.set_patient_write(
         principal.actor, conversation_id, body.patient_write.mode, body.patient_write.until
     )
-    return ConversationPublic.model_validate(await conversations.get(principal.actor, conversation_id))
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagesPublic)
@@ -73,10 +70,9 @@ async def list_messages(
     after: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagesPublic:
-    items = await conversations.messages(
+    return await conversations.messages(
         principal.actor, conversation_id, before=before, after=after, limit=limit
     )
-    return MessagesPublic.model_validate({"items": items})
 
 
 @router.put(
@@ -97,13 +93,13 @@ async def put_message(
         principal.actor, MessageDraft(conversation_id=conversation_id, message_id=message_id, body=body.body)
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return MessagePublic.model_validate(message)
+    return message
 
 
-@router.post("/conversations/{conversation_id}/read")
+@router.post("/conversations/{conversation_id}/read", response_model=ReadMarkPublic)
 async def mark_read(
     conversation_id: str, body: ReadUpdate, principal: CurrentUser, conversations: ConversationsDep
-) -> dict[str, object]:
+) -> ReadMarkPublic:
     return await conversations.mark_read(principal.actor, conversation_id, body.seq)
 
 
@@ -114,5 +110,4 @@ async def events(
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventsPublic:
-    items = await conversations.events(principal.user_id, after, limit)
-    return EventsPublic.model_validate({"items": items})
+    return await conversations.events(principal.user_id, after, limit)

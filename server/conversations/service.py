@@ -14,6 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import paris_day
 from contracts.text import fold, search_terms, terms_text, words
+from contracts.wire.accounts import PersonPublic
+from contracts.wire.conversations import (
+    ConversationEvent,
+    ConversationPublic,
+    ConversationReadEvent,
+    ConversationsPublic,
+    ConversationUpdatedEvent,
+    EventPublic,
+    EventsPublic,
+    MessageEvent,
+    MessagePublic,
+    MessagesPublic,
+    PatientWritePublic,
+    ReadMarkPublic,
+)
 from server.accounts.models import PractitionerProfile, User
 from server.conversations.models import Conversation, ConversationSearchTerm, Message
 from server.conversations.writer import MessageWriter
@@ -45,25 +60,34 @@ LAST_COLUMNS = tuple(c.label(f"lm_{c.name}") for c in MESSAGE_COLUMNS)
 PROFILE_COLUMNS = (PractitionerProfile.profession, PractitionerProfile.specialty, PractitionerProfile.city)
 
 
-def message_public(m: Any, sender_role: str | None) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "conversation_id": m.conversation_id,
-        "seq": m.seq,
-        "sender_id": m.sender_id,
-        "sender_role": sender_role or "system",
-        "kind": m.kind,
-        "body": m.body,
-        "data": m.data,
-        "created_at": iso(m.created_at),
-    }
+def message_public(m: Any, sender_role: str | None) -> MessagePublic:
+    """A stored message (ORM object or row) on the wire."""
+    return MessagePublic(
+        id=m.id,
+        conversation_id=m.conversation_id,
+        seq=m.seq,
+        sender_id=m.sender_id,
+        sender_role=sender_role or "system",
+        kind=m.kind,
+        body=m.body,
+        data=m.data,
+        created_at=m.created_at,
+    )
 
 
-def person_public(u: Any, profile: Any | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": u.id, "first_name": u.first_name, "last_name": u.last_name}
-    if profile is not None:
-        out.update(profession=profile.profession, specialty=profile.specialty, city=profile.city)
-    return out
+def person_public(u: Any, profile: Any | None = None) -> PersonPublic:
+    """A person of a conversation; a practitioner's profession, specialty and city when `profile` is
+    given (left unset otherwise: absent from events, null in REST answers, as before)."""
+    if profile is None:
+        return PersonPublic(id=u.id, first_name=u.first_name, last_name=u.last_name)
+    return PersonPublic(
+        id=u.id,
+        first_name=u.first_name,
+        last_name=u.last_name,
+        profession=profile.profession,
+        specialty=profile.specialty,
+        city=profile.city,
+    )
 
 
 def patient_can_write(conv: Any, now: datetime) -> bool:
@@ -107,7 +131,7 @@ class ConversationService:
 
     async def _summaries(
         self, session: AsyncSession, actor: Actor, convs: Sequence[Any]
-    ) -> list[dict[str, Any]]:
+    ) -> list[ConversationPublic]:
         """Summaries of conversations (ORM objects or rows), with names and last messages.
 
         Plain column selects, not ORM entities: a list of 50 costs three small queries and no
@@ -162,26 +186,26 @@ class ConversationService:
         patient: Any,
         last: Any | None,
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> ConversationPublic:
         """The public view of a conversation for `actor` (objects or rows with the same names)."""
         mine_practitioner = actor.user_id == c.practitioner_id
         last_role = None
         if last is not None and last.sender_id is not None:
             last_role = "practitioner" if last.sender_id == c.practitioner_id else "patient"
-        return {
-            "id": c.id,
-            "practitioner": person_public(practitioner, profile),
-            "patient": person_public(patient),
-            "created_at": iso(c.created_at),
-            "updated_at": iso(c.updated_at),
-            "last_seq": c.last_seq,
-            "last_message": message_public(last, last_role) if last is not None else None,
-            "unread": c.practitioner_unread if mine_practitioner else c.patient_unread,
-            "read_seq": c.practitioner_read_seq if mine_practitioner else c.patient_read_seq,
-            "other_read_seq": c.patient_read_seq if mine_practitioner else c.practitioner_read_seq,
-            "patient_write": {"mode": c.patient_write, "until": iso(c.patient_write_until)},
-            "patient_can_write": patient_can_write(c, now),
-        }
+        return ConversationPublic(
+            id=c.id,
+            practitioner=person_public(practitioner, profile),
+            patient=person_public(patient),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            last_seq=c.last_seq,
+            last_message=message_public(last, last_role) if last is not None else None,
+            unread=c.practitioner_unread if mine_practitioner else c.patient_unread,
+            read_seq=c.practitioner_read_seq if mine_practitioner else c.patient_read_seq,
+            other_read_seq=c.patient_read_seq if mine_practitioner else c.practitioner_read_seq,
+            patient_write=PatientWritePublic(mode=c.patient_write, until=c.patient_write_until),
+            patient_can_write=patient_can_write(c, now),
+        )
 
     # ---------------------------------------------------------------- creation (invitations, requests)
     async def ensure_conversation(
@@ -220,7 +244,7 @@ class ConversationService:
         for viewer in (practitioner_id, patient_id):
             role = "practitioner" if viewer == practitioner_id else "patient"
             summary = self.summary(Actor(viewer, role), conv, practitioner, profile, patient, None, tx.now)
-            await tx.emit([viewer], "conversation.created", {"conversation": summary})
+            await tx.emit([viewer], "conversation.created", ConversationEvent(conversation=summary))
         await tx.audit(Actor(None, "system"), "conversation.create", "conversation", conv.id)
         return conv, True
 
@@ -249,10 +273,11 @@ class ConversationService:
     # ---------------------------------------------------------------- reads
     async def list_for(
         self, actor: Actor, *, query: str = "", limit: int = 50, before: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> ConversationsPublic:
         """The actor's conversations.
 
-        Without `query`: most recent first, paged with `before` (the `cursor` of the last item).
+        Without `query`: most recent first, paged with `before` (`next_before` of a full page:
+        « <updated_at>|<id> » of its last item).
         With `query` (practitioner): the first `limit` matches of the patient's name, each query
         word a prefix of a name word, ordered by the matched name; no paging (refine the query).
         """
@@ -266,9 +291,11 @@ class ConversationService:
                 convs = await self._recent(session, actor, limit, before)
                 out = await self._summaries(session, actor, convs)
         if q_words and not actor.is_practitioner:  # a patient has few conversations: filter here
-            out = [c for c in out if _matches(q_words, c["practitioner"])]
+            out = [c for c in out if _matches(q_words, c.practitioner)]
         self._core.audit_read(actor, "conversation.list", "user", actor.user_id or "")
-        return out
+        last = out[-1] if out and len(out) == limit and not query else None
+        next_before = f"{iso(last.updated_at)}|{last.id}" if last is not None else None
+        return ConversationsPublic(items=out, next_before=next_before)
 
     async def _recent(
         self, session: AsyncSession, actor: Actor, limit: int, before: str | None
@@ -295,7 +322,7 @@ class ConversationService:
 
     def _search(
         self, conn: Connection, actor: Actor, q_words: list[str], limit: int, now: datetime
-    ) -> list[dict[str, Any]]:
+    ) -> list[ConversationPublic]:
         """Summaries of the conversations whose patient name has a word starting with each query word.
 
         The most selective query word (fewest index entries, counted up to a cap) drives a range
@@ -358,7 +385,7 @@ class ConversationService:
             out.append(self.summary(actor, r, me, me, patient, last if r.lm_id else None, now))
         return out
 
-    async def get(self, actor: Actor, conversation_id: str) -> dict[str, Any]:
+    async def get(self, actor: Actor, conversation_id: str) -> ConversationPublic:
         async with self._core.db.read() as session:
             conv = await self.load_for(session, actor, conversation_id)
             (summary,) = await self._summaries(session, actor, [conv])
@@ -379,7 +406,7 @@ class ConversationService:
         before: int | None = None,
         after: int | None = None,
         limit: int = 50,
-    ) -> list[dict[str, Any]]:
+    ) -> MessagesPublic:
         """A page of messages in seq order: the latest ones, those before `before`, or after `after`."""
         limit = max(1, min(limit, 200))
         async with self._core.db.read() as session:
@@ -394,7 +421,7 @@ class ConversationService:
             rows = list((await session.execute(stmt)).scalars())
         rows.sort(key=lambda m: m.seq)
         self._core.audit_read(actor, "message.list", "conversation", conv.id)
-        return [message_public(m, self._role_of(conv, m.sender_id)) for m in rows]
+        return MessagesPublic(items=[message_public(m, self._role_of(conv, m.sender_id)) for m in rows])
 
     @staticmethod
     def _role_of(conv: Conversation, sender_id: str | None) -> str:
@@ -403,7 +430,7 @@ class ConversationService:
         return "practitioner" if sender_id == conv.practitioner_id else "patient"
 
     # ---------------------------------------------------------------- writes
-    async def send(self, actor: Actor, draft: MessageDraft) -> tuple[dict[str, Any], bool]:
+    async def send(self, actor: Actor, draft: MessageDraft) -> tuple[MessagePublic, bool]:
         """Store a message once; a retry with the same id returns the stored one.
 
         Returns:
@@ -438,7 +465,7 @@ class ConversationService:
         kind: str = "text",
         data: dict[str, Any] | None = None,
         message_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> MessagePublic:
         """Append a message (user or system) to a conversation inside `tx`, with its events and audit."""
         seq = (
             await tx.session.execute(
@@ -482,22 +509,24 @@ class ConversationService:
             )
         await tx.session.execute(update(Conversation).where(Conversation.id == conv.id).values(**values))
         role = self._role_of(conv, sender_id)
-        public = {
-            "id": mid,
-            "conversation_id": conv.id,
-            "seq": seq,
-            "sender_id": sender_id,
-            "sender_role": role,
-            "kind": kind,
-            "body": body,
-            "data": data,
-            "created_at": iso(tx.now),
-        }
-        await tx.emit([conv.practitioner_id, conv.patient_id], "message.created", {"message": public})
+        public = MessagePublic(
+            id=mid,
+            conversation_id=conv.id,
+            seq=seq,
+            sender_id=sender_id,
+            sender_role=role,
+            kind=kind,
+            body=body,
+            data=data,
+            created_at=tx.now,
+        )
+        await tx.emit(
+            [conv.practitioner_id, conv.patient_id], "message.created", MessageEvent(message=public)
+        )
         await tx.audit(sender, "message.create", "message", mid)
         return public
 
-    async def mark_read(self, actor: Actor, conversation_id: str, seq: int) -> dict[str, Any]:
+    async def mark_read(self, actor: Actor, conversation_id: str, seq: int) -> ReadMarkPublic:
         """Move the actor's read mark up to `seq` (never backwards); tell the other participant."""
         if seq < 0:
             raise InvalidInputError("Numéro de message invalide.", field="seq")
@@ -507,7 +536,7 @@ class ConversationService:
             is_pr = actor.user_id == conv.practitioner_id
             current = conv.practitioner_read_seq if is_pr else conv.patient_read_seq
             if seq <= current:
-                return {"conversation_id": conv.id, "read_seq": current}
+                return ReadMarkPublic(conversation_id=conv.id, read_seq=current)
             other_id = conv.patient_id if is_pr else conv.practitioner_id
             unread = await tx.session.scalar(
                 select(func.count()).where(
@@ -522,19 +551,20 @@ class ConversationService:
                 .where(Conversation.id == conv.id)
                 .values({f"{col}_read_seq": seq, f"{col}_unread": int(unread or 0)})
             )
-            payload = {
-                "conversation_id": conv.id,
-                "reader_role": actor.role,
-                "read_seq": seq,
-                "unread": int(unread or 0),
-            }
-            await tx.emit([conv.practitioner_id, conv.patient_id], "conversation.read", payload)
-        return {"conversation_id": conversation_id, "read_seq": seq}
+            event = ConversationReadEvent(
+                conversation_id=conv.id, reader_role=actor.role, read_seq=seq, unread=int(unread or 0)
+            )
+            await tx.emit([conv.practitioner_id, conv.patient_id], "conversation.read", event)
+        return ReadMarkPublic(conversation_id=conv.id, read_seq=seq)
 
     async def set_patient_write(
         self, actor: Actor, conversation_id: str, mode: str, until: date | None
-    ) -> dict[str, Any]:
-        """The practitioner decides whether the patient may write: always, never, or until a day."""
+    ) -> ConversationPublic:
+        """The practitioner decides whether the patient may write: always, never, or until a day.
+
+        Returns:
+            The conversation as it is now.
+        """
         if not actor.is_practitioner:
             raise ForbiddenError("Seul le praticien peut modifier ce réglage.")
         if mode not in WRITE_MODES:
@@ -554,23 +584,24 @@ class ConversationService:
                 .values(patient_write=mode, patient_write_until=until)
             )
             conv.patient_write, conv.patient_write_until = mode, until
-            state = {"mode": mode, "until": iso(until)}
-            payload = {
-                "conversation_id": conv.id,
-                "patient_write": state,
-                "patient_can_write": patient_can_write(conv, tx.now),
-            }
-            await tx.emit([conv.practitioner_id, conv.patient_id], "conversation.updated", payload)
+            event = ConversationUpdatedEvent(
+                conversation_id=conv.id,
+                patient_write=PatientWritePublic(mode=conv.patient_write, until=until),
+                patient_can_write=patient_can_write(conv, tx.now),
+            )
+            await tx.emit([conv.practitioner_id, conv.patient_id], "conversation.updated", event)
             await tx.audit(actor, "conversation.update", "conversation", conv.id)
-        return payload
+        return await self.get(actor, conversation_id)
 
-    async def events(self, user_id: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
+    async def events(self, user_id: str, after: int, limit: int = 500) -> EventsPublic:
         """Persisted events after `after` for a user (REST catch-up; the socket does the same)."""
         async with self._core.db.read() as session:
             rows = await self._core.read_user_events(session, user_id, after, max(1, min(limit, 1000)))
-        return [{"type": "event", "seq": e.seq, "event": e.type, "data": e.payload} for e in rows]
+        return EventsPublic(
+            items=[EventPublic(type="event", seq=e.seq, event=e.type, data=e.payload) for e in rows]
+        )
 
 
-def _matches(q_words: list[str], person: dict[str, Any]) -> bool:
-    names = words(f"{person['first_name']} {person['last_name']}")
+def _matches(q_words: list[str], person: PersonPublic) -> bool:
+    names = words(f"{person.first_name} {person.last_name}")
     return all(any(n.startswith(w) for n in names) for w in q_words)

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.wire.conversations import MessageEvent, MessagePublic
+from contracts.wire.events import event_data
 from server.accounts.models import User
 from server.conversations.models import Conversation, Message
 from server.kernel.core import Actor, Core
@@ -44,7 +46,7 @@ class SendJob:
     body: str
     kind: str
     data: dict[str, Any] | None
-    future: asyncio.Future[tuple[dict[str, Any], bool]] = field(repr=False)
+    future: asyncio.Future[tuple[MessagePublic, bool]] = field(repr=False)
 
 
 @dataclass
@@ -76,7 +78,7 @@ class MessageWriter:
         body: str,
         kind: str,
         data: dict[str, Any] | None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[MessagePublic, bool]:
         loop = asyncio.get_running_loop()
         if self._worker is None or self._worker.done():
             self._worker = loop.create_task(self._run(), name="message-writer")
@@ -108,7 +110,7 @@ class MessageWriter:
                 await self._core.publish(frames)
 
     async def _write(self, jobs: list[SendJob]) -> list[dict[str, Any]]:
-        results: dict[int, tuple[dict[str, Any], bool] | DomainError] = {}
+        results: dict[int, tuple[MessagePublic, bool] | DomainError] = {}
         frames: list[dict[str, Any]] = []
         async with self._core.db.write() as session:
             now = self._core.clock()
@@ -145,7 +147,7 @@ class MessageWriter:
                 job.future.set_result(outcome)
         return frames
 
-    async def _existing(self, session: AsyncSession, ids: list[str]) -> dict[str, Any]:
+    async def _existing(self, session: AsyncSession, ids: list[str]) -> dict[str, Row[Any]]:
         rows = await session.execute(select(MESSAGES).where(Message.id.in_(ids)))
         return {r.id: r for r in rows}
 
@@ -166,8 +168,8 @@ class MessageWriter:
         return out
 
     def _check(
-        self, job: SendJob, existing: dict[str, Any], convs: dict[str, _Conv], now: datetime
-    ) -> tuple[dict[str, Any], bool] | DomainError | None:
+        self, job: SendJob, existing: dict[str, Row[Any]], convs: dict[str, _Conv], now: datetime
+    ) -> tuple[MessagePublic, bool] | DomainError | None:
         """None when the send is accepted; otherwise its stored result or its error."""
         conv = convs.get(job.conversation_id)
         if conv is None or job.actor.user_id not in (conv.row.practitioner_id, conv.row.patient_id):
@@ -193,7 +195,7 @@ class MessageWriter:
         accepted: list[tuple[int, SendJob, _Conv]],
         now: datetime,
         frames: list[dict[str, Any]],
-    ) -> dict[int, tuple[dict[str, Any], bool]]:
+    ) -> dict[int, tuple[MessagePublic, bool]]:
         messages, audits, results, per_user = [], [], {}, []
         for index, job, conv in accepted:
             conv.last_seq += 1
@@ -228,9 +230,20 @@ class MessageWriter:
                     "ip": job.actor.ip,
                 }
             )
-            public = {**message, "sender_role": role, "created_at": _iso(now)}
+            public = MessagePublic(
+                id=job.message_id,
+                conversation_id=row.id,
+                seq=conv.last_seq,
+                sender_id=job.actor.user_id,
+                sender_role=role,
+                kind=job.kind,
+                body=job.body,
+                data=job.data,
+                created_at=now,
+            )
             results[index] = (public, True)
-            per_user.append(((row.practitioner_id, row.patient_id), {"message": public}))
+            data = event_data("message.created", MessageEvent(message=public))
+            per_user.append(((row.practitioner_id, row.patient_id), data))
         await session.execute(insert(MESSAGES), messages)
         touched = [c for c in {id(c): c for _, _, c in accepted}.values()]
         await session.execute(
@@ -304,28 +317,24 @@ class MessageWriter:
         return results
 
 
-def _repeat(first: tuple[dict[str, Any], bool] | DomainError) -> tuple[dict[str, Any], bool] | DomainError:
+def _repeat(first: tuple[MessagePublic, bool] | DomainError) -> tuple[MessagePublic, bool] | DomainError:
     return first if isinstance(first, DomainError) else (first[0], False)
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def _public(m: Any, conv: Any) -> dict[str, Any]:
+def _public(m: Row[Any], conv: Any) -> MessagePublic:
     role = (
         "system"
         if m.sender_id is None
         else ("practitioner" if m.sender_id == conv.practitioner_id else "patient")
     )
-    return {
-        "id": m.id,
-        "conversation_id": m.conversation_id,
-        "seq": m.seq,
-        "sender_id": m.sender_id,
-        "sender_role": role,
-        "kind": m.kind,
-        "body": m.body,
-        "data": m.data,
-        "created_at": _iso(m.created_at) if isinstance(m.created_at, datetime) else m.created_at,
-    }
+    return MessagePublic(
+        id=m.id,
+        conversation_id=m.conversation_id,
+        seq=m.seq,
+        sender_id=m.sender_id,
+        sender_role=role,
+        kind=m.kind,
+        body=m.body,
+        data=m.data,
+        created_at=m.created_at,
+    )

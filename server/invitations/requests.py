@@ -53,7 +53,7 @@ class ConnectionRequestService:
         profile = await tx_or_session.get(PractitionerProfile, req.practitioner_id)
         return {
             "id": req.id,
-            "patient": person_public(patient),
+            "patient": person_public(patient).model_dump(mode="json", exclude_unset=True),
             "practitioner": practitioner_card(practitioner, profile),
             "message": req.message,
             "status": req.status,

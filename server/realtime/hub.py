@@ -27,6 +27,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 from starlette.websockets import WebSocketState
 
+from contracts.wire.conversations import MessageAckFrame
 from server.accounts.models import User
 from server.accounts.service import AccountService, Principal
 from server.conversations.service import ConversationService, MessageDraft
@@ -272,7 +273,8 @@ class Hub:
             message, _ = await self.conversations.send(
                 conn.principal.actor, MessageDraft(conversation_id=cid, message_id=mid, body=body)
             )
-            conn.push({"type": "ack", "id": mid, "seq": message["seq"], "created_at": message["created_at"]})
+            ack = MessageAckFrame(type="ack", id=mid, seq=message.seq, created_at=message.created_at)
+            conn.push(ack.model_dump(mode="json"))
         except DomainError as exc:
             conn.push({"type": "error", "id": mid, "code": exc.code, "detail": exc.detail})
 
