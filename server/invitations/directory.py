@@ -14,6 +14,12 @@ from sqlalchemy import or_, select
 
 from contracts.professions import PROFESSIONS, SPECIALTIES
 from contracts.text import fold, words
+from contracts.wire.invitations import (
+    DirectoryPublic,
+    PractitionerCardPublic,
+    ProfessionPublic,
+    ProfessionsPublic,
+)
 from server.accounts.models import PractitionerProfile, User
 from server.accounts.names import PractitionerName
 from server.conversations.models import Conversation
@@ -25,22 +31,26 @@ LISTED_PLAN = "PRO+"
 MAX_RESULTS = 50
 
 
-def practitioner_card(user: User, profile: PractitionerProfile) -> dict[str, Any]:
-    """A practitioner as patients see them (no contact details: they go through a request)."""
+def practitioner_card(user: User, profile: PractitionerProfile) -> PractitionerCardPublic:
+    """A practitioner as patients see them (no contact details: they go through a request).
+
+    `conversation_id` and `request_status` stay unset: the directory sets them for the patient
+    searching; a connection request's events carry the card without them.
+    """
     name = PractitionerName(
         user.first_name, user.last_name, profile.profession, profile.specialty, profile.city
     )
-    return {
-        "id": user.id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "display_name": name.display,
-        "profession": profile.profession,
-        "profession_label": PROFESSIONS.get(profile.profession, ""),
-        "specialty": profile.specialty,
-        "specialty_label": SPECIALTIES.get(profile.specialty or "") or None,
-        "city": profile.city,
-    }
+    return PractitionerCardPublic(
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        display_name=name.display,
+        profession=profile.profession,
+        profession_label=PROFESSIONS.get(profile.profession, ""),
+        specialty=profile.specialty,
+        specialty_label=SPECIALTIES.get(profile.specialty or "") or None,
+        city=profile.city,
+    )
 
 
 class DirectoryService:
@@ -50,8 +60,10 @@ class DirectoryService:
         self._core = core
 
     @staticmethod
-    def professions() -> list[dict[str, str]]:
-        return [{"code": code, "label": label} for code, label in PROFESSIONS.items()]
+    def professions() -> ProfessionsPublic:
+        return ProfessionsPublic(
+            items=[ProfessionPublic(code=code, label=label) for code, label in PROFESSIONS.items()]
+        )
 
     async def search(
         self,
@@ -61,7 +73,7 @@ class DirectoryService:
         profession: str | None = None,
         city: str = "",
         limit: int = 30,
-    ) -> list[dict[str, Any]]:
+    ) -> DirectoryPublic:
         """Listed practitioners matching every word of `query` (name, city, profession) and filters.
 
         Raises:
@@ -99,13 +111,17 @@ class DirectoryService:
                 rows = [r for r in rows if _city_matches(city_words, r[1].city)][:limit]
             ids = [u.id for u, _ in rows]
             conversations, requests = await self._relations(session, actor, ids)
-        out = []
-        for user, profile in rows:
-            card = practitioner_card(user, profile)
-            card["conversation_id"] = conversations.get(user.id)
-            card["request_status"] = requests.get(user.id)
-            out.append(card)
-        return out
+        return DirectoryPublic(
+            items=[
+                practitioner_card(user, profile).model_copy(
+                    update={
+                        "conversation_id": conversations.get(user.id),
+                        "request_status": requests.get(user.id),
+                    }
+                )
+                for user, profile in rows
+            ]
+        )
 
     async def _relations(
         self, session: Any, actor: Actor, ids: list[str]

@@ -12,11 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from contracts.fr_format import long_paris_date
+from contracts.wire.invitations import (
+    InvitationAcceptedEvent,
+    InvitationAcceptedPublic,
+    InvitationEvent,
+    LinkInvitationPublic,
+    LinkPractitionerPublic,
+    LinkViewPublic,
+)
 from server.accounts.names import PractitionerName
 from server.conversations.service import ConversationService
 from server.delivery.queue import DeliveryQueue
@@ -50,29 +57,35 @@ class LinkView:
     practitioner: PractitionerName | None = None
     account_exists: bool = False
 
-    def public(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"state": self.state, "detail": state_detail(self)}
+    def public(self) -> LinkViewPublic:
+        practitioner = None
         if self.practitioner is not None:
             p = self.practitioner
-            out["practitioner"] = {
-                "display_name": p.display,
-                "first_name": p.first_name,
-                "last_name": p.last_name,
-                "profession": p.profession,
-                "title": p.title,
-            }
-        if self.state == "valid" and self.invitation is not None:
-            inv = self.invitation
-            out["invitation"] = {
-                "first_name": inv.first_name,
-                "last_name": inv.last_name,
-                "email": inv.email,
-                "phone": inv.phone,
-                "expires_at": invitation_public(inv, inv.expires_at)["expires_at"],
-                "valid_until": long_paris_date(inv.expires_at),
-            }
-            out["account_exists"] = self.account_exists
-        return out
+            practitioner = LinkPractitionerPublic(
+                display_name=p.display,
+                first_name=p.first_name,
+                last_name=p.last_name,
+                profession=p.profession,
+                title=p.title,
+            )
+        if self.state != "valid" or self.invitation is None:
+            return LinkViewPublic(state=self.state, detail=state_detail(self), practitioner=practitioner)
+        inv = self.invitation
+        invitation = LinkInvitationPublic(
+            first_name=inv.first_name,
+            last_name=inv.last_name,
+            email=inv.email,
+            phone=inv.phone,
+            expires_at=inv.expires_at,
+            valid_until=long_paris_date(inv.expires_at),
+        )
+        return LinkViewPublic(
+            state=self.state,
+            detail=state_detail(self),
+            practitioner=practitioner,
+            invitation=invitation,
+            account_exists=self.account_exists,
+        )
 
 
 def state_detail(view: LinkView) -> str:
@@ -173,7 +186,7 @@ class InvitationLinkService:
         self._core.audit_read(Actor(None, "anonymous", ip), "invitation.open", "invitation", inv.id)
         return LinkView(state=state, invitation=inv, practitioner=who, account_exists=bool(owners))
 
-    async def accept(self, actor: Actor, token: str) -> dict[str, Any]:
+    async def accept(self, actor: Actor, token: str) -> InvitationAcceptedPublic:
         """Accept an invitation as the signed-in patient: conversation created, practitioner told.
 
         Accepting again from the same account returns the same conversation.
@@ -185,7 +198,7 @@ class InvitationLinkService:
         """
         await self._check_guesses(actor.ip)
         refused: DomainError | None = None
-        result: dict[str, Any] = {}
+        result: InvitationAcceptedPublic | None = None
         async with self._core.transaction() as tx:
             link = await tx.session.get(InvitationLink, token_digest(token)) if _TOKEN.match(token) else None
             inv = None
@@ -207,7 +220,7 @@ class InvitationLinkService:
                 who = await practitioner_name(tx.session, inv.practitioner_id)
                 state = link_state(inv, link, tx.now)
                 if state == "used" and inv.patient_id == actor.user_id and inv.conversation_id:
-                    return {"conversation_id": inv.conversation_id, "invitation_id": inv.id}
+                    return InvitationAcceptedPublic(conversation_id=inv.conversation_id, invitation_id=inv.id)
                 if state != "valid":
                     error_type, code = _STATE_ERRORS[state]
                     raise error_type(state_detail(LinkView(state, inv, who)), code=code)
@@ -227,15 +240,13 @@ class InvitationLinkService:
                 await revoke_links(tx.session, inv.id, tx.now)
                 await self._queue.cancel_for(tx, KIND, inv.id)
                 public = invitation_public(inv, tx.now)
-                await tx.emit([inv.practitioner_id], "invitation.updated", {"invitation": public})
-                await tx.emit(
-                    [inv.practitioner_id],
-                    "invitation.accepted",
-                    {"invitation": public, "conversation_id": conv.id},
-                )
+                await tx.emit([inv.practitioner_id], "invitation.updated", InvitationEvent(invitation=public))
+                accepted = InvitationAcceptedEvent(invitation=public, conversation_id=conv.id)
+                await tx.emit([inv.practitioner_id], "invitation.accepted", accepted)
                 await tx.audit(actor, "invitation.accept", "invitation", inv.id)
-                result = {"conversation_id": conv.id, "invitation_id": inv.id}
+                result = InvitationAcceptedPublic(conversation_id=conv.id, invitation_id=inv.id)
         if refused is not None:
             await self._record_guess(actor.ip)  # after the transaction: one writer on SQLite
             raise refused
+        assert result is not None
         return result

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import PARIS
 from contracts.text import fold, words
+from contracts.wire.invitations import InvitationEvent, InvitationPublic
 from server.accounts.models import PractitionerProfile, User
 from server.accounts.names import PractitionerName
 from server.accounts.service import check_name
@@ -28,7 +28,6 @@ from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import Tx
 from server.kernel.errors import InvalidInputError
 from server.kernel.security import new_token, token_digest
-from server.kernel.values import iso
 
 
 def invitation_expiry(now: datetime) -> datetime:
@@ -110,24 +109,24 @@ def search_key(first: str, last: str, email: str | None, phone: str | None) -> s
     return " ".join(parts)[:600]
 
 
-def invitation_public(inv: Invitation, now: datetime) -> dict[str, Any]:
+def invitation_public(inv: Invitation, now: datetime) -> InvitationPublic:
     status = effective_status(inv, now)
-    return {
-        "id": inv.id,
-        "first_name": inv.first_name,
-        "last_name": inv.last_name,
-        "email": inv.email,
-        "phone": inv.phone,
-        "channel": inv.channel,
-        "status": status,
-        "status_label": STATUS_LABELS[status],
-        "created_at": iso(inv.created_at),
-        "sent_at": iso(inv.sent_at),
-        "expires_at": iso(inv.expires_at),
-        "accepted_at": iso(inv.accepted_at),
-        "conversation_id": inv.conversation_id,
-        "delivery_error": inv.delivery_error,
-    }
+    return InvitationPublic(
+        id=inv.id,
+        first_name=inv.first_name,
+        last_name=inv.last_name,
+        email=inv.email,
+        phone=inv.phone,
+        channel=inv.channel,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        created_at=inv.created_at,
+        sent_at=inv.sent_at,
+        expires_at=inv.expires_at,
+        accepted_at=inv.accepted_at,
+        conversation_id=inv.conversation_id,
+        delivery_error=inv.delivery_error,
+    )
 
 
 def delivery_error_text(channel: str, error: DeliveryError, attempts: int) -> str:
@@ -155,7 +154,8 @@ def delivery_error_text(channel: str, error: DeliveryError, attempts: int) -> st
 
 async def emit_invitation(tx: Tx, inv: Invitation) -> None:
     """Tell the practitioner (every device) what the invitation looks like now."""
-    await tx.emit([inv.practitioner_id], "invitation.updated", {"invitation": invitation_public(inv, tx.now)})
+    event = InvitationEvent(invitation=invitation_public(inv, tx.now))
+    await tx.emit([inv.practitioner_id], "invitation.updated", event)
 
 
 async def mint_link(session: AsyncSession, invitation_id: str, now: datetime) -> str:

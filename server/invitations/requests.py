@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.fr_format import long_paris_date
+from contracts.wire.invitations import (
+    ConnectionRequestAcceptedPublic,
+    ConnectionRequestDeclinedPublic,
+    ConnectionRequestEvent,
+    ConnectionRequestOutcomePublic,
+    ConnectionRequestPublic,
+    ConnectionRequestsPublic,
+)
 from server.accounts.models import PractitionerProfile, User
 from server.conversations.models import Conversation
 from server.conversations.service import ConversationService, person_public
@@ -23,7 +31,6 @@ from server.invitations.models import ConnectionRequest
 from server.kernel.core import Actor, Core, Tx
 from server.kernel.errors import ConflictError, InvalidInputError, NotFoundError
 from server.kernel.ratelimit import RateLimiter
-from server.kernel.values import iso
 
 MAX_MESSAGE = 500
 REQUESTS_PER_DAY = 20
@@ -47,29 +54,32 @@ class ConnectionRequestService:
         self._conversations = conversations
         self._directory = directory
 
-    async def _public(self, tx_or_session: Any, req: ConnectionRequest) -> dict[str, Any]:
-        patient = await tx_or_session.get(User, req.patient_id)
-        practitioner = await tx_or_session.get(User, req.practitioner_id)
-        profile = await tx_or_session.get(PractitionerProfile, req.practitioner_id)
-        return {
-            "id": req.id,
-            "patient": person_public(patient).model_dump(mode="json", exclude_unset=True),
-            "practitioner": practitioner_card(practitioner, profile),
-            "message": req.message,
-            "status": req.status,
-            "status_label": STATUS_LABELS[req.status],
-            "created_at": iso(req.created_at),
-            "decided_at": iso(req.decided_at),
-            "conversation_id": req.conversation_id,
-        }
+    async def _public(self, session: AsyncSession, req: ConnectionRequest) -> ConnectionRequestPublic:
+        patient = await session.get(User, req.patient_id)
+        practitioner = await session.get(User, req.practitioner_id)
+        profile = await session.get(PractitionerProfile, req.practitioner_id)
+        assert patient is not None and practitioner is not None and profile is not None
+        return ConnectionRequestPublic(
+            id=req.id,
+            patient=person_public(patient),
+            practitioner=practitioner_card(practitioner, profile),
+            message=req.message,
+            status=req.status,
+            status_label=STATUS_LABELS[req.status],
+            created_at=req.created_at,
+            decided_at=req.decided_at,
+            conversation_id=req.conversation_id,
+        )
 
-    async def _emit(self, tx: Tx, req: ConnectionRequest, event: str) -> dict[str, Any]:
+    async def _emit(self, tx: Tx, req: ConnectionRequest, event: str) -> ConnectionRequestPublic:
         public = await self._public(tx.session, req)
-        await tx.emit([req.practitioner_id, req.patient_id], event, {"request": public})
+        await tx.emit([req.practitioner_id, req.patient_id], event, ConnectionRequestEvent(request=public))
         return public
 
     # ---------------------------------------------------------------- patient side
-    async def create(self, actor: Actor, practitioner_id: str, message: str) -> dict[str, Any]:
+    async def create(
+        self, actor: Actor, practitioner_id: str, message: str
+    ) -> ConnectionRequestOutcomePublic:
         """Ask a listed practitioner to get in touch.
 
         Returns:
@@ -103,7 +113,9 @@ class ConnectionRequestService:
                 )
             )
             if conv_id is not None:
-                return {"outcome": "existing_conversation", "request": None, "conversation_id": conv_id}
+                return ConnectionRequestOutcomePublic(
+                    outcome="existing_conversation", request=None, conversation_id=conv_id
+                )
             previous = list(
                 (
                     await tx.session.execute(
@@ -119,11 +131,9 @@ class ConnectionRequestService:
             )
             last = previous[0] if previous else None
             if last is not None and last.status == "pending":
-                return {
-                    "outcome": "existing",
-                    "request": await self._public(tx.session, last),
-                    "conversation_id": None,
-                }
+                return ConnectionRequestOutcomePublic(
+                    outcome="existing", request=await self._public(tx.session, last), conversation_id=None
+                )
             if last is not None and last.status == "declined" and last.decided_at is not None:
                 again = last.decided_at + DECLINE_COOLDOWN
                 if again > tx.now:
@@ -147,10 +157,10 @@ class ConnectionRequestService:
             await tx.session.flush()
             public = await self._emit(tx, req, "connection_request.created")
             await tx.audit(actor, "connection_request.create", "connection_request", req.id)
-        return {"outcome": "created", "request": public, "conversation_id": None}
+        return ConnectionRequestOutcomePublic(outcome="created", request=public, conversation_id=None)
 
     # ---------------------------------------------------------------- both sides
-    async def list_for(self, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
+    async def list_for(self, actor: Actor, status: str | None = None) -> ConnectionRequestsPublic:
         """A practitioner's received requests (pending by default) or a patient's sent ones."""
         if status is not None and status not in STATUSES:
             raise InvalidInputError("Statut inconnu : pending, accepted ou declined.", field="status")
@@ -163,7 +173,7 @@ class ConnectionRequestService:
             rows = list((await session.execute(stmt)).scalars())
             out = [await self._public(session, r) for r in rows]
         self._core.audit_read(actor, "connection_request.list", "user", actor.user_id or "")
-        return out
+        return ConnectionRequestsPublic(items=out)
 
     # ---------------------------------------------------------------- practitioner side
     async def _load(self, tx: Tx, actor: Actor, request_id: str) -> ConnectionRequest:
@@ -180,15 +190,14 @@ class ConnectionRequestService:
             raise NotFoundError("Demande introuvable.")
         return req
 
-    async def accept(self, actor: Actor, request_id: str) -> dict[str, Any]:
+    async def accept(self, actor: Actor, request_id: str) -> ConnectionRequestAcceptedPublic:
         """Accept: the conversation is created (opening with the patient's message), both are told."""
         async with self._core.transaction() as tx:
             req = await self._load(tx, actor, request_id)
             if req.status == "accepted" and req.conversation_id:
-                return {
-                    "conversation_id": req.conversation_id,
-                    "request": await self._public(tx.session, req),
-                }
+                return ConnectionRequestAcceptedPublic(
+                    conversation_id=req.conversation_id, request=await self._public(tx.session, req)
+                )
             if req.status == "declined":
                 raise ConflictError("Vous avez déjà décliné cette demande.", code="request_declined")
             conv, created = await self._conversations.ensure_conversation(
@@ -201,14 +210,14 @@ class ConnectionRequestService:
             req.status, req.decided_at, req.conversation_id = "accepted", tx.now, conv.id
             public = await self._emit(tx, req, "connection_request.updated")
             await tx.audit(actor, "connection_request.accept", "connection_request", req.id)
-        return {"conversation_id": conv.id, "request": public}
+        return ConnectionRequestAcceptedPublic(conversation_id=conv.id, request=public)
 
-    async def decline(self, actor: Actor, request_id: str) -> dict[str, Any]:
+    async def decline(self, actor: Actor, request_id: str) -> ConnectionRequestDeclinedPublic:
         """Decline: the patient is told politely; declining twice is harmless."""
         async with self._core.transaction() as tx:
             req = await self._load(tx, actor, request_id)
             if req.status == "declined":
-                return {"request": await self._public(tx.session, req)}
+                return ConnectionRequestDeclinedPublic(request=await self._public(tx.session, req))
             if req.status == "accepted":
                 raise ConflictError(
                     "Cette demande est déjà acceptée : la conversation existe.", code="request_accepted"
@@ -216,4 +225,4 @@ class ConnectionRequestService:
             req.status, req.decided_at = "declined", tx.now
             public = await self._emit(tx, req, "connection_request.updated")
             await tx.audit(actor, "connection_request.decline", "connection_request", req.id)
-        return {"request": public}
+        return ConnectionRequestDeclinedPublic(request=public)

@@ -88,8 +88,8 @@ async def create_invitation(
 ) -> InvitationOutcomePublic:
     """Invite a patient by email (if an email is given) or SMS (phone alone, a mobile)."""
     result = await invitations.create(principal.actor, _draft(body))
-    response.status_code = status.HTTP_201_CREATED if result["outcome"] == "created" else status.HTTP_200_OK
-    return InvitationOutcomePublic.model_validate(result)
+    response.status_code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
+    return result
 
 
 @router.post("/invitations/validate", response_model=InvitationValidationPublic)
@@ -97,9 +97,7 @@ async def validate_invitation(
     body: InvitationCreate, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationValidationPublic:
     """Check the form as it is typed: the channel that would be used, or a French 422."""
-    return InvitationValidationPublic.model_validate(
-        await invitations.validate(principal.actor, _draft(body))
-    )
+    return await invitations.validate(principal.actor, _draft(body))
 
 
 @router.get("/invitations", response_model=InvitationsPublic)
@@ -110,15 +108,14 @@ async def list_invitations(
     status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> InvitationsPublic:
-    items = await invitations.list(principal.actor, query=q, status=status_filter, limit=limit)
-    return InvitationsPublic.model_validate({"items": items})
+    return await invitations.list(principal.actor, query=q, status=status_filter, limit=limit)
 
 
 @router.get("/invitations/{invitation_id}", response_model=InvitationPublic)
 async def get_invitation(
     invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
-    return InvitationPublic.model_validate(await invitations.get(principal.actor, invitation_id))
+    return await invitations.get(principal.actor, invitation_id)
 
 
 @router.patch("/invitations/{invitation_id}", response_model=InvitationPublic)
@@ -133,21 +130,21 @@ async def correct_invitation(
         email=body.email if "email" in given else UNSET,
         phone=body.phone if "phone" in given else UNSET,
     )
-    return InvitationPublic.model_validate(await invitations.correct(principal.actor, invitation_id, changes))
+    return await invitations.correct(principal.actor, invitation_id, changes)
 
 
 @router.post("/invitations/{invitation_id}/resend", response_model=InvitationPublic)
 async def resend_invitation(
     invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
-    return InvitationPublic.model_validate(await invitations.resend(principal.actor, invitation_id))
+    return await invitations.resend(principal.actor, invitation_id)
 
 
 @router.post("/invitations/{invitation_id}/cancel", response_model=InvitationPublic)
 async def cancel_invitation(
     invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
-    return InvitationPublic.model_validate(await invitations.cancel(principal.actor, invitation_id))
+    return await invitations.cancel(principal.actor, invitation_id)
 
 
 @router.post("/invitations/{invitation_id}/link", response_model=InvitationLinkPublic)
@@ -155,7 +152,7 @@ async def invitation_link(
     invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationLinkPublic:
     """A fresh working link to copy (links already sent keep working)."""
-    return InvitationLinkPublic.model_validate(await invitations.copy_link(principal.actor, invitation_id))
+    return await invitations.copy_link(principal.actor, invitation_id)
 
 
 # ---------------------------------------------------------------- patient side of the links
@@ -165,7 +162,7 @@ async def lookup_link(
 ) -> LinkViewPublic:
     """Who invites and whether the link still works; unknown tokens count as guesses (30 per hour)."""
     view = await invitation_links.inspect(body.token, client_ip(request))
-    return LinkViewPublic.model_validate(view.public())
+    return view.public()
 
 
 @links_router.post("/invitation-links/accept", response_model=InvitationAcceptedPublic)
@@ -173,7 +170,7 @@ async def accept_link(
     body: LinkTokenInput, principal: CurrentPatient, invitation_links: InvitationLinksDep
 ) -> InvitationAcceptedPublic:
     """Accept as the signed-in patient: the conversation with the practitioner is created."""
-    return InvitationAcceptedPublic.model_validate(await invitation_links.accept(principal.actor, body.token))
+    return await invitation_links.accept(principal.actor, body.token)
 
 
 requests_router = APIRouter(tags=["demandes de mise en relation"])
@@ -187,8 +184,8 @@ async def create_request(
 ) -> ConnectionRequestOutcomePublic:
     """Ask a practitioner of the directory to get in touch, with a short message."""
     result = await requests.create(principal.actor, body.practitioner_id, body.message)
-    response.status_code = status.HTTP_201_CREATED if result["outcome"] == "created" else status.HTTP_200_OK
-    return ConnectionRequestOutcomePublic.model_validate(result)
+    response.status_code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
+    return result
 
 
 @requests_router.get("/connection-requests", response_model=ConnectionRequestsPublic)
@@ -198,8 +195,7 @@ async def list_requests(
     status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
 ) -> ConnectionRequestsPublic:
     """Received requests for a practitioner (`?status=pending` for the banner), sent ones for a patient."""
-    items = await requests.list_for(principal.actor, status_filter)
-    return ConnectionRequestsPublic.model_validate({"items": items})
+    return await requests.list_for(principal.actor, status_filter)
 
 
 @requests_router.post(
@@ -208,7 +204,7 @@ async def list_requests(
 async def accept_request(
     request_id: str, principal: CurrentPractitioner, requests: RequestsDep
 ) -> ConnectionRequestAcceptedPublic:
-    return ConnectionRequestAcceptedPublic.model_validate(await requests.accept(principal.actor, request_id))
+    return await requests.accept(principal.actor, request_id)
 
 
 @requests_router.post(
@@ -217,7 +213,7 @@ async def accept_request(
 async def decline_request(
     request_id: str, principal: CurrentPractitioner, requests: RequestsDep
 ) -> ConnectionRequestDeclinedPublic:
-    return ConnectionRequestDeclinedPublic.model_validate(await requests.decline(principal.actor, request_id))
+    return await requests.decline(principal.actor, request_id)
 
 
 # ---------------------------------------------------------------- directory
@@ -230,15 +226,14 @@ async def search_directory(
     city: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 30,
 ) -> DirectoryPublic:
-    items = await directory.search(
+    return await directory.search(
         principal.actor, query=q, profession=profession or None, city=city, limit=limit
     )
-    return DirectoryPublic.model_validate({"items": items})
 
 
 @directory_router.get("/directory/professions", response_model=ProfessionsPublic)
 async def professions() -> ProfessionsPublic:
-    return ProfessionsPublic.model_validate({"items": DirectoryService.professions()})
+    return DirectoryService.professions()
 
 
 ROUTERS: list[APIRouter] = [router, links_router, requests_router, directory_router]

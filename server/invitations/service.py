@@ -17,6 +17,13 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select
 
 from contracts.text import words
+from contracts.wire.invitations import (
+    InvitationLinkPublic,
+    InvitationOutcomePublic,
+    InvitationPublic,
+    InvitationsPublic,
+    InvitationValidationPublic,
+)
 from server.accounts.models import PractitionerProfile, User
 from server.conversations.models import Conversation
 from server.conversations.service import ConversationService
@@ -150,13 +157,13 @@ class InvitationService:
         return await tx.session.scalar(stmt.order_by(Invitation.created_at.desc()).limit(1))
 
     # ---------------------------------------------------------------- use-cases
-    async def validate(self, actor: Actor, draft: InvitationDraft) -> dict[str, Any]:
+    async def validate(self, actor: Actor, draft: InvitationDraft) -> InvitationValidationPublic:
         """The channel and normalised contacts a creation would use (inline form checks)."""
         await self._require_plus(actor)
         clean = validate_invitation(draft)
-        return {"channel": clean.channel, "email": clean.email, "phone": clean.phone}
+        return InvitationValidationPublic(channel=clean.channel, email=clean.email, phone=clean.phone)
 
-    async def create(self, actor: Actor, draft: InvitationDraft) -> dict[str, Any]:
+    async def create(self, actor: Actor, draft: InvitationDraft) -> InvitationOutcomePublic:
         """Invite a patient; or return their conversation; or update their open invitation.
 
         Raises:
@@ -172,11 +179,9 @@ class InvitationService:
             conversation_id = await self._conversation_with(tx, actor.user_id or "", clean)
             if conversation_id is not None:
                 await tx.audit(actor, "invitation.existing_conversation", "conversation", conversation_id)
-                return {
-                    "outcome": "existing_conversation",
-                    "invitation": None,
-                    "conversation_id": conversation_id,
-                }
+                return InvitationOutcomePublic(
+                    outcome="existing_conversation", invitation=None, conversation_id=conversation_id
+                )
             inv = await self._open_for_contact(tx, actor.user_id or "", clean)
             outcome = "updated" if inv is not None else "created"
             if inv is None:
@@ -198,7 +203,7 @@ class InvitationService:
             )
             public = invitation_public(inv, tx.now)
         self._queue.notify()
-        return {"outcome": outcome, "invitation": public, "conversation_id": None}
+        return InvitationOutcomePublic(outcome=outcome, invitation=public, conversation_id=None)
 
     @staticmethod
     def _apply(inv: Invitation, clean: CleanInvitation) -> None:
@@ -221,7 +226,7 @@ class InvitationService:
 
     async def list(
         self, actor: Actor, *, query: str = "", status: str | None = None, limit: int = 100
-    ) -> list[dict[str, Any]]:
+    ) -> InvitationsPublic:
         """The practitioner's invitations, newest first, filtered by name/contact words and status."""
         now = self._core.clock()
         stmt = select(Invitation).where(Invitation.practitioner_id == actor.user_id)
@@ -248,15 +253,15 @@ class InvitationService:
         async with self._core.db.read() as session:
             rows = list((await session.execute(stmt)).scalars())
         self._core.audit_read(actor, "invitation.list", "user", actor.user_id or "")
-        return [invitation_public(inv, now) for inv in rows]
+        return InvitationsPublic(items=[invitation_public(inv, now) for inv in rows])
 
-    async def get(self, actor: Actor, invitation_id: str) -> dict[str, Any]:
+    async def get(self, actor: Actor, invitation_id: str) -> InvitationPublic:
         async with self._core.transaction() as tx:
             inv = await self._load(tx, actor, invitation_id)
         self._core.audit_read(actor, "invitation.read", "invitation", inv.id)
         return invitation_public(inv, self._core.clock())
 
-    async def correct(self, actor: Actor, invitation_id: str, changes: InvitationChanges) -> dict[str, Any]:
+    async def correct(self, actor: Actor, invitation_id: str, changes: InvitationChanges) -> InvitationPublic:
         """Change names or contacts before acceptance: the old link dies, a new one is sent."""
         await self._require_plus(actor)
         async with self._core.transaction() as tx:
@@ -294,7 +299,7 @@ class InvitationService:
         self._queue.notify()
         return public
 
-    async def resend(self, actor: Actor, invitation_id: str) -> dict[str, Any]:
+    async def resend(self, actor: Actor, invitation_id: str) -> InvitationPublic:
         """A new link by the same channel; the 15 days restart."""
         await self._require_plus(actor)
         await self._check_sends(actor)
@@ -308,7 +313,7 @@ class InvitationService:
         self._queue.notify()
         return public
 
-    async def cancel(self, actor: Actor, invitation_id: str) -> dict[str, Any]:
+    async def cancel(self, actor: Actor, invitation_id: str) -> InvitationPublic:
         """Links die and nothing more is sent; cancelling twice is harmless."""
         async with self._core.transaction() as tx:
             inv = await self._load(tx, actor, invitation_id)
@@ -322,7 +327,7 @@ class InvitationService:
             await tx.audit(actor, "invitation.cancel", "invitation", inv.id)
             return invitation_public(inv, tx.now)
 
-    async def copy_link(self, actor: Actor, invitation_id: str) -> dict[str, Any]:
+    async def copy_link(self, actor: Actor, invitation_id: str) -> InvitationLinkPublic:
         """A fresh working link to send by hand; links already sent stay valid; 15 days from now."""
         await self._require_plus(actor)
         async with self._core.transaction() as tx:
@@ -333,8 +338,8 @@ class InvitationService:
             await self._emit(tx, inv)
             await tx.audit(actor, "invitation.link", "invitation", inv.id)
             public = invitation_public(inv, tx.now)
-        return {
-            "url": link_url(self._core.settings.effective_public_url, token),
-            "expires_at": public["expires_at"],
-            "invitation": public,
-        }
+        return InvitationLinkPublic(
+            url=link_url(self._core.settings.effective_public_url, token),
+            expires_at=public.expires_at,
+            invitation=public,
+        )

@@ -59,7 +59,7 @@ def invitation_main(view: LinkView) -> tuple[str, str, int]:
     main = f"""
 <section class="panel panel--problem" aria-labelledby="titre" data-link-state="{_e(view.state)}">
   <h1 id="titre">{_e(title)}</h1>
-  <p>{_e(view.public()["detail"])}</p>
+  <p>{_e(view.public().detail)}</p>
   <h2>Que faire ?</h2>
   <ul class="todo">{items}</ul>
 </section>"""
@@ -79,14 +79,15 @@ def rate_limited_main(detail: str) -> str:
 def _valid(view: LinkView) -> tuple[str, str, int]:
     inv, who = view.invitation, view.practitioner
     assert inv is not None and who is not None
-    data = view.public()["invitation"]
+    data = view.public().invitation
+    assert data is not None
     name = _e(who.display)
     title = f"{who.display} vous invite sur Teleconsult"
     main = template("invitation.html").substitute(
         title=_e(title),
         who_title=_e(who.title),
         name=name,
-        valid_until=_e(data["valid_until"]),
+        valid_until=_e(data.valid_until),
         signup_hidden=" hidden" if view.account_exists else "",
         signin_hidden="" if view.account_exists else " hidden",
         hint_hidden="" if view.account_exists else " hidden",
