@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.billing.claims import ClaimStatus
 from contracts.billing.document import read_document
 from contracts.billing.validation import ClaimValidator
+from contracts.wire.billing import ClaimEvent, ClaimPublic, ClaimsPublic, ClaimSummaryPublic
 from server.accounts.models import User
 from server.billing.documents import (
     CREATABLE,
@@ -44,23 +45,23 @@ MAX_NOTE = 500
 TRANSPORT_FIELDS = ("conversation_id", "version")
 
 
-def claim_summary(row: Claim) -> dict[str, Any]:
-    """What lists and events carry: no patient data."""
-    return {
-        "id": row.id,
-        "status": row.status,
-        "status_label": ClaimStatus(row.status).label,
-        "conversation_id": row.conversation_id,
-        "performed_at": iso(row.performed_at),
-        "total": euros(row.total_cents),
-        "version": row.version,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }
+def claim_summary(row: Claim) -> ClaimSummaryPublic:
+    """What events carry: no patient data."""
+    return ClaimSummaryPublic(
+        id=row.id,
+        status=row.status,
+        status_label=ClaimStatus(row.status).label,
+        conversation_id=row.conversation_id,
+        performed_at=row.performed_at,
+        total=euros(row.total_cents),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
-def claim_public(row: Claim) -> dict[str, Any]:
-    return {**claim_summary(row), "document": row.document}
+def claim_public(row: Claim) -> ClaimPublic:
+    return ClaimPublic(**dict(claim_summary(row)), document=row.document)
 
 
 class ClaimService:
@@ -103,11 +104,11 @@ class ClaimService:
         return document, {k: body[k] for k in TRANSPORT_FIELDS if k in body}
 
     async def _changed(self, tx: Tx, actor: Actor, row: Claim, action: str) -> None:
-        await tx.emit([row.practitioner_id], "claim.updated", {"claim": claim_summary(row)})
+        await tx.emit([row.practitioner_id], "claim.updated", ClaimEvent(claim=claim_summary(row)))
         await tx.audit(actor, action, "claim", row.id)
 
     # ---------------------------------------------------------------- writes
-    async def create(self, actor: Actor, body: Any) -> tuple[dict[str, Any], bool]:
+    async def create(self, actor: Actor, body: Any) -> tuple[ClaimPublic, bool]:
         """Store a new claim (brouillon, or prête when already validated on the desktop).
 
         A retry of the same document returns the stored claim (created False).
@@ -159,7 +160,7 @@ class ClaimService:
             return self._retried(existing, actor, checked), False
 
     @staticmethod
-    def _retried(row: Claim, actor: Actor, checked: CheckedClaim) -> dict[str, Any]:
+    def _retried(row: Claim, actor: Actor, checked: CheckedClaim) -> ClaimPublic:
         if row.practitioner_id != actor.user_id:
             raise ConflictError("Cet identifiant de demande est déjà utilisé.", code="id_in_use")
         if row.document != checked.document:
@@ -169,7 +170,7 @@ class ClaimService:
             )
         return claim_public(row)
 
-    async def update(self, actor: Actor, claim_id: str, body: Any) -> dict[str, Any]:
+    async def update(self, actor: Actor, claim_id: str, body: Any) -> ClaimPublic:
         """Replace a draft's content (its status and history stay the server's).
 
         Raises:
@@ -211,7 +212,7 @@ class ClaimService:
             await self._changed(tx, actor, row, "claim.update")
             return claim_public(row)
 
-    async def set_status(self, actor: Actor, claim_id: str, status: str, note: str | None) -> dict[str, Any]:
+    async def set_status(self, actor: Actor, claim_id: str, status: str, note: str | None) -> ClaimPublic:
         """Move a claim to `status`; the same status again is a no-op (a retried call).
 
         Raises:
@@ -247,7 +248,7 @@ class ClaimService:
         date_from: date | None = None,
         date_to: date | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> ClaimsPublic:
         """The practitioner's claims, most recent act first; days are French calendar days."""
         if status is not None and status not in {s.value for s in ClaimStatus}:
             raise InvalidInputError("Statut inconnu.", field="status")
@@ -260,9 +261,9 @@ class ClaimService:
         async with self._core.db.read() as session:
             rows = (await session.scalars(stmt)).all()
         self._core.audit_read(actor, "claim.list", "user", actor.user_id or "")
-        return [claim_public(row) for row in rows]
+        return ClaimsPublic(items=[claim_public(row) for row in rows])
 
-    async def get(self, actor: Actor, claim_id: str) -> dict[str, Any]:
+    async def get(self, actor: Actor, claim_id: str) -> ClaimPublic:
         async with self._core.db.read() as session:
             row = await self.load_own(session, actor, claim_id)
         self._core.audit_read(actor, "claim.read", "claim", row.id)

@@ -12,13 +12,14 @@ number. The desktop renders the PDF with the number, uploads it to the conversat
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import PARIS
+from contracts.wire.billing import NoteEvent, NotePublic, NotesPublic
 from server.attachments.models import Attachment
 from server.billing.claims import ClaimService
 from server.billing.models import BillingNote, NoteCounter
@@ -27,7 +28,7 @@ from server.conversations.service import ConversationService
 from server.db.base import insert_ignoring_conflict
 from server.kernel.core import Actor, Core, Tx
 from server.kernel.errors import ConflictError, InvalidInputError, NotFoundError
-from server.kernel.values import check_label, check_uuid, euros, iso, parse_amount
+from server.kernel.values import check_label, check_uuid, euros, parse_amount
 
 NOT_FOUND = "Note d'honoraires introuvable."
 
@@ -37,21 +38,21 @@ def note_number(year: int, sequence: int) -> str:
     return f"{year}-{sequence:04d}"
 
 
-def note_public(row: BillingNote) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "number": note_number(row.year, row.sequence),
-        "year": row.year,
-        "sequence": row.sequence,
-        "total": euros(row.total_cents),
-        "label": row.label,
-        "conversation_id": row.conversation_id,
-        "claim_id": row.claim_id,
-        "payment_id": row.payment_id,
-        "attachment_id": row.attachment_id,
-        "issued_at": iso(row.issued_at),
-        "updated_at": iso(row.updated_at),
-    }
+def note_public(row: BillingNote) -> NotePublic:
+    return NotePublic(
+        id=row.id,
+        number=note_number(row.year, row.sequence),
+        year=row.year,
+        sequence=row.sequence,
+        total=euros(row.total_cents),
+        label=row.label,
+        conversation_id=row.conversation_id,
+        claim_id=row.claim_id,
+        payment_id=row.payment_id,
+        attachment_id=row.attachment_id,
+        issued_at=row.issued_at,
+        updated_at=row.updated_at,
+    )
 
 
 class PaymentOwners(Protocol):
@@ -132,7 +133,7 @@ class NoteService:
         claim_id: str | None = None,
         payment_id: str | None = None,
         note_id: str | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[NotePublic, bool]:
         """Number and record a note; a retry with the same `note_id` returns it (created False).
 
         Raises:
@@ -170,7 +171,7 @@ class NoteService:
                 tx.session.add(row)
                 await tx.session.flush()
                 public = note_public(row)
-                await tx.emit([row.practitioner_id], "note.created", {"note": public})
+                await tx.emit([row.practitioner_id], "note.created", NoteEvent(note=public))
                 await tx.audit(actor, "note.create", "note", row.id)
                 return public, True
         except IntegrityError:
@@ -182,12 +183,12 @@ class NoteService:
             return self._retried(existing, actor, cents), False
 
     @staticmethod
-    def _retried(row: BillingNote, actor: Actor, cents: int) -> dict[str, Any]:
+    def _retried(row: BillingNote, actor: Actor, cents: int) -> NotePublic:
         if row.practitioner_id != actor.user_id or row.total_cents != cents:
             raise ConflictError("Cet identifiant de note est déjà utilisé.", code="id_in_use")
         return note_public(row)
 
-    async def attach(self, actor: Actor, note_id: str, attachment_id: str) -> dict[str, Any]:
+    async def attach(self, actor: Actor, note_id: str, attachment_id: str) -> NotePublic:
         """Link the note's PDF, uploaded by the practitioner as a document of the conversation.
 
         Raises:
@@ -230,7 +231,7 @@ class NoteService:
                 row.conversation_id = attachment.conversation_id
             await tx.session.flush()
             public = note_public(row)
-            await tx.emit([row.practitioner_id], "note.updated", {"note": public})
+            await tx.emit([row.practitioner_id], "note.updated", NoteEvent(note=public))
             await tx.audit(actor, "note.update", "note", row.id)
             return public
 
@@ -242,7 +243,7 @@ class NoteService:
         conversation_id: str | None = None,
         claim_id: str | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> NotesPublic:
         """The practitioner's notes, latest number first."""
         stmt = select(BillingNote).where(BillingNote.practitioner_id == actor.user_id)
         if year is not None:
@@ -257,9 +258,9 @@ class NoteService:
         async with self._core.db.read() as session:
             rows = (await session.scalars(stmt)).all()
         self._core.audit_read(actor, "note.list", "user", actor.user_id or "")
-        return [note_public(row) for row in rows]
+        return NotesPublic(items=[note_public(row) for row in rows])
 
-    async def get(self, actor: Actor, note_id: str) -> dict[str, Any]:
+    async def get(self, actor: Actor, note_id: str) -> NotePublic:
         async with self._core.db.read() as session:
             row = await self._load_own(session, actor, note_id)
         self._core.audit_read(actor, "note.read", "note", row.id)

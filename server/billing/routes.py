@@ -66,7 +66,7 @@ async def create_claim(
 ) -> ClaimPublic:
     claim, created = await claims.create(principal.actor, body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return ClaimPublic.model_validate(claim)
+    return claim
 
 
 @router.get("/billing/claims", response_model=ClaimsPublic, responses=_ERRORS)
@@ -78,15 +78,14 @@ async def list_claims(
     date_to: DayToQuery = None,
     limit: ListLimitQuery = 200,
 ) -> ClaimsPublic:
-    items = await claims.list(
+    return await claims.list(
         principal.actor, status=status_filter, date_from=date_from, date_to=date_to, limit=limit
     )
-    return ClaimsPublic.model_validate({"items": items})
 
 
 @router.get("/billing/claims/{claim_id}", response_model=ClaimPublic, responses=_ERRORS)
 async def get_claim(claim_id: str, principal: CurrentPractitioner, claims: ClaimsDep) -> ClaimPublic:
-    return ClaimPublic.model_validate(await claims.get(principal.actor, claim_id))
+    return await claims.get(principal.actor, claim_id)
 
 
 @router.put(
@@ -103,7 +102,7 @@ async def update_claim(
     principal: CurrentPractitioner,
     claims: ClaimsDep,
 ) -> ClaimPublic:
-    return ClaimPublic.model_validate(await claims.update(principal.actor, claim_id, body))
+    return await claims.update(principal.actor, claim_id, body)
 
 
 @router.post(
@@ -117,9 +116,7 @@ async def update_claim(
 async def set_claim_status(
     claim_id: str, body: ClaimStatusUpdate, principal: CurrentPractitioner, claims: ClaimsDep
 ) -> ClaimPublic:
-    return ClaimPublic.model_validate(
-        await claims.set_status(principal.actor, claim_id, body.status, body.note)
-    )
+    return await claims.set_status(principal.actor, claim_id, body.status, body.note)
 
 
 @router.post(
@@ -144,7 +141,7 @@ async def create_note(
         note_id=body.id,
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return NotePublic.model_validate(note)
+    return note
 
 
 @router.get("/billing/notes", response_model=NotesPublic, responses=_ERRORS)
@@ -156,15 +153,14 @@ async def list_notes(
     claim_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> NotesPublic:
-    items = await notes.list(
+    return await notes.list(
         principal.actor, year=year, conversation_id=conversation_id, claim_id=claim_id, limit=limit
     )
-    return NotesPublic.model_validate({"items": items})
 
 
 @router.get("/billing/notes/{note_id}", response_model=NotePublic, responses=_ERRORS)
 async def get_note(note_id: str, principal: CurrentPractitioner, notes: NotesDep) -> NotePublic:
-    return NotePublic.model_validate(await notes.get(principal.actor, note_id))
+    return await notes.get(principal.actor, note_id)
 
 
 @router.patch(
@@ -176,4 +172,4 @@ async def link_note_pdf(
     note_id: str, body: NoteUpdate, principal: CurrentPractitioner, notes: NotesDep
 ) -> NotePublic:
     """Link the note's PDF, once uploaded as a document of the conversation."""
-    return NotePublic.model_validate(await notes.attach(principal.actor, note_id, body.attachment_id))
+    return await notes.attach(principal.actor, note_id, body.attachment_id)
