@@ -72,15 +72,14 @@ async def create_payment(
         payment_id=body.id,
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return PaymentPublic.model_validate(payment)
+    return payment
 
 
 @router.get("/conversations/{conversation_id}/payments", response_model=PaymentsPublic, responses=_ERRORS)
 async def list_payments(
     conversation_id: str, principal: CurrentUser, payments: PaymentsDep
 ) -> PaymentsPublic:
-    items = await payments.list_for_conversation(principal.actor, conversation_id)
-    return PaymentsPublic.model_validate({"items": items})
+    return await payments.list_for_conversation(principal.actor, conversation_id)
 
 
 @router.get("/billing/payments", response_model=PaymentsPublic, responses=_ERRORS)
@@ -93,15 +92,14 @@ async def list_practitioner_payments(
     limit: ListLimitQuery = 200,
 ) -> PaymentsPublic:
     """Every payment request of the practitioner, across conversations (the billing view)."""
-    items = await payments.list_for_practitioner(
+    return await payments.list_for_practitioner(
         principal.actor, status=status_filter, date_from=date_from, date_to=date_to, limit=limit
     )
-    return PaymentsPublic.model_validate({"items": items})
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentPublic, responses=_ERRORS)
 async def get_payment(payment_id: str, principal: CurrentUser, payments: PaymentsDep) -> PaymentPublic:
-    return PaymentPublic.model_validate(await payments.get(principal.actor, payment_id))
+    return await payments.get(principal.actor, payment_id)
 
 
 @router.post(
@@ -112,7 +110,7 @@ async def get_payment(payment_id: str, principal: CurrentUser, payments: Payment
 async def cancel_payment(
     payment_id: str, principal: CurrentPractitioner, payments: PaymentsDep
 ) -> PaymentPublic:
-    return PaymentPublic.model_validate(await payments.cancel(principal.actor, payment_id))
+    return await payments.cancel(principal.actor, payment_id)
 
 
 @router.post(
@@ -124,7 +122,7 @@ async def mark_payment_paid(
     payment_id: str, body: PaymentMarkPaid, principal: CurrentPractitioner, payments: PaymentsDep
 ) -> PaymentPublic:
     """The practitioner records a payment made to them: card in person, cheque, transfer or cash."""
-    return PaymentPublic.model_validate(await payments.mark_paid(principal.actor, payment_id, body.method))
+    return await payments.mark_paid(principal.actor, payment_id, body.method)
 
 
 @router.post(
@@ -135,7 +133,7 @@ async def mark_payment_paid(
 async def refund_payment(
     payment_id: str, principal: CurrentPractitioner, payments: PaymentsDep
 ) -> PaymentPublic:
-    return PaymentPublic.model_validate(await payments.refund(principal.actor, payment_id))
+    return await payments.refund(principal.actor, payment_id)
 
 
 @router.post(

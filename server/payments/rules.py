@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from babel.dates import format_time
 from babel.numbers import format_currency
@@ -17,10 +16,11 @@ from babel.numbers import format_currency
 from contracts.clock import PARIS
 from contracts.fr_format import long_paris_date
 from contracts.professions import PROFESSIONS, SECTORS
+from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.accounts.models import PractitionerProfile, User
 from server.accounts.names import PractitionerName
 from server.kernel.errors import ConflictError, DomainError, InvalidInputError
-from server.kernel.values import euros, iso
+from server.kernel.values import euros
 from server.payment_providers.ports import AUTH, NOT_SUPPORTED, UNAVAILABLE, PaymentProviderError
 from server.payments.models import PaymentRequest
 
@@ -132,20 +132,22 @@ def refunded_message(row: PaymentRequest, consultation_day: datetime) -> str:
     )
 
 
-def practitioner_fee_public(user: User, profile: PractitionerProfile | None, sector: str) -> dict[str, Any]:
+def practitioner_fee_public(
+    user: User, profile: PractitionerProfile | None, sector: str
+) -> PractitionerFeePublic:
     profession = profile.profession if profile is not None else ""
     name = PractitionerName(user.first_name, user.last_name, profession)
-    return {
-        "id": user.id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "display_name": name.display,
-        "profession": profession,
-        "profession_label": PROFESSIONS.get(profession, ""),
-        "sector": sector,
-        "sector_label": SECTORS.get(sector, sector),
-        "sector_notice": SECTOR_NOTICES.get(sector, ""),
-    }
+    return PractitionerFeePublic(
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        display_name=name.display,
+        profession=profession,
+        profession_label=PROFESSIONS.get(profession, ""),
+        sector=sector,
+        sector_label=SECTORS.get(sector, sector),
+        sector_notice=SECTOR_NOTICES.get(sector, ""),
+    )
 
 
 def payment_public(
@@ -155,7 +157,7 @@ def payment_public(
     profile: PractitionerProfile | None,
     online: bool,
     act_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> PaymentPublic:
     """A payment request as `viewer_role` sees it (the patient never sees the claim id).
 
     The notice says the fee was announced « avant l'acte » only when we know it (the linked
@@ -164,30 +166,30 @@ def payment_public(
     fee = practitioner_fee_public(practitioner, profile, row.sector)
     announced = row.created_at.astimezone(PARIS)
     notice = (
-        f"Honoraires annoncés par {fee['display_name']} le {long_paris_date(row.created_at)} à "
+        f"Honoraires annoncés par {fee.display_name} le {long_paris_date(row.created_at)} à "
         f"{format_time(announced, 'HH:mm', locale='fr_FR')}, "
         + ("avant l'acte." if act_at is not None and act_at > row.created_at else "avant le règlement.")
     )
-    return {
-        "id": row.id,
-        "conversation_id": row.conversation_id,
-        "claim_id": row.claim_id if viewer_role == "practitioner" else None,
-        "amount": euros(row.amount_cents),
-        "amount_cents": row.amount_cents,
-        "amount_label": format_euros(row.amount_cents),
-        "currency": row.currency,
-        "label": row.label,
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
-        "provider": row.provider,
-        "can_pay_online": online and row.provider != "offline" and row.status == "pending",
-        "method": row.method,
-        "method_label": METHOD_LABELS.get(row.method or ""),
-        "practitioner": fee,
-        "fee_notice": notice,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-        "paid_at": iso(row.paid_at),
-        "cancelled_at": iso(row.cancelled_at),
-        "refunded_at": iso(row.refunded_at),
-    }
+    return PaymentPublic(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        claim_id=row.claim_id if viewer_role == "practitioner" else None,
+        amount=euros(row.amount_cents),
+        amount_cents=row.amount_cents,
+        amount_label=format_euros(row.amount_cents),
+        currency=row.currency,
+        label=row.label,
+        status=row.status,
+        status_label=STATUS_LABELS.get(row.status, row.status),
+        provider=row.provider,
+        can_pay_online=online and row.provider != "offline" and row.status == "pending",
+        method=row.method,
+        method_label=METHOD_LABELS.get(row.method or ""),
+        practitioner=fee,
+        fee_notice=notice,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        paid_at=row.paid_at,
+        cancelled_at=row.cancelled_at,
+        refunded_at=row.refunded_at,
+    )

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.wire.payments import PaymentEvent, PaymentNoticePublic, PaymentPublic, PaymentsPublic
 from server.accounts.models import PractitionerProfile, User
 from server.billing.models import Claim
 from server.conversations.models import Conversation
@@ -70,7 +70,7 @@ class PaymentService:
         row = await session.get(PaymentRequest, key)
         return None if row is None else row.practitioner_id
 
-    async def public(self, session: AsyncSession, row: PaymentRequest, viewer_role: str) -> dict[str, Any]:
+    async def public(self, session: AsyncSession, row: PaymentRequest, viewer_role: str) -> PaymentPublic:
         practitioner = await session.get(User, row.practitioner_id)
         assert practitioner is not None
         profile = await session.get(PractitionerProfile, row.practitioner_id)
@@ -86,7 +86,7 @@ class PaymentService:
         """
         viewers = sorted(((row.practitioner_id, "practitioner"), (row.patient_id, "patient")))
         for user_id, role in viewers:
-            await tx.emit([user_id], event, {"payment": await self.public(tx.session, row, role)})
+            await tx.emit([user_id], event, PaymentEvent(payment=await self.public(tx.session, row, role)))
 
     async def _load(
         self, session: AsyncSession, actor: Actor, payment_id: str, *, lock: bool = False
@@ -129,7 +129,7 @@ class PaymentService:
         label: str | None,
         claim_id: str | None = None,
         payment_id: str | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[PaymentPublic, bool]:
         """Ask the patient of a conversation to pay `amount` euros for `label`.
 
         A retry with the same client `payment_id` returns the stored request (created False).
@@ -188,7 +188,7 @@ class PaymentService:
 
     async def _retried(
         self, session: AsyncSession, row: PaymentRequest, conv: Conversation, cents: int, label: str
-    ) -> dict[str, Any]:
+    ) -> PaymentPublic:
         if row.conversation_id != conv.id or (row.amount_cents, row.label) != (cents, label):
             raise ConflictError("Cet identifiant de demande de paiement est déjà utilisé.", code="id_in_use")
         return await self.public(session, row, "practitioner")
@@ -198,7 +198,7 @@ class PaymentService:
         if claim is None or claim.practitioner_id != actor.user_id:
             raise NotFoundError("Demande de prise en charge introuvable.", field="claim_id")
 
-    async def list_for_conversation(self, actor: Actor, conversation_id: str) -> list[dict[str, Any]]:
+    async def list_for_conversation(self, actor: Actor, conversation_id: str) -> PaymentsPublic:
         """The conversation's payment requests, newest first, for either participant."""
         async with self._core.db.read() as session:
             conv = await self._conversations.load_for(session, actor, conversation_id)
@@ -212,7 +212,7 @@ class PaymentService:
             ).all()
             items = [await self.public(session, row, actor.role) for row in rows]
         self._core.audit_read(actor, "payment.list", "conversation", conv.id)
-        return items
+        return PaymentsPublic(items=items)
 
     async def list_for_practitioner(
         self,
@@ -222,7 +222,7 @@ class PaymentService:
         date_from: date | None = None,
         date_to: date | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> PaymentsPublic:
         """All the practitioner's payment requests, newest first (the billing view).
 
         Days are French calendar days of the request.
@@ -242,9 +242,9 @@ class PaymentService:
             rows = (await session.scalars(stmt)).all()
             items = [await self.public(session, row, actor.role) for row in rows]
         self._core.audit_read(actor, "payment.list", "user", actor.user_id or "")
-        return items
+        return PaymentsPublic(items=items)
 
-    async def get(self, actor: Actor, payment_id: str) -> dict[str, Any]:
+    async def get(self, actor: Actor, payment_id: str) -> PaymentPublic:
         async with self._core.db.read() as session:
             row = await self._load(session, actor, payment_id)
             public = await self.public(session, row, actor.role)
@@ -266,7 +266,7 @@ class PaymentService:
                 code="payment_in_progress",
             )
 
-    async def cancel(self, actor: Actor, payment_id: str) -> dict[str, Any]:
+    async def cancel(self, actor: Actor, payment_id: str) -> PaymentPublic:
         """Cancel a pending request (its checkout page, if any, is closed first)."""
         async with self._core.db.read() as session:
             row = await self._load_own(session, actor, payment_id)
@@ -283,7 +283,7 @@ class PaymentService:
             await tx.audit(actor, "payment.cancel", "payment", row.id)
             return await self.public(tx.session, row, "practitioner")
 
-    async def mark_paid(self, actor: Actor, payment_id: str, method: str) -> dict[str, Any]:
+    async def mark_paid(self, actor: Actor, payment_id: str, method: str) -> PaymentPublic:
         """The practitioner records a payment made to them (card in person, cheque, transfer, cash)."""
         check_method(method)
         async with self._core.db.read() as session:
@@ -322,10 +322,11 @@ class PaymentService:
         assert conv is not None and patient is not None
         day = await self.consultation_day(tx.session, row)
         body = paid_message(patient, day) if status == "paid" else refunded_message(row, day)
-        data = {"payment": {"id": row.id, "status": status, "amount": euros(row.amount_cents)}}
+        notice = PaymentNoticePublic(id=row.id, status=status, amount=euros(row.amount_cents))
+        data = {"payment": notice.model_dump(mode="json")}
         await self._conversations.append(tx, conv, sender=SYSTEM, body=body, kind="system", data=data)
 
-    async def refund(self, actor: Actor, payment_id: str) -> dict[str, Any]:
+    async def refund(self, actor: Actor, payment_id: str) -> PaymentPublic:
         """Give a paid request back: through the provider when paid online, else recorded."""
         async with self._core.db.read() as session:
             row = await self._load_own(session, actor, payment_id)
