@@ -107,12 +107,13 @@ patient_pages.help_page
 # ---------------------------------------------------------------- Pydantic: configuration and JSON fields
 # model_config is read by Pydantic; response fields are serialized to JSON and read by the
 # patient pages' JavaScript (server/patient_web/static/js) and the landing template.
-from contracts.wire.calls import CallEnd
+from contracts.wire.calls import CallEnd, CallStartOkFrame
 from contracts.wire.conversations import ConversationReadEvent
 
 Input.model_config
 CallEnd.model_config
 ConversationReadEvent.reader_role  # desktop/services/conversations.py reads the event's JSON
+CallStartOkFrame.ref  # the sender's own `ref`, echoed so it can match the answer (docs/video.md)
 PractitionerFeePublic.profession_label  # payments.js
 PaymentPublic.can_pay_online  # payments.js
 LinkInvitationPublic.valid_until  # templates/invitation.html

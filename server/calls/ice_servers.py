@@ -17,8 +17,8 @@ import base64
 import hashlib
 import hmac
 import logging
-from typing import Any
 
+from contracts.wire.calls import IceServerPublic
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,27 +53,27 @@ def turn_credential(secret: str, username: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def ice_servers(settings: Settings, user_id: str, now: float) -> list[dict[str, Any]]:
-    """The `iceServers` list for one user (WebRTC's RTCIceServer dicts).
+def ice_servers(settings: Settings, user_id: str, now: float) -> list[IceServerPublic]:
+    """The `iceServers` list for one user (WebRTC's RTCIceServer).
 
     Args:
         settings: `stun_urls`, `turn_urls` (comma-separated), `turn_secret`, `turn_ttl_seconds`.
         user_id: named in the TURN username, so coturn's logs and quotas are per user.
         now: the current Unix time.
     """
-    servers: list[dict[str, Any]] = []
+    servers: list[IceServerPublic] = []
     stun = _urls(settings.stun_urls, STUN_SCHEMES)
     if stun:
-        servers.append({"urls": stun})
+        servers.append(IceServerPublic(urls=stun))
     turn = _urls(settings.turn_urls, TURN_SCHEMES)
     if turn and settings.turn_secret:
         username = f"{int(now) + turn_ttl(settings)}:{user_id}"
         servers.append(
-            {
-                "urls": turn,
-                "username": username,
-                "credential": turn_credential(settings.turn_secret.get_secret_value(), username),
-            }
+            IceServerPublic(
+                urls=turn,
+                username=username,
+                credential=turn_credential(settings.turn_secret.get_secret_value(), username),
+            )
         )
     return servers
 

@@ -21,6 +21,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import BaseModel
+
+from contracts.wire.calls import (
+    CallPrecheckFrame,
+    CallPresenceFrame,
+    CallPresenceQueryFrame,
+    CallStartOkFrame,
+)
 from server.calls.service import CallService
 from server.calls.signals import (
     MAX_ID,
@@ -88,8 +96,10 @@ class CallRelay:
 
         return guarded
 
-    async def _send(self, user_id: str, frame: dict[str, Any]) -> None:
-        await self._core.publish([{"user_id": user_id, "frame": frame}])
+    async def _send(self, user_id: str, frame: dict[str, Any] | BaseModel) -> None:
+        """Publish a frame to the user's sockets, in whichever process holds them (a model: its JSON)."""
+        data = frame.model_dump(mode="json") if isinstance(frame, BaseModel) else frame
+        await self._core.publish([{"user_id": user_id, "frame": data}])
 
     async def _conversation(self, conn: Connection, frame: dict[str, Any]) -> tuple[str, str, str]:
         """(conversation id, practitioner id, patient id) of a conversation the sender is in."""
@@ -117,7 +127,8 @@ class CallRelay:
             raise ForbiddenError("Seul le patient envoie son test avant l'appel.", code="patient_only")
         result = clean_precheck(frame.get("result"))
         await self._send(
-            practitioner, {"type": "call.precheck", "conversation_id": conversation_id, "result": result}
+            practitioner,
+            CallPrecheckFrame(type="call.precheck", conversation_id=conversation_id, result=result),
         )
 
     async def _on_waiting(self, conn: Connection, frame: dict[str, Any]) -> None:
@@ -131,18 +142,22 @@ class CallRelay:
         else:
             waiting.pop(conversation_id, None)
         await self._send(
-            practitioner, {"type": "call.presence", "conversation_id": conversation_id, "state": state}
+            practitioner,
+            CallPresenceFrame(type="call.presence", conversation_id=conversation_id, state=state),
         )
 
     async def _on_presence_query(self, conn: Connection, frame: dict[str, Any]) -> None:
         conversation_id, practitioner, patient = await self._conversation(conn, frame)
         if conn.principal.user_id != practitioner:
             raise ForbiddenError("Réservé au praticien de la conversation.", code="practitioner_only")
-        await self._send(patient, {"type": "call.presence.query", "conversation_id": conversation_id})
+        await self._send(
+            patient, CallPresenceQueryFrame(type="call.presence.query", conversation_id=conversation_id)
+        )
 
     async def _on_start(self, conn: Connection, frame: dict[str, Any]) -> None:
         call, _created = await self._calls.start(conn.principal.actor, conversation_of(frame))
-        conn.push({"type": "call.start.ok", "ref": _short(frame.get("ref")), "call": call})
+        ok = CallStartOkFrame(type="call.start.ok", ref=_short(frame.get("ref")), call=call)
+        conn.push(ok.model_dump(mode="json"))
 
     async def _on_disconnect(self, conn: Connection) -> None:
         """The patient's page closed (or lost its socket): they left the waiting room."""
@@ -150,7 +165,6 @@ class CallRelay:
         if not isinstance(waiting, dict):
             return
         for conversation_id, practitioner in list(waiting.items()):
-            await self._send(
-                practitioner, {"type": "call.presence", "conversation_id": conversation_id, "state": "left"}
-            )
+            left = CallPresenceFrame(type="call.presence", conversation_id=conversation_id, state="left")
+            await self._send(practitioner, left)
         waiting.clear()

@@ -39,13 +39,12 @@ async def start_call(
     """Start the conversation's call (the patient is told at once), or return the open one."""
     call, created = await calls.start(principal.actor, conversation_id)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return CallPublic.model_validate(call)
+    return call
 
 
 @router.get("/conversations/{conversation_id}/calls/current", response_model=CurrentCallPublic)
 async def current_call(conversation_id: str, principal: CurrentUser, calls: CallsDep) -> CurrentCallPublic:
-    call = await calls.current(principal.actor, conversation_id)
-    return CurrentCallPublic.model_validate({"call": call})
+    return await calls.current(principal.actor, conversation_id)
 
 
 @router.post("/calls/{call_id}/end", response_model=CallPublic)
@@ -54,11 +53,10 @@ async def end_call(
 ) -> CallPublic:
     """End a call for both participants (idempotent)."""
     reason = body.reason if body is not None else "ended"
-    return CallPublic.model_validate(await calls.end(principal.actor, call_id, reason))
+    return await calls.end(principal.actor, call_id, reason)
 
 
 @router.get("/calls/ice-servers", response_model=list[IceServerPublic], response_model_exclude_none=True)
 async def get_ice_servers(principal: CurrentUser, core: CoreDep) -> list[IceServerPublic]:
     """STUN/TURN servers for the caller's peer connections; `[]` means host candidates only."""
-    servers = ice_servers(core.settings, principal.user_id, core.clock().timestamp())
-    return [IceServerPublic.model_validate(s) for s in servers]
+    return ice_servers(core.settings, principal.user_id, core.clock().timestamp())

@@ -21,16 +21,15 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.wire.calls import CallEvent, CallPublic, CurrentCallPublic
 from server.calls.models import Call
 from server.conversations.service import ConversationService
 from server.kernel.core import Actor, Core, Tx
 from server.kernel.errors import ForbiddenError, GoneError, NotFoundError
-from server.kernel.values import iso
 
 OPEN_HOURS = 4
 ROUTE_RECHECK_SECONDS = 2.0
@@ -38,16 +37,17 @@ ROUTE_CACHE_LIMIT = 10_000
 END_REASONS = ("hangup", "ended", "expired")
 
 
-def call_public(call: Call, now: datetime) -> dict[str, Any]:
-    """The wire shape of a call (CallPublic in docs/api-contracts.md)."""
-    return {
-        "id": call.id,
-        "conversation_id": call.conversation_id,
-        "status": "active" if _is_open(call, now) else "ended",
-        "started_at": iso(call.started_at),
-        "ended_at": iso(call.ended_at),
-        "end_reason": call.end_reason or (None if _is_open(call, now) else "expired"),
-    }
+def call_public(call: Call, now: datetime) -> CallPublic:
+    """A call as both participants see it (an open call past `OPEN_HOURS` reads ended, « expired »)."""
+    is_open = _is_open(call, now)
+    return CallPublic(
+        id=call.id,
+        conversation_id=call.conversation_id,
+        status="active" if is_open else "ended",
+        started_at=call.started_at,
+        ended_at=call.ended_at,
+        end_reason=call.end_reason or (None if is_open else "expired"),
+    )
 
 
 def _is_open(call: Call, now: datetime) -> bool:
@@ -91,7 +91,7 @@ class CallService:
         self._routes: dict[str, tuple[CallRoute, float]] = {}
 
     # ---------------------------------------------------------------- use-cases
-    async def start(self, actor: Actor, conversation_id: str) -> tuple[dict[str, Any], bool]:
+    async def start(self, actor: Actor, conversation_id: str) -> tuple[CallPublic, bool]:
         """Open a call in the conversation, or return the one already open.
 
         Returns:
@@ -123,19 +123,19 @@ class CallService:
             await tx.session.flush()
             public = call_public(call, tx.now)
             await tx.audit(actor, "call.start", "call", call.id)
-            await tx.emit([conv.practitioner_id, conv.patient_id], "call.started", {"call": public})
+            await tx.emit([conv.practitioner_id, conv.patient_id], "call.started", CallEvent(call=public))
         self._remember(call)
         return public, True
 
-    async def current(self, actor: Actor, conversation_id: str) -> dict[str, Any] | None:
-        """The open call of a conversation of the actor, or None."""
+    async def current(self, actor: Actor, conversation_id: str) -> CurrentCallPublic:
+        """The open call of a conversation of the actor (`call` None when there is none)."""
         async with self._core.db.read() as session:
             conv = await self._conversations.load_for(session, actor, conversation_id)
             now = self._core.clock()
             call = await self._open_call(session, conv.id, now)
-            return call_public(call, now) if call is not None else None
+            return CurrentCallPublic(call=call_public(call, now) if call is not None else None)
 
-    async def end(self, actor: Actor, call_id: str, reason: str = "ended") -> dict[str, Any]:
+    async def end(self, actor: Actor, call_id: str, reason: str = "ended") -> CallPublic:
         """End a call for both participants; ending an ended call changes nothing.
 
         Raises:
@@ -219,7 +219,6 @@ class CallService:
             update(Call).where(Call.id == call.id).values(ended_at=tx.now, end_reason=reason)
         )
         call.ended_at, call.end_reason = tx.now, reason
-        await tx.emit(
-            [call.practitioner_id, call.patient_id], "call.ended", {"call": call_public(call, tx.now)}
-        )
+        event = CallEvent(call=call_public(call, tx.now))
+        await tx.emit([call.practitioner_id, call.patient_id], "call.ended", event)
         self.forget(call.id)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.wire.calls import PrecheckResultPublic
 from server.kernel.errors import ForbiddenError, InvalidInputError, RateLimitedError
 
 MAX_SDP = 60_000
@@ -125,7 +126,7 @@ def conversation_of(frame: Mapping[str, Any]) -> str:
     return _text(frame, "conversation_id", MAX_ID)
 
 
-def clean_precheck(value: object) -> dict[str, str]:
+def clean_precheck(value: object) -> PrecheckResultPublic:
     """The pre-call check result: device and network states, and the browser's name."""
     if not isinstance(value, Mapping):
         raise _invalid("result")
@@ -139,7 +140,7 @@ def clean_precheck(value: object) -> dict[str, str]:
     if not isinstance(browser, str):
         raise _invalid("browser")
     out["browser"] = _BROWSER.sub("", browser)[:40]
-    return out
+    return PrecheckResultPublic.model_validate(out)
 
 
 def clean_presence_state(frame: Mapping[str, Any]) -> str:

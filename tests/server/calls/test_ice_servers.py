@@ -55,5 +55,5 @@ def test_turn_without_secret_is_not_offered_and_ttl_is_bounded(tmp_path: Path) -
     assert ice_servers(no_secret, "u1", 1000.0) == []
     short = base_settings(tmp_path, turn_urls="turn:t.example:3478", turn_secret="s", turn_ttl_seconds=5)
     (entry,) = ice_servers(short, "u1", 1000.0)
-    assert entry["username"] == "1060:u1"  # at least a minute
-    assert entry["credential"] == turn_credential("s", "1060:u1")
+    assert entry.username == "1060:u1"  # at least a minute
+    assert entry.credential == turn_credential("s", "1060:u1")
