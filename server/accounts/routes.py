@@ -18,33 +18,11 @@ from contracts.wire.accounts import (
 )
 from server.accounts.deps import AccountsDep, CurrentUser
 from server.accounts.patients import PatientAccountService
-from server.accounts.service import AccountService, NewPatient, NewPractitioner
+from server.accounts.service import NewPatient, NewPractitioner
 from server.api.deps import SettingsDep, client_ip
 from server.kernel.errors import ForbiddenError
 
 router = APIRouter(tags=["comptes"])
-
-
-async def user_public(accounts: AccountService, user_id: str) -> UserPublic:
-    user, profile = await accounts.get_user(user_id)
-    return UserPublic(
-        id=user.id,
-        role=user.role,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        email=user.email,
-        phone=user.phone,
-        profession=profile.profession if profile else None,
-        specialty=profile.specialty if profile else None,
-        sector=profile.sector if profile else None,
-        plan=profile.plan if profile else None,
-        rpps=profile.rpps if profile else None,
-        am_number=profile.am_number if profile else None,
-        city=profile.city if profile else None,
-        postal_code=profile.postal_code if profile else None,
-        address=profile.address if profile else None,
-        event_seq=user.event_seq,
-    )
 
 
 def _patients(request: Request) -> PatientAccountService:
@@ -58,7 +36,7 @@ PatientsDep = Annotated[PatientAccountService, Depends(_patients)]
 @router.post("/auth/login", response_model=SessionPublic)
 async def login(body: LoginCreate, request: Request, accounts: AccountsDep) -> SessionPublic:
     token, user = await accounts.login(body.role, body.identifier, body.password, client_ip(request))
-    return SessionPublic(token=token, user=await user_public(accounts, user.id))
+    return await accounts.session_public(token, user.id)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -81,12 +59,12 @@ async def signup_practitioner(
     plan = settings.signup_plan
     user = await accounts.create_practitioner(NewPractitioner(**body.model_dump(), plan=plan))
     token = await accounts.open_session(user.id)
-    return SessionPublic(token=token, user=await user_public(accounts, user.id))
+    return await accounts.session_public(token, user.id)
 
 
 @router.get("/me", response_model=UserPublic)
 async def me(principal: CurrentUser, accounts: AccountsDep) -> UserPublic:
-    return await user_public(accounts, principal.user_id)
+    return await accounts.user_public(principal.user_id)
 
 
 # ---------------------------------------------------------------- patients: sign-up, forgotten password
@@ -103,7 +81,7 @@ async def signup_patient(
         phone=body.phone or None,
     )
     token, user = await patients.sign_up(data, client_ip(request))
-    return SessionPublic(token=token, user=await user_public(accounts, user.id))
+    return await accounts.session_public(token, user.id)
 
 
 @router.post(
@@ -126,4 +104,4 @@ async def confirm_password_reset(
 ) -> SessionPublic:
     """Check the code and set the new password; the other sessions are closed, a new one opens."""
     token, user = await patients.confirm_reset(reset_id, body.code, body.password, client_ip(request))
-    return SessionPublic(token=token, user=await user_public(accounts, user.id))
+    return await accounts.session_public(token, user.id)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.identifiers import is_valid_rpps, normalize_rpps
 from contracts.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
 from contracts.text import clean_name, fold
+from contracts.wire.accounts import AccountUpdatedEvent, SessionPublic, UserPublic
 from server.accounts.models import PractitionerProfile, Session, User
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import Actor, Core
@@ -363,6 +364,32 @@ class AccountService:
             profile = await session.get(PractitionerProfile, user_id) if user.role == "practitioner" else None
         return user, profile
 
+    async def user_public(self, user_id: str) -> UserPublic:
+        """The account as its owner sees it (GET /me, and the `user` of every session answer)."""
+        user, profile = await self.get_user(user_id)
+        return UserPublic(
+            id=user.id,
+            role=user.role,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            phone=user.phone,
+            profession=profile.profession if profile else None,
+            specialty=profile.specialty if profile else None,
+            sector=profile.sector if profile else None,
+            plan=profile.plan if profile else None,
+            rpps=profile.rpps if profile else None,
+            am_number=profile.am_number if profile else None,
+            city=profile.city if profile else None,
+            postal_code=profile.postal_code if profile else None,
+            address=profile.address if profile else None,
+            event_seq=user.event_seq,
+        )
+
+    async def session_public(self, token: str, user_id: str) -> SessionPublic:
+        """What signing in answers: the session's token and its account."""
+        return SessionPublic(token=token, user=await self.user_public(user_id))
+
     async def set_plan(self, email: str, plan: str) -> None:
         if plan not in PLANS:
             raise InvalidInputError("La formule doit être PRO ou PRO+.", field="plan")
@@ -376,7 +403,7 @@ class AccountService:
             await tx.session.execute(
                 update(PractitionerProfile).where(PractitionerProfile.user_id == user_id).values(plan=plan)
             )
-            await tx.emit([user_id], "account.updated", {"plan": plan})
+            await tx.emit([user_id], "account.updated", AccountUpdatedEvent(plan=plan))
 
 
 # Expired or revoked sessions are kept a week for the audit of recent sign-ins, then removed.
