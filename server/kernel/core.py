@@ -61,15 +61,13 @@ class Tx:
     now: datetime
     frames: list[dict[str, Any]] = field(default_factory=list)
 
-    async def emit(
-        self, user_ids: Iterable[str], event_type: str, payload: BaseModel | dict[str, Any]
-    ) -> None:
+    async def emit(self, user_ids: Iterable[str], event_type: str, payload: BaseModel) -> None:
         """Persist an event for each user (next per-user sequence number) and queue its frame.
 
         `payload` is the wire model declared for `event_type` (`contracts.wire.events`); the event
         stores and carries its JSON.
         """
-        data = event_data(event_type, payload) if isinstance(payload, BaseModel) else payload
+        data = event_data(event_type, payload)
         for user_id in sorted(set(user_ids)):  # fixed lock order: no deadlock between transactions
             seq = (
                 await self.session.execute(
