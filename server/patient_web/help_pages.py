@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.wire.invitations import HelpPagePublic, HelpPagesPublic
+
 
 @dataclass(frozen=True)
 class HelpPage:
@@ -49,3 +51,13 @@ BY_SLUG = {page.slug: page for page in HELP_PAGES}
 
 def help_url(public_url: str, slug: str) -> str:
     return f"{public_url}/aide/{slug}"
+
+
+def help_pages_public(public_url: str) -> HelpPagesPublic:
+    """The catalogue as GET /help-pages answers it, with each page's address on this server."""
+    return HelpPagesPublic(
+        items=[
+            HelpPagePublic(slug=p.slug, title=p.title, summary=p.summary, url=help_url(public_url, p.slug))
+            for p in HELP_PAGES
+        ]
+    )
