@@ -14,12 +14,10 @@ from contracts.fr_format import eur
 from server.kernel.errors import InvalidInputError
 
 
-def iso(value: datetime | date | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    return value.isoformat()
+def iso(value: datetime) -> str:
+    """An instant as the wire models write it: ISO 8601, « Z » for UTC (for the few instants written
+    outside a model: a page cursor, a claim's history)."""
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def check_uuid(value: str, field: str) -> str:
