@@ -16,14 +16,14 @@ from pathlib import Path
 from contracts.clock import Clock, system_clock
 from desktop.api.client import ApiClient
 from desktop.api.realtime import RealtimeClient
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.app_services import AppServices
 from desktop.services.config import APP_NAME, AppConfig
 from desktop.services.local_server import LocalServer
-from desktop.services.messages import Messages
 from desktop.services.ports import RealtimeLink, ServerApi
 from desktop.services.session import SessionService, SignedIn
 from desktop.services.sync import EventHandler, StatusHandler
-from desktop.services.tasks import TaskRunner
 from desktop.services.workspace import WorkspaceParts
 from desktop.storage.cache import LocalCache
 from desktop.storage.credentials import CredentialStore

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts.clock import Clock
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.config import AppConfig
-from desktop.services.messages import Messages
 from desktop.services.ports import Notifier
 from desktop.services.session import SessionService, SignedIn
-from desktop.services.tasks import TaskRunner
 from desktop.services.workspace import Workspace, WorkspaceParts
 
 

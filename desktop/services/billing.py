@@ -32,8 +32,8 @@ from contracts.clock import Clock, paris_day
 from desktop.billing.export import ClaimExporter, ExportKind
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Person, Wire, parse_time
+from desktop.kernel.events import Event
 from desktop.services.billing_profile import BillingProfile
-from desktop.services.events import Event
 
 if TYPE_CHECKING:
     from desktop.billing.note_renderer import ReportlabNoteRenderer

@@ -28,11 +28,11 @@ from desktop.domain.call_precheck import Precheck
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Wire
+from desktop.kernel.events import Event
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.call_media import CallMedia, MediaFactory
-from desktop.services.events import Event
-from desktop.services.messages import Messages
 from desktop.services.ports import Notifier, RealtimeLink
-from desktop.services.tasks import TaskRunner
 from desktop.video.engine import CallState
 from desktop.video.stats import CallStats
 

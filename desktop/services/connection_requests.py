@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop.domain.models import ConnectionRequest, Wire
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 from desktop.services.ports import ServerApi
 
 

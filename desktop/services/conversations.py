@@ -15,7 +15,7 @@ from datetime import date
 
 from desktop.domain.models import ConversationSummary, Message, PatientWrite, Wire
 from desktop.domain.search_index import SearchIndex
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 from desktop.services.ports import CachedConversations, ConversationCache, ServerApi
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from contracts.text import words
 from desktop.domain.models import Invitation, InvitationCheck, Wire
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 from desktop.services.ports import ServerApi
 
 PRO_PLUS_EXPLANATION = (

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable
 
 from desktop.domain.models import ConnectionRequest, Invitation, Message
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
 from desktop.services.invitations import InvitationService
 from desktop.services.ports import Notifier
-from desktop.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 

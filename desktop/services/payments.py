@@ -18,7 +18,7 @@ from typing import Protocol
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Wire
 from desktop.domain.payments import OFFLINE_METHODS, Payment
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 
 log = logging.getLogger(__name__)
 

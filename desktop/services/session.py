@@ -16,8 +16,8 @@ from desktop.api.http import normalize_server_url
 from desktop.domain.app_settings import LOCAL, REMOTE, AppSettings
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Account, Wire
+from desktop.kernel.messages import Messages
 from desktop.services.local_server import LocalServer
-from desktop.services.messages import Messages
 from desktop.services.ports import Credentials, ServerApi, SettingsRepository
 
 log = logging.getLogger(__name__)

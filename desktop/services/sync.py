@@ -15,13 +15,14 @@ from collections.abc import Awaitable, Callable
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.models import Account, Message, Wire
+from desktop.kernel.backoff import Backoff
+from desktop.kernel.events import Event
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
-from desktop.services.events import Event
 from desktop.services.invitations import InvitationService
 from desktop.services.outbox import OutboxService
 from desktop.services.ports import ConversationCache, RealtimeLink, ServerApi
-from desktop.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ RealtimeFactory = Callable[
     [str, Callable[[], str | None], Callable[[], Awaitable[int]], EventHandler, StatusHandler], RealtimeLink
 ]
 INITIALIZED = "initialized"
+FIRST_CONTACT = Backoff(first=0.5, ceiling=15.0)  # `/me` before the socket, while the server is away
 
 
 class SyncService:
@@ -84,7 +86,7 @@ class SyncService:
 
     # ---------------------------------------------------------------- lifecycle
     async def _run(self) -> None:
-        delay = 0.5
+        attempt = 0
         while not self._stopping:
             try:
                 await self._bootstrap()
@@ -94,8 +96,8 @@ class SyncService:
                 return
             except ServerUnreachableError:
                 self._on_status(ConnectionStatus.OFFLINE)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 15.0)
+                await asyncio.sleep(FIRST_CONTACT.delay(attempt))
+                attempt += 1
         await self.realtime.run()
 
     async def _bootstrap(self) -> None:

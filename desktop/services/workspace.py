@@ -12,19 +12,19 @@ from dataclasses import dataclass, field, replace
 
 from contracts.clock import Clock
 from desktop.domain.models import Account
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.attachments import AttachmentService
 from desktop.services.config import AppConfig
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
 from desktop.services.help_pages import HelpPageService
 from desktop.services.invitations import InvitationService
-from desktop.services.messages import Messages
 from desktop.services.notifications import NotificationService
 from desktop.services.outbox import OutboxService
 from desktop.services.ports import ConversationCache, Notifier, OutboxStorage, ServerApi
 from desktop.services.session import SessionService, SignedIn
 from desktop.services.sync import RealtimeFactory, SyncService
-from desktop.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 

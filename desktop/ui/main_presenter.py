@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject
 
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.models import Account
-from desktop.services.messages import UserMessage
+from desktop.kernel.messages import UserMessage
 from desktop.services.workspace import Workspace
 from desktop.ui.dialogs.invitation_dialog import InvitationDialog
 from desktop.ui.dialogs.invitation_presenter import InvitationPresenter

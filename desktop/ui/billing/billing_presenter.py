@@ -19,11 +19,11 @@ from contracts.clock import paris_day, to_paris
 from contracts.fr_format import eur, long_date, paris_datetime
 from desktop.billing.export import EXPORTABLE, ExportKind
 from desktop.domain.payments import Payment
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature
 from desktop.services.conversations import ConversationService
-from desktop.services.messages import Messages
-from desktop.services.tasks import TaskRunner
 from desktop.ui.billing.billing_page import BillingPage, ClaimRowView, PaymentRowView
 from desktop.ui.billing.confirm_box import ConfirmBox
 from desktop.ui.billing.save_dialog import SaveDialog, documents_folder

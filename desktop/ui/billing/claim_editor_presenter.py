@@ -22,10 +22,10 @@ from contracts.billing.professions import Activity, Profession
 from contracts.billing.suggestions import Suggestion
 from contracts.fr_format import eur
 from desktop.domain.models import Person
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature
-from desktop.services.messages import Messages
-from desktop.services.tasks import TaskRunner
 from desktop.ui.billing.claim_actions import ClaimActions
 from desktop.ui.billing.claim_editor import ClaimEditor
 from desktop.ui.billing.claim_edits import ClaimEdits

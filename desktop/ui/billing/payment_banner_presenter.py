@@ -15,9 +15,9 @@ from PySide6.QtCore import QObject
 
 from contracts.clock import Clock
 from desktop.domain.payments import PAID, PENDING, REFUNDED, Payment
-from desktop.services.messages import Messages
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.payments import PaymentService
-from desktop.services.tasks import TaskRunner
 from desktop.ui.billing.confirm_box import ConfirmBox
 from desktop.ui.billing.payment_banner import PaymentBanner
 

@@ -19,12 +19,12 @@ from PySide6.QtCore import QObject, Signal
 from contracts.clock import paris_day
 from contracts.fr_format import eur, long_date, parse_amount
 from desktop.domain.errors import UserFacingError
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.billing import ClaimRecord
 from desktop.services.billing_feature import BillingFeature
 from desktop.services.billing_profile import BillingProfile
-from desktop.services.messages import Messages
 from desktop.services.payments import check_request
-from desktop.services.tasks import TaskRunner
 from desktop.ui.billing.payment_dialog import PaymentDialog
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from desktop.domain.call_precheck import Precheck
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.calls import ActiveCall, CallService
-from desktop.services.tasks import TaskRunner
 from desktop.ui.call.call_window import CallWindow
 from desktop.video.engine import CallState, EndReason
 from desktop.video.stats import CallStats

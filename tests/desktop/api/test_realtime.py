@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from desktop.api.realtime import Backoff, RealtimeClient
+from desktop.api.realtime import RealtimeClient
+from desktop.kernel.backoff import Backoff
 from desktop.domain.connection_status import ConnectionStatus
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
