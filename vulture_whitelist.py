@@ -192,10 +192,10 @@ from contracts.billing.paris_time import TimeWindow
 from contracts.billing.reimbursement import ReimbursementEstimate
 from contracts.billing.rules import BillingRules
 from contracts.identifiers import is_valid_nir
+from desktop.billing.billing_profile import BillingProfile
 from desktop.billing.export import ClaimExporter, ExportFile
 from desktop.billing.note_renderer import NoteRenderer
-from desktop.domain.payments import CANCELLED, PaymentPractitioner
-from desktop.services.billing_profile import BillingProfile
+from desktop.billing.payments import CANCELLED, PaymentPractitioner
 from desktop.ui.billing.claim_editor_presenter import ClaimEditorPresenter
 from desktop.ui.billing.payment_banner import PaymentRow
 

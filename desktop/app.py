@@ -23,7 +23,7 @@ from desktop.services.config import APP_NAME, AppConfig
 from desktop.services.local_server import LocalServer
 from desktop.services.ports import RealtimeLink, ServerApi
 from desktop.services.session import SessionService, SignedIn
-from desktop.services.sync import EventHandler, StatusHandler
+from desktop.services.sync import SocketEventHandler, StatusHandler
 from desktop.services.workspace import WorkspaceParts
 from desktop.storage.cache import LocalCache
 from desktop.storage.credentials import CredentialStore
@@ -88,7 +88,7 @@ def workspace_parts(config: AppConfig, signed_in: SignedIn) -> WorkspaceParts:
         url: str,
         token: Callable[[], str | None],
         last_seq: Callable[[], Awaitable[int]],
-        on_event: EventHandler,
+        on_event: SocketEventHandler,
         on_status: StatusHandler,
     ) -> RealtimeLink:
         return RealtimeClient(url, token, last_seq, on_event, on_status)

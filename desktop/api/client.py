@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import httpx
 
 from desktop.api.errors import ServerUnreachableError
 from desktop.api.http import API_PREFIX, JsonHttp, error_of
-from desktop.api.transfers import download_to, file_chunks
+from desktop.api.transfers import Progress, download_to, file_chunks
 from desktop.domain.models import (
     Account,
     ConnectionRequest,
@@ -30,8 +30,6 @@ from desktop.domain.models import (
 )
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int], None]
 
 
 class ApiClient(JsonHttp):

@@ -11,8 +11,9 @@ import re
 import shutil
 from pathlib import Path
 
+from desktop.api.transfers import Progress
 from desktop.domain.models import Attachment
-from desktop.services.ports import Progress, ServerApi
+from desktop.services.ports import ServerApi
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 

@@ -10,6 +10,8 @@ from desktop.services.ports import ServerApi
 class ConnectionRequestService:
     """Pending requests, kept current by `connection_request.*` events."""
 
+    EVENTS = ("connection_request.created", "connection_request.updated")
+
     def __init__(self, api: ServerApi) -> None:
         self._api = api
         self._pending: dict[str, ConnectionRequest] = {}

@@ -26,6 +26,11 @@ PAGE = 100
 class ConversationService:
     """The practitioner's conversations, searchable offline, and the messages of opened ones."""
 
+    MESSAGE_EVENTS = ("message.created",)
+    CREATED_EVENTS = ("conversation.created",)
+    READ_EVENTS = ("conversation.read",)
+    UPDATED_EVENTS = ("conversation.updated",)
+
     def __init__(self, api: ServerApi, cache: ConversationCache, account_id: str) -> None:
         self._api = api
         self._cache = cache
@@ -103,7 +108,13 @@ class ConversationService:
         return summary
 
     # ---------------------------------------------------------------- events from the server
-    async def apply_created(self, data: Wire) -> None:
+    async def apply_message_event(self, _name: str, data: Wire) -> None:
+        """`message.created`: a message of any conversation, ours included (another desktop's)."""
+        raw = data.get("message")
+        if isinstance(raw, dict):
+            await self.apply_message(Message.from_wire(raw))
+
+    async def apply_created(self, _name: str, data: Wire) -> None:
         raw = data.get("conversation")
         if isinstance(raw, dict):
             summary = ConversationSummary.from_wire(raw)
@@ -134,7 +145,7 @@ class ConversationService:
             if live and not mine:
                 self.message_received.emit(message)
 
-    async def apply_read(self, data: Wire) -> None:
+    async def apply_read(self, _name: str, data: Wire) -> None:
         summary = self.get(str(data.get("conversation_id", "")))
         read_seq = data.get("read_seq")
         if summary is None or not isinstance(read_seq, int):
@@ -153,7 +164,7 @@ class ConversationService:
             if data.get("reader_role") != "practitioner" and summary.id in self._messages:
                 self.messages_changed.emit(summary.id)  # read marks ✓✓
 
-    async def apply_updated(self, data: Wire) -> None:
+    async def apply_updated(self, _name: str, data: Wire) -> None:
         summary = self.get(str(data.get("conversation_id", "")))
         if summary is None:
             return

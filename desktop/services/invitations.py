@@ -69,6 +69,8 @@ def matches(invitation: Invitation, query: str) -> bool:
 class InvitationService:
     """Invitations of the signed-in practitioner."""
 
+    EVENTS = ("invitation.updated", "invitation.accepted")
+
     def __init__(self, api: ServerApi) -> None:
         self._api = api
         self._items: dict[str, Invitation] = {}

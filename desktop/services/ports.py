@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from desktop.api.transfers import Progress
 from desktop.domain.app_settings import AppSettings
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.keyring_status import KeyringStatus
@@ -24,8 +25,6 @@ from desktop.domain.models import (
     Wire,
 )
 from desktop.domain.outbox_item import OutboxItem
-
-Progress = Callable[[int, int], None]
 
 
 class ServerApi(Protocol):

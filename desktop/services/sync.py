@@ -14,29 +14,32 @@ from collections.abc import Awaitable, Callable
 
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.connection_status import ConnectionStatus
-from desktop.domain.models import Account, Message, Wire
+from desktop.domain.models import Account, Wire
 from desktop.kernel.backoff import Backoff
 from desktop.kernel.events import Event
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
+from desktop.services.event_routes import EventRoutes
 from desktop.services.invitations import InvitationService
 from desktop.services.outbox import OutboxService
 from desktop.services.ports import ConversationCache, RealtimeLink, ServerApi
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[int, str, Wire], Awaitable[None]]
+SocketEventHandler = Callable[[int, str, Wire], Awaitable[None]]
 StatusHandler = Callable[[ConnectionStatus], None]
 RealtimeFactory = Callable[
-    [str, Callable[[], str | None], Callable[[], Awaitable[int]], EventHandler, StatusHandler], RealtimeLink
+    [str, Callable[[], str | None], Callable[[], Awaitable[int]], SocketEventHandler, StatusHandler],
+    RealtimeLink,
 ]
 INITIALIZED = "initialized"
+ACCOUNT_UPDATED = "account.updated"
 FIRST_CONTACT = Backoff(first=0.5, ceiling=15.0)  # `/me` before the socket, while the server is away
 
 
 class SyncService:
-    """Owns the socket; routes each persisted event to the service it concerns."""
+    """Owns the socket; hands each persisted event to the service `routes` names for it."""
 
     def __init__(
         self,
@@ -44,6 +47,7 @@ class SyncService:
         cache: ConversationCache,
         realtime_factory: RealtimeFactory,
         runner: TaskRunner,
+        routes: EventRoutes,
         conversations: ConversationService,
         outbox: OutboxService,
         invitations: InvitationService,
@@ -52,6 +56,7 @@ class SyncService:
         self._api = api
         self._cache = cache
         self._runner = runner
+        self._routes = routes
         self._conversations = conversations
         self._outbox = outbox
         self._invitations = invitations
@@ -61,8 +66,7 @@ class SyncService:
         self._stopping = False
         self.status_changed: Event[ConnectionStatus] = Event()
         self.account_changed: Event[Account] = Event()
-        self.event_applied: Event[tuple[int, str]] = Event()  # (seq, name): features may listen
-        self.extra_handlers: dict[str, EventHandler] = {}  # features' persisted events, by name
+        self.event_applied: Event[tuple[int, str]] = Event()  # (seq, name)
         self.realtime = realtime_factory(
             api.ws_url, lambda: api.token, cache.last_event_seq, self._on_event, self._on_status
         )
@@ -140,21 +144,7 @@ class SyncService:
         self.event_applied.emit((seq, name))
 
     async def _apply(self, name: str, data: Wire) -> None:
-        if name == "message.created":
-            raw = data.get("message")
-            if isinstance(raw, dict):
-                await self._conversations.apply_message(Message.from_wire(raw))
-        elif name == "conversation.created":
-            await self._conversations.apply_created(data)
-        elif name == "conversation.read":
-            await self._conversations.apply_read(data)
-        elif name == "conversation.updated":
-            await self._conversations.apply_updated(data)
-        elif name.startswith("invitation."):
-            await self._invitations.apply_event(name, data)
-        elif name.startswith("connection_request."):
-            await self._requests.apply_event(name, data)
-        elif name == "account.updated":
+        if name == ACCOUNT_UPDATED:
             await self._refresh_account()
-        elif name in self.extra_handlers:
-            await self.extra_handlers[name](0, name, data)
+        else:
+            await self._routes.apply(name, data)

@@ -1,7 +1,8 @@
 """Everything that belongs to one signed-in account on one server, built and torn down together.
 
-Presenters receive the `Workspace` and reach services through it. Features (billing, video)
-register their own services in `extra` and their persisted events in `sync.extra_handlers`.
+`Workspace.build` makes every service of the account, billing included, and the table routing the
+socket's persisted events to them (`EventRoutes`). Presenters and controllers receive the
+`Workspace` and bind screens to its services; they build none.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from contracts.clock import Clock
+from desktop.billing.billing_services import BillingServices
+from desktop.billing.payments import PaymentService
 from desktop.domain.models import Account
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
@@ -18,6 +21,7 @@ from desktop.services.attachments import AttachmentService
 from desktop.services.config import AppConfig
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
+from desktop.services.event_routes import EventRoutes
 from desktop.services.help_pages import HelpPageService
 from desktop.services.invitations import InvitationService
 from desktop.services.notifications import NotificationService
@@ -58,6 +62,7 @@ class Workspace:
     help_pages: HelpPageService
     sync: SyncService
     notifications: NotificationService
+    billing: BillingServices
     clock: Clock
     _parts: WorkspaceParts
     extra: dict[str, object] = field(default_factory=dict)
@@ -85,8 +90,28 @@ class Workspace:
         outbox = OutboxService(parts.outbox_store, api, conversations, runner, messages, clock)
         invitations = InvitationService(api)
         requests = ConnectionRequestService(api)
+        billing = BillingServices.build(
+            api.server_url, lambda: api.token, api, conversations, config.data_dir / "notes", clock
+        )
+        routes = EventRoutes()
+        routes.add(ConversationService.MESSAGE_EVENTS, conversations.apply_message_event)
+        routes.add(ConversationService.CREATED_EVENTS, conversations.apply_created)
+        routes.add(ConversationService.READ_EVENTS, conversations.apply_read)
+        routes.add(ConversationService.UPDATED_EVENTS, conversations.apply_updated)
+        routes.add(InvitationService.EVENTS, invitations.apply_event)
+        routes.add(ConnectionRequestService.EVENTS, requests.apply_event)
+        routes.add(PaymentService.EVENTS, billing.payments.apply_event)
+        routes.add(BillingServices.CLAIM_EVENTS, billing.apply_claim_event)
         sync = SyncService(
-            api, parts.cache, parts.realtime_factory, runner, conversations, outbox, invitations, requests
+            api,
+            parts.cache,
+            parts.realtime_factory,
+            runner,
+            routes,
+            conversations,
+            outbox,
+            invitations,
+            requests,
         )
         notifications = NotificationService(
             notifier,
@@ -111,6 +136,7 @@ class Workspace:
             help_pages=HelpPageService(api),
             sync=sync,
             notifications=notifications,
+            billing=billing,
             clock=clock,
             _parts=parts,
         )
@@ -120,6 +146,7 @@ class Workspace:
     def _on_sync_account_changed(self, account: Account) -> None:
         self.signed_in = replace(self.signed_in, account=account)
         self.session.remember_account(account)
+        self.billing.forget_profile()  # sector, address… are read from `/me` again when next needed
 
     async def start(self) -> None:
         """Show what the cache knows, then go online in the background."""
@@ -142,6 +169,7 @@ class Workspace:
         await self.sync.stop()
         await self.runner.close()
         await self.outbox.close()
+        await self.billing.aclose()
         await self.api.aclose()
         self.attachments.purge()
         self._parts.close_storage()

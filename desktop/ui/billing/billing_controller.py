@@ -1,7 +1,7 @@
-"""`BillingController`: the billing feature of the main window, attached once per workspace.
+"""`BillingController`: binds the billing screens of the main window to the workspace's billing.
 
-`BillingController.attach(window, workspace)` builds the feature's services (`BillingFeature`),
-then wires the screens to the main window's hooks:
+`BillingController.attach(window, workspace)` wires the screens to the main window's hooks and to
+`workspace.billing` (`BillingServices`, built by the workspace):
 - « + » → « Demander un paiement » (`MainWindow.payment_requested`) opens the payment dialog;
 - the open conversation gets the payment banner (live) and a « Facturer » button in its header;
 - a call that ends offers « Facturer cette téléconsultation » on its conversation, and the call
@@ -12,7 +12,6 @@ then wires the screens to the main window's hooks:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -23,8 +22,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout
 
 from contracts.clock import PARIS, paris_day
-from desktop.domain.errors import UserFacingError
-from desktop.services.billing_feature import BillingFeature
 from desktop.services.calls import ActiveCall, CallService
 from desktop.services.workspace import Workspace
 from desktop.ui.billing.call_end_banner import CallEndBanner
@@ -53,7 +50,7 @@ class BillingController(QObject):
         super().__init__(window)
         self.window = window
         self.ws = workspace
-        self.feature = BillingFeature.attach(workspace)
+        self.billing = workspace.billing
         self.payment_dialog: PaymentDialog | None = None
         self.calls: dict[str, tuple[datetime, datetime | None]] = {}  # conversation → (start, end)
         self._return_to = EMPTY
@@ -66,7 +63,7 @@ class BillingController(QObject):
             column.insertWidget(column.indexOf(page.messages) + 1, self.banner)
             column.insertWidget(1, self.call_end)  # under the conversation's header
         self.banner_presenter = PaymentBannerPresenter(
-            self.banner, self.feature.payments, workspace.runner, workspace.messages, workspace.clock
+            self.banner, self.billing.payments, workspace.runner, workspace.messages, workspace.clock
         )
         self.bill_button = QToolButton(page)
         self.bill_button.setText(self.tr("Facturer"))
@@ -121,11 +118,11 @@ class BillingController(QObject):
             editor = ClaimEditor(window.stack)
             window.add_page(CLAIM, editor)
             editor_presenter = ClaimEditorPresenter(
-                editor, self.feature, ws.runner, ws.messages, ws.account.id
+                editor, self.billing, ws.runner, ws.messages, ws.account.id
             )
             page = BillingPage(paris_day(ws.clock()), window.stack)
             window.add_page(BILLING, page)
-            presenter = BillingPresenter(page, self.feature, ws.conversations, ws.runner, ws.messages)
+            presenter = BillingPresenter(page, self.billing, ws.conversations, ws.runner, ws.messages)
             editor_presenter.closed.connect(self._on_editor_closed)
             editor_presenter.payment_dialog_requested.connect(self._on_editor_payment_dialog_requested)
             presenter.claim_opened.connect(self.open_claim)
@@ -265,9 +262,9 @@ class BillingController(QObject):
             self.payment_dialog.close()
         summary = self.ws.conversations.get(conversation_id)
         dialog = PaymentDialog(summary.patient.full_name if summary else self.tr("le patient"), self.window)
-        record = self.feature.billing.records.get(claim_id) if claim_id else None
+        record = self.billing.claims.records.get(claim_id) if claim_id else None
         PaymentPresenter(
-            dialog, self.feature, self.ws.runner, self.ws.messages, conversation_id, claim=record
+            dialog, self.billing, self.ws.runner, self.ws.messages, conversation_id, claim=record
         )
         dialog.finished.connect(lambda _r: self._forget_dialog(dialog))
         self.payment_dialog = dialog
@@ -283,9 +280,7 @@ class BillingController(QObject):
         dialog.deleteLater()
 
     def dispose(self) -> None:
-        """The main window is going away: stop listening, close the billing REST client."""
+        """The main window is going away: stop listening (the workspace closes the services)."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
-        with contextlib.suppress(RuntimeError, UserFacingError):  # the runner closes when the app quits
-            self.ws.runner.run(self.feature.aclose(), name="billing-api-close", report=False)

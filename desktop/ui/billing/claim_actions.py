@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 
 from contracts.billing.claims import Claim, ClaimStatus
+from desktop.billing.claims import ClaimRecord
 from desktop.billing.export import ExportKind
 from desktop.domain.errors import UserFacingError
-from desktop.services.billing import ClaimRecord
 from desktop.ui.billing.payment_presenter import amount_text
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class ClaimActions:
         self.p.render()
 
     async def save(self) -> ClaimRecord:
-        record = await self.p.billing.save_draft(self.claim, self.p.conversation_id)
+        record = await self.p.claims.save_draft(self.claim, self.p.conversation_id)
         self.p.messages.info(_tr("Brouillon enregistré."))
         self.p.render()
         return record
@@ -55,24 +55,24 @@ class ClaimActions:
     async def _stored(self) -> ClaimRecord:
         """The claim on the server, a draft saved first so the server has what is on screen."""
         if self.claim.status is ClaimStatus.BROUILLON:
-            return await self.p.billing.save_draft(self.claim, self.p.conversation_id)
-        return await self.p.billing.record(self.claim.id)
+            return await self.p.claims.save_draft(self.claim, self.p.conversation_id)
+        return await self.p.claims.record(self.claim.id)
 
     async def mark_ready(self) -> None:
-        record = await self.p.billing.mark_ready(self.claim, self.p.conversation_id)
+        record = await self.p.claims.mark_ready(self.claim, self.p.conversation_id)
         self._replace(record)
         self.p.messages.info(
             _tr("Feuille de soins prête : exportez-la vers votre logiciel agréé SESAM-Vitale.")
         )
 
     async def back_to_draft(self) -> None:
-        record = await self.p.billing.change_status(self.claim.id, ClaimStatus.BROUILLON)
+        record = await self.p.claims.change_status(self.claim.id, ClaimStatus.BROUILLON)
         self._replace(record)
 
     async def export(self, kind: str) -> None:
         chosen: ExportKind = "csv" if kind == "csv" else "json"
         record = await self._stored()
-        file = self.p.billing.exporter
+        file = self.p.claims.exporter
         if record.status not in (ClaimStatus.PRETE, ClaimStatus.EXPORTEE):
             raise UserFacingError(
                 _tr("Marquez d'abord la feuille « prête » : seule une feuille validée s'exporte.")
@@ -81,22 +81,22 @@ class ClaimActions:
         target = await self.p.ask_save_path(suggested, chosen)
         if target is None:
             return
-        await self.p.billing.export_claim(record.id, chosen, target)
-        self._replace(await self.p.billing.record(record.id))
+        await self.p.claims.export_claim(record.id, chosen, target)
+        self._replace(await self.p.claims.record(record.id))
         self.p.messages.info(_tr("Feuille de soins exportée : %1").replace("%1", str(target)))
 
     async def recap(self) -> None:
         record = await self._stored()
-        day = self.p.billing.day_of(record.claim).isoformat()
+        day = self.p.claims.day_of(record.claim).isoformat()
         target = await self.p.ask_save_path(f"teleconsult-recapitulatif-{day}-{record.id[:8]}.pdf", "pdf")
         if target is None:
             return
-        await self.p.billing.save_recap(record.id, target)
+        await self.p.claims.save_recap(record.id, target)
         self.p.messages.info(_tr("Récapitulatif enregistré : %1").replace("%1", str(target)))
 
     async def send_note(self) -> None:
         record = await self._stored()
-        sent = await self.p.feature.notes.send(record.id)
+        sent = await self.p.billing.fee_notes.send(record.id)
         self.p.messages.info(
             _tr("La note d'honoraires N° %1 a déjà été envoyée dans la conversation.").replace(
                 "%1", sent.number

@@ -1,7 +1,7 @@
 """Gives the claim editor life: the draft from the act suggester, live validation, storing, exporting.
 
 Every edit goes into the `Claim` of `desktop.billing` (`ClaimEdits`) and the claim is validated
-again at once (`BillingService.validate`: one French message per field). Messages of fields not
+again at once (`ClaimService.validate`: one French message per field). Messages of fields not
 yet touched stay hidden until « Marquer prête » is tried; those about the act's lines show at
 once. What is done with the claim (store, ready, export, recap, note, payment) is `ClaimActions`;
 it runs through the task runner, so refusals reach the message bar in French.
@@ -21,11 +21,11 @@ from contracts.billing.claims import TRANSITIONS, Claim, ClaimStatus
 from contracts.billing.professions import Activity, Profession
 from contracts.billing.suggestions import Suggestion
 from contracts.fr_format import eur
+from desktop.billing.billing_services import BillingServices
+from desktop.billing.claims import ClaimRecord
 from desktop.domain.models import Person
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
-from desktop.services.billing import ClaimRecord
-from desktop.services.billing_feature import BillingFeature
 from desktop.ui.billing.claim_actions import ClaimActions
 from desktop.ui.billing.claim_editor import ClaimEditor
 from desktop.ui.billing.claim_edits import ClaimEdits
@@ -54,15 +54,15 @@ class ClaimEditorPresenter(QObject):
     def __init__(
         self,
         editor: ClaimEditor,
-        feature: BillingFeature,
+        billing: BillingServices,
         runner: TaskRunner,
         messages: Messages,
         account_id: str,
     ) -> None:
         super().__init__(editor)
         self.editor = editor
-        self.feature = feature
-        self.billing = feature.billing
+        self.billing = billing
+        self.claims = billing.claims
         self.runner = runner
         self.messages = messages
         self.account_id = account_id
@@ -88,7 +88,7 @@ class ClaimEditorPresenter(QObject):
         editor.recap_requested.connect(lambda: self.run(actions.recap(), "claim-recap"))
         editor.note_requested.connect(lambda: self.run(actions.send_note(), "fee-note"))
         editor.payment_requested.connect(lambda: self.run(actions.ask_payment(), "claim-payment"))
-        self._unsubscribe = [self.billing.claims_changed.connect(self._on_billing_claims_changed)]
+        self._unsubscribe = [self.claims.claims_changed.connect(self._on_billing_claims_changed)]
         editor.destroyed.connect(self.dispose)
 
     def run(self, coro: Coroutine[Any, Any, object], name: str) -> None:
@@ -108,10 +108,10 @@ class ClaimEditorPresenter(QObject):
         self, conversation_id: str | None, patient: Person | None, performed_at: datetime
     ) -> Claim:
         """A new draft for the act at `performed_at` (the call's start), pre-filled by the suggester."""
-        profile = await self.billing.load_profile()
+        profile = await self.claims.load_profile()
         nurse = profile.profile is not None and profile.profile.profession is Profession.INFIRMIER
         activity = Activity.ACCOMPAGNEMENT if nurse else None  # a nurse says where she accompanied
-        claim, suggestion = await self.billing.new_draft(
+        claim, suggestion = await self.claims.new_draft(
             conversation_id, patient, performed_at, activity=activity
         )
         self._show(claim, conversation_id, suggestion, activity)
@@ -119,10 +119,10 @@ class ClaimEditorPresenter(QObject):
 
     async def open_claim(self, claim_id: str) -> Claim:
         """A stored claim; every remaining problem shows at once."""
-        record = await self.billing.record(claim_id)
-        await self.billing.load_profile()
+        record = await self.claims.record(claim_id)
+        await self.claims.load_profile()
         claim = record.claim
-        self._show(claim, record.conversation_id, self.billing.suggest_for(claim), None)
+        self._show(claim, record.conversation_id, self.claims.suggest_for(claim), None)
         self.show_all = True
         self.render_problems()
         return claim
@@ -131,7 +131,7 @@ class ClaimEditorPresenter(QObject):
         self, claim: Claim, conversation_id: str | None, suggestion: Suggestion, activity: Activity | None
     ) -> None:
         self.claim, self.conversation_id, self.suggestion = claim, conversation_id, suggestion
-        self.activity = activity or activity_of(claim, self.billing.rules.catalog)
+        self.activity = activity or activity_of(claim, self.claims.rules.catalog)
         self.touched, self.show_all, self.lines_edited, self.local_problems = set(), False, False, {}
         self.editor.form.show_claim(claim, amount_text(claim.depassement))
         self.render()
@@ -139,7 +139,7 @@ class ClaimEditorPresenter(QObject):
 
     @property
     def stored(self) -> ClaimRecord | None:
-        record = self.billing.records.get(self.claim.id) if self.claim else None
+        record = self.claims.records.get(self.claim.id) if self.claim else None
         return record if record is not None and record.version is not None else None
 
     # ---------------------------------------------------------------- rendering
@@ -147,7 +147,7 @@ class ClaimEditorPresenter(QObject):
         """A field was edited: validate again (and recompute the lines when asked and allowed)."""
         self.touched.add(field)
         if resuggest and not self.lines_edited and self.claim is not None:
-            self.suggestion = self.billing.resuggest(self.claim, self.activity)
+            self.suggestion = self.claims.resuggest(self.claim, self.activity)
         if resuggest:
             self.render()
         else:
@@ -159,7 +159,7 @@ class ClaimEditorPresenter(QObject):
         claim = self.claim
         if claim is None:
             return
-        editor, catalog = self.editor, self.billing.rules.catalog
+        editor, catalog = self.editor, self.claims.rules.catalog
         editor.set_performed_at(claim.performed_at)
         kinds = activities(catalog, claim.practitioner.profile.profession)
         editor.set_choices(
@@ -202,7 +202,7 @@ class ClaimEditorPresenter(QObject):
         claim = self.claim
         if claim is None:
             return
-        indicator = claim.parcours_indicator(self.billing.rules.catalog)
+        indicator = claim.parcours_indicator(self.claims.rules.catalog)
         self.editor.form.set_parcours_indicator(
             indicator.code if indicator else None,
             indicator.verified if indicator else False,
@@ -216,7 +216,7 @@ class ClaimEditorPresenter(QObject):
             return
         name = claim.patient.full_name.strip() or self.tr("patient")
         self.editor.set_heading(self.tr("Feuille de soins — %1").replace("%1", name), claim.status.label)
-        estimate = self.billing.estimate(claim)
+        estimate = self.claims.estimate(claim)
         pays = self.tr(" Le patient règle maintenant environ %1 (estimation).").replace(
             "%1", eur(estimate.patient_pays_now)
         )
@@ -226,7 +226,7 @@ class ClaimEditorPresenter(QObject):
         """Every current problem by field (the first message of each field)."""
         found: dict[str, str] = {}
         if self.claim is not None:
-            for problem in self.billing.validate(self.claim):
+            for problem in self.claims.validate(self.claim):
                 found.setdefault(problem.field, problem.message)
         found.update(self.local_problems)
         return found
@@ -267,7 +267,7 @@ class ClaimEditorPresenter(QObject):
 
     def _on_billing_claims_changed(self, claim_id: str) -> None:
         """The claim changed elsewhere (the billing view, another desktop): show its stored state."""
-        record = self.billing.records.get(claim_id)
+        record = self.claims.records.get(claim_id)
         if self.claim is None or claim_id != self.claim.id or record is None:
             return
         if record.claim is not self.claim and record.status is not self.claim.status:

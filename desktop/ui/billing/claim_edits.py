@@ -104,7 +104,7 @@ class ClaimEdits:
         if amount == line.amount:
             return
         try:
-            claim.override_amount(code, amount, by=self.p.account_id, at=self.p.billing.clock())
+            claim.override_amount(code, amount, by=self.p.account_id, at=self.p.claims.clock())
         except BillingError as exc:
             self.p.local_problems[key] = exc.message
         self.p.lines_edited = True
@@ -116,7 +116,7 @@ class ClaimEdits:
         if claim is None:
             return
         try:
-            claim.add_majoration(code, self.p.billing.rules)
+            claim.add_majoration(code, self.p.claims.rules)
         except BillingError as exc:
             self.p.messages.warning(exc.message)
             return

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.payments import OFFLINE_METHODS, Payment
+from desktop.billing.payments import OFFLINE_METHODS, Payment
 
 _STYLES = {
     "pending": "background: #fff8e1; border: 1px solid #ffe082;",

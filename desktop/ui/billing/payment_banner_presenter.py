@@ -14,10 +14,9 @@ from datetime import timedelta
 from PySide6.QtCore import QObject
 
 from contracts.clock import Clock
-from desktop.domain.payments import PAID, PENDING, REFUNDED, Payment
+from desktop.billing.payments import PAID, PENDING, REFUNDED, Payment, PaymentService
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
-from desktop.services.payments import PaymentService
 from desktop.ui.billing.confirm_box import ConfirmBox
 from desktop.ui.billing.payment_banner import PaymentBanner
 

@@ -513,7 +513,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
     async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
         window, controller, ws = scene.desktop.window, scene.billing, scene.desktop.workspace
         window.resize(1280, 860)
-        billing, payments = controller.feature.billing, controller.feature.payments
+        billing, payments = controller.billing.claims, controller.billing.payments
         people = [("Zoé", "Bernard"), ("Marc", "Petit"), ("Élodie", "Fournier"), ("Jean", "Le Saint-Jean")]
         steps = [(), ("exportee",), ("exportee", "teletransmise"), ("exportee", "teletransmise", "payee")]
         for day, ((first, last), moves) in enumerate(zip(people, steps, strict=True)):

@@ -25,13 +25,12 @@ from typing import Protocol
 
 from contracts.billing.errors import BillingError
 from contracts.clock import Clock, paris_day
+from desktop.api.transfers import Progress
+from desktop.billing.claims import ClaimRecord, ClaimService, user_facing
 from desktop.billing.fee_notes import FeeNote, PaymentMethod, PractitionerIdentity, fee_note_from_claim
+from desktop.billing.payments import Payment, PaymentService
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Message, Wire
-from desktop.domain.payments import Payment
-from desktop.services.billing import BillingService, ClaimRecord, user_facing
-from desktop.services.payments import PaymentService
-from desktop.services.ports import Progress
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ _METHODS = {
 
 
 class NoteServer(Protocol):
-    """The note routes (`desktop.api.billing.BillingApiClient`)."""
+    """The note routes (`desktop.billing.api_client.BillingApiClient`)."""
 
     async def create_note(
         self,
@@ -105,7 +104,7 @@ class FeeNoteService:
     def __init__(
         self,
         server: NoteServer,
-        billing: BillingService,
+        billing: ClaimService,
         payments: PaymentService,
         uploader: DocumentUploader,
         conversations: ConversationMessages,

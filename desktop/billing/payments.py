@@ -11,23 +11,141 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Wire
-from desktop.domain.payments import OFFLINE_METHODS, Payment
+from desktop.domain.models import EPOCH, Wire, parse_optional_time, parse_time
 from desktop.kernel.events import Event
 
 log = logging.getLogger(__name__)
+
+PENDING, PAID, CANCELLED, REFUNDED = "pending", "paid", "cancelled", "refunded"
+ONLINE = "online"
+
+# What the practitioner may record for a payment received outside the app (mark-paid), in menu order.
+OFFLINE_METHODS: dict[str, str] = {
+    "card_in_person": "Carte bancaire sur place",
+    "cheque": "Chèque",
+    "transfer": "Virement",
+    "cash": "Espèces",
+}
+
+
+def _text(value: object, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+def _optional(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _euros(value: object) -> Decimal:
+    try:
+        return Decimal(str(value)) if isinstance(value, str | int) else Decimal("0.00")
+    except InvalidOperation:
+        return Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPractitioner:
+    """What the patient is told about who asks to be paid (BILLING §5.3: sector stated)."""
+
+    display_name: str
+    profession_label: str
+    sector: str
+    sector_label: str
+    sector_notice: str
+
+    @classmethod
+    def from_wire(cls, data: object) -> PaymentPractitioner:
+        raw = data if isinstance(data, dict) else {}
+        return cls(
+            _text(raw.get("display_name")),
+            _text(raw.get("profession_label")),
+            _text(raw.get("sector")),
+            _text(raw.get("sector_label")),
+            _text(raw.get("sector_notice")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One payment request of a conversation."""
+
+    id: str
+    conversation_id: str
+    claim_id: str | None
+    amount: Decimal
+    amount_label: str
+    label: str
+    status: str  # pending | paid | cancelled | refunded
+    status_label: str
+    provider: str  # offline | stripe
+    method: str | None
+    method_label: str | None
+    practitioner: PaymentPractitioner
+    fee_notice: str
+    created_at: datetime
+    updated_at: datetime
+    paid_at: datetime | None
+    cancelled_at: datetime | None
+    refunded_at: datetime | None
+
+    @property
+    def pending(self) -> bool:
+        return self.status == PENDING
+
+    @property
+    def paid(self) -> bool:
+        return self.status == PAID
+
+    @property
+    def paid_online(self) -> bool:
+        """Paid through the online provider: « Rembourser » gives the money back the same way."""
+        return self.status == PAID and self.method == ONLINE
+
+    @property
+    def refundable(self) -> bool:
+        """A paid request may be recorded as refunded (online: the provider refunds it)."""
+        return self.status == PAID
+
+    @classmethod
+    def from_wire(cls, data: Wire) -> Payment:
+        return cls(
+            id=_text(data.get("id")),
+            conversation_id=_text(data.get("conversation_id")),
+            claim_id=_optional(data.get("claim_id")),
+            amount=_euros(data.get("amount")),
+            amount_label=_text(data.get("amount_label")),
+            label=_text(data.get("label")),
+            status=_text(data.get("status"), PENDING),
+            status_label=_text(data.get("status_label")),
+            provider=_text(data.get("provider"), "offline"),
+            method=_optional(data.get("method")),
+            method_label=_optional(data.get("method_label")),
+            practitioner=PaymentPractitioner.from_wire(data.get("practitioner")),
+            fee_notice=_text(data.get("fee_notice")),
+            created_at=parse_time(data.get("created_at")),
+            updated_at=parse_time(data.get("updated_at")),
+            paid_at=parse_optional_time(data.get("paid_at")),
+            cancelled_at=parse_optional_time(data.get("cancelled_at")),
+            refunded_at=parse_optional_time(data.get("refunded_at")),
+        )
+
+    def newer_than(self, other: Payment | None) -> bool:
+        """Whether this view should replace `other` (events may arrive after a fresher REST answer)."""
+        return other is None or self.updated_at >= other.updated_at or other.updated_at == EPOCH
+
 
 MAX_AMOUNT = Decimal("10000.00")
 MAX_LABEL = 200
 
 
 class PaymentServer(Protocol):
-    """The payment routes (`desktop.api.billing.BillingApiClient`)."""
+    """The payment routes (`desktop.billing.api_client.BillingApiClient`)."""
 
     async def create_payment(
         self, conversation_id: str, payment_id: str, amount: Decimal, label: str, claim_id: str | None
@@ -63,6 +181,8 @@ def check_request(amount: Decimal, label: str) -> None:
 
 class PaymentService:
     """Payment requests by conversation, kept in step with the server's events."""
+
+    EVENTS = ("payment.created", "payment.updated")
 
     def __init__(self, server: PaymentServer) -> None:
         self._server = server
@@ -151,7 +271,7 @@ class PaymentService:
         return self._store(await self._server.refund_payment(payment_id))
 
     # ---------------------------------------------------------------- events
-    async def apply_event(self, _seq: int, name: str, data: Wire) -> None:
+    async def apply_event(self, name: str, data: Wire) -> None:
         """`payment.created` / `payment.updated` from the socket."""
         raw = data.get("payment")
         if isinstance(raw, dict):

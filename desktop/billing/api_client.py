@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 
 from desktop.api.http import JsonHttp
+from desktop.billing.payments import Payment
 from desktop.domain.models import Wire
-from desktop.domain.payments import Payment
 
 
 def money(amount: Decimal) -> str:

@@ -1,6 +1,6 @@
 """Billing a remote act: draft the claim from the act catalog, validate it, store it, export it.
 
-`BillingService` is Qt-free and async. It builds the SESAM-sans-Vitale claim from the call (the
+`ClaimService` is Qt-free and async. It builds the SESAM-sans-Vitale claim from the call (the
 `ActSuggester` of `desktop.billing`, with profession, specialty and sector from `/me`), validates
 it with `ClaimValidator` (one French message per field), stores it on the server (drafts, then
 « prête »; statuses and their history are the server's), and exports claims as JSON or CSV files
@@ -29,11 +29,11 @@ from contracts.billing.rules import BillingRules
 from contracts.billing.suggestions import ActSuggester, Suggestion, SuggestionRequest
 from contracts.billing.validation import ClaimValidator
 from contracts.clock import Clock, paris_day
+from desktop.billing.billing_profile import BillingProfile
 from desktop.billing.export import ClaimExporter, ExportKind
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Person, Wire, parse_time
 from desktop.kernel.events import Event
-from desktop.services.billing_profile import BillingProfile
 
 if TYPE_CHECKING:
     from desktop.billing.note_renderer import ReportlabNoteRenderer
@@ -48,7 +48,7 @@ TRANSMISSION_NOTICE = (
 
 
 class BillingServer(Protocol):
-    """The billing routes (`desktop.api.billing.BillingApiClient`)."""
+    """The billing routes (`desktop.billing.api_client.BillingApiClient`)."""
 
     async def me(self) -> Wire: ...
     async def create_claim(self, document: Wire, conversation_id: str | None) -> Wire: ...
@@ -106,7 +106,7 @@ def user_facing(exc: BillingError) -> UserFacingError:
     return UserFacingError(exc.message)
 
 
-class BillingService:
+class ClaimService:
     """Claims of the signed-in practitioner."""
 
     def __init__(
@@ -307,7 +307,7 @@ class BillingService:
         mine = [r for r in self.records.values() if r.conversation_id == conversation_id]
         return max(mine, key=lambda r: r.claim.performed_at, default=None)
 
-    async def apply_event(self, _seq: int, name: str, data: Wire) -> None:
+    async def apply_event(self, _name: str, data: Wire) -> None:
         """`claim.updated` (a summary without the document): refresh the claim if we show it."""
         raw = data.get("claim")
         claim_id = raw.get("id") if isinstance(raw, dict) else None
