@@ -1,23 +1,29 @@
 """Everything that belongs to one signed-in account on one server, built and torn down together.
 
-`Workspace.build` makes every service of the account, billing included, and the table routing the
-socket's persisted events to them (`EventRoutes`). Presenters and controllers receive the
-`Workspace` and bind screens to its services; they build none.
+`Workspace.build` makes every service of the account — conversations, outbox, sync, invitations,
+requests, attachments, notifications, help pages, calls and billing — wires the events they follow
+in each other, and builds the table routing the socket's persisted events to them (`EventRoutes`).
+Presenters and controllers receive the `Workspace` and bind screens to its services; they build
+none. The call engine (aiortc, av) is loaded when the first call starts, the act catalog when the
+practitioner first bills.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from contracts.clock import Clock
+from desktop.api.calls import CallApiClient
 from desktop.billing.billing_services import BillingServices
 from desktop.billing.payments import PaymentService
 from desktop.domain.models import Account
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.attachments import AttachmentService
+from desktop.services.call_media import MediaFactory
+from desktop.services.calls import CallService
 from desktop.services.config import AppConfig
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
@@ -62,10 +68,11 @@ class Workspace:
     help_pages: HelpPageService
     sync: SyncService
     notifications: NotificationService
+    calls: CallService
     billing: BillingServices
     clock: Clock
     _parts: WorkspaceParts
-    extra: dict[str, object] = field(default_factory=dict)
+    _calls_api: CallApiClient
     _closed: bool = False
 
     @property
@@ -82,11 +89,23 @@ class Workspace:
         notifier: Notifier,
         messages: Messages,
         clock: Clock,
+        media: MediaFactory,
     ) -> Workspace:
+        """Args:
+        media: the camera, microphone and speaker of each call (`call_media.media_factory`).
+        """
         # The workspace's own runner: its tasks end with it, before its API client closes.
         runner = TaskRunner(messages)
         api = parts.api
         conversations = ConversationService(api, parts.cache, signed_in.account.id)
+
+        def patient_name(conversation_id: str) -> str | None:
+            summary = conversations.get(conversation_id)
+            return summary.patient.full_name if summary is not None else None
+
+        def show_names() -> bool:
+            return session.settings.show_patient_names_in_notifications
+
         outbox = OutboxService(parts.outbox_store, api, conversations, runner, messages, clock)
         invitations = InvitationService(api)
         requests = ConnectionRequestService(api)
@@ -114,13 +133,20 @@ class Workspace:
             requests,
         )
         notifications = NotificationService(
-            notifier,
-            runner,
-            conversations,
-            requests,
-            invitations,
-            lambda: session.settings.show_patient_names_in_notifications,
+            notifier, runner, conversations, requests, invitations, show_names
         )
+        calls_api = CallApiClient(api.server_url, lambda: api.token)
+        calls = CallService(
+            calls_api,
+            sync.realtime,
+            runner,
+            messages,
+            notifier,
+            media,
+            patient_name=patient_name,
+            show_names=show_names,
+        )
+        sync.status_changed.connect(calls.connection_changed)
         workspace = cls(
             config=config,
             signed_in=signed_in,
@@ -133,12 +159,14 @@ class Workspace:
             attachments=AttachmentService(api, config.downloads_dir),
             invitations=invitations,
             requests=requests,
-            help_pages=HelpPageService(api),
+            help_pages=HelpPageService(api, outbox),
             sync=sync,
             notifications=notifications,
+            calls=calls,
             billing=billing,
             clock=clock,
             _parts=parts,
+            _calls_api=calls_api,
         )
         sync.account_changed.connect(workspace._on_sync_account_changed)
         return workspace
@@ -162,14 +190,16 @@ class Workspace:
         self.sync.reconnect_now()
 
     async def close(self) -> None:
-        """Stop syncing and sending, close the API and the database (idempotent)."""
+        """Hang up, stop syncing and sending, close the APIs and the database (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        await self.calls.close()  # while the socket is still there to tell the patient
         await self.sync.stop()
         await self.runner.close()
         await self.outbox.close()
         await self.billing.aclose()
+        await self._calls_api.aclose()
         await self.api.aclose()
         self.attachments.purge()
         self._parts.close_storage()

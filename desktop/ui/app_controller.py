@@ -170,8 +170,8 @@ class AppController(QObject):
         window = MainWindow(model)
         self.window = window
         self.presenter = MainPresenter(window, workspace)
-        self.calls = CallController.attach(window, workspace, self.notifier)  # video (issue 5)
-        self.billing = BillingController.attach(window, workspace)  # billing (issue 6), after the calls
+        self.calls = CallController(window, workspace)
+        self.billing = BillingController(window, workspace, self.calls)
         window.close_requested.connect(self._on_window_close_requested)
         window.sign_out_requested.connect(self._on_window_sign_out_requested)
         window.change_server_requested.connect(self._on_window_change_server_requested)
@@ -206,6 +206,7 @@ class AppController(QObject):
 
     async def _sign_out(self) -> None:
         if self.workspace is not None:
+            await self.workspace.calls.close()  # hang up while the session can still tell the patient
             await self.services.session.sign_out(self.workspace.signed_in)
         self._restart = True
         self._quit.set()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QWidget
 from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
 from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
+from desktop.ui.call.call_controller import CallController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
@@ -63,7 +64,9 @@ async def billing_desktop(server: LiveServer, home: Path, **doctor: object) -> A
     patient = make_patient(server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(server, practitioner, patient)
     async with open_desktop(server, practitioner, home) as desktop:
-        controller = BillingController.attach(desktop.window, desktop.workspace)
+        controller = BillingController(
+            desktop.window, desktop.workspace, CallController(desktop.window, desktop.workspace)
+        )
         await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
         desktop.presenter.open_conversation(conversation_id)
         with httpx.Client(base_url=server.api, timeout=30) as http:
@@ -172,7 +175,10 @@ async def test_payment_request_from_the_plus_menu_banner_paid_cancelled(
             f"/conversations/{scene.conversation_id}/payments", headers=scene.patient.headers
         ).json()["items"]
         assert sorted(p["status"] for p in patient_view) == ["cancelled", "paid", "paid"]
-        assert window.message_bar.text == "Demande de paiement annulée : le patient ne la voit plus."
+        # The socket's `payment.updated` may hide the row before the answer to the request arrives.
+        await wait_for(
+            lambda: window.message_bar.text == "Demande de paiement annulée : le patient ne la voit plus."
+        )
         for row in list(banner.rows.values()):
             row.buttons["dismiss"].click()  # type: ignore[attr-defined]
         assert not banner.isVisible()
@@ -415,7 +421,6 @@ async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
     import aioice.ice
 
     from desktop.services.call_media import synthetic_media
-    from desktop.ui.call.call_controller import CallController
 
     monkeypatch.setattr(
         aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
@@ -423,13 +428,11 @@ async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
     practitioner = make_practitioner(sqlite_server, am_number="691234567")
     patient = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(sqlite_server, practitioner, patient)
-    async with open_desktop(sqlite_server, practitioner, tmp_path) as desktop:
-        calls = CallController(
-            desktop.window, desktop.workspace, desktop.notifier, media=lambda: synthetic_media(320, 240)
-        )
-        billing = BillingController.attach(
-            desktop.window, desktop.workspace
-        )  # after the calls, as the app does
+    async with open_desktop(
+        sqlite_server, practitioner, tmp_path, media=lambda: synthetic_media(320, 240)
+    ) as desktop:
+        calls = CallController(desktop.window, desktop.workspace)
+        billing = BillingController(desktop.window, desktop.workspace, calls)
         try:
             await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
             desktop.presenter.open_conversation(conversation_id)

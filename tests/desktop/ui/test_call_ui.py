@@ -104,10 +104,8 @@ async def call_desktop(
     doctor = make_practitioner(server)
     account = make_patient(server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(server, doctor, account)
-    async with open_desktop(server, doctor, tmp_path) as desktop:
-        controller = CallController(
-            desktop.window, desktop.workspace, desktop.notifier, media=lambda: synthetic_media(640, 480)
-        )
+    async with open_desktop(server, doctor, tmp_path, media=lambda: synthetic_media(640, 480)) as desktop:
+        controller = CallController(desktop.window, desktop.workspace)
         await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
         desktop.presenter.open_conversation(conversation_id)
         patient = Patient(server, account)

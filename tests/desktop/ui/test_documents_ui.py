@@ -109,7 +109,7 @@ async def test_a_forged_pdf_is_refused_with_the_server_message(
         await wait_for(lambda: page.notice.isVisible(), timeout=20)
         notice = page.notice.text()
         assert notice.startswith("ordonnance.pdf n'a pas été envoyé : ")
-        server_message = desktop.kernel.messages.history[-1].text
+        server_message = desktop.services.messages.history[-1].text
         assert server_message in notice and "PDF" in server_message  # the server's own French words
         assert desktop.window.message_bar.text == server_message
         assert not page.messages.bubbles and desktop.workspace.outbox.count == 0
