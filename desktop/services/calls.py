@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.api.calls import CallInfo
 from desktop.domain.call_precheck import Precheck
+from desktop.domain.call_state import CallState
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
 from desktop.domain.models import Wire
@@ -33,13 +34,12 @@ from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.call_media import CallMedia, MediaFactory
 from desktop.services.ports import Notifier, RealtimeLink
-from desktop.video.engine import CallState
-from desktop.video.stats import CallStats
 
 if TYPE_CHECKING:
     from desktop.video.aiortc_engine import AiortcCallEngine
     from desktop.video.signaling import QueueSignaling
     from desktop.video.sinks import LatestFrameSink
+    from desktop.video.stats import CallStats
 
 log = logging.getLogger(__name__)
 

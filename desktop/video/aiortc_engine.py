@@ -24,10 +24,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from desktop.domain.call_state import CallState, EndReason
 from desktop.kernel.tasks import TaskRunner
 from desktop.video import ice
 from desktop.video.adaptation import ResolutionController
-from desktop.video.engine import CallOptions, CallState, EndReason, Role
+from desktop.video.engine import CallOptions, Role
 from desktop.video.errors import DeviceError, SignalingError
 from desktop.video.peer import PeerSession
 from desktop.video.recovery import Decision, RecoveryPolicy

@@ -11,12 +11,12 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 
 from desktop.domain.call_precheck import Precheck
+from desktop.domain.call_state import CallState, EndReason
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.calls import ActiveCall, CallService
 from desktop.services.help_pages import HelpPageService
 from desktop.ui.call.call_window import CallWindow
-from desktop.video.engine import CallState, EndReason
 from desktop.video.stats import CallStats
 
 CLOSE_AFTER_MS = 2500  # after the patient hung up: long enough to read it

@@ -22,12 +22,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.api.realtime import RealtimeClient
+from desktop.domain.call_state import CallState, EndReason
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.call_media import synthetic_media
 from desktop.services.calls import ENGINE_FRAMES
 from desktop.ui.call.call_controller import CallController
 from desktop.video.aiortc_engine import AiortcCallEngine
-from desktop.video.engine import CallState, EndReason, Role
+from desktop.video.engine import Role
 from desktop.video.signaling import QueueSignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
 from desktop.video.sources import TestPatternSource, ToneSource

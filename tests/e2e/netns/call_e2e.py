@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from desktop.domain.call_state import CallState, EndReason
 from desktop.video.adaptation import LADDER, scaled_size
-from desktop.video.engine import CallState, EndReason
 from tests.helpers.call_browser import DesktopSide, PatientPage, screenshot_dir, until
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
