@@ -179,7 +179,9 @@ def _fill_big_cache(home: Path, server_url: str, doctor: dict[str, str]) -> None
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from desktop.domain.models import ConversationSummary, MessagePreview, PatientWrite, Person
+    from contracts.wire.accounts import PersonPublic
+    from contracts.wire.conversations import PatientWritePublic
+    from desktop.domain.conversation_summary import ConversationSummary, MessagePreview
     from desktop.services.config import AppConfig
     from desktop.storage.cache import LocalCache
     from desktop.storage.schema import open_database
@@ -190,7 +192,7 @@ def _fill_big_cache(home: Path, server_url: str, doctor: dict[str, str]) -> None
     rows = [
         ConversationSummary(
             id=f"bench-{i}",
-            patient=Person(f"p-{i}", first, last),
+            patient=PersonPublic(id=f"p-{i}", first_name=first, last_name=last),
             updated_at=now - timedelta(minutes=i),
             last_seq=3,
             read_seq=3,
@@ -199,7 +201,7 @@ def _fill_big_cache(home: Path, server_url: str, doctor: dict[str, str]) -> None
             last_message=MessagePreview(
                 "text", "Merci docteur, à demain", "patient", now - timedelta(minutes=i)
             ),
-            patient_write=PatientWrite("always"),
+            patient_write=PatientWritePublic(mode="always", until=None),
             patient_can_write=True,
         )
         for i, (first, last) in enumerate(_names(BIG_CACHE))
@@ -348,7 +350,9 @@ def _search_rows(tmp: Path) -> list[dict[str, object]]:
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from desktop.domain.models import ConversationSummary, MessagePreview, PatientWrite, Person
+    from contracts.wire.accounts import PersonPublic
+    from contracts.wire.conversations import PatientWritePublic
+    from desktop.domain.conversation_summary import ConversationSummary, MessagePreview
     from desktop.storage.cache import LocalCache
     from desktop.storage.schema import open_database
 
@@ -360,14 +364,14 @@ def _search_rows(tmp: Path) -> list[dict[str, object]]:
             [
                 ConversationSummary(
                     f"c{i}",
-                    Person(f"p{i}", first, last),
+                    PersonPublic(id=f"p{i}", first_name=first, last_name=last),
                     now - timedelta(minutes=i),
                     2,
                     2,
                     2,
                     i % 5,
                     MessagePreview("text", "Bonjour docteur", "patient", now - timedelta(minutes=i)),
-                    PatientWrite("always"),
+                    PatientWritePublic(mode="always", until=None),
                     True,
                 )
                 for i, (first, last) in enumerate(_names(BIG_CACHE))

@@ -71,7 +71,7 @@ def make_api(server_url: str, token: str | None) -> ServerApi:
 async def _healthy(url: str) -> bool:
     api = ApiClient(url, timeout=2.0)
     try:
-        return (await api.health()).get("status") == "ok"
+        return (await api.health()).status == "ok"
     except Exception:
         return False
     finally:

@@ -23,7 +23,9 @@ class ClaimStatusUpdate(Input):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class ClaimPublic(BaseModel):
+class ClaimSummaryPublic(BaseModel):
+    """A claim without its document (no patient data): what the `claim.updated` event carries."""
+
     id: str
     status: str
     status_label: str
@@ -33,6 +35,9 @@ class ClaimPublic(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ClaimPublic(ClaimSummaryPublic):
     document: dict[str, Any]
 
 

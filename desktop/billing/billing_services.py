@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contracts.clock import Clock
+from contracts.wire.events import ClaimEventPublic
 from desktop.billing.api_client import BillingApiClient
 from desktop.billing.payments import PaymentService
-from desktop.domain.models import Wire
 
 if TYPE_CHECKING:
     from desktop.billing.claims import ClaimService
@@ -83,10 +83,10 @@ class BillingServices:
             )
         return self._fee_notes
 
-    async def apply_claim_event(self, name: str, data: Wire) -> None:
+    async def apply_claim_event(self, name: str, event: ClaimEventPublic) -> None:
         """`claim.updated`: no claim is on screen before the claim service exists."""
         if self._claims is not None:
-            await self._claims.apply_event(name, data)
+            await self._claims.apply_event(name, event)
 
     def forget_profile(self) -> None:
         """The account changed (`account.updated`, a reconnection): read `/me` again when next needed."""

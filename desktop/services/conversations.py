@@ -13,7 +13,14 @@ import logging
 from dataclasses import replace
 from datetime import date
 
-from desktop.domain.models import ConversationSummary, Message, PatientWrite, Wire
+from contracts.wire.conversations import MessagePublic
+from contracts.wire.events import (
+    ConversationEventPublic,
+    MessageEventPublic,
+    PatientWriteEventPublic,
+    ReadEventPublic,
+)
+from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.search_index import SearchIndex
 from desktop.kernel.events import Event
 from desktop.services.ports import CachedConversations, ConversationCache, ServerApi
@@ -38,11 +45,11 @@ class ConversationService:
         self._rows: dict[str, ConversationSummary] = {}
         self._cached: CachedConversations | None = None  # rows not decoded yet
         self._index = SearchIndex()
-        self._messages: dict[str, dict[str, Message]] = {}
+        self._messages: dict[str, dict[str, MessagePublic]] = {}
         self.list_changed: Event[None] = Event()  # membership or order changed
         self.conversation_changed: Event[str] = Event()  # one summary changed (badge, preview…)
         self.messages_changed: Event[str] = Event()  # messages of an opened conversation changed
-        self.message_received: Event[Message] = Event()  # a new message from the patient or system
+        self.message_received: Event[MessagePublic] = Event()  # a new message from the patient or system
 
     # ---------------------------------------------------------------- list and search
     def __len__(self) -> int:
@@ -108,21 +115,17 @@ class ConversationService:
         return summary
 
     # ---------------------------------------------------------------- events from the server
-    async def apply_message_event(self, _name: str, data: Wire) -> None:
+    async def apply_message_event(self, _name: str, event: MessageEventPublic) -> None:
         """`message.created`: a message of any conversation, ours included (another desktop's)."""
-        raw = data.get("message")
-        if isinstance(raw, dict):
-            await self.apply_message(Message.from_wire(raw))
+        await self.apply_message(event.message)
 
-    async def apply_created(self, _name: str, data: Wire) -> None:
-        raw = data.get("conversation")
-        if isinstance(raw, dict):
-            summary = ConversationSummary.from_wire(raw)
-            current = self.get(summary.id)
-            if current is None or current.last_seq <= summary.last_seq:
-                await self._save(summary)
+    async def apply_created(self, _name: str, event: ConversationEventPublic) -> None:
+        summary = ConversationSummary.of(event.conversation)
+        current = self.get(summary.id)
+        if current is None or current.last_seq <= summary.last_seq:
+            await self._save(summary)
 
-    async def apply_message(self, message: Message, *, live: bool = True) -> None:
+    async def apply_message(self, message: MessagePublic, *, live: bool = True) -> None:
         """A message of ours or theirs: store it, update the summary, tell the views."""
         await self._cache.save_messages([message])
         opened = self._messages.get(message.conversation_id)
@@ -145,39 +148,32 @@ class ConversationService:
             if live and not mine:
                 self.message_received.emit(message)
 
-    async def apply_read(self, _name: str, data: Wire) -> None:
-        summary = self.get(str(data.get("conversation_id", "")))
-        read_seq = data.get("read_seq")
-        if summary is None or not isinstance(read_seq, int):
+    async def apply_read(self, _name: str, event: ReadEventPublic) -> None:
+        summary = self.get(event.conversation_id)
+        if summary is None:
             return
-        if data.get("reader_role") == "practitioner":
-            unread = data.get("unread")
-            changed = replace(
-                summary,
-                read_seq=max(summary.read_seq, read_seq),
-                unread=unread if isinstance(unread, int) else summary.unread,
-            )
+        mine = event.reader_role == "practitioner"
+        if mine:
+            changed = replace(summary, read_seq=max(summary.read_seq, event.read_seq), unread=event.unread)
         else:
-            changed = replace(summary, other_read_seq=max(summary.other_read_seq, read_seq))
+            changed = replace(summary, other_read_seq=max(summary.other_read_seq, event.read_seq))
         if changed != summary:
             await self._save(changed)
-            if data.get("reader_role") != "practitioner" and summary.id in self._messages:
+            if not mine and summary.id in self._messages:
                 self.messages_changed.emit(summary.id)  # read marks ✓✓
 
-    async def apply_updated(self, _name: str, data: Wire) -> None:
-        summary = self.get(str(data.get("conversation_id", "")))
+    async def apply_updated(self, _name: str, event: PatientWriteEventPublic) -> None:
+        summary = self.get(event.conversation_id)
         if summary is None:
             return
         changed = replace(
-            summary,
-            patient_write=PatientWrite.from_wire(data.get("patient_write")),
-            patient_can_write=bool(data.get("patient_can_write", summary.patient_can_write)),
+            summary, patient_write=event.patient_write, patient_can_write=event.patient_can_write
         )
         if changed != summary:
             await self._save(changed)
 
     # ---------------------------------------------------------------- one conversation
-    def messages(self, conversation_id: str) -> list[Message]:
+    def messages(self, conversation_id: str) -> list[MessagePublic]:
         """The loaded messages of a conversation, in seq order."""
         return sorted(self._messages.get(conversation_id, {}).values(), key=lambda m: m.seq)
 

@@ -1,40 +1,52 @@
 """Which service applies which persisted event: one table, built once by the `Workspace`.
 
-The socket delivers events by name (`message.created`, `payment.updated`…); each service
-declares the names it applies (`PaymentService.EVENTS`…) and the Workspace routes them to its
-bound methods here. An event nobody routes (a newer server's) is ignored.
+The socket delivers events by name (`message.created`, `payment.updated`…) with a JSON `data`;
+each service declares the names it applies (`PaymentService.EVENTS`…) and the Workspace routes
+them here to its bound methods, with the `contracts.wire.events` model the data is read with, so a
+handler receives a validated value (`PaymentEventPublic`…), never a dict. An event nobody routes
+(a newer server's) is ignored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
-from desktop.domain.models import Wire
+from pydantic import BaseModel
 
-EventHandler = Callable[[str, Wire], Awaitable[None]]
+P = TypeVar("P", bound=BaseModel)
+_Apply = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class EventRoutes:
-    """Event name → the handler of the service it concerns."""
+    """Event name → the model of its data and the handler of the service it concerns."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, EventHandler] = {}
+        self._routes: dict[str, _Apply] = {}
 
-    def add(self, names: Iterable[str], handler: EventHandler) -> None:
-        """Route every event of `names` to `handler`.
+    def add(self, names: Iterable[str], model: type[P], handler: Callable[[str, P], Awaitable[None]]) -> None:
+        """Route every event of `names` to `handler`, its data read with `model`.
 
         Raises:
             ValueError: one of the names is routed already (two services would race on it).
         """
-        for name in names:
-            if name in self._handlers:
-                raise ValueError(f"event {name} is routed twice")
-            self._handlers[name] = handler
 
-    async def apply(self, name: str, data: Wire) -> bool:
-        """Apply one event; False when no service handles it."""
-        handler = self._handlers.get(name)
-        if handler is None:
+        async def apply(name: str, data: dict[str, Any]) -> None:
+            await handler(name, model.model_validate(data))
+
+        for name in names:
+            if name in self._routes:
+                raise ValueError(f"event {name} is routed twice")
+            self._routes[name] = apply
+
+    async def apply(self, name: str, data: dict[str, Any]) -> bool:
+        """Apply one event; False when no service handles it.
+
+        Raises:
+            pydantic.ValidationError: the data does not have the shape of the event's model.
+        """
+        route = self._routes.get(name)
+        if route is None:
             return False
-        await handler(name, data)
+        await route(name, data)
         return True

@@ -15,9 +15,9 @@ import uuid
 from pathlib import Path
 
 from contracts.clock import Clock
+from contracts.wire.conversations import MessagePublic
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Message
 from desktop.domain.outbox_item import MESSAGE, UPLOAD, OutboxItem, is_supported_document
 from desktop.kernel.backoff import Backoff
 from desktop.kernel.events import Event
@@ -53,11 +53,11 @@ class OutboxService:
         self._messages = messages
         self._items: dict[str, OutboxItem] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
-        self._current: dict[str, asyncio.Task[Message]] = {}
+        self._current: dict[str, asyncio.Task[MessagePublic]] = {}
         self._online = False
         self._closed = False
         self.item_added: Event[OutboxItem] = Event()
-        self.item_sent: Event[tuple[OutboxItem, Message]] = Event()
+        self.item_sent: Event[tuple[OutboxItem, MessagePublic]] = Event()
         self.item_failed: Event[OutboxItem] = Event()  # refused for good; `error` says why
         self.item_removed: Event[str] = Event()  # sent, refused or cancelled: drop its pending row
         self.progress: Event[tuple[str, int, int]] = Event()  # (item id, bytes sent, total)

@@ -11,10 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from pydantic import ValidationError
+
+from contracts.wire.accounts import UserPublic
+from contracts.wire.events import AccountEventPublic
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.connection_status import ConnectionStatus
-from desktop.domain.models import Account, Wire
 from desktop.kernel.backoff import Backoff
 from desktop.kernel.events import Event
 from desktop.kernel.tasks import TaskRunner
@@ -27,19 +31,20 @@ from desktop.services.ports import ConversationCache, RealtimeLink, ServerApi
 
 log = logging.getLogger(__name__)
 
-SocketEventHandler = Callable[[int, str, Wire], Awaitable[None]]
+SocketEventHandler = Callable[[int, str, dict[str, Any]], Awaitable[None]]
 StatusHandler = Callable[[ConnectionStatus], None]
 RealtimeFactory = Callable[
     [str, Callable[[], str | None], Callable[[], Awaitable[int]], SocketEventHandler, StatusHandler],
     RealtimeLink,
 ]
 INITIALIZED = "initialized"
-ACCOUNT_UPDATED = "account.updated"
 FIRST_CONTACT = Backoff(first=0.5, ceiling=15.0)  # `/me` before the socket, while the server is away
 
 
 class SyncService:
     """Owns the socket; hands each persisted event to the service `routes` names for it."""
+
+    ACCOUNT_EVENTS = ("account.updated",)
 
     def __init__(
         self,
@@ -65,7 +70,7 @@ class SyncService:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.status_changed: Event[ConnectionStatus] = Event()
-        self.account_changed: Event[Account] = Event()
+        self.account_changed: Event[UserPublic] = Event()
         self.event_applied: Event[tuple[int, str]] = Event()  # (seq, name)
         self.realtime = realtime_factory(
             api.ws_url, lambda: api.token, cache.last_event_seq, self._on_event, self._on_status
@@ -134,17 +139,19 @@ class SyncService:
     async def _refresh_account(self) -> None:
         self.account_changed.emit(await self._api.me())
 
+    async def apply_account_event(self, _name: str, _event: AccountEventPublic) -> None:
+        """`account.updated` (the plan changed…): read `/me` again."""
+        await self._refresh_account()
+
     # ---------------------------------------------------------------- events
-    async def _on_event(self, seq: int, name: str, data: Wire) -> None:
+    async def _on_event(self, seq: int, name: str, data: dict[str, Any]) -> None:
         try:
-            await self._apply(name, data)
+            await self._routes.apply(name, data)
+        except ValidationError as exc:  # never log the data itself: it may hold health data
+            log.warning(
+                "event %s (seq %s) has an unexpected shape (%d problems)", name, seq, exc.error_count()
+            )
         except Exception:  # one bad event must not stall the stream; log ids only
             log.exception("event %s (seq %s) could not be applied", name, seq)
         await self._cache.set_last_event_seq(seq)
         self.event_applied.emit((seq, name))
-
-    async def _apply(self, name: str, data: Wire) -> None:
-        if name == ACCOUNT_UPDATED:
-            await self._refresh_account()
-        else:
-            await self._routes.apply(name, data)

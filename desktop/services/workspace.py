@@ -15,10 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from contracts.clock import Clock
+from contracts.wire.accounts import UserPublic
+from contracts.wire.events import (
+    AccountEventPublic,
+    ClaimEventPublic,
+    ConnectionRequestEventPublic,
+    ConversationEventPublic,
+    InvitationEventPublic,
+    MessageEventPublic,
+    PatientWriteEventPublic,
+    PaymentEventPublic,
+    ReadEventPublic,
+)
 from desktop.api.calls import CallApiClient
 from desktop.billing.billing_services import BillingServices
 from desktop.billing.payments import PaymentService
-from desktop.domain.models import Account
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.attachments import AttachmentService
@@ -76,7 +87,7 @@ class Workspace:
     _closed: bool = False
 
     @property
-    def account(self) -> Account:
+    def account(self) -> UserPublic:
         return self.signed_in.account
 
     @classmethod
@@ -113,14 +124,14 @@ class Workspace:
             api.server_url, lambda: api.token, api, conversations, config.data_dir / "notes", clock
         )
         routes = EventRoutes()
-        routes.add(ConversationService.MESSAGE_EVENTS, conversations.apply_message_event)
-        routes.add(ConversationService.CREATED_EVENTS, conversations.apply_created)
-        routes.add(ConversationService.READ_EVENTS, conversations.apply_read)
-        routes.add(ConversationService.UPDATED_EVENTS, conversations.apply_updated)
-        routes.add(InvitationService.EVENTS, invitations.apply_event)
-        routes.add(ConnectionRequestService.EVENTS, requests.apply_event)
-        routes.add(PaymentService.EVENTS, billing.payments.apply_event)
-        routes.add(BillingServices.CLAIM_EVENTS, billing.apply_claim_event)
+        routes.add(ConversationService.MESSAGE_EVENTS, MessageEventPublic, conversations.apply_message_event)
+        routes.add(ConversationService.CREATED_EVENTS, ConversationEventPublic, conversations.apply_created)
+        routes.add(ConversationService.READ_EVENTS, ReadEventPublic, conversations.apply_read)
+        routes.add(ConversationService.UPDATED_EVENTS, PatientWriteEventPublic, conversations.apply_updated)
+        routes.add(InvitationService.EVENTS, InvitationEventPublic, invitations.apply_event)
+        routes.add(ConnectionRequestService.EVENTS, ConnectionRequestEventPublic, requests.apply_event)
+        routes.add(PaymentService.EVENTS, PaymentEventPublic, billing.payments.apply_event)
+        routes.add(BillingServices.CLAIM_EVENTS, ClaimEventPublic, billing.apply_claim_event)
         sync = SyncService(
             api,
             parts.cache,
@@ -146,6 +157,7 @@ class Workspace:
             patient_name=patient_name,
             show_names=show_names,
         )
+        routes.add(SyncService.ACCOUNT_EVENTS, AccountEventPublic, sync.apply_account_event)
         sync.status_changed.connect(calls.connection_changed)
         workspace = cls(
             config=config,
@@ -171,7 +183,7 @@ class Workspace:
         sync.account_changed.connect(workspace._on_sync_account_changed)
         return workspace
 
-    def _on_sync_account_changed(self, account: Account) -> None:
+    def _on_sync_account_changed(self, account: UserPublic) -> None:
         self.signed_in = replace(self.signed_in, account=account)
         self.session.remember_account(account)
         self.billing.forget_profile()  # sector, address… are read from `/me` again when next needed

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
 from desktop.domain.app_settings import LOCAL
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Wire
 from desktop.services.app_services import AppServices
 from desktop.services.session import SignedIn
 from desktop.services.workspace import Workspace
@@ -153,7 +153,7 @@ class AppController(QObject):
         def on_sign_in(email: str, password: str) -> None:
             attempt(lambda: session.sign_in(url, email, password))
 
-        def on_sign_up(fields: Wire) -> None:
+        def on_sign_up(fields: dict[str, Any]) -> None:
             attempt(lambda: session.sign_up(url, fields))
 
         dialog.sign_in_requested.connect(on_sign_in)

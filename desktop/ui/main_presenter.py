@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
+from contracts.wire.accounts import UserPublic
 from desktop.domain.connection_status import ConnectionStatus
-from desktop.domain.models import Account
 from desktop.kernel.messages import UserMessage
 from desktop.services.workspace import Workspace
 from desktop.ui.dialogs.invitation_dialog import InvitationDialog
@@ -132,7 +132,7 @@ class MainPresenter(QObject):
     def _on_sync_status_changed(self, status: ConnectionStatus) -> None:
         self.window.status.set_status(status)
 
-    def _on_sync_account_changed(self, account: Account) -> None:
+    def _on_sync_account_changed(self, account: UserPublic) -> None:
         self.window.set_account(account.display_name, account.plan)
 
     def _on_requests_changed(self, count: int) -> None:

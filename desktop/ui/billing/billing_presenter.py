@@ -17,10 +17,10 @@ from PySide6.QtCore import QObject, Signal
 from contracts.billing.claims import TRANSITIONS, ClaimStatus
 from contracts.clock import paris_day, to_paris
 from contracts.fr_format import eur, long_date, paris_datetime
+from contracts.wire.payments import PaymentPublic
 from desktop.billing.billing_services import BillingServices
 from desktop.billing.claims import ClaimRecord
 from desktop.billing.export import EXPORTABLE, ExportKind
-from desktop.billing.payments import Payment
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.conversations import ConversationService
@@ -141,7 +141,7 @@ class BillingPresenter(QObject):
             )
         self.page.show_claims(rows)
 
-    def visible_payments(self) -> list[Payment]:
+    def visible_payments(self) -> list[PaymentPublic]:
         _status, payment_status, day_from, day_to = self.page.filters()
         return [
             p

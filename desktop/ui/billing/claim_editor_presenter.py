@@ -21,9 +21,9 @@ from contracts.billing.claims import TRANSITIONS, Claim, ClaimStatus
 from contracts.billing.professions import Activity, Profession
 from contracts.billing.suggestions import Suggestion
 from contracts.fr_format import eur
+from contracts.wire.accounts import PersonPublic
 from desktop.billing.billing_services import BillingServices
 from desktop.billing.claims import ClaimRecord
-from desktop.domain.models import Person
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.ui.billing.claim_actions import ClaimActions
@@ -105,7 +105,7 @@ class ClaimEditorPresenter(QObject):
 
     # ---------------------------------------------------------------- opening
     async def open_new(
-        self, conversation_id: str | None, patient: Person | None, performed_at: datetime
+        self, conversation_id: str | None, patient: PersonPublic | None, performed_at: datetime
     ) -> Claim:
         """A new draft for the act at `performed_at` (the call's start), pre-filled by the suggester."""
         profile = await self.claims.load_profile()

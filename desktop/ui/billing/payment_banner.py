@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.billing.payments import OFFLINE_METHODS, Payment
+from contracts.wire.payments import PaymentPublic
+from desktop.billing.payments import OFFLINE_METHODS
 
 _STYLES = {
     "pending": "background: #fff8e1; border: 1px solid #ffe082;",
@@ -37,7 +38,7 @@ class PaymentRow(QFrame):
     refund_requested = Signal(str)
     dismiss_requested = Signal(str)
 
-    def __init__(self, payment: Payment, parent: QWidget | None = None) -> None:
+    def __init__(self, payment: PaymentPublic, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.payment = payment
         self.setObjectName("paymentRow")
@@ -91,7 +92,7 @@ class PaymentRow(QFrame):
             row.addWidget(button)
         self.setAccessibleName(self.text.text())
 
-    def _text(self, payment: Payment) -> str:
+    def _text(self, payment: PaymentPublic) -> str:
         if payment.pending:
             return (
                 self.tr("Paiement en attente : %1 — %2")
@@ -137,7 +138,7 @@ class PaymentBanner(QWidget):
         self.rows: dict[str, PaymentRow] = {}
         self.hide()
 
-    def show_payments(self, payments: list[Payment]) -> None:
+    def show_payments(self, payments: list[PaymentPublic]) -> None:
         """Rebuild the rows (a handful at most)."""
         for row in self.rows.values():
             self.column.removeWidget(row)

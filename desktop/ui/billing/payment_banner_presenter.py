@@ -14,7 +14,8 @@ from datetime import timedelta
 from PySide6.QtCore import QObject
 
 from contracts.clock import Clock
-from desktop.billing.payments import PAID, PENDING, REFUNDED, Payment, PaymentService
+from contracts.wire.payments import PaymentPublic
+from desktop.billing.payments import PAID, PENDING, REFUNDED, PaymentService
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.ui.billing.confirm_box import ConfirmBox
@@ -59,7 +60,7 @@ class PaymentBannerPresenter(QObject):
         if conversation_id and not self.payments.is_loaded(conversation_id):
             self.runner.run(self.payments.load(conversation_id), name="payments-load", report=False)
 
-    def shown(self) -> list[Payment]:
+    def shown(self) -> list[PaymentPublic]:
         if self.conversation_id is None:
             return []
         since = self._clock() - SETTLED_SHOWN

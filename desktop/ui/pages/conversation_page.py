@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from contracts.clock import Clock
-from desktop.domain.models import ConversationSummary, HelpPage, Message
+from contracts.wire.conversations import MessagePublic
+from contracts.wire.invitations import HelpPagePublic
+from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.outbox_item import OutboxItem, is_supported_document
 from desktop.services.help_pages import HelpPageService
 from desktop.ui.icons import icon
@@ -133,10 +135,12 @@ class ConversationPage(QWidget):
         self.patient_write.set_value(summary.patient_write)
         self.conversation_shown.emit(summary.id)
 
-    def show_messages(self, messages: list[Message], other_read_seq: int, pending: list[OutboxItem]) -> None:
+    def show_messages(
+        self, messages: list[MessagePublic], other_read_seq: int, pending: list[OutboxItem]
+    ) -> None:
         self.messages.set_content(messages, other_read_seq, pending)
 
-    def set_help_pages(self, pages: list[HelpPage] | None, error: str | None = None) -> None:
+    def set_help_pages(self, pages: list[HelpPagePublic] | None, error: str | None = None) -> None:
         self.help_menu.clear()
         if pages is None:
             action = self.help_menu.addAction(error or self.tr("Chargement…"))

@@ -12,8 +12,8 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from contracts.wire.conversations import AttachmentPublic, MessagePublic
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Attachment, Message
 from desktop.domain.outbox_item import OutboxItem
 from desktop.services.workspace import Workspace
 from desktop.ui.pages.conversation_page import ConversationPage
@@ -84,7 +84,7 @@ class ConversationPresenter(QObject):
         if self.conversation_id is None:
             return
         summary = self.ws.conversations.get(self.conversation_id)
-        messages: list[Message] = self.ws.conversations.messages(self.conversation_id)
+        messages: list[MessagePublic] = self.ws.conversations.messages(self.conversation_id)
         pending: list[OutboxItem] = self.ws.outbox.pending(self.conversation_id)
         self.page.show_messages(messages, summary.other_read_seq if summary else 0, pending)
 
@@ -170,25 +170,25 @@ class ConversationPresenter(QObject):
         except UserFacingError:
             self.page.set_help_pages(None, self.tr("Aide indisponible pour le moment"))
 
-    def _on_messages_open_requested(self, attachment: Attachment) -> None:
+    def _on_messages_open_requested(self, attachment: AttachmentPublic) -> None:
         self._run(self._open(attachment), "open-attachment")
 
-    async def _open(self, attachment: Attachment) -> None:
+    async def _open(self, attachment: AttachmentPublic) -> None:
         self.opener(await self.ws.attachments.local_copy(attachment))
 
-    def _on_messages_save_requested(self, attachment: Attachment) -> None:
+    def _on_messages_save_requested(self, attachment: AttachmentPublic) -> None:
         target = self.ask_save_path(attachment.filename)
         if target is not None:
             self._run(self._save(attachment, target), "save-attachment")
 
-    async def _save(self, attachment: Attachment, target: Path) -> None:
+    async def _save(self, attachment: AttachmentPublic, target: Path) -> None:
         await self.ws.attachments.save_as(attachment, target)
         self.ws.messages.info(self.tr("Document enregistré dans %1.").replace("%1", str(target.parent)))
 
-    def _on_messages_thumbnail_needed(self, attachment: Attachment) -> None:
+    def _on_messages_thumbnail_needed(self, attachment: AttachmentPublic) -> None:
         self.ws.runner.run(self._thumbnail(attachment), name="thumbnail", report=False)
 
-    async def _thumbnail(self, attachment: Attachment) -> None:
+    async def _thumbnail(self, attachment: AttachmentPublic) -> None:
         path = await self.ws.attachments.local_copy(attachment)
         self.page.messages.set_thumbnail(attachment.id, path)
 

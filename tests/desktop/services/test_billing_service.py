@@ -20,10 +20,10 @@ from pypdf import PdfReader
 
 from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
+from contracts.wire.accounts import PersonPublic
 from desktop.billing.billing_services import BillingServices
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Person
 from desktop.services.workspace import Workspace
 from tests.desktop.services.harness import app_services, open_workspace, wait_for
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
@@ -74,7 +74,7 @@ async def test_a_gp_claim_is_drafted_validated_stored_and_exported(
         assert profile.sector_notice == "Praticien conventionné secteur 1"
         assert profile.address_lines == ("12 rue de la République", "69002 Lyon")
 
-        person = Person(scene.patient.id, "Hélène", "Dupont")
+        person = PersonPublic(id=scene.patient.id, first_name="Hélène", last_name="Dupont")
         claim, suggestion = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
         assert suggestion.act is not None and suggestion.act.code == "TCG"
         assert claim.act is not None and claim.act.amount == Decimal("25.00") and claim.majorations == []
@@ -186,7 +186,7 @@ async def test_payment_requests_follow_the_server_live(sqlite_server: LiveServer
 async def test_the_note_is_numbered_drawn_sent_and_linked(sqlite_server: LiveServer, tmp_path: Path) -> None:
     async with billing_scene(sqlite_server, tmp_path / "home") as scene:
         billing, notes = scene.billing.claims, scene.billing.fee_notes
-        person = Person(scene.patient.id, "Hélène", "Dupont")
+        person = PersonPublic(id=scene.patient.id, first_name="Hélène", last_name="Dupont")
         claim, _ = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
         claim.patient.birth_date, claim.patient.nir = date(1995, 10, 3), VALID_NIR
         claim.patient.regime, claim.patient.caisse, claim.patient.centre = "01", "691", "0001"
