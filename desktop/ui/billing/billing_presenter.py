@@ -25,8 +25,8 @@ from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.conversations import ConversationService
 from desktop.ui.billing.billing_page import BillingPage, ClaimRowView, PaymentRowView
-from desktop.ui.billing.confirm_box import ConfirmBox
-from desktop.ui.billing.save_dialog import SaveDialog, documents_folder
+from desktop.ui.dialogs.confirm_box import ConfirmBox
+from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from desktop.ui.billing.claim_line_views import (
     setting_choices,
 )
 from desktop.ui.billing.payment_presenter import amount_text
-from desktop.ui.billing.save_dialog import SaveDialog, documents_folder
+from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from contracts.wire.payments import PaymentPublic
 from desktop.billing.payments import PAID, PENDING, REFUNDED, PaymentService
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
-from desktop.ui.billing.confirm_box import ConfirmBox
 from desktop.ui.billing.payment_banner import PaymentBanner
+from desktop.ui.dialogs.confirm_box import ConfirmBox
 
 SETTLED_SHOWN = timedelta(hours=24)
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QWidget
 
 from contracts.wire.conversations import AttachmentPublic, MessagePublic
 from desktop.domain.errors import UserFacingError
 from desktop.domain.outbox_item import OutboxItem
 from desktop.services.workspace import Workspace
+from desktop.ui.dialogs.open_files_dialog import OpenFilesDialog
+from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 from desktop.ui.pages.conversation_page import ConversationPage
 
 log = logging.getLogger(__name__)
@@ -24,13 +25,6 @@ log = logging.getLogger(__name__)
 def open_with_system(path: Path) -> None:
     """Hand a local copy to the system's viewer (PDF reader, image viewer)."""
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
-def ask_save_path(parent: QWidget, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(
-        parent, parent.tr("Enregistrer le document"), str(Path.home() / suggested)
-    )
-    return Path(name) if name else None
 
 
 class ConversationPresenter(QObject):
@@ -42,8 +36,17 @@ class ConversationPresenter(QObject):
         self.ws = workspace
         self.conversation_id: str | None = None
         self.is_active: Callable[[], bool] = page.isVisible  # read marks only when really seen
-        self.opener: Callable[[Path], None] = open_with_system  # tests replace these two hooks
-        self.ask_save_path: Callable[[str], Path | None] = lambda name: ask_save_path(page, name)
+        # Hooks the tests replace: the system viewer, and the two file dialogs (awaited, never exec()).
+        self.opener: Callable[[Path], None] = open_with_system
+        self.ask_save_path: Callable[[str], Awaitable[Path | None]] = lambda name: SaveDialog.choose(
+            page, self.tr("Enregistrer le document"), documents_folder() / name, Path(name).suffix.lstrip(".")
+        )
+        self.ask_files: Callable[[], Awaitable[list[Path]]] = lambda: OpenFilesDialog.choose(
+            page,
+            self.tr("Joindre un document"),
+            Path.home(),
+            self.tr("Documents (*.pdf *.jpg *.jpeg *.png)"),
+        )
         conversations, outbox = workspace.conversations, workspace.outbox
         self._unsubscribe = [
             conversations.messages_changed.connect(self._on_conversations_messages_changed),
@@ -55,6 +58,7 @@ class ConversationPresenter(QObject):
         ]
         page.send_requested.connect(self._on_page_send_requested)
         page.upload_requested.connect(self._on_page_upload_requested)
+        page.attach_requested.connect(self._on_page_attach_requested)
         page.patient_write_requested.connect(self._on_page_patient_write_requested)
         page.help_pages_requested.connect(self._on_page_help_pages_requested)
         page.messages.open_requested.connect(self._on_messages_open_requested)
@@ -144,6 +148,14 @@ class ConversationPresenter(QObject):
         for path in paths:
             self._run(self.ws.outbox.send_file(self.conversation_id, path), "queue-upload")
 
+    def _on_page_attach_requested(self) -> None:
+        self._run(self._attach(), "attach-documents")
+
+    async def _attach(self) -> None:
+        paths = await self.ask_files()
+        if paths:
+            self._on_page_upload_requested(paths)
+
     def _on_messages_cancel_upload_requested(self, item_id: str) -> None:
         self._run(self.ws.outbox.cancel(item_id), "cancel-upload")
 
@@ -177,11 +189,12 @@ class ConversationPresenter(QObject):
         self.opener(await self.ws.attachments.local_copy(attachment))
 
     def _on_messages_save_requested(self, attachment: AttachmentPublic) -> None:
-        target = self.ask_save_path(attachment.filename)
-        if target is not None:
-            self._run(self._save(attachment, target), "save-attachment")
+        self._run(self._save(attachment), "save-attachment")
 
-    async def _save(self, attachment: AttachmentPublic, target: Path) -> None:
+    async def _save(self, attachment: AttachmentPublic) -> None:
+        target = await self.ask_save_path(attachment.filename)
+        if target is None:
+            return
         await self.ws.attachments.save_as(attachment, target)
         self.ws.messages.info(self.tr("Document enregistré dans %1.").replace("%1", str(target.parent)))
 
