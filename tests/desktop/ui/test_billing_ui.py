@@ -332,7 +332,7 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
             assert name == f"teleconsult-demande-2026-11-24-{claim_id[:8]}.json" and kind == "json"
             return single
 
-        presenter.ask_save_path = choose_single
+        presenter.actions.ask_save_path = choose_single
         editor.export.menu().actions()[0].trigger()
         await wait_for(lambda: single.exists() and editor.status.text() == "exportée")
         record = json.loads(single.read_text(encoding="utf-8"))
