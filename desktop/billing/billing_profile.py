@@ -118,10 +118,6 @@ class BillingProfile:
         )
 
     @property
-    def can_bill(self) -> bool:
-        return self.profile is not None
-
-    @property
     def display_name(self) -> str:
         """« Dr Claire Martin » for doctors, the plain name otherwise (as the server writes it)."""
         name = f"{self.first_name} {self.last_name}".strip()
@@ -141,7 +137,7 @@ class BillingProfile:
         """The practitioner block of a new claim; blanks filled from `am_number`/`specialty_code` if given.
 
         Raises:
-            ValueError: the profession bills no act of the catalog (check `can_bill` first).
+            ValueError: the profession bills no act of the catalog (`profile` is None).
         """
         if self.profile is None:
             raise ValueError("profession without billable acts")

@@ -113,12 +113,6 @@ class PaymentRow(QFrame):
             .replace("%2", payment.label)
         )
 
-    def menu_actions(self) -> list[tuple[str, str]]:
-        """(method, text) of « Marquer comme réglé » (for tests and keyboard checks)."""
-        button = self.buttons.get("mark_paid")
-        menu = button.menu() if isinstance(button, QToolButton) else None
-        return [(str(a.data()), a.text()) for a in menu.actions()] if menu is not None else []
-
 
 class PaymentBanner(QWidget):
     """The rows of the open conversation's payment requests (hidden when there is none to show)."""

@@ -135,8 +135,9 @@ async def test_payment_request_from_the_plus_menu_banner_paid_cancelled(
 
         # The patient pays in person by cheque: « Marquer comme réglé » → chèque.
         (row,) = banner.rows.values()
-        assert [m for m, _ in row.menu_actions()] == ["card_in_person", "cheque", "transfer", "cash"]
-        cheque = next(a for a in row.buttons["mark_paid"].menu().actions() if a.data() == "cheque")
+        methods = row.buttons["mark_paid"].menu().actions()  # type: ignore[attr-defined]
+        assert [a.data() for a in methods] == ["card_in_person", "cheque", "transfer", "cash"]
+        cheque = next(a for a in methods if a.data() == "cheque")
         cheque.trigger()
         await wait_for(lambda: banner.texts()[0].startswith("Paiement réglé : 25,00\u00a0€"))
         assert banner.texts()[0].endswith("(chèque)") and "refund" not in banner.rows[stored["id"]].buttons
