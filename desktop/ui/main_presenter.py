@@ -28,8 +28,9 @@ class MainPresenter(QObject):
         self.window = window
         self.ws = workspace
         self.list = ConversationListPresenter(window.conversation_list, workspace.conversations)
-        self.conversation = ConversationPresenter(window.conversation, workspace)
-        self.conversation.is_active = lambda: window.isVisible() and not window.isMinimized()
+        self.conversation = ConversationPresenter(
+            window.conversation, workspace, is_active=lambda: window.isVisible() and not window.isMinimized()
+        )
         self.invitations = InvitationsPresenter(window.invitations, workspace)
         self.invitation_dialog: InvitationDialog | None = None
         self.requests_dialog: RequestsDialog | None = None

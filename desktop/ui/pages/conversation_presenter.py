@@ -30,12 +30,15 @@ def open_with_system(path: Path) -> None:
 class ConversationPresenter(QObject):
     """One presenter for the page; `show(conversation_id)` switches conversations."""
 
-    def __init__(self, page: ConversationPage, workspace: Workspace) -> None:
+    def __init__(
+        self, page: ConversationPage, workspace: Workspace, *, is_active: Callable[[], bool] | None = None
+    ) -> None:
+        """`is_active`: whether the page is really seen (read marks); the page's visibility by default."""
         super().__init__(page)
         self.page = page
         self.ws = workspace
         self.conversation_id: str | None = None
-        self.is_active: Callable[[], bool] = page.isVisible  # read marks only when really seen
+        self._is_active = is_active or page.isVisible
         # Hooks the tests replace: the system viewer, and the two file dialogs (awaited, never exec()).
         self.opener: Callable[[Path], None] = open_with_system
         self.ask_save_path: Callable[[str], Awaitable[Path | None]] = lambda name: SaveDialog.choose(
@@ -98,7 +101,7 @@ class ConversationPresenter(QObject):
             return
         self.render()
         summary = self.ws.conversations.get(conversation_id)
-        if summary is not None and summary.unread and self.is_active():
+        if summary is not None and summary.unread and self._is_active():
             self._run(self.ws.conversations.mark_read(conversation_id), "mark-read")
 
     def _on_conversations_conversation_changed(self, conversation_id: str) -> None:
