@@ -102,9 +102,7 @@ class Workspace:
         clock: Clock,
         media: MediaFactory,
     ) -> Workspace:
-        """Args:
-        media: the camera, microphone and speaker of each call (`call_media.media_factory`).
-        """
+        """Every service of the account, wired to each other; `media` gives each call its devices."""
         # The workspace's own runner: its tasks end with it, before its API client closes.
         runner = TaskRunner(messages)
         api = parts.api
@@ -143,6 +141,7 @@ class Workspace:
             invitations,
             requests,
         )
+        routes.add(SyncService.ACCOUNT_EVENTS, AccountEventPublic, sync.apply_account_event)
         notifications = NotificationService(
             notifier, runner, conversations, requests, invitations, show_names
         )
@@ -157,7 +156,6 @@ class Workspace:
             patient_name=patient_name,
             show_names=show_names,
         )
-        routes.add(SyncService.ACCOUNT_EVENTS, AccountEventPublic, sync.apply_account_event)
         sync.status_changed.connect(calls.connection_changed)
         workspace = cls(
             config=config,

@@ -8,6 +8,7 @@ again (`model_construct`), the lean path the list's 100 000 rows need.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -78,11 +79,15 @@ def conversation_from_row(row: Sequence[Any]) -> ConversationSummary:
         other_read_seq=int(other_read),
         unread=int(unread),
         last_message=last_message,
-        patient_write=PatientWritePublic.model_construct(
-            mode=mode, until=date.fromisoformat(str(until)) if until else None
-        ),
+        patient_write=_patient_write(mode, str(until) if until else None),
         patient_can_write=bool(can_write),
     )
+
+
+@functools.cache
+def _patient_write(mode: Any, until: str | None) -> PatientWritePublic:  # mode: as stored, trusted
+    """One shared value per setting (most rows say « always »); like every wire value, never modified."""
+    return PatientWritePublic.model_construct(mode=mode, until=date.fromisoformat(until) if until else None)
 
 
 class CachedRows:
