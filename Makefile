@@ -1,8 +1,11 @@
-# Teleconsult — `make run`, `make test`, `make bench`. Each target bootstraps .venv on a fresh machine.
+# Teleconsult — `make run`, `make test`, `make bench`. Each target bootstraps .venv on a fresh machine
+# (and node_modules, for the JavaScript checks of `make lint`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+JS := server/patient_web/static/js
 
 .PHONY: run test lint bench server clean stress-check
 
@@ -14,18 +17,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The patient pages' JavaScript checkers (TypeScript, ESLint), pinned in package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 run: $(STAMP)
 	$(BIN)/teleconsult
 
 server: $(STAMP)
 	$(BIN)/teleconsult-server serve
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/vulture
+	npx --no -- tsc -p tsconfig.json --noEmit
+	npx --no -- eslint $(JS)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -38,4 +48,4 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules build dist .mypy_cache .ruff_cache .pytest_cache

@@ -54,9 +54,6 @@ rl_config.canvas_basefontname
 # ---------------------------------------------------------------- FastAPI: registered by decorators
 # Routes (@router.get/post/…), the security-headers middleware and the exception handlers are
 # called by FastAPI/Starlette; nothing calls them by name.
-from contracts.wire.common import Input
-from contracts.wire.invitations import LinkInvitationPublic, PractitionerCardPublic
-from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.api.routes import attachments as attachment_routes
 from server.api.routes import auth as auth_routes
 from server.api.routes import billing as billing_routes
@@ -65,6 +62,10 @@ from server.api.routes import conversations as conversation_routes
 from server.api.routes import invitations as invitation_routes
 from server.api.routes import patients as patient_routes
 from server.api.routes import payments as payment_routes
+
+from contracts.wire.common import Input
+from contracts.wire.invitations import LinkInvitationPublic, PractitionerCardPublic
+from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.patient_web import pages as patient_pages
 
 _security_headers  # @app.middleware("http") in server/api/app.py
@@ -119,13 +120,22 @@ LinkInvitationPublic.valid_until  # templates/invitation.html
 PractitionerCardPublic.profession_label  # pages/directory.js
 PractitionerCardPublic.specialty_label  # pages/directory.js
 PractitionerCardPublic.request_status  # pages/directory.js
+# A field validated and written under its alias « schema » (the claim document's version).
+from contracts.billing.document import ClaimDocument
+from server.settings import Settings
+
+ClaimDocument.schema_version
+# Validators called by Pydantic on every settings value.
+Settings._from_text
+Settings._optional_path
 
 # ---------------------------------------------------------------- SQLAlchemy: hooks and columns
 # TypeDecorator and DeclarativeBase hooks are called by SQLAlchemy; these columns are written
 # through insert().values(...) keywords and kept for audits and operators (never read back in Python).
-from server.storage.models import AuditEntry, Base, UTCDateTime
-from server.storage.models_billing import PaymentWebhookEvent
-from server.storage.models_invitations import DeliveryJob
+from server.db.base import Base, UTCDateTime
+from server.delivery.models import DeliveryJob
+from server.kernel.models import AuditEntry
+from server.payments.models import PaymentWebhookEvent
 
 UTCDateTime.impl
 UTCDateTime.cache_ok
@@ -168,11 +178,12 @@ CallStats.send_fps  # a field of the per-second stats record, beside receive_fps
 # - read_marker / marker_age_ms: the reading half of the test pattern's clock marker, beside the
 #   private drawing code they share (latency measured by the video tests);
 # - invitation_delivery: lets the tests run the periodic invitation-expiry sweep now.
+from server.domain.invitation_feature import invitation_delivery
+
 from desktop.api.realtime import RealtimeClient
 from desktop.services.ports import RealtimeLink
 from desktop.video.signaling import memory_pair
 from desktop.video.sources import marker_age_ms, read_marker
-from server.domain.invitation_feature import invitation_delivery
 
 RealtimeClient.drop
 RealtimeLink.drop
@@ -185,17 +196,14 @@ invitation_delivery
 # Reviewed with the desktop billing rework: nothing of the desktop uses these, and the rules engine
 # is not the desktop's to prune — its owner (the catalog and claim rework) reviews them with the
 # server's use. Catalog entries keep their verification and sources for audits; the enum members
-# are values a stored claim may hold; `to_dict`s and `ensure_allowed`/`eligible_acts` are that
-# engine's API. `is_valid_nir` and `rpps_check_digit` are the identifier rules, the latter what the
-# factories and benches make valid RPPS numbers with.
+# are values a stored claim may hold; `ensure_allowed`/`eligible_acts` and `transition` are that
+# engine's API; `is_valid_nir` is the identifier rule beside the RPPS one.
 from contracts.billing.catalog import Catalog, Entry, Verification
 from contracts.billing.claim_parts import Exoneration, InsuranceNature
 from contracts.billing.claims import Claim
-from contracts.billing.errors import Problem
-from contracts.billing.paris_time import TimeWindow
 from contracts.billing.reimbursement import ReimbursementEstimate
 from contracts.billing.rules import BillingRules
-from contracts.identifiers import is_valid_nir, rpps_check_digit
+from contracts.identifiers import is_valid_nir
 
 Verification.VERIFIED
 Verification.PARTIAL
@@ -208,10 +216,7 @@ InsuranceNature.AT_MP
 Exoneration.ALD
 Claim.set_act
 Claim.transition  # the status machine's step with its history (the server keeps statuses)
-Problem.to_dict
-TimeWindow.to_dict
 ReimbursementEstimate.amo_gross
 BillingRules.eligible_acts
 BillingRules.ensure_allowed
 is_valid_nir
-rpps_check_digit

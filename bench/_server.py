@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import psutil
 
-from server.main import start_runtime
+from server.app import start_runtime
 from server.settings import Settings
 
 

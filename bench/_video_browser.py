@@ -32,7 +32,7 @@ import httpx
 
 from bench._server import ServerProcess, percentile
 from desktop.services.call_media import synthetic_media
-from server.domain.accounts import NewPatient, NewPractitioner
+from server.accounts.service import NewPatient, NewPractitioner
 from tests.helpers.call_browser import DesktopSide, PatientPage, launch_chromium, loopback_ice, until
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
 

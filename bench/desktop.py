@@ -86,9 +86,9 @@ def _names(count: int) -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------------------------------- start-up
 def _prepare_server(server: Any) -> dict[str, str]:
-    from server.domain.accounts import NewPatient, NewPractitioner
-    from server.domain.conversations import MessageDraft
-    from server.domain.core import Actor
+    from server.accounts.service import NewPatient, NewPractitioner
+    from server.conversations.service import MessageDraft
+    from server.kernel.core import Actor
     from tests.helpers.factories import PASSWORD, rpps_number, unique_email
 
     async def go(runtime: Any) -> dict[str, str]:

@@ -22,8 +22,8 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from bench._server import ServerProcess, free_port, percentile
-from contracts.identifiers import rpps_check_digit
-from server.domain.accounts import NewPractitioner
+from contracts.identifiers import luhn_check_digit
+from server.accounts.service import NewPractitioner
 
 LATENCY_SAMPLES = 40
 THROUGHPUT_INVITATIONS = 240
@@ -59,7 +59,7 @@ class _Recorder:
 
 def _rpps(n: int) -> str:
     prefix = f"2{n:09d}"[-10:]
-    return prefix + rpps_check_digit(prefix)
+    return prefix + luhn_check_digit(prefix)
 
 
 async def _practitioners(runtime: Any, count: int) -> list[str]:

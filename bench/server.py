@@ -22,11 +22,11 @@ import psutil
 import websockets
 
 from bench._server import ServerProcess, free_port, percentile
-from contracts.identifiers import rpps_check_digit
+from contracts.identifiers import luhn_check_digit
 from contracts.text import fold, search_terms, terms_text
-from server.domain.accounts import NewPatient, NewPractitioner
-from server.domain.core import Actor
-from server.domain.security import hash_password
+from server.accounts.service import NewPatient, NewPractitioner
+from server.kernel.core import Actor
+from server.kernel.security import hash_password
 
 CLIENTS = 40
 PER_CLIENT = 150
@@ -94,7 +94,7 @@ def patient_name(i: int) -> tuple[str, str]:
 
 def _rpps(n: int) -> str:
     prefix = f"1{n:09d}"
-    return prefix + rpps_check_digit(prefix)
+    return prefix + luhn_check_digit(prefix)
 
 
 async def _setup_chat(runtime: Any, patients: int) -> dict[str, Any]:
@@ -306,7 +306,8 @@ async def _setup_search(runtime: Any, count: int) -> str:
     """100,000 conversations for one practitioner, inserted in bulk through the same tables."""
     from sqlalchemy import insert
 
-    from server.storage.models import Conversation, ConversationSearchTerm, User
+    from server.accounts.models import User
+    from server.conversations.models import Conversation, ConversationSearchTerm
 
     accounts = runtime.services.accounts
     doctor = await accounts.create_practitioner(

@@ -69,11 +69,6 @@ def format_nir(value: str) -> str:
     return " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]))
 
 
-def rpps_check_digit(first_ten: str) -> str:
-    """The Luhn check digit completing the 10 first digits of an RPPS number."""
-    return luhn_check_digit(first_ten)
-
-
 def normalize_rpps(value: str) -> str:
     """An RPPS number as stored: its 11 digits without spaces, dots or dashes."""
     return compact(value)

@@ -54,3 +54,10 @@ SECTORS: dict[str, str] = {
 
 PLANS = ("PRO", "PRO+")
 SPECIALIST = "medecin_specialiste"  # the profession that names a specialty
+DOCTOR_PROFESSIONS = ("medecin_generaliste", "medecin_specialiste", "chirurgien_dentiste")  # « Dr »
+
+
+def display_name(first_name: str, last_name: str, profession: str | None) -> str:
+    """ "Dr Claire Martin" for doctors and dentists, "Claire Martin" otherwise."""
+    name = f"{first_name} {last_name}".strip()
+    return f"Dr {name}" if profession in DOCTOR_PROFESSIONS else name

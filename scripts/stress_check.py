@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LOGS = Path(tempfile.gettempdir()) / "teleconsult-stress-check"  # each run's pytest output, kept
 
 # Browser (Playwright + chromium), desktop UI (pytest-qt on qasync) and realtime (sockets, calls,
 # several server processes, the call engine) tests.
@@ -53,15 +54,12 @@ def ensure_stress_ng() -> str:
 
 def run_once(index: int, runs: int, extra: list[str]) -> tuple[int, list[str]]:
     """One pytest run of PATHS; returns its exit code and the failed test ids."""
-    with tempfile.TemporaryDirectory(prefix="stress-check-") as tmp:
-        log = Path(tmp) / "pytest.log"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", *PATHS, *extra]
-        print(f"run {index}/{runs}: {' '.join(command[2:])}", flush=True)
-        with log.open("w") as out:
-            code = subprocess.run(
-                command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False
-            ).returncode
-        text = log.read_text(errors="replace")
+    log = LOGS / f"run-{index}.log"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", *PATHS, *extra]
+    print(f"run {index}/{runs}: {' '.join(command[2:])}", flush=True)
+    with log.open("w") as out:
+        code = subprocess.run(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+    text = log.read_text(errors="replace")
     summary = text.strip().splitlines()[-1] if text.strip() else "(no output)"
     print(f"  {summary}", flush=True)
     failures = [m.group(2) for m in FAILED.finditer(text)]
@@ -76,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu", type=int, default=2, help="stress-ng CPU workers")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
     args = parser.parse_args(argv)
+    LOGS.mkdir(parents=True, exist_ok=True)
     stress = subprocess.Popen(
         [ensure_stress_ng(), "--cpu", str(args.cpu), "--quiet"],
         stdout=subprocess.DEVNULL,
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stress.terminate()
         stress.wait(30)
-    print(f"{args.runs} runs, {len(failures)} failures")
+    print(f"{args.runs} runs, {len(failures)} failures (pytest output of each run: {LOGS})")
     for name, count in Counter(failures).most_common():
         print(f"  {count} × {name}")
     return 1 if failures else 0

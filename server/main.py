@@ -1,133 +1,24 @@
-"""Composition root and command line of `teleconsult-server`."""
+"""The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI
-
-from contracts.clock import Clock, system_clock
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
-from server.api.app import create_app
-from server.api.realtime import Hub
-from server.domain.accounts import NewPractitioner
-from server.domain.attachments import setup as setup_attachments
-from server.domain.container import Services, build_core_services
-from server.domain.core import Core
-from server.domain.errors import DomainError
-from server.domain.housekeeping import Housekeeping
-from server.domain.ports import EventBus
-from server.events.bus import InProcessBus, RedisBus
-from server.feature_billing import billing_feature
-from server.feature_calls import calls_feature
-from server.feature_invitations import invitations_feature
+from server.accounts.service import NewPractitioner
+from server.app import build_app, start_runtime
+from server.container import Services
+from server.db.migrate import upgrade
+from server.kernel.errors import DomainError
 from server.settings import Settings, SettingsError
-from server.storage.db import Database
-from server.storage.migrate import upgrade
 
 log = logging.getLogger("teleconsult.server")
-
-# Features plug into the composition root here: each gets the services once built, and may add
-# services, start background workers and register socket handlers. It returns an async cleanup.
-Feature = Callable[[Services, Hub], Any]
-
-
-@dataclass
-class Runtime:
-    """What a running server process holds."""
-
-    settings: Settings
-    db: Database
-    bus: EventBus
-    core: Core
-    services: Services
-    hub: Hub
-    cleanups: list[Any] = field(default_factory=list)
-
-    async def close(self) -> None:
-        for cleanup in reversed(self.cleanups):
-            with contextlib.suppress(Exception):
-                await cleanup()
-        await self.hub.stop()
-        await self.services.conversations.close()
-        await self.core.close()
-        await self.bus.close()
-        await self.db.dispose()
-
-
-def make_bus(settings: Settings) -> EventBus:
-    return RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
-
-
-def features() -> list[Feature]:
-    """Feature wiring functions (invitations, attachments, billing, calls) in start order."""
-    return [setup_attachments, invitations_feature, billing_feature, calls_feature]
-
-
-async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Runtime:
-    """Open the database (migrated first unless `migrate` is False), the bus and every service.
-
-    Args:
-        clock: the time source of every use-case (tests set the date they need).
-    """
-    url = settings.effective_database_url
-    if migrate:
-        await upgrade(url)
-    db = Database(url)
-    bus = make_bus(settings)
-    core = Core(settings, db, bus, clock)
-    services = build_core_services(core)
-    hub = Hub(services)
-    runtime = Runtime(settings, db, bus, core, services, hub)
-    try:
-        await bus.start(hub.on_bus_message)
-        hub.start()
-        housekeeping = Housekeeping(core)
-        housekeeping.start()
-        runtime.cleanups.append(housekeeping.stop)
-        for feature in features():
-            cleanup = await feature(services, hub)
-            if cleanup is not None:
-                runtime.cleanups.append(cleanup)
-    except BaseException:
-        await runtime.close()
-        raise
-    return runtime
-
-
-def build_app(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> FastAPI:
-    """The full application (API + patient pages) for `settings`, on the time source `clock`."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await start_runtime(settings, migrate=migrate, clock=clock)
-        app.state.runtime = runtime
-        app.state.services = runtime.services
-        app.state.hub = runtime.hub
-        try:
-            yield
-        finally:
-            await runtime.close()
-
-    app = create_app(settings, lifespan)
-    _mount_patient_web(app, settings)
-    return app
-
-
-def _mount_patient_web(app: FastAPI, settings: Settings) -> None:
-    import importlib
-
-    mount = getattr(importlib.import_module("server.patient_web"), "mount", None)
-    if mount is not None:  # the patient pages plug in when their package provides mount()
-        mount(app, settings)
 
 
 # ---------------------------------------------------------------------------------------------- CLI
@@ -246,7 +137,7 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-async def _with_services(settings: Settings, action: Callable[[Services], Any]) -> Any:
+async def _with_services(settings: Settings, action: Callable[[Services], Awaitable[None]]) -> None:
     runtime = await start_runtime(settings)
     try:
         return await action(runtime.services)

@@ -1,17 +1,24 @@
-"""Server settings: read once from TELECONSULT_* variables, an optional .env file and CLI flags."""
+"""Server settings: read once from TELECONSULT_* variables, an optional .env file and CLI flags.
+
+A pydantic-settings model: each field's type converts and checks its variable (a wrong value is
+refused with a French message naming it), secrets are `SecretStr` (never printed, never logged;
+`.get_secret_value()` where an adapter needs them).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "TELECONSULT_"
+_FRENCH_BOOLEANS = {"oui": True, "non": False}
 
 
 class SettingsError(ValueError):
@@ -23,13 +30,14 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("teleconsult-server", appauthor=False))
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Everything the server is configured with; passed in, never global."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore")
 
     host: str = "127.0.0.1"
     port: int = 8765
-    data_dir: Path = field(default_factory=default_data_dir)
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
     redis_url: str = ""
     public_url: str = ""
@@ -50,21 +58,21 @@ class Settings:
     ws_signal_rate_per_second: int = 50
     # Documents: stored encrypted at rest; the key is generated into data_dir when not given.
     attachments_dir: Path | None = None
-    attachments_key: str = ""
+    attachments_key: SecretStr = SecretStr("")
     # Delivery (invitations, codes): SMTP, SMS gateway, or a local outbox folder when unset.
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = True
     smtp_tls: bool = False
     smtp_from: str = "Teleconsult <no-reply@teleconsult.invalid>"
     smtp_timeout_seconds: float = 15.0
     sms_provider: str = ""  # "", "brevo", "ovh", "twilio"
     sms_base_url: str = ""
-    sms_api_key: str = ""
-    sms_api_secret: str = ""
-    sms_consumer_key: str = ""
+    sms_api_key: SecretStr = SecretStr("")
+    sms_api_secret: SecretStr = SecretStr("")
+    sms_consumer_key: SecretStr = SecretStr("")
     sms_account: str = ""
     sms_sender: str = "TELECONSULT"
     outbox_dir: Path | None = None
@@ -79,15 +87,15 @@ class Settings:
     invitations_per_day: int = 300  # sends (new, corrected, resent) per practitioner per day
     # Payments.
     payment_provider: str = "offline"  # "offline" or "stripe"
-    stripe_api_key: str = ""
-    stripe_webhook_secret: str = ""
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_webhook_secret: SecretStr = SecretStr("")
     stripe_base_url: str = "https://api.stripe.com"
     stripe_timeout_seconds: float = 20.0
     stripe_webhook_tolerance_seconds: int = 300  # signed timestamp older or newer than this: refused
     # Video: ICE servers handed to both peers. Never a third-party default.
     stun_urls: str = ""  # comma-separated, e.g. "stun:turn.example.fr:3478"
     turn_urls: str = ""  # comma-separated "turn:…?transport=udp,turns:…"
-    turn_secret: str = ""
+    turn_secret: SecretStr = SecretStr("")
     turn_ttl_seconds: int = 3600
     log_level: str = "info"
 
@@ -114,6 +122,21 @@ class Settings:
     def effective_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        """« oui » and « non » are booleans too; an empty variable leaves an optional path unset."""
+        if isinstance(value, str) and value.strip().lower() in _FRENCH_BOOLEANS:
+            return _FRENCH_BOOLEANS[value.strip().lower()]
+        return value
+
+    @field_validator("attachments_dir", "outbox_dir", "smtp_ca_file", mode="before")
+    @classmethod
+    def _optional_path(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return Path(value).expanduser() if value.strip() else None
+        return value
+
     @classmethod
     def load(
         cls,
@@ -133,31 +156,26 @@ class Settings:
             raw.update({k: v for k, v in dotenv_values(path).items() if v is not None})
         raw.update(env)
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            key = PREFIX + f.name.upper()
+        for name in cls.model_fields:
+            key = PREFIX + name.upper()
             if key in raw:
-                values[f.name] = _convert(f.name, str(f.type), raw[key])
-        for name, value in (overrides or {}).items():
-            if value is not None:
-                values[name] = value
-        return cls(**values)
+                values[name] = raw[key]
+        values.update({name: value for name, value in (overrides or {}).items() if value is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            shown = values.get(name, "")
+            if name in _SECRETS:
+                shown = "***"
+            raise SettingsError(f"Valeur invalide pour {PREFIX}{name.upper()} : {shown!r}") from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` (a test server's port, a restart on the same data)."""
+        return self.model_validate({**self.model_dump(), **changes})
 
 
-def _convert(name: str, type_name: str, value: str) -> Any:
-    try:
-        if type_name == "bool":
-            lowered = value.strip().lower()
-            if lowered in ("1", "true", "yes", "on", "oui"):
-                return True
-            if lowered in ("0", "false", "no", "off", "non", ""):
-                return False
-            raise ValueError(value)
-        if type_name == "int":
-            return int(value)
-        if type_name == "float":
-            return float(value)
-        if "Path" in type_name:
-            return Path(value).expanduser() if value else None
-        return value
-    except ValueError as exc:
-        raise SettingsError(f"Valeur invalide pour {PREFIX}{name.upper()} : {value!r}") from exc
+_SECRETS = frozenset(
+    name for name, info in Settings.model_fields.items() if info.annotation in (SecretStr, "SecretStr")
+)

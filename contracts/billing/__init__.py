@@ -13,7 +13,8 @@ Modules, from data to documents:
 - ``suggestions``: ``ActSuggester.suggest(SuggestionRequest) -> Suggestion`` after a call.
 - ``claims`` / ``claim_parts``: the ``Claim``, its overrides and its status machine.
 - ``validation``: ``ClaimValidator.validate(claim) -> list[Problem]``.
-- ``claim_codec``: ``claim_to_dict`` / ``claim_from_dict`` (the document stored by the server).
+- ``document``: ``ClaimDocument``, the claim as it travels and is stored (Pydantic), and
+  ``claim_to_dict`` / ``claim_from_dict``.
 - ``reimbursement``: ``estimate_reimbursement(claim, catalog)`` (an estimate only).
 - ``errors``: ``BillingError`` tree and ``Problem``.
 

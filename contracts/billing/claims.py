@@ -58,6 +58,7 @@ __all__ = [
     "Parcours",
     "StatusChange",
     "draft_from_suggestion",
+    "transition_refusal",
 ]
 
 
@@ -103,6 +104,17 @@ _HINTS = {
     ClaimStatus.REJETEE: "seule une demande télétransmise peut être marquée rejetée.",
     ClaimStatus.BROUILLON: "une demande télétransmise ou payée ne se modifie plus.",
 }
+
+
+def transition_refusal(current: ClaimStatus, target: ClaimStatus) -> str | None:
+    """None when the status machine allows `current` → `target`; else why not, in French."""
+    if target in TRANSITIONS[current]:
+        return None
+    allowed = ", ".join(f"« {s.label} »" for s in sorted(TRANSITIONS[current])) or "aucune"
+    return (
+        f"Impossible de passer la demande de « {current.label} » à « {target.label} » : {_HINTS[target]} "
+        f"Étapes possibles : {allowed}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,12 +312,9 @@ class Claim:
 
     # ---------------------------------------------------------------- status machine
     def _move(self, to: ClaimStatus, by: str, at: datetime, note: str) -> StatusChange:
-        if to not in TRANSITIONS[self.status]:
-            allowed = ", ".join(f"« {s.label} »" for s in sorted(TRANSITIONS[self.status])) or "aucune"
-            raise ClaimTransitionError(
-                f"Impossible de passer la demande de « {self.status.label} » à « {to.label} » : {_HINTS[to]} "
-                f"Étapes possibles : {allowed}."
-            )
+        refusal = transition_refusal(self.status, to)
+        if refusal is not None:
+            raise ClaimTransitionError(refusal)
         change = StatusChange(self.status, to, by, to_utc(at), note)
         self.status = to
         self.history.append(change)

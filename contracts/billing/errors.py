@@ -88,7 +88,11 @@ class ClaimEditError(BillingError):
 
 
 class ClaimFormatError(BillingError):
-    """A claim dict (stored on the server or imported) that cannot be read."""
+    """A claim document (stored on the server or imported) that cannot be read; `field` names where."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ExportError(BillingError):

@@ -70,6 +70,9 @@ def french_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str,
             text = "Le corps de la requête doit être un objet JSON."
         elif kind == "missing" and not loc:
             text = "Le corps de la requête est vide."
+        elif kind == "value_error" and isinstance((err.get("ctx") or {}).get("error"), ValueError):
+            # Our own validators explain in French (e.g. money written as « 25.00 »).
+            text = f"Le champ « {name} » est invalide : {err['ctx']['error']}."
         elif kind in _TYPE_MESSAGES:
             text = _TYPE_MESSAGES[kind].format(f=name)
         elif kind.endswith("_type") or kind.endswith("_parsing"):

@@ -5,7 +5,7 @@ server's French `detail` as an `ApiError`, network failures as `ServerUnreachabl
 bearer token read at each request (a re-authentication replaces it without rebuilding this
 client), every answer read with its `contracts.wire` model. Money is sent as a string of euros
 (`"25.00"`): the server refuses JSON numbers. Claims travel as the documents of
-`contracts.billing.claim_codec.claim_to_dict`.
+`contracts.billing.document.claim_to_dict`.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from contracts.billing.claim_codec import claim_from_dict, claim_to_dict
 from contracts.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
+from contracts.billing.document import claim_from_dict, claim_to_dict
 from contracts.billing.errors import BillingError, Problem
 from contracts.billing.professions import Activity, NurseSetting
 from contracts.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement

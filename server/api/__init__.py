@@ -1,1 +1,1 @@
-"""HTTP and WebSocket API under /api/v1 (FastAPI); thin routes over server.domain."""
+"""The web kernel: the FastAPI application, its error handlers, body caps, shared dependencies, /health."""

@@ -1,4 +1,11 @@
-"""FastAPI dependencies as types: the services, the caller, and role checks."""
+"""FastAPI dependencies of the kernel, shared by every feature's routes: the core, the settings,
+the caller's address.
+
+Each feature declares the dependencies of its own services beside its routes (`XDep =
+Annotated[XService, Depends(...)]`, as full-stack-fastapi-template's `deps.py` does), reading the
+process's typed container (`server.container.Services`, on `app.state.services`) by attribute;
+`server.accounts.deps` says who is calling.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +13,23 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from server.domain.accounts import Principal
-from server.domain.container import Services
-from server.domain.errors import AuthenticationError, ForbiddenError
+from server.kernel.core import Core
+from server.settings import Settings
 
 
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+def _core(request: Request) -> Core:
+    core: Core = request.app.state.services.core
+    return core
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.services.core.settings
+    return settings
+
+
+CoreDep = Annotated[Core, Depends(_core)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
-
-
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("Connectez-vous pour continuer.", code="unauthenticated")
-    return await services.accounts.authenticate(token.strip(), ip=client_ip(request))
-
-
-CurrentUser = Annotated[Principal, Depends(get_principal)]
-
-
-async def require_practitioner(principal: CurrentUser) -> Principal:
-    if principal.role != "practitioner":
-        raise ForbiddenError("Cette action est réservée aux praticiens.", code="practitioner_only")
-    return principal
-
-
-async def require_patient(principal: CurrentUser) -> Principal:
-    if principal.role != "patient":
-        raise ForbiddenError("Cette action est réservée aux patients.", code="patient_only")
-    return principal
-
-
-CurrentPractitioner = Annotated[Principal, Depends(require_practitioner)]
-CurrentPatient = Annotated[Principal, Depends(require_patient)]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.wire.common import french_validation
-from server.domain.errors import DomainError, RateLimitedError
+from server.kernel.errors import DomainError, RateLimitedError
 
 log = logging.getLogger(__name__)
 

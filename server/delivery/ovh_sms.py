@@ -51,9 +51,9 @@ class OvhSmsGateway:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._base = (settings.sms_base_url or DEFAULT_BASE_URL).rstrip("/")
-        self._application_key = settings.sms_api_key
-        self._application_secret = settings.sms_api_secret
-        self._consumer_key = settings.sms_consumer_key
+        self._application_key = settings.sms_api_key.get_secret_value()
+        self._application_secret = settings.sms_api_secret.get_secret_value()
+        self._consumer_key = settings.sms_consumer_key.get_secret_value()
         self._service = settings.sms_account
         self._sender = settings.sms_sender.strip()
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))

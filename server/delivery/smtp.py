@@ -70,7 +70,7 @@ class SmtpMailer:
             hostname=s.smtp_host,
             port=s.smtp_port,
             username=s.smtp_username or None,
-            password=s.smtp_password or None,
+            password=s.smtp_password.get_secret_value() or None,
             use_tls=s.smtp_tls,
             start_tls=False if s.smtp_tls else s.smtp_starttls,
             tls_context=self._tls_context,

@@ -16,7 +16,7 @@ from typing import Any
 
 import redis.asyncio as redis_asyncio
 
-from server.domain.ports import BusHandler, BusMessage
+from server.kernel.ports import BusHandler, BusMessage
 
 log = logging.getLogger(__name__)
 

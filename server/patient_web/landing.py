@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from server.domain.invitation_links import LinkView
+from server.invitations.links import LinkView
 from server.patient_web.rendering import template
 
 TITLES = {

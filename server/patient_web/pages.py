@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.professions import PROFESSIONS
-from server.domain.errors import RateLimitedError
-from server.domain.help_pages import BY_SLUG, HELP_PAGES
-from server.domain.invitation_feature import invitation_links
+from server.invitations.links import InvitationLinkService
+from server.kernel.errors import RateLimitedError
+from server.patient_web.help_pages import BY_SLUG, HELP_PAGES
 from server.patient_web.landing import invitation_main, rate_limited_main
 from server.patient_web.rendering import HELP_DIR, fragment, render, template
 
@@ -64,10 +64,10 @@ async def directory() -> HTMLResponse:
 @router.get("/i/{token}")
 async def invitation(token: str, request: Request) -> HTMLResponse:
     """The invitation landing: who invites and the forms, or what happened to the link."""
-    services = request.app.state.services
+    links: InvitationLinkService = request.app.state.services.invitation_links
     ip = request.client.host if request.client else None
     try:
-        view = await invitation_links(services).inspect(token, ip)
+        view = await links.inspect(token, ip)
     except RateLimitedError as exc:
         return render(
             "Trop de tentatives",

@@ -1,1 +1,1 @@
-"""Payment provider adapters (Stripe, offline)."""
+"""Payment requests: asked, paid online or recorded, cancelled, refunded; provider notifications."""

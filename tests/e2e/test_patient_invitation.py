@@ -54,6 +54,8 @@ def test_patient_opens_the_email_link_signs_up_accepts_and_the_practitioner_gets
         conversation_id = accepted["conversation_id"]
         assert phone.url.endswith(conversation_id)
         expect(phone.get_by_role("heading", level=1)).to_have_text("Dr Claire Martin")
+        # The profession's label comes from the page's #labels block (the server's list).
+        expect(phone.locator("#chat-subtitle")).to_have_text("Médecin généraliste · Lyon")
         composer = phone.get_by_label("Votre message")
         expect(composer).to_be_focused()
         composer.fill("Bonjour docteur, c'est Hélène 😊")

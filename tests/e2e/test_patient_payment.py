@@ -156,6 +156,8 @@ def test_patient_pays_online_and_the_practitioner_sees_it_live(
         )
         expect(phone.get_by_role("region", name=re.compile("Paiement demandé"))).to_have_count(0)
         expect(phone.locator(".message--system").filter(has_text=PAID)).to_have_count(1)
+        # The browser follows the server's clock: today's messages sit under « aujourd'hui ».
+        expect(phone.locator(".day-separator").last).to_have_text("aujourd'hui")
         shot("patient-payment-3-regle")
 
         kinds = {e["event"]: e["data"] for e in dsock.events(2)}

@@ -25,14 +25,16 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
-from contracts.billing.claim_codec import claim_to_dict
 from contracts.billing.claims import Claim, ClaimLine, ClaimPatient, ClaimPractitioner, Parcours
+from contracts.billing.document import claim_to_dict
 from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
-from server.domain.container import Services
-from server.payments.stripe_webhooks import stripe_signature
-from server.storage.models import AuditEntry, Message
-from server.storage.models_billing import BillingNote, PaymentRequest
-from server.storage.models_billing import Claim as ClaimRow
+from server.billing.models import BillingNote
+from server.billing.models import Claim as ClaimRow
+from server.container import Services
+from server.conversations.models import Message
+from server.kernel.models import AuditEntry
+from server.payment_providers.stripe_webhooks import stripe_signature
+from server.payments.models import PaymentRequest
 from tests.helpers.clock import SUITE_CLOCK
 from tests.helpers.factories import Account
 from tests.helpers.live_server import LiveServer

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from server.domain.attachments import attachment_service
-from server.domain.container import Services
-from server.storage.models_attachments import Attachment
+from server.attachments.models import Attachment
+from server.container import Services
 from tests.helpers.factories import Account
 from tests.helpers.live_server import LiveServer
 
@@ -140,4 +139,4 @@ def blob_path(server: LiveServer, attachment_id: str) -> Path:
             assert row is not None
             return row.blob_name
 
-    return attachment_service(server.services).store.path_of(server.run(lookup))
+    return server.services.attachments.store.path_of(server.run(lookup))

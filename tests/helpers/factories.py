@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from contracts.identifiers import rpps_check_digit
-from server.domain.accounts import NewPatient, NewPractitioner
-from server.domain.container import Services
+from contracts.identifiers import luhn_check_digit
+from server.accounts.service import NewPatient, NewPractitioner
+from server.container import Services
 from tests.helpers.live_server import LiveServer
 
 PASSWORD = "correct-horse-42"
@@ -20,7 +20,7 @@ _counter = itertools.count(1)
 
 def rpps_number(n: int) -> str:
     prefix = f"1{n:09d}"[-10:]
-    return prefix + rpps_check_digit(prefix)
+    return prefix + luhn_check_digit(prefix)
 
 
 @dataclass

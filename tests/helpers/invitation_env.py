@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from server.domain.container import Services
+from server.container import Services
+from server.invitations.models import Invitation
 from server.settings import Settings
-from server.storage.models_invitations import Invitation
 from tests.conftest import base_settings
 from tests.helpers.factories import PASSWORD, Account, unique_email
 from tests.helpers.live_server import LiveServer

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import socket
 import threading
 import time
@@ -19,8 +18,8 @@ import httpx
 import uvicorn
 
 from contracts.clock import Clock
-from server.domain.container import Services
-from server.main import build_app
+from server.app import build_app
+from server.container import Services
 from server.settings import Settings
 from tests.helpers.clock import SUITE_CLOCK
 
@@ -52,7 +51,7 @@ def free_port() -> int:
 class LiveServer:
     def __init__(self, settings: Settings, clock: Clock = SUITE_CLOCK) -> None:
         self.port = settings.port if settings.port else free_port()
-        self.settings = dataclasses.replace(settings, port=self.port, host="127.0.0.1")
+        self.settings = settings.replace(port=self.port, host="127.0.0.1")
         self.clock = clock
         self.app = build_app(self.settings, clock=clock)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from server.domain.accounts import NewPatient, NewPractitioner
-from server.main import start_runtime
+from server.accounts.service import NewPatient, NewPractitioner
+from server.app import start_runtime
 from server.settings import Settings
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
 from tests.helpers.logfail import record_child_errors

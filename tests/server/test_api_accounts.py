@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import update
 
-from server.domain.container import Services
-from server.domain.security import token_digest
-from server.storage.models import Session
+from server.accounts.models import Session
+from server.container import Services
+from server.kernel.security import token_digest
 from tests.conftest import base_settings
 from tests.helpers.factories import PASSWORD, make_patient, make_practitioner, rpps_number, unique_email
 from tests.helpers.live_server import LiveServer, unique_client

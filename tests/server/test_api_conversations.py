@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts.clock import paris_day
-from server.domain.container import Services
-from server.storage.models import AuditEntry, Message
+from server.container import Services
+from server.conversations.models import Message
+from server.kernel.models import AuditEntry
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
 

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from server.domain.container import Services
-from server.storage.models import AuditEntry, Message
+from server.container import Services
+from server.conversations.models import Message
+from server.kernel.models import AuditEntry
 from tests.helpers.documents import (
     blob_path,
     make_big_pdf,

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import SettingsError
-from server.storage.blobs import (
+from server.attachments.blobs import (
     CHUNK,
     HEADER,
     RECORD,
@@ -21,6 +20,7 @@ from server.storage.blobs import (
     EncryptedBlobStore,
     load_or_create_key,
 )
+from server.settings import SettingsError
 
 KEY = bytes(range(32))
 

@@ -12,10 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from server.storage import all_models
-from server.storage.db import Database, migration_engine
-from server.storage.migrate import upgrade
-from server.storage.models import PractitionerProfile, User
+from server import all_models
+from server.accounts.models import PractitionerProfile, User
+from server.db.database import Database, migration_engine
+from server.db.migrate import upgrade
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
 from tests.helpers.factories import rpps_number
 from tests.helpers.live_server import run_in_thread
@@ -140,3 +140,19 @@ def test_migrations_match_models_on_sqlite(tmp_path: Path) -> None:
 def test_migrations_match_models_on_postgresql() -> None:
     need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
     assert run_in_thread(_diff(create_postgres_database(POSTGRES_URL))) == []
+
+
+def test_a_database_at_the_old_feature_heads_joins_the_one_history(tmp_path: Path) -> None:
+    """Databases made before the merge sit at three heads; `upgrade` brings them to the one head."""
+    import sqlite3
+
+    from server.db.migrate import upgrade_sync
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    for old_head in ("0002_invitations", "0004", "0005_calls"):
+        upgrade_sync(url, old_head)
+    rows = sqlite3.connect(tmp_path / "old.db").execute("SELECT version_num FROM alembic_version").fetchall()
+    assert sorted(r[0] for r in rows) == ["0002_invitations", "0004", "0005_calls"]
+    upgrade_sync(url)
+    rows = sqlite3.connect(tmp_path / "old.db").execute("SELECT version_num FROM alembic_version").fetchall()
+    assert rows == [("0006",)]

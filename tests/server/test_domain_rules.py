@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from contracts.identifiers import is_valid_rpps, rpps_check_digit
+from contracts.identifiers import is_valid_rpps, luhn_check_digit
 from contracts.text import clean_name, fold, search_terms, words
-from server.domain.contacts import normalize_email, normalize_phone
-from server.domain.container import Services
-from server.domain.errors import InvalidInputError
-from server.domain.security import hash_password, new_token, token_digest, verify_password
+from server.container import Services
+from server.kernel.contacts import normalize_email, normalize_phone
+from server.kernel.errors import InvalidInputError
+from server.kernel.security import hash_password, new_token, token_digest, verify_password
 from server.settings import Settings, SettingsError
 from tests.helpers.live_server import LiveServer
 
@@ -40,8 +40,8 @@ def test_invalid_rpps(rpps: str) -> None:
     assert not is_valid_rpps(rpps)
 
 
-def test_rpps_check_digit_completes_a_valid_number() -> None:
-    assert is_valid_rpps("1234567890" + rpps_check_digit("1234567890"))
+def test_luhn_check_digit_completes_a_valid_number() -> None:
+    assert is_valid_rpps("1234567890" + luhn_check_digit("1234567890"))
 
 
 @pytest.mark.parametrize("raw", ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "06.12.34.56.78"])
@@ -112,8 +112,10 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
 
     from sqlalchemy import func, insert, select
 
-    from server.domain.housekeeping import Housekeeping
-    from server.storage.models import RateEvent, Session
+    from server.accounts.models import Session
+    from server.accounts.service import purge_sessions
+    from server.kernel.housekeeping import Housekeeping, purge_rate_events
+    from server.kernel.models import RateEvent
     from tests.helpers.factories import make_practitioner
 
     doctor = make_practitioner(sqlite_server)
@@ -142,7 +144,7 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
                     }
                 ],
             )
-        await Housekeeping(core).run_once()
+        assert await Housekeeping(core, [purge_rate_events, purge_sessions]).run_once() == [1, 1]
         async with core.db.read() as session:
             old = await session.scalar(
                 select(func.count()).where(RateEvent.bucket == "hk", RateEvent.key == "old")
@@ -155,3 +157,19 @@ def test_housekeeping_removes_old_rate_counts_and_dead_sessions(sqlite_server: L
         return int(old or 0), int(recent or 0), int(dead or 0), int(live or 0)
 
     assert sqlite_server.run(scenario) == (0, 1, 0, 1)
+
+
+def test_secrets_never_show_in_the_settings_or_their_errors(tmp_path: Path) -> None:
+    settings = Settings.load(
+        environ={"TELECONSULT_SMTP_PASSWORD": "mot-de-passe-sûr", "TELECONSULT_TURN_SECRET": "t0p"},
+        dotenv_path=tmp_path / "none",
+    )
+    assert "mot-de-passe-sûr" not in repr(settings) and "t0p" not in str(settings.model_dump())
+    assert settings.smtp_password.get_secret_value() == "mot-de-passe-sûr"
+    assert settings.replace(port=9001).turn_secret.get_secret_value() == "t0p"
+    with pytest.raises(SettingsError, match="TELECONSULT_ALLOW_PRACTITIONER_SIGNUP : 'peut-être'"):
+        Settings.load(
+            environ={"TELECONSULT_ALLOW_PRACTITIONER_SIGNUP": "peut-être"}, dotenv_path=tmp_path / "x"
+        )
+    yes = Settings.load(environ={"TELECONSULT_ALLOW_PRACTITIONER_SIGNUP": "oui"}, dotenv_path=tmp_path / "x")
+    assert yes.allow_practitioner_signup is True

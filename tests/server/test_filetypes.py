@@ -7,8 +7,7 @@ import struct
 
 import pytest
 
-from server.domain.attachments import clean_filename
-from server.domain.filetypes import (
+from server.attachments.filetypes import (
     JPEG,
     PDF,
     PNG,
@@ -17,6 +16,7 @@ from server.domain.filetypes import (
     ImageTooLargeError,
     UnsupportedFileError,
 )
+from server.attachments.service import clean_filename
 from tests.helpers.documents import make_big_pdf, make_jpeg, make_pdf, make_png
 
 SAMPLES = {

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.domain.accounts import NewPatient, NewPractitioner
-from server.main import start_runtime
+from server.accounts.service import NewPatient, NewPractitioner
+from server.app import start_runtime
 from tests.conftest import POSTGRES_URL, REDIS_URL, base_settings, create_postgres_database, need
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
 from tests.helpers.live_server import run_in_thread

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from contracts.billing.catalog import Catalog
-from contracts.billing.claim_codec import claim_from_dict, claim_to_dict
 from contracts.billing.claims import (
     Claim,
     ClaimLine,
@@ -21,6 +20,7 @@ from contracts.billing.claims import (
     Parcours,
     draft_from_suggestion,
 )
+from contracts.billing.document import claim_from_dict, claim_to_dict
 from contracts.billing.errors import (
     ClaimEditError,
     ClaimFormatError,
@@ -328,13 +328,18 @@ def test_unreadable_dict_names_the_field(make_claim: MakeClaim) -> None:
     data["patient"]["birth_date"] = "03/10/1995"
     with pytest.raises(ClaimFormatError) as raised:
         claim_from_dict(data)
-    assert (
-        raised.value.message
-        == "Demande illisible : le champ « patient.birth_date » n’est pas une date AAAA-MM-JJ."
+    assert raised.value.message == (
+        "Demande illisible : le champ « patient.birth_date » doit être une date au format AAAA-MM-JJ."
     )
+    assert raised.value.field == "patient.birth_date"
     data = claim_to_dict(make_claim())
     data["status"] = "envoyée"
-    with pytest.raises(ClaimFormatError, match="« status » a une valeur inconnue"):
+    with pytest.raises(ClaimFormatError, match="« status » a une valeur non acceptée"):
+        claim_from_dict(data)
+    data = claim_to_dict(make_claim())
+    data["act"]["amount"] = "25.001"
+    money = r"« act\.amount » est invalide : un montant s'écrit en texte à deux décimales"
+    with pytest.raises(ClaimFormatError, match=money):
         claim_from_dict(data)
 
 

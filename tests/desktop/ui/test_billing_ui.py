@@ -176,7 +176,7 @@ async def test_payment_request_from_the_plus_menu_banner_paid_cancelled(
             f"/conversations/{scene.conversation_id}/payments", headers=scene.patient.headers
         ).json()["items"]
         assert sorted(p["status"] for p in patient_view) == ["cancelled", "paid", "paid"]
-        # The socket's `payment.updated` may hide the row before the answer to the request arrives.
+        # The banner follows the server's event; the message follows the cancel's own answer.
         await wait_for(
             lambda: window.message_bar.text == "Demande de paiement annulée : le patient ne la voit plus."
         )

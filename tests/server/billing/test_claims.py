@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from contracts.billing.claim_codec import claim_from_dict
-from contracts.billing.claims import ClaimLine
-from server.storage.models_billing import Claim
+from contracts.billing.claims import ClaimLine, ClaimPatient
+from contracts.billing.document import claim_from_dict
+from server.billing.models import Claim
 from tests.helpers.billing import PARIS, audit_actions, billing_snapshot, claim_document, count_rows
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -71,9 +71,9 @@ def test_status_machine_with_french_refusals(
     cid = claim["id"]
     refused = move(api, doctor, cid, "exportee")
     assert refused.status_code == 409 and refused.json()["code"] == "claim_transition_refused"
-    assert refused.json()["detail"] == (
+    assert refused.json()["detail"] == (  # the desktop's words: one status machine, in contracts.billing
         "Impossible de passer la demande de « brouillon » à « exportée » : "
-        "elle doit d'abord être validée (statut « prête »)."
+        "elle doit d’abord être validée (statut « prête »). Étapes possibles : « prête »."
     )
     with RealtimeClient(live_server.ws_url, doctor.token, last_seq=0) as sock:  # replays the creation too
         steps = ["prete", "brouillon", "prete", "exportee", "teletransmise", "payee"]
@@ -121,7 +121,13 @@ def test_edit_only_drafts_status_and_history_stay_the_servers(api: httpx.Client,
     assert stale.status_code == 409 and stale.json()["code"] == "claim_changed"
     sneaky = api.put(f"/billing/claims/{cid}", json={**edited, "status": "payee"}, headers=doctor.headers)
     assert sneaky.status_code == 409 and sneaky.json()["code"] == "claim_status_refused"
-    move(api, doctor, cid, "prete")
+    # A GP in secteur 1 bills no dépassement: the desktop's rules keep this draft from « prête ».
+    invalid = move(api, doctor, cid, "prete")
+    assert invalid.status_code == 422 and invalid.json()["code"] == "claim_invalid"
+    assert invalid.json()["field"] == "act" and "dépassement" in invalid.json()["detail"]
+    valid = api.put(f"/billing/claims/{cid}", json={**document, "version": 2}, headers=doctor.headers)
+    assert valid.status_code == 200, valid.text
+    assert move(api, doctor, cid, "prete").status_code == 200
     locked = api.put(f"/billing/claims/{cid}", json={**edited, "status": "prete"}, headers=doctor.headers)
     assert locked.status_code == 409 and locked.json()["detail"] == (
         "La demande est « prête » : repassez-la en brouillon pour la modifier."
@@ -153,7 +159,7 @@ def test_new_claims_start_as_draft_or_ready(api: httpx.Client, doctor: Account) 
         ({"totals": {"base": "25", "total": "25"}}, "totals.base"),
         ({"depassement": "-5.00"}, "depassement"),
         ({"majorations": "MCG"}, "majorations"),
-        ({"act": {"code": "TCG", "amount": "25,00"}}, "act.amount"),
+        ({"act": {**claim_document()["act"], "amount": "25,00"}}, "act.amount"),
     ],
 )
 def test_bad_documents_are_refused_in_french(
@@ -169,9 +175,12 @@ def test_bad_documents_are_refused_in_french(
 def test_list_filters_by_status_and_french_days(api: httpx.Client, doctor: Account) -> None:
     late_evening = datetime(2026, 11, 24, 23, 30, tzinfo=PARIS)  # 22:30 UTC, still the 24th in France
     next_day = datetime(2026, 11, 25, 0, 30, tzinfo=PARIS)  # 23:30 UTC on the 24th, the 25th in France
-    majoration = ClaimLine("MCG", "Majoration", Decimal("5.00"), Decimal("5.00"), False)
+    majoration = ClaimLine("MEG", "Majoration enfant", Decimal("5.00"), Decimal("5.00"), False)
+    child = ClaimPatient(
+        "Dupont", "Zoé", date(2023, 5, 1), "2 95 10 99 126 111 93", 1, False, "01", "751", "0001"
+    )
     first = create(api, doctor, claim_document(late_evening)).json()
-    second = create(api, doctor, claim_document(next_day, majorations=[majoration])).json()
+    second = create(api, doctor, claim_document(next_day, majorations=[majoration], patient=child)).json()
     assert second["total"] == "30.00"
     move(api, doctor, second["id"], "prete")
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.storage.models_billing import BillingNote, NoteCounter
+from server.billing.models import BillingNote, NoteCounter
 from tests.helpers.billing import PARIS, audit_actions, claim_document, count_rows, run_async, seq_of
 from tests.helpers.clock import SUITE_CLOCK
 from tests.helpers.documents import make_jpeg, make_pdf, upload

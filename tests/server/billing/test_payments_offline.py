@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from server.storage.models import Message
-from server.storage.models_billing import PaymentRequest
+from server.conversations.models import Message
+from server.payments.models import PaymentRequest
 from tests.helpers.billing import (
     PARIS,
     ask_payment,

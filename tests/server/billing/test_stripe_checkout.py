@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from server.domain.payment_rules import provider_error
-from server.payments.factory import build_payment_provider
-from server.payments.ports import CheckoutRequest, PaymentProviderError
+from server.payment_providers.factory import build_payment_provider
+from server.payment_providers.ports import CheckoutRequest, PaymentProviderError
+from server.payments.rules import provider_error
 from server.settings import SettingsError
 from tests.conftest import base_settings
 from tests.helpers.billing import (

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from server.storage.models import Message
-from server.storage.models_billing import PaymentWebhookEvent
+from server.conversations.models import Message
+from server.payments.models import PaymentWebhookEvent
 from tests.helpers.billing import (
     StripeFake,
     ask_payment,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from server.domain.call_signals import SignalRate, clean_precheck, clean_signal
-from server.domain.errors import DomainError, RateLimitedError
+from server.calls.signals import SignalRate, clean_precheck, clean_signal
+from server.kernel.errors import DomainError, RateLimitedError
 
 
 def test_token_bucket_allows_a_second_of_burst_then_the_rate() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from server.domain.container import Services
-from server.storage.models import AuditEntry
+from server.container import Services
+from server.kernel.models import AuditEntry
 from tests.helpers.factories import make_patient, make_practitioner
 from tests.server.calls.conftest import CallParties, next_frame
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from server.domain.ice_servers import ice_servers, turn_credential
+from server.calls.ice_servers import ice_servers, turn_credential
 from tests.conftest import base_settings
 from tests.helpers.clock import TestClock, paris
 from tests.helpers.factories import make_patient

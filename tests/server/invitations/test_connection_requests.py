@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import update
 
-from server.domain.container import Services
-from server.storage.models_invitations import ConnectionRequest
+from server.container import Services
+from server.invitations.models import ConnectionRequest
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.invitation_env import socket_for
 from tests.helpers.live_server import LiveServer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -13,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from server.db.database import Database
+from server.db.migrate import upgrade
+from server.delivery.models import DeliveryJob
 from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
-from server.domain.core import Core, Tx
-from server.domain.delivery_queue import DeliveryQueue, Prepared
+from server.delivery.queue import DeliveryQueue, Prepared
 from server.events.bus import InProcessBus
-from server.storage.db import Database
-from server.storage.migrate import upgrade
-from server.storage.models_invitations import DeliveryJob
+from server.kernel.core import Core, Tx
 from tests.conftest import POSTGRES_URL, base_settings, create_postgres_database, need
 from tests.helpers.factories import make_practitioner
 from tests.helpers.invitation_env import delivery_settings, invitation_status, invite, new_email, wait_until
@@ -148,7 +147,7 @@ def test_a_server_stopped_mid_send_hands_the_job_back_and_the_email_arrives_once
     finally:
         first.stop()  # graceful: the worker is interrupted, its job handed back at once
     assert smtp.received(email) == []
-    second = LiveServer(dataclasses.replace(restart_settings, port=first.port)).start()
+    second = LiveServer(restart_settings.replace(port=first.port)).start()
     try:
         mail = smtp.wait(email, timeout=20)[0]  # long before the 60 s lease would have passed
         with httpx.Client(base_url=second.api, timeout=30) as c:

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from server.storage.db import Database
-from server.storage.models import PractitionerProfile, User
+from server.accounts.models import PractitionerProfile, User
+from server.db.database import Database
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
 from tests.helpers.invitation_env import wait_until

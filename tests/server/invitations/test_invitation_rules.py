@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from server.domain.container import Services
-from server.domain.invitation_feature import invitation_delivery
-from server.storage.models import AuditEntry
+from server.container import Services
+from server.kernel.models import AuditEntry
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.invitation_env import (
     bearer,
@@ -251,7 +250,7 @@ def test_expiry_after_fifteen_days(server: LiveServer, client: httpx.Client, smt
     assert "15 jours" in refused.json()["detail"] and "renvoyer" in refused.json()["detail"]
     # The sweep stores the status and tells the practitioner.
     with socket_for(server, client, doctor) as sock:
-        server.run(lambda s: invitation_delivery(s).sweep_expired())
+        server.run(lambda s: s.invitation_delivery.sweep_expired())
         event = sock.events(1, event="invitation.updated")[0]
     assert event["data"]["invitation"]["id"] == created["id"]
     assert event["data"]["invitation"]["status"] == "expired"

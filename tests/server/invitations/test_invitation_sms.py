@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.accounts.names import PractitionerName
 from server.delivery.factory import build_delivery
+from server.delivery.gsm7 import septets, to_gsm7
 from server.delivery.ovh_sms import ovh_signature
-from server.domain.gsm7 import septets, to_gsm7
-from server.domain.notifications_fr import PractitionerName, invitation_sms
+from server.invitations.texts import invitation_sms
 from server.settings import SettingsError
 from tests.conftest import base_settings
 from tests.helpers.factories import make_practitioner

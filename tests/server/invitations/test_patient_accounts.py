@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from server.domain.container import Services
-from server.storage.models_invitations import PasswordReset
+from server.accounts.models import PasswordReset
+from server.container import Services
 from tests.helpers.factories import PASSWORD, make_patient
 from tests.helpers.invitation_env import bearer, national, new_email, sign_up, unique_mobile
 from tests.helpers.live_server import LiveServer

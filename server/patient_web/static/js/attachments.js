@@ -1,21 +1,30 @@
+// @ts-check
 // Attachments in a conversation: a thumbnail for photos, a link for PDFs. The file comes from
 // GET /api/v1/attachments/{id} with the bearer token (fetch, then a blob: URL), never a bare URL.
-import { fetchBlob } from "./api.js";
+import { apiError, fetchBlob } from "./api.js";
 import { el } from "./dom.js";
 import { fileSize } from "./format.js";
+/** @import { Message } from "./types.js" */
 
+/** @type {Map<string, Promise<string>>} attachment id → its blob: URL */
 const urls = new Map();
 
+/** @param {string} id */
 async function blobUrl(id) {
-  if (!urls.has(id)) urls.set(id, fetchBlob(`/attachments/${encodeURIComponent(id)}`).then(URL.createObjectURL));
+  let url = urls.get(id);
+  if (!url) {
+    url = fetchBlob(`/attachments/${encodeURIComponent(id)}`).then((blob) => URL.createObjectURL(blob));
+    urls.set(id, url);
+  }
   try {
-    return await urls.get(id);
+    return await url;
   } catch (error) {
     urls.delete(id);
     throw error;
   }
 }
 
+/** @param {Message} message  an attachment message */
 export function renderAttachment(message) {
   const info = message.data && message.data.attachment;
   if (!info) return el("p", { class: "message-body" }, message.body || "Document");
@@ -40,8 +49,9 @@ export function renderAttachment(message) {
       status.textContent = "";
       link.click();
     } catch (error) {
-      status.textContent = error.detail || "Document indisponible.";
-      link.after(el("span", { class: "error" }, ` ${error.detail || "Document indisponible."}`));
+      const detail = apiError(error, "Document indisponible.").detail;
+      status.textContent = detail;
+      link.after(el("span", { class: "error" }, ` ${detail}`));
     }
   });
   const box = el("div", { class: "message-body" }, link, status);

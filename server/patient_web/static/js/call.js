@@ -1,3 +1,4 @@
+// @ts-check
 // The video call in the patient's conversation (a conversation plugin; signaling contract in
 // docs/video.md). The patient joins with the camera button, or « Rejoindre » when the practitioner
 // already waits; a pre-call check runs first and its result goes to the practitioner. Without an
@@ -9,8 +10,12 @@ import { CallPeer } from "./call_peer.js";
 import { CallView } from "./call_view.js";
 import { registerConversationPlugin } from "./conversation.js";
 import { permissionHelp, runPrecheck } from "./precheck.js";
+/** @import { ConversationView } from "./conversation.js" */
+/** @import { Realtime } from "./realtime.js" */
+/** @import { Call, CurrentCall, EventData, IncomingFrame, OutgoingFrame, PrecheckResult } from "./types.js" */
 
 const JOINED_KEY = "teleconsult.call.joined"; // conversation id → rejoin after a reload
+/** @type {Record<string, [number, number]>} ?video=480|720 → the camera size asked for */
 const SIZES = { 480: [640, 480], 720: [1280, 720] };
 const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
 
@@ -19,25 +24,32 @@ function randomPeer() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** @returns {MediaTrackConstraints} */
 function videoConstraints() {
-  const asked = new URLSearchParams(location.search).get("video");
+  const asked = new URLSearchParams(location.search).get("video") || "720";
   const [width, height] = SIZES[asked] || SIZES[720];
   return { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: 30, max: 30 }, facingMode: "user" };
 }
 
 export class CallController {
+  /** @param {{view: ConversationView, toolbar: HTMLElement, realtime: Realtime}} context */
   constructor({ view, toolbar, realtime }) {
     this.chat = view;
     this.conversationId = view.conversationId;
     this.realtime = realtime;
     this.ui = new CallView(view.root, toolbar);
     this.peerId = randomPeer();
-    this.call = null; // the open call (CallPublic) or null
+    /** @type {Call | null} the open call, or null */
+    this.call = null;
     this.events = 0; // call events received (see load())
     this.joined = false; // the patient clicked: media open, in the waiting room or the call
+    /** @type {MediaStream | null} */
     this.stream = null;
+    /** @type {RTCIceServer[]} */
     this.iceServers = [];
+    /** @type {PrecheckResult | null} */
     this.precheck = null;
+    /** @type {CallPeer | null} */
     this.peer = null;
     this.micOff = false;
     this.camOff = false;
@@ -59,27 +71,33 @@ export class CallController {
       previousStatus(status);
       if (status === "connected") this.announce();
     };
-    window.teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
+    /** @type {Window & {teleconsultCall?: CallController}} */ (window).teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
   }
 
   async load() {
     const seen = this.events;
+    /** @type {CurrentCall} */
     const { call } = await api(`/conversations/${encodeURIComponent(this.conversationId)}/calls/current`);
     // A call event that arrived while this answer was on its way is newer: keep it.
     if (this.events === seen) this.setCall(call);
     if (sessionStorage.getItem(JOINED_KEY) === this.conversationId) await this.join();
   }
 
+  /** @param {Call | null} call */
   setCall(call) {
     this.call = call && call.status === "active" ? call : null;
     this.ui.showInvite(Boolean(this.call) && !this.joined);
   }
 
+  /** @param {OutgoingFrame} frame */
   send(frame) {
     return this.realtime.send(frame);
   }
 
-  /** Resolves true once the socket is open, false after `limit` ms without it. */
+  /**
+   * Resolves true once the socket is open, false after `limit` ms without it.
+   * @param {number} limit
+   */
   async socketOpen(limit) {
     const open = () => Boolean(this.realtime.ws && this.realtime.ws.readyState === WebSocket.OPEN);
     const deadline = Date.now() + limit;
@@ -99,7 +117,7 @@ export class CallController {
     this.ui.setStatus("Vérification de votre caméra, de votre micro et de votre connexion…");
     const check = await runPrecheck({
       video: videoConstraints(),
-      loadIceServers: () => api("/calls/ice-servers"),
+      loadIceServers: () => /** @type {Promise<RTCIceServer[]>} */ (api("/calls/ice-servers")),
       socketOnline: () => this.socketOpen(3000),
       onStep: (key, state) => this.ui.setCheck(key, state),
     });
@@ -139,26 +157,33 @@ export class CallController {
       this.send({ type: "call.precheck", conversation_id: this.conversationId, result: this.precheck });
     }
     if (this.call) {
-      this.ensurePeer();
+      const peer = this.ensurePeer(this.call);
       this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
-      if (!this.peer.pc) this.ui.setStatus("Connexion à votre praticien…");
+      if (!peer.pc) this.ui.setStatus("Connexion à votre praticien…");
     } else {
       this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "waiting" });
       this.ui.setStatus("Vous êtes en salle d'attente : votre praticien est prévenu. Restez sur cette page.");
     }
   }
 
-  ensurePeer() {
-    if (this.peer && this.peer.callId === this.call.id) return;
+  /**
+   * The peer connection side of `call` (a new one when the call changed).
+   * @param {Call} call
+   * @returns {CallPeer}
+   */
+  ensurePeer(call) {
+    if (this.peer && this.peer.callId === call.id) return this.peer;
     if (this.peer) this.peer.close();
-    this.peer = new CallPeer({
-      callId: this.call.id,
+    const peer = new CallPeer({
+      callId: call.id,
       iceServers: this.iceServers,
       send: (frame) => this.send(frame),
       remoteVideo: this.ui.remoteVideo,
       onState: (state) => this.onPeerState(state),
     });
-    this.peer.setLocalStream(this.stream);
+    peer.setLocalStream(this.stream);
+    this.peer = peer;
+    return peer;
   }
 
   showPreview() {
@@ -167,6 +192,10 @@ export class CallController {
   }
 
   // ------------------------------------------------------------------ frames and events
+  /**
+   * @param {string} event
+   * @param {EventData} data
+   */
   handleEvent(event, data) {
     const call = data && data.call;
     if (!call || call.conversation_id !== this.conversationId) return;
@@ -179,38 +208,47 @@ export class CallController {
     }
   }
 
+  /**
+   * A signaling frame relayed from the practitioner (the server checked its shape).
+   * @param {IncomingFrame} frame
+   */
   async onSignal(frame) {
     if (frame.conversation_id !== this.conversationId) return;
     if (frame.type === "call.presence.query") {
       this.announce();
       return;
     }
-    if (!this.joined || !this.call || frame.call_id !== this.call.id) return;
-    this.ensurePeer();
+    const call = this.call;
+    if (!this.joined || !call || frame.call_id !== call.id) return;
+    const peer = this.ensurePeer(call);
+    const { session = "", sdp = "" } = frame;
     try {
       if (frame.type === "call.ready") {
-        this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
+        this.send({ type: "call.ready", call_id: call.id, peer: this.peerId });
       } else if (frame.type === "call.offer") {
-        await this.peer.acceptOffer(frame.session, frame.sdp);
+        await peer.acceptOffer(session, sdp);
       } else if (frame.type === "call.answer") {
-        await this.peer.acceptAnswer(frame.session, frame.sdp);
+        await peer.acceptAnswer(session, sdp);
       } else if (frame.type === "call.candidate") {
-        await this.peer.addCandidate(frame.session, frame.candidate);
+        await peer.addCandidate(session, frame.candidate ?? null);
       } else if (frame.type === "call.hangup") {
         this.finish("Votre praticien a raccroché. L'appel est terminé.");
       }
     } catch {
+      if (this.call !== call) return; // ended while the offer was being answered: nothing to retry
       this.ui.setStatus("La connexion vidéo a échoué : nouvelle tentative…");
-      this.send({ type: "call.renegotiate", call_id: this.call.id, reason: "answer-failed" });
+      this.send({ type: "call.renegotiate", call_id: call.id, reason: "answer-failed" });
     }
   }
 
+  /** @param {IncomingFrame} frame  a refusal from the server */
   onError(frame) {
     if (this.call && frame.call_id === this.call.id && frame.code === "call_ended") {
       this.finish("L'appel est terminé.");
     }
   }
 
+  /** @param {string} state  CallPeer's "connecting" | "connected" | "reconnecting" */
   onPeerState(state) {
     if (state === "connected") {
       this.ui.setStatus("En appel avec votre praticien.");
@@ -239,6 +277,10 @@ export class CallController {
   }
 
   // ------------------------------------------------------------------ controls
+  /**
+   * @param {"audio" | "video"} kind
+   * @param {boolean} enabled
+   */
   setTracks(kind, enabled) {
     if (!this.stream) return;
     for (const track of this.stream.getTracks()) if (track.kind === kind) track.enabled = enabled;
@@ -271,6 +313,7 @@ export class CallController {
     this.ui.localVideo.srcObject = null;
   }
 
+  /** @param {string} text  the status shown once the call is over */
   finish(text) {
     sessionStorage.removeItem(JOINED_KEY);
     if (this.peer) this.peer.close();

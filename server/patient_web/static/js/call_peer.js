@@ -1,8 +1,27 @@
+// @ts-check
 // One side of a call in the browser: an RTCPeerConnection per session, standard WebRTC only.
 // The patient's page is the answerer (docs/video.md): on each offer it closes the previous
 // connection, answers with the same `session`, and trickles its candidates then `null`. The
 // offerer side exists for the browser-to-browser benchmark, which must run this same code.
 // Mute and camera off use track.enabled = false (packets keep flowing, nothing renegotiates).
+
+/** @import { OutgoingFrame } from "./types.js" */
+
+/**
+ * Instants (ms since the epoch) of the call's steps, for diagnostics and the benchmark: offer,
+ * answer, track_audio, track_video, connected, first_frame (and first_frame_size, « 1280x720 »).
+ * @typedef {Record<string, number | string>} Timeline
+ */
+
+/**
+ * What stats() reports (the benchmark and the tests read it; `state` "none" when there is no peer).
+ * @typedef {object} CallStats
+ * @property {{framesDecoded?: number, frameWidth?: number, frameHeight?: number, framesPerSecond?: number, decoder?: string}} video
+ * @property {{packetsReceived?: number, totalSamplesReceived?: number, audioLevel?: number}} audio
+ * @property {{framesEncoded?: number, frameWidth?: number}} sent
+ * @property {{packetsSent?: number}} [sentAudio]
+ * @property {RTCPeerConnectionState | "closed" | "none"} state
+ */
 
 const RENEGOTIATE_AFTER_MS = 3000;
 const RENEGOTIATE_EVERY_MS = 5000;
@@ -17,7 +36,7 @@ export class CallPeer {
    * @param {object} options
    * @param {string} options.callId
    * @param {RTCIceServer[]} options.iceServers  from GET /api/v1/calls/ice-servers ([]: host only)
-   * @param {(frame: object) => boolean} options.send  sends a signaling frame over the socket
+   * @param {(frame: OutgoingFrame) => boolean} options.send  sends a signaling frame over the socket
    * @param {HTMLVideoElement} options.remoteVideo
    * @param {(state: string) => void} [options.onState]  "connecting" | "connected" | "reconnecting"
    */
@@ -27,29 +46,41 @@ export class CallPeer {
     this.send = send;
     this.remoteVideo = remoteVideo;
     this.onState = onState || (() => {});
+    /** @type {MediaStream | null} */
     this.localStream = null;
+    /** @type {RTCPeerConnection | null} */
     this.pc = null;
+    /** @type {string | null} */
     this.session = null;
-    this.pending = new Map(); // session → candidates that arrived before its description
+    /** @type {Map<string, (RTCIceCandidateInit | null)[]>} session → candidates that arrived before its description */
+    this.pending = new Map();
     this.remoteStream = new MediaStream();
-    this.watchdog = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.watchdog = undefined;
     this.lastRenegotiate = 0;
     this.closed = false;
+    /** @type {Timeline} */
     this.timeline = {};
     this.framesPainted = 0;
     this.watchFrames();
   }
 
+  /** @param {string} name */
   mark(name) {
     if (this.timeline[name] === undefined) this.timeline[name] = performance.timeOrigin + performance.now();
   }
 
+  /** @param {MediaStream | null} stream */
   setLocalStream(stream) {
     this.localStream = stream;
     if (this.pc) this.attachTracks(this.pc);
   }
 
-  /** Answer an offer (a new session replaces the current connection). */
+  /**
+   * Answer an offer (a new session replaces the current connection).
+   * @param {string} session
+   * @param {string} sdp
+   */
   async acceptOffer(session, sdp) {
     if (this.closed || session === this.session) return;
     this.mark("offer");
@@ -58,7 +89,7 @@ export class CallPeer {
     this.attachTracks(pc);
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    if (pc !== this.pc) return; // replaced meanwhile
+    if (pc !== this.pc || !pc.localDescription) return; // replaced meanwhile
     this.send({ type: "call.answer", call_id: this.callId, session, sdp: pc.localDescription.sdp });
     this.mark("answer");
     await this.flushPending(session);
@@ -72,21 +103,31 @@ export class CallPeer {
     this.attachTracks(pc);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
+    if (!pc.localDescription) return;
     this.send({ type: "call.offer", call_id: this.callId, session, sdp: pc.localDescription.sdp });
     this.mark("offer");
   }
 
+  /**
+   * @param {string} session
+   * @param {string} sdp
+   */
   async acceptAnswer(session, sdp) {
     if (!this.pc || session !== this.session) return;
     await this.pc.setRemoteDescription({ type: "answer", sdp });
     await this.flushPending(session);
   }
 
+  /**
+   * @param {string} session
+   * @param {RTCIceCandidateInit | null} candidate  null: the end of the other side's candidates
+   */
   async addCandidate(session, candidate) {
     if (this.closed) return;
     if (session !== this.session || !this.pc || !this.pc.remoteDescription) {
-      if (!this.pending.has(session)) this.pending.set(session, []);
-      this.pending.get(session).push(candidate);
+      const queued = this.pending.get(session) || [];
+      queued.push(candidate);
+      this.pending.set(session, queued);
       return;
     }
     try {
@@ -96,12 +137,14 @@ export class CallPeer {
     }
   }
 
+  /** @param {string} session */
   async flushPending(session) {
     const queued = this.pending.get(session) || [];
     this.pending.clear();
     for (const candidate of queued) await this.addCandidate(session, candidate);
   }
 
+  /** @param {string} session */
   newConnection(session) {
     this.closeConnection();
     this.session = session;
@@ -119,17 +162,20 @@ export class CallPeer {
     return pc;
   }
 
+  /** @param {RTCPeerConnection} pc */
   attachTracks(pc) {
-    if (!this.localStream) return;
+    const stream = this.localStream;
+    if (!stream) return;
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.receiver.track && transceiver.receiver.track.kind;
-      const track = this.localStream.getTracks().find((t) => t.kind === kind);
+      const track = stream.getTracks().find((t) => t.kind === kind);
       if (!track || transceiver.sender.track === track) continue;
       transceiver.direction = "sendrecv";
       transceiver.sender.replaceTrack(track);
     }
   }
 
+  /** @param {MediaStreamTrack} track */
   onTrack(track) {
     for (const old of this.remoteStream.getTracks()) {
       if (old.kind === track.kind && old !== track) this.remoteStream.removeTrack(old);
@@ -139,6 +185,7 @@ export class CallPeer {
     this.mark(`track_${track.kind}`);
   }
 
+  /** @param {RTCPeerConnection} pc */
   onConnectionState(pc) {
     if (pc !== this.pc) return;
     const ice = pc.iceConnectionState;
@@ -146,19 +193,22 @@ export class CallPeer {
     if (state === "connected" || ice === "connected" || ice === "completed") {
       this.mark("connected");
       clearTimeout(this.watchdog);
-      this.watchdog = null;
+      this.watchdog = undefined;
       this.onState("connected");
     } else if (["disconnected", "failed"].includes(state) || ["disconnected", "failed"].includes(ice)) {
       this.onState("reconnecting");
-      if (this.watchdog === null) {
+      if (this.watchdog === undefined) {
         this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_AFTER_MS);
       }
     }
   }
 
-  /** ICE has been down for a while: ask the practitioner's app for a new connection. */
+  /**
+   * ICE has been down for a while: ask the practitioner's app for a new connection.
+   * @param {RTCPeerConnection} pc
+   */
   askRenegotiation(pc) {
-    this.watchdog = null;
+    this.watchdog = undefined;
     if (this.closed || pc !== this.pc) return;
     const state = pc.iceConnectionState;
     if (state === "connected" || state === "completed") return;
@@ -177,6 +227,7 @@ export class CallPeer {
       video.addEventListener("loadeddata", () => this.mark("first_frame"), { once: true });
       return;
     }
+    /** @type {VideoFrameRequestCallback} */
     const onFrame = (_now, meta) => {
       this.framesPainted += 1;
       if (this.timeline.first_frame === undefined) {
@@ -189,8 +240,12 @@ export class CallPeer {
     video.requestVideoFrameCallback(onFrame);
   }
 
-  /** Numbers for diagnostics and tests: decoded and sent video, received audio. */
+  /**
+   * Numbers for diagnostics and tests: decoded and sent video, received audio.
+   * @returns {Promise<CallStats>}
+   */
   async stats() {
+    /** @type {CallStats} */
     const out = { video: {}, audio: {}, sent: {}, state: this.pc ? this.pc.connectionState : "closed" };
     if (!this.pc) return out;
     const report = await this.pc.getStats();
@@ -220,7 +275,7 @@ export class CallPeer {
 
   closeConnection() {
     clearTimeout(this.watchdog);
-    this.watchdog = null;
+    this.watchdog = undefined;
     if (this.pc) {
       this.pc.close();
       this.pc = null;

@@ -1,8 +1,10 @@
+// @ts-check
 // The call's markup in the conversation: the « Votre praticien vous attend » invitation, the
 // pre-call check list with its help, and the call itself (remote video large, own preview small,
 // micro / caméra / raccrocher). Only DOM here; call.js decides what to show.
 import { CHECK_LABELS } from "./precheck.js";
 import { el } from "./dom.js";
+/** @import { CheckKey } from "./precheck.js" */
 
 const ICON_CAMERA = "/static/img/camera.svg";
 
@@ -12,7 +14,10 @@ function loadStyles() {
 }
 
 export class CallView {
-  /** @param {HTMLElement} chatRoot  #chat; @param {HTMLElement} toolbar  the header's actions slot */
+  /**
+   * @param {HTMLElement} chatRoot  #chat
+   * @param {HTMLElement} toolbar  the header's actions slot
+   */
   constructor(chatRoot, toolbar) {
     loadStyles();
     this.cameraButton = el(
@@ -34,8 +39,10 @@ export class CallView {
 
     this.heading = el("h2", { class: "call-heading", tabindex: "-1" }, "Appel vidéo");
     this.checkList = el("ul", { class: "call-checks", "aria-label": "Vérification avant l'appel" });
+    /** @type {Partial<Record<CheckKey, {item: HTMLElement, state: HTMLElement}>>} */
     this.checkItems = {};
-    for (const [key, labels] of Object.entries(CHECK_LABELS)) {
+    for (const key of /** @type {CheckKey[]} */ (Object.keys(CHECK_LABELS))) {
+      const labels = CHECK_LABELS[key];
       const state = el("span", { class: "call-check-state" }, "vérification…");
       const item = el("li", { class: "call-check", dataset: { check: key, state: "pending" } }, `${labels.label} : `, state);
       this.checkItems[key] = { item, state };
@@ -83,6 +90,7 @@ export class CallView {
     chatRoot.insertBefore(this.root, chatRoot.querySelector("#messages"));
   }
 
+  /** @param {boolean} visible */
   showInvite(visible) {
     this.invite.hidden = !visible;
     this.cameraButton.classList.toggle("call-button--ringing", visible);
@@ -103,7 +111,7 @@ export class CallView {
   }
 
   resetChecks() {
-    for (const { item, state } of Object.values(this.checkItems)) {
+    for (const { item, state } of Object.values(this.checkItems).filter((entry) => entry !== undefined)) {
       item.dataset.state = "pending";
       state.textContent = "vérification…";
     }
@@ -112,6 +120,10 @@ export class CallView {
     this.help.replaceChildren();
   }
 
+  /**
+   * @param {CheckKey} key
+   * @param {string} value  the check's state ("ok", "denied"…)
+   */
   setCheck(key, value) {
     const entry = this.checkItems[key];
     if (!entry) return;
@@ -119,7 +131,13 @@ export class CallView {
     entry.state.textContent = CHECK_LABELS[key][value] || value;
   }
 
-  /** Help for a refused or missing device, with a link to the detailed help page. */
+  /**
+   * Help for a refused or missing device, with a link to the detailed help page.
+   * @param {string} title
+   * @param {string} text
+   * @param {string} url
+   * @param {() => void} onRetry
+   */
   showHelp(title, text, url, onRetry) {
     const retry = el("button", { type: "button", class: "button" }, "Réessayer");
     retry.addEventListener("click", onRetry);
@@ -132,22 +150,31 @@ export class CallView {
     this.help.hidden = false;
   }
 
+  /** @param {string} text */
   setStatus(text) {
     this.status.textContent = text;
   }
 
+  /** @param {boolean} visible */
   showStage(visible) {
     this.stage.hidden = !visible;
     this.controls.hidden = !visible;
     if (visible) this.checkList.hidden = true;
   }
 
-  /** A switch whose label says what a press does (« Couper le micro » / « Rétablir le micro »). */
+  /**
+   * A switch whose label says what a press does (« Couper le micro » / « Rétablir le micro »).
+   * @param {HTMLButtonElement} button
+   * @param {boolean} off
+   * @param {string} offText  the label while on (what a press does: switch off)
+   * @param {string} onText  the label while off
+   */
   setToggle(button, off, offText, onText) {
     button.textContent = off ? onText : offText;
     button.classList.toggle("call-control--off", off);
   }
 
+  /** @param {string} text */
   ended(text) {
     this.showStage(false);
     this.checkList.hidden = true;

@@ -1,13 +1,26 @@
+// @ts-check
 // The chat view of one conversation, independent of the page around it. Other modules plug in
 // through registerConversationPlugin (the call module adds its camera button to the toolbar):
 //   registerConversationPlugin(({ view, toolbar, conversation, realtime }) => { ... });
 import { api, ApiError } from "./api.js";
 import { renderAttachment } from "./attachments.js";
-import { $, el, show } from "./dom.js";
-import { PROFESSION_LABELS, dayKey, formatDay, formatTime, practitionerName } from "./format.js";
+import { $, el, show, typed } from "./dom.js";
+import { dayKey, formatDay, formatTime } from "./format.js";
+import { practitionerName, professionLabel } from "./labels.js";
+/** @import { Realtime } from "./realtime.js" */
+/** @import { Conversation, EventData, Message, MessagesPage, User } from "./types.js" */
 
+/**
+ * A module that adds to the conversation view once it is loaded (the call, the payments).
+ * @callback ConversationPlugin
+ * @param {{view: ConversationView, toolbar: HTMLElement, conversation: Conversation | null, realtime: Realtime}} context
+ * @returns {void}
+ */
+
+/** @type {ConversationPlugin[]} */
 const plugins = [];
 
+/** @param {ConversationPlugin} plugin */
 export function registerConversationPlugin(plugin) {
   plugins.push(plugin);
 }
@@ -24,20 +37,25 @@ function newId() {
 export class ConversationView {
   /**
    * @param {HTMLElement} root  the #chat element of conversation.html
-   * @param {{conversationId: string, me: {id: string}}} options
+   * @param {{conversationId: string, me: Pick<User, "id">}} options
    */
   constructor(root, { conversationId, me }) {
     this.root = root;
     this.conversationId = conversationId;
     this.me = me;
+    /** @type {Conversation | null} */
     this.conversation = null;
-    this.messages = new Map(); // id → message (server shape, or pending local copy)
+    /** @type {Map<string, Message>} id → message (server shape, or pending local copy) */
+    this.messages = new Map();
+    /** @type {number} the last seq this page marked read */
+    this.readSeq = 0;
     this.list = $("#messages", root);
-    this.form = $("#composer", root);
-    this.input = $("#composer-input", root);
+    this.form = typed($("#composer", root), HTMLFormElement);
+    this.input = typed($("#composer-input", root), HTMLTextAreaElement);
     this.error = $("#composer-error", root);
     this.banner = $("#closed-banner", root);
     this.toolbar = $('[data-slot="actions"]', root);
+    /** @type {Realtime | null} */
     this.realtime = null;
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -53,9 +71,10 @@ export class ConversationView {
   }
 
   async load() {
+    const id = encodeURIComponent(this.conversationId);
     const [conversation, page] = await Promise.all([
-      api(`/conversations/${encodeURIComponent(this.conversationId)}`),
-      api(`/conversations/${encodeURIComponent(this.conversationId)}/messages?limit=100`),
+      /** @type {Promise<Conversation>} */ (api(`/conversations/${id}`)),
+      /** @type {Promise<MessagesPage>} */ (api(`/conversations/${id}/messages?limit=100`)),
     ]);
     this.setConversation(conversation);
     for (const message of page.items) this.messages.set(message.id, message);
@@ -63,6 +82,7 @@ export class ConversationView {
     this.markRead();
   }
 
+  /** @param {Realtime} realtime */
   attach(realtime) {
     this.realtime = realtime;
     for (const plugin of plugins) {
@@ -70,40 +90,48 @@ export class ConversationView {
     }
   }
 
+  /** @param {Conversation} conversation */
   setConversation(conversation) {
     this.conversation = conversation;
     const who = conversation.practitioner;
     const name = practitionerName(who);
     $("#chat-title", this.root).textContent = name;
     document.title = `${name} — Teleconsult`;
-    const sub = [PROFESSION_LABELS[who.profession], who.city].filter(Boolean).join(" · ");
+    const sub = [professionLabel(who.profession), who.city].filter(Boolean).join(" · ");
     $("#chat-subtitle", this.root).textContent = sub;
     this.setWritable(conversation.patient_can_write);
   }
 
+  /** @param {boolean} canWrite */
   setWritable(canWrite) {
     const wasOpen = !this.form.hidden;
     show(this.banner, !canWrite);
     show(this.form, canWrite);
-    if (!canWrite && wasOpen && this.root.contains(document.activeElement)) this.banner.focus?.();
+    if (!canWrite && wasOpen && this.root.contains(document.activeElement)) this.banner.focus();
   }
 
-  /** Persisted events from the socket. */
+  /**
+   * Persisted events from the socket (plugins wrap this method to see them too).
+   * @param {string} event
+   * @param {EventData} data
+   */
   handleEvent(event, data) {
-    if (event === "message.created" && data.message.conversation_id === this.conversationId) {
+    if (event === "message.created" && data.message && data.message.conversation_id === this.conversationId) {
       this.receive(data.message);
     } else if (event === "conversation.updated" && data.conversation_id === this.conversationId) {
-      if (this.conversation) this.conversation.patient_can_write = data.patient_can_write;
-      this.setWritable(data.patient_can_write);
+      const canWrite = Boolean(data.patient_can_write);
+      if (this.conversation) this.conversation.patient_can_write = canWrite;
+      this.setWritable(canWrite);
     }
   }
 
+  /** @param {Message} message */
   receive(message) {
     const known = this.messages.get(message.id);
     this.messages.set(message.id, message);
     if (known && known.pending === undefined) return; // already shown
     const last = this.lastRendered();
-    if (!known && (!last || message.seq > last.seq)) {
+    if (!known && (!last || (message.seq ?? 0) > (last.seq ?? 0))) {
       this.appendMessage(message, last);
     } else {
       this.renderAll();
@@ -111,9 +139,11 @@ export class ConversationView {
     if (message.sender_id !== this.me.id) this.markRead();
   }
 
+  /** The stored message with the highest seq (pending ones have none). */
   lastRendered() {
+    /** @type {Message | null} */
     let last = null;
-    for (const m of this.messages.values()) if (m.seq && (!last || m.seq > last.seq)) last = m;
+    for (const m of this.messages.values()) if (m.seq && (!last || m.seq > (last.seq ?? 0))) last = m;
     return last;
   }
 
@@ -123,6 +153,7 @@ export class ConversationView {
 
   renderAll() {
     this.list.replaceChildren();
+    /** @type {Message | null} */
     let previous = null;
     for (const message of this.sorted()) {
       this.list.append(...this.itemsFor(message, previous));
@@ -131,6 +162,10 @@ export class ConversationView {
     this.scrollToEnd();
   }
 
+  /**
+   * @param {Message} message
+   * @param {Message | null} previous
+   */
   appendMessage(message, previous) {
     // Pending local messages sit at the end: keep them there.
     const pendingNode = this.list.querySelector(".message--pending");
@@ -138,6 +173,11 @@ export class ConversationView {
     this.scrollToEnd();
   }
 
+  /**
+   * The message's list items: a day separator when its day (in France) is not the previous one's.
+   * @param {Message} message
+   * @param {Message | null} previous
+   */
   itemsFor(message, previous) {
     const items = [];
     const when = message.created_at || new Date().toISOString();
@@ -148,10 +188,12 @@ export class ConversationView {
     return items;
   }
 
+  /** @param {Message} message */
   renderMessage(message) {
     const mine = message.sender_id === this.me.id;
     const system = message.sender_role === "system";
-    const who = mine ? "Vous" : system ? "Information" : practitionerName(this.conversation.practitioner);
+    const practitioner = this.conversation ? practitionerName(this.conversation.practitioner) : "Votre praticien";
+    const who = mine ? "Vous" : system ? "Information" : practitioner;
     const classes = ["message", mine ? "message--mine" : system ? "message--system" : "message--theirs"];
     if (message.pending) classes.push("message--pending");
     if (message.failed) classes.push("message--failed");
@@ -165,7 +207,12 @@ export class ConversationView {
       el("span", { class: "visually-hidden" }, `${who}, `),
       message.created_at ? el("time", { datetime: message.created_at }, status) : status,
     );
-    const item = el("li", { class: classes.join(" "), dataset: { id: message.id, seq: message.seq || "" } }, body, meta);
+    const item = el(
+      "li",
+      { class: classes.join(" "), dataset: { id: message.id, seq: String(message.seq || "") } },
+      body,
+      meta,
+    );
     if (message.failed) {
       item.append(
         el("button", { type: "button", class: "link-button", onclick: () => this.send(message.body, message.id) }, "Réessayer"),
@@ -190,12 +237,17 @@ export class ConversationView {
     this.input.focus();
   }
 
-  /** Send with a client id: a retry (same id) never duplicates the message on the server. */
+  /**
+   * Send with a client id: a retry (same id) never duplicates the message on the server.
+   * @param {string} body
+   * @param {string} [id]
+   */
   async send(body, id = newId()) {
     this.error.textContent = "";
     this.messages.set(id, { id, body, kind: "text", sender_id: this.me.id, sender_role: "patient", pending: true });
     this.renderAll();
     try {
+      /** @type {Message} */
       const stored = await api(
         `/conversations/${encodeURIComponent(this.conversationId)}/messages/${encodeURIComponent(id)}`,
         { method: "PUT", body: { body } },
@@ -217,7 +269,7 @@ export class ConversationView {
   async markRead() {
     if (document.visibilityState !== "visible") return;
     const last = this.lastRendered();
-    if (!last || !this.conversation || last.seq <= (this.readSeq || this.conversation.read_seq || 0)) return;
+    if (!last || !last.seq || !this.conversation || last.seq <= (this.readSeq || this.conversation.read_seq || 0)) return;
     this.readSeq = last.seq;
     try {
       await api(`/conversations/${encodeURIComponent(this.conversationId)}/read`, {

@@ -1,3 +1,4 @@
+// @ts-check
 // Payment requests in the conversation view: one banner per pending request, showing the fee, its
 // label, the practitioner's convention sector and when the fee was announced, before any payment.
 // « Payer » opens the payment page (Stripe Checkout) when the server takes online payments;
@@ -6,11 +7,14 @@
 import { api, ApiError } from "./api.js";
 import { registerConversationPlugin } from "./conversation.js";
 import { el } from "./dom.js";
+/** @import { ConversationView } from "./conversation.js" */
+/** @import { Checkout, EventData, Payment, PaymentsPage } from "./types.js" */
 
 const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
 const OFFLINE_TEXT =
   "Vous réglez directement votre praticien (carte bancaire au cabinet, chèque, virement ou espèces) : " +
   "il enregistrera lui-même votre règlement.";
+/** @type {Record<string, string>} the ?paiement= of the return from the payment page */
 const RETURN_TEXT = {
   reussi: "Paiement effectué : sa confirmation arrive dans un instant.",
   abandonne: "Paiement abandonné : rien n'a été débité. Vous pouvez réessayer quand vous le souhaitez.",
@@ -23,13 +27,17 @@ function loadStyles() {
   );
 }
 
+/** « 25,00 € ». @param {number} cents */
 export const formatAmount = (cents) => euros.format(cents / 100);
 
 export class PaymentBanners {
+  /** @param {ConversationView} view */
   constructor(view) {
     this.view = view;
-    this.payments = new Map(); // id → payment (server shape)
-    this.justPaid = new Set(); // paid while this page was open: thanked once
+    /** @type {Map<string, Payment>} id → payment (server shape) */
+    this.payments = new Map();
+    /** @type {Set<string>} paid while this page was open: thanked once */
+    this.justPaid = new Set();
     this.returned = new URLSearchParams(location.search).get("paiement");
     this.root = el("section", { class: "payments", "aria-label": "Paiements", "aria-live": "polite" });
     const messages = view.root.querySelector("#messages");
@@ -37,18 +45,24 @@ export class PaymentBanners {
   }
 
   async load() {
+    /** @type {PaymentsPage} */
     const page = await api(`/conversations/${encodeURIComponent(this.view.conversationId)}/payments`);
     const recent = Date.now() - 15 * 60 * 1000;
     for (const payment of page.items) {
       this.payments.set(payment.id, payment);
       // Back from the payment page after the confirmation already arrived: thank the patient too.
-      if (this.returned === "reussi" && payment.status === "paid" && Date.parse(payment.paid_at) > recent) {
+      const paidAt = payment.paid_at ? Date.parse(payment.paid_at) : 0;
+      if (this.returned === "reussi" && payment.status === "paid" && paidAt > recent) {
         this.justPaid.add(payment.id);
       }
     }
     this.render();
   }
 
+  /**
+   * @param {string} event
+   * @param {EventData} data
+   */
   handleEvent(event, data) {
     if (event !== "payment.created" && event !== "payment.updated") return;
     const payment = data.payment;
@@ -63,7 +77,9 @@ export class PaymentBanners {
     const pending = [...this.payments.values()]
       .filter((p) => p.status === "pending")
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
-    const thanked = [...this.justPaid].map((id) => this.payments.get(id)).filter((p) => p?.status === "paid");
+    const thanked = [...this.justPaid]
+      .map((id) => this.payments.get(id))
+      .filter(/** @returns {p is Payment} */ (p) => p?.status === "paid");
     this.root.replaceChildren(
       ...thanked.map((p) => this.paidNotice(p)),
       ...pending.map((p) => this.banner(p)),
@@ -71,6 +87,7 @@ export class PaymentBanners {
     this.root.hidden = pending.length === 0 && thanked.length === 0;
   }
 
+  /** @param {Payment} payment */
   paidNotice(payment) {
     return el(
       "p",
@@ -80,6 +97,7 @@ export class PaymentBanners {
     );
   }
 
+  /** @param {Payment} payment */
   banner(payment) {
     const amount = formatAmount(payment.amount_cents);
     const titleId = `payment-title-${payment.id}`;
@@ -118,11 +136,17 @@ export class PaymentBanners {
     );
   }
 
+  /**
+   * @param {Payment} payment
+   * @param {HTMLButtonElement} button
+   * @param {HTMLElement} error
+   */
   async pay(payment, button, error) {
     error.textContent = "";
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     try {
+      /** @type {Checkout} */
       const { url } = await api(`/payments/${encodeURIComponent(payment.id)}/checkout`, { method: "POST" });
       location.assign(url);
     } catch (failure) {

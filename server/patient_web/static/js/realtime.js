@@ -1,6 +1,10 @@
+// @ts-check
 // The realtime socket (protocol in server/api/realtime.py): the token goes in the first frame,
 // never in the URL; a reconnect resumes after the last event seen, so nothing is missed.
 import { clearSession, getSession, isSigningOut, setLastSeq } from "./session.js";
+/** @import { EventData, IncomingFrame, OutgoingFrame } from "./types.js" */
+
+/** @typedef {"connecting" | "connected" | "offline"} SocketStatus */
 
 const AUTH_CODES = new Set(["invalid_token", "session_expired", "session_revoked", "unauthenticated"]);
 const DELAYS = [1000, 2000, 5000, 10000, 20000];
@@ -10,8 +14,8 @@ export class Realtime {
    * @param {object} options
    * @param {string} options.userId
    * @param {number} options.startSeq  events after this sequence number are delivered
-   * @param {(event: string, data: object) => void} options.onEvent
-   * @param {(status: "connecting"|"connected"|"offline") => void} [options.onStatus]
+   * @param {(event: string, data: EventData) => void} options.onEvent
+   * @param {(status: SocketStatus) => void} [options.onStatus]
    * @param {() => void} [options.onSessionEnded]
    */
   constructor({ userId, startSeq, onEvent, onStatus, onSessionEnded }) {
@@ -20,11 +24,14 @@ export class Realtime {
     this.onEvent = onEvent;
     this.onStatus = onStatus || (() => {});
     this.onSessionEnded = onSessionEnded || (() => {});
+    /** @type {Map<string, (frame: IncomingFrame) => void>} */
     this.frameHandlers = new Map();
+    /** @type {WebSocket | null} */
     this.ws = null;
     this.attempt = 0;
     this.stopped = true;
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
     this.authFailed = false;
   }
 
@@ -40,11 +47,19 @@ export class Realtime {
     this.ws = null;
   }
 
-  /** Frames that are not persisted events (call signaling, presence) go to a handler by type. */
+  /**
+   * Frames that are not persisted events (call signaling, presence) go to a handler by type.
+   * @param {string} type
+   * @param {(frame: IncomingFrame) => void} handler
+   */
   onFrame(type, handler) {
     this.frameHandlers.set(type, handler);
   }
 
+  /**
+   * @param {OutgoingFrame} frame
+   * @returns {boolean}  false when the socket is not open (the frame is dropped)
+   */
   send(frame) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify(frame));
@@ -71,30 +86,38 @@ export class Realtime {
     ws.addEventListener("close", (closed) => this.closed(ws, closed));
   }
 
+  /** @param {unknown} raw  a text frame */
   handle(raw) {
+    /** @type {IncomingFrame} */
     let frame;
     try {
-      frame = JSON.parse(raw);
+      frame = JSON.parse(String(raw));
     } catch {
       return;
     }
+    if (!frame || typeof frame.type !== "string") return;
     if (frame.type === "ready") {
       this.attempt = 0;
       this.onStatus("connected");
     } else if (frame.type === "ping") {
       this.send({ type: "pong" });
     } else if (frame.type === "event") {
-      if (frame.seq <= this.seq) return; // already seen (a resume may overlap what REST loaded)
-      this.seq = frame.seq;
-      setLastSeq(this.userId, frame.seq);
-      this.onEvent(frame.event, frame.data);
-    } else if (frame.type === "error" && AUTH_CODES.has(frame.code)) {
+      const seq = frame.seq ?? 0;
+      if (seq <= this.seq) return; // already seen (a resume may overlap what REST loaded)
+      this.seq = seq;
+      setLastSeq(this.userId, seq);
+      this.onEvent(frame.event ?? "", frame.data ?? {});
+    } else if (frame.type === "error" && AUTH_CODES.has(frame.code ?? "")) {
       this.authFailed = true;
-    } else if (this.frameHandlers.has(frame.type)) {
-      this.frameHandlers.get(frame.type)(frame);
+    } else {
+      this.frameHandlers.get(frame.type)?.(frame);
     }
   }
 
+  /**
+   * @param {WebSocket} ws
+   * @param {CloseEvent} event
+   */
   closed(ws, event) {
     if (ws !== this.ws) return;
     this.ws = null;
@@ -111,6 +134,7 @@ export class Realtime {
   }
 }
 
+/** @type {Record<SocketStatus, string>} */
 export const STATUS_TEXT = {
   connecting: "Connexion en cours…",
   connected: "",

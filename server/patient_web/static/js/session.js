@@ -1,7 +1,11 @@
+// @ts-check
 // The patient's session lives in sessionStorage (per tab, gone when the tab closes), never localStorage.
+/** @import { StoredSession, User } from "./types.js" */
+
 const KEY = "teleconsult.session";
 const SEQ_PREFIX = "teleconsult.lastSeq.";
 
+/** @returns {StoredSession | null} */
 export function getSession() {
   try {
     const raw = sessionStorage.getItem(KEY);
@@ -12,6 +16,10 @@ export function getSession() {
   }
 }
 
+/**
+ * @param {string} token
+ * @param {User} user
+ */
 export function saveSession(token, user) {
   const { id, role, first_name, last_name } = user;
   sessionStorage.setItem(KEY, JSON.stringify({ token, user: { id, role, first_name, last_name } }));
@@ -35,16 +43,28 @@ export function isSigningOut() {
   return signingOut;
 }
 
+/**
+ * The last event sequence number this tab saw for `userId`, or null.
+ * @param {string} userId
+ */
 export function lastSeq(userId) {
   const value = Number(sessionStorage.getItem(SEQ_PREFIX + userId));
   return Number.isInteger(value) && value > 0 ? value : null;
 }
 
+/**
+ * @param {string} userId
+ * @param {number} seq
+ */
 export function setLastSeq(userId, seq) {
   sessionStorage.setItem(SEQ_PREFIX + userId, String(seq));
 }
 
-/** A same-site path to go to after signing in (never another site). */
+/**
+ * A same-site path to go to after signing in (never another site).
+ * @param {string | null} value
+ * @param {string} [fallback]
+ */
 export function safeNext(value, fallback = "/conversations") {
   return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : fallback;
 }

@@ -1,11 +1,13 @@
+// @ts-check
 // One conversation: messages in real time, sending, and the closed-conversation banner.
-import { api } from "../api.js";
+import { api, apiError } from "../api.js";
 import { ConversationView } from "../conversation.js";
 import { $, show } from "../dom.js";
 import { initLayout, requireSession } from "../layout.js";
 import { Realtime, STATUS_TEXT } from "../realtime.js";
 import "../payments.js"; // payment banners (conversation plugin)
 import "../call.js"; // video call with the practitioner (conversation plugin)
+/** @import { User } from "../types.js" */
 
 const session = requireSession();
 initLayout();
@@ -15,6 +17,7 @@ const pageError = $("#page-error");
 const statusLine = $("#connection-status");
 
 async function main() {
+  /** @type {User} */
   const me = await api("/me");
   const view = new ConversationView($("#chat"), { conversationId, me });
   await view.load();
@@ -33,13 +36,13 @@ async function main() {
 }
 
 if (session) {
-  main().catch((error) => {
+  main().catch((failure) => {
+    const error = apiError(failure, "Erreur de chargement.");
     if (error.status === 401) {
       location.replace(`/connexion?suite=${encodeURIComponent(location.pathname)}`);
       return;
     }
-    pageError.textContent =
-      error.status === 404 ? "Cette conversation est introuvable." : error.detail || "Erreur de chargement.";
+    pageError.textContent = error.status === 404 ? "Cette conversation est introuvable." : error.detail;
     show(pageError, true);
     show($("#composer"), false);
     pageError.focus();

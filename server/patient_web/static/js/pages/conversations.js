@@ -1,9 +1,12 @@
+// @ts-check
 // The patient's conversations (newest first) and connection requests, kept live by the socket.
-import { api } from "../api.js";
+import { api, apiError } from "../api.js";
 import { $, el, focusOn, show } from "../dom.js";
-import { formatWhen, practitionerName } from "../format.js";
+import { formatWhen } from "../format.js";
+import { practitionerName } from "../labels.js";
 import { initLayout, requireSession } from "../layout.js";
 import { Realtime, STATUS_TEXT } from "../realtime.js";
+/** @import { ConnectionRequest, ConnectionRequestsPage, Conversation, ConversationsPage, Message, User } from "../types.js" */
 
 const session = requireSession();
 initLayout();
@@ -13,6 +16,7 @@ const requests = $("#requests");
 const statusLine = $("#connection-status");
 const pageError = $("#page-error");
 
+/** @param {Message | null} message */
 function preview(message) {
   if (!message) return "Nouvelle conversation";
   if (message.kind === "attachment") return `📄 ${message.data?.attachment?.filename || "Document"}`;
@@ -20,6 +24,7 @@ function preview(message) {
   return who + message.body;
 }
 
+/** @param {Conversation[]} items */
 function renderConversations(items) {
   list.replaceChildren(
     ...items.map((c) => {
@@ -45,6 +50,7 @@ function renderConversations(items) {
   show($("#empty"), items.length === 0);
 }
 
+/** @param {ConnectionRequest[]} items */
 function renderRequests(items) {
   const shown = items.filter((r) => r.status !== "accepted");
   requests.replaceChildren(
@@ -60,25 +66,35 @@ function renderRequests(items) {
   show($("#requests-section"), shown.length > 0);
 }
 
+let refreshes = 0; // the latest refresh: an older one's late answer must not replace its lists
+
 async function refresh() {
+  const mine = ++refreshes;
   try {
-    const [conversations, sent] = await Promise.all([api("/conversations?limit=100"), api("/connection-requests")]);
+    const [conversations, sent] = await Promise.all([
+      /** @type {Promise<ConversationsPage>} */ (api("/conversations?limit=100")),
+      /** @type {Promise<ConnectionRequestsPage>} */ (api("/connection-requests")),
+    ]);
+    if (mine !== refreshes) return;
     renderConversations(conversations.items);
     renderRequests(sent.items);
     show(pageError, false);
   } catch (error) {
-    pageError.textContent = error.detail;
+    if (mine !== refreshes) return;
+    pageError.textContent = apiError(error).detail;
     show(pageError, true);
   }
 }
 
-let timer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let timer;
 function refreshSoon() {
   clearTimeout(timer);
   timer = setTimeout(refresh, 150);
 }
 
 async function main() {
+  /** @type {User} */
   const me = await api("/me");
   await refresh();
   focusOn($("#titre"));
@@ -86,7 +102,7 @@ async function main() {
     userId: me.id,
     startSeq: me.event_seq,
     onEvent: (event, data) => {
-      if (event === "connection_request.updated" && data.request.status === "accepted") {
+      if (event === "connection_request.updated" && data.request && data.request.status === "accepted") {
         statusLine.textContent = `${data.request.practitioner.display_name} a accepté votre demande : la conversation est ouverte.`;
       }
       refreshSoon();
@@ -100,9 +116,10 @@ async function main() {
 }
 
 if (session) {
-  main().catch((error) => {
+  main().catch((failure) => {
+    const error = apiError(failure, "Erreur de chargement.");
     if (error.status === 401) location.replace("/connexion?suite=/conversations");
-    pageError.textContent = error.detail || "Erreur de chargement.";
+    pageError.textContent = error.detail;
     show(pageError, true);
   });
 }

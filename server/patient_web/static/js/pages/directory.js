@@ -1,12 +1,14 @@
+// @ts-check
 // The directory: search PRO+ practitioners, send a connection request with a short message.
-import { api } from "../api.js";
-import { $, el, focusOn, show } from "../dom.js";
+import { api, apiError } from "../api.js";
+import { $, el, focusOn, show, typed } from "../dom.js";
 import { initLayout, requireSession } from "../layout.js";
+/** @import { ConnectionRequestOutcome, DirectoryPage, PractitionerCard } from "../types.js" */
 
 const session = requireSession();
 initLayout();
 
-const form = $("#search-form");
+const form = typed($("#search-form"), HTMLFormElement);
 const results = $("#results");
 const count = $("#result-count");
 const pageError = $("#page-error");
@@ -15,11 +17,16 @@ if (new URLSearchParams(location.search).get("bienvenue") === "1") {
   show($("#welcome"), true);
 }
 
+/** @param {PractitionerCard} card */
 function describe(card) {
   const what = card.specialty_label ? `${card.profession_label} (${card.specialty_label})` : card.profession_label;
   return [what, card.city].filter(Boolean).join(" — ");
 }
 
+/**
+ * @param {PractitionerCard} card
+ * @param {HTMLElement} item  the card's list item
+ */
 function requestForm(card, item) {
   const id = `msg-${card.id}`;
   const error = el("p", { class: "field-error", role: "alert" });
@@ -42,9 +49,10 @@ function requestForm(card, item) {
   requestFormNode.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
-    const submit = requestFormNode.querySelector("button[type=submit]");
+    const submit = typed($("button[type=submit]", requestFormNode), HTMLButtonElement);
     submit.disabled = true;
     try {
+      /** @type {ConnectionRequestOutcome} */
       const outcome = await api("/connection-requests", {
         method: "POST",
         body: { practitioner_id: card.id, message: textarea.value.trim() },
@@ -57,7 +65,7 @@ function requestForm(card, item) {
       }
       renderItem(card, item, true);
     } catch (failure) {
-      error.textContent = failure.detail;
+      error.textContent = apiError(failure).detail;
       submit.disabled = false;
       textarea.setAttribute("aria-invalid", "true");
       textarea.focus();
@@ -66,8 +74,14 @@ function requestForm(card, item) {
   return requestFormNode;
 }
 
+/**
+ * @param {PractitionerCard} card
+ * @param {HTMLElement} item  the card's list item
+ * @param {boolean} [focus]  move the focus to the card's action (after a change)
+ */
 function renderItem(card, item, focus = false) {
   const heading = el("h2", { id: `p-${card.id}` }, card.display_name);
+  /** @type {HTMLElement} */
   let action;
   if (card.conversation_id) {
     action = el("a", { class: "button", href: `/conversations/${encodeURIComponent(card.conversation_id)}` }, "Ouvrir la conversation");
@@ -89,7 +103,7 @@ function renderItem(card, item, focus = false) {
         onclick: () => {
           const formNode = requestForm(card, item);
           action.replaceWith(formNode);
-          formNode.querySelector("textarea").focus();
+          $("textarea", formNode).focus();
         },
       },
       "Demander une mise en relation",
@@ -99,7 +113,10 @@ function renderItem(card, item, focus = false) {
   if (focus) focusOn(action);
 }
 
+let searches = 0; // the latest search: an older one's late answer must not replace its results
+
 async function search() {
+  const mine = ++searches;
   show(pageError, false);
   const data = new FormData(form);
   const params = new URLSearchParams();
@@ -108,7 +125,9 @@ async function search() {
     if (value) params.set(key, value);
   }
   try {
+    /** @type {DirectoryPage} */
     const found = await api(`/directory?${params}`);
+    if (mine !== searches) return;
     results.replaceChildren(
       ...found.items.map((card) => {
         const item = el("li", { class: "card", "aria-labelledby": `p-${card.id}` });
@@ -122,7 +141,8 @@ async function search() {
         ? "Aucun praticien trouvé. Essayez avec moins de mots, ou sans la ville."
         : `${n} praticien${n > 1 ? "s" : ""} trouvé${n > 1 ? "s" : ""}.`;
   } catch (error) {
-    pageError.textContent = error.detail;
+    if (mine !== searches) return;
+    pageError.textContent = apiError(error).detail;
     show(pageError, true);
   }
 }

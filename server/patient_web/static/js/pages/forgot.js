@@ -1,19 +1,22 @@
+// @ts-check
 // Forgotten password: ask for a code (email or SMS), then set a new password with it.
-import { api } from "../api.js";
-import { $, show } from "../dom.js";
+import { api, apiError } from "../api.js";
+import { $, show, typed } from "../dom.js";
 import { clearErrors, formValues, setBusy, showError } from "../forms.js";
 import { initLayout } from "../layout.js";
 import { saveSession } from "../session.js";
+/** @import { PasswordResetStarted, SessionPublic } from "../types.js" */
 
 initLayout();
 
-const requestForm = $("#request-form");
-const confirmForm = $("#confirm-form");
+const requestForm = typed($("#request-form"), HTMLFormElement);
+const confirmForm = typed($("#confirm-form"), HTMLFormElement);
 const summary = $("#form-error");
-let resetId = null;
+const identifierInput = typed($("#fp-identifier"), HTMLInputElement);
+let resetId = "";
 
 const prefill = new URLSearchParams(location.search).get("identifiant");
-if (prefill) $("#fp-identifier").value = prefill;
+if (prefill) identifierInput.value = prefill;
 
 requestForm.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -25,6 +28,7 @@ requestForm.addEventListener("submit", async (event) => {
   }
   setBusy(requestForm, true);
   try {
+    /** @type {PasswordResetStarted} */
     const started = await api("/auth/password-reset", {
       method: "POST",
       auth: false,
@@ -35,8 +39,9 @@ requestForm.addEventListener("submit", async (event) => {
     show(requestForm, false);
     show(confirmForm, true);
     $("#fp-code").focus();
-  } catch (error) {
-    showError(requestForm, summary, error.field === "identifier" || !error.field ? { ...error, field: "identifier" } : error);
+  } catch (failure) {
+    const error = apiError(failure);
+    showError(requestForm, summary, error.field === "identifier" || !error.field ? { detail: error.detail, field: "identifier" } : error);
   } finally {
     setBusy(requestForm, false);
   }
@@ -52,6 +57,7 @@ confirmForm.addEventListener("submit", async (event) => {
   }
   setBusy(confirmForm, true);
   try {
+    /** @type {SessionPublic} */
     const session = await api(`/auth/password-reset/${encodeURIComponent(resetId)}/confirm`, {
       method: "POST",
       auth: false,
@@ -59,7 +65,8 @@ confirmForm.addEventListener("submit", async (event) => {
     });
     saveSession(session.token, session.user);
     location.assign("/conversations");
-  } catch (error) {
+  } catch (failure) {
+    const error = apiError(failure);
     showError(confirmForm, summary, error);
     if (error.code === "code_expired") restart();
   } finally {
@@ -75,5 +82,5 @@ function restart() {
 $('[data-action="restart"]').addEventListener("click", () => {
   clearErrors(confirmForm, summary);
   restart();
-  $("#fp-identifier").focus();
+  identifierInput.focus();
 });

@@ -1,16 +1,18 @@
+// @ts-check
 // Sign in with an email or a phone number and a password.
-import { api } from "../api.js";
-import { $, show } from "../dom.js";
+import { api, apiError } from "../api.js";
+import { $, show, typed } from "../dom.js";
 import { clearErrors, formValues, setBusy, showError } from "../forms.js";
 import { initLayout } from "../layout.js";
 import { getSession, safeNext, saveSession } from "../session.js";
+/** @import { SessionPublic } from "../types.js" */
 
 const params = new URLSearchParams(location.search);
 const next = safeNext(params.get("suite"));
 if (getSession()) location.replace(next);
 initLayout();
 
-const form = $("#signin-form");
+const form = typed($("#signin-form"), HTMLFormElement);
 const summary = $("#form-error");
 const status = $("#status-message");
 if (params.get("deconnecte") === "1") {
@@ -34,6 +36,7 @@ form.addEventListener("submit", async (event) => {
   }
   setBusy(form, true);
   try {
+    /** @type {SessionPublic} */
     const session = await api("/auth/login", {
       method: "POST",
       auth: false,
@@ -41,7 +44,8 @@ form.addEventListener("submit", async (event) => {
     });
     saveSession(session.token, session.user);
     location.assign(next);
-  } catch (error) {
+  } catch (failure) {
+    const error = apiError(failure);
     showError(form, summary, error.field === "role" ? { detail: error.detail } : error);
   } finally {
     setBusy(form, false);

@@ -1,14 +1,16 @@
+// @ts-check
 // Self sign-up of a patient, then on to the directory to find a practitioner.
-import { api } from "../api.js";
-import { $ } from "../dom.js";
+import { api, apiError } from "../api.js";
+import { $, typed } from "../dom.js";
 import { clearErrors, formValues, setBusy, showError } from "../forms.js";
 import { initLayout } from "../layout.js";
 import { getSession, saveSession } from "../session.js";
+/** @import { SessionPublic } from "../types.js" */
 
 if (getSession()) location.replace("/conversations");
 initLayout();
 
-const form = $("#signup-form");
+const form = typed($("#signup-form"), HTMLFormElement);
 const summary = $("#form-error");
 
 form.addEventListener("submit", async (event) => {
@@ -24,6 +26,7 @@ form.addEventListener("submit", async (event) => {
   }
   setBusy(form, true);
   try {
+    /** @type {SessionPublic} */
     const session = await api("/auth/patients", {
       method: "POST",
       auth: false,
@@ -38,7 +41,7 @@ form.addEventListener("submit", async (event) => {
     saveSession(session.token, session.user);
     location.assign("/annuaire?bienvenue=1");
   } catch (error) {
-    showError(form, summary, error);
+    showError(form, summary, apiError(error));
   } finally {
     setBusy(form, false);
   }

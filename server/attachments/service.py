@@ -1,0 +1,305 @@
+"""Documents in conversations: streamed, recognised by content, encrypted at rest, audited.
+
+An upload is checked before a byte is read (participant, patient-write policy, idempotent retry),
+then streamed through `FileSniffer` and an `EncryptedBlobStore` writer at the same time, so only
+about 1 MiB of it is ever in memory. The attachment row and its message (kind ``attachment``,
+same id) are written in one transaction, which also sends ``message.created`` to both
+participants and audits ``attachment.create``. A download re-authenticates every record of the
+blob before the first byte goes out, and is audited as ``attachment.read``. Logs and audit
+entries carry ids only, never file names or content.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.attachments.blobs import (
+    BlobCorruptedError,
+    BlobKeyMismatchError,
+    BlobMissingError,
+    EncryptedBlobStore,
+)
+from server.attachments.filetypes import EXTENSIONS, FileKind, FileSniffer
+from server.attachments.models import Attachment
+from server.conversations.models import Conversation, Message
+from server.conversations.service import EMERGENCY, ConversationService, message_public, patient_can_write
+from server.kernel.core import Actor, Core
+from server.kernel.errors import ConflictError, DomainError, ForbiddenError, GoneError, NotFoundError
+from server.kernel.values import check_uuid
+
+log = logging.getLogger(__name__)
+
+MAX_FILENAME = 180
+NOT_FOUND = "Document introuvable."
+
+
+class FileTooLargeError(DomainError):
+    status = 413
+    code = "file_too_large"
+
+
+class AttachmentCorruptedError(ConflictError):
+    code = "attachment_corrupted"
+
+
+@dataclass
+class AttachmentDownload:
+    """A document ready to stream: its metadata and its authenticated plaintext chunks."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    chunks: AsyncIterator[bytes]
+
+
+def attachment_public(row: Attachment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "width": row.width,
+        "height": row.height,
+    }
+
+
+def clean_filename(raw: str, kind: FileKind) -> str:
+    """A displayable file name whose extension matches the recognised content.
+
+    Path parts, control and bidirectional-override characters are dropped; a known extension of
+    another format is replaced (« scan.png » holding a JPEG becomes « scan.jpg »), any other
+    suffix kept and the right extension appended.
+    """
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = " ".join(name.split()).strip(" .")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    known = {e for exts in EXTENSIONS.values() for e in exts}
+    if ext.lower() in EXTENSIONS[kind.content_type]:
+        suffix = ext
+    else:
+        if dot and ext.lower() not in known:
+            stem = name
+        suffix = kind.extension
+    stem = stem.strip(" .") or ("document" if kind.content_type == "application/pdf" else "photo")
+    return f"{stem[: MAX_FILENAME - len(suffix) - 1].rstrip(' .')}.{suffix}"
+
+
+class AttachmentService:
+    """Upload and download of documents by the two participants of a conversation."""
+
+    def __init__(
+        self, core: Core, conversations: ConversationService, store: EncryptedBlobStore, max_bytes: int
+    ) -> None:
+        self._core = core
+        self._conversations = conversations
+        self._store = store
+        self._max_bytes = max_bytes
+
+    @property
+    def store(self) -> EncryptedBlobStore:
+        return self._store
+
+    def _too_large(self) -> FileTooLargeError:
+        mo = self._max_bytes / (1024 * 1024)
+        return FileTooLargeError(f"Le fichier dépasse la taille maximale de {mo:g} Mo.")
+
+    # ---------------------------------------------------------------- upload
+    async def upload(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        attachment_id: str,
+        filename: str,
+        body: AsyncIterable[bytes],
+        declared_size: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a document once and post it in the conversation; a retry returns the stored one.
+
+        Returns:
+            The attachment message and whether this call created it.
+
+        Raises:
+            NotFoundError: unknown conversation, or one the actor is not part of.
+            ForbiddenError: the practitioner closed the conversation to the patient.
+            ConflictError: the id is already used by another message or document.
+            FileTooLargeError, UnsupportedFileError, ImageTooLargeError: the file is refused.
+        """
+        attachment_id = check_uuid(attachment_id, "id")
+        if declared_size is not None and declared_size > self._max_bytes:
+            raise self._too_large()
+        # Everything that can refuse the upload without its content is checked before reading it.
+        async with self._core.db.read() as session:
+            conv = await self._conversations.load_for(session, actor, conversation_id)
+            existing = await self._existing(session, actor, conv, attachment_id)
+            if existing is not None:
+                return existing, False
+            self._check_may_write(actor, conv, self._core.clock())
+
+        writer = await self._store.writer()
+        try:
+            sniffer = FileSniffer()
+            async for chunk in body:
+                if sniffer.size + len(chunk) > self._max_bytes:
+                    raise self._too_large()
+                sniffer.feed(chunk)
+                await writer.write(chunk)
+            kind = sniffer.finish()
+            blob = await writer.commit()
+        except BaseException:
+            await writer.abort()
+            raise
+
+        try:
+            return await self._record(
+                actor, conversation_id, attachment_id, filename, kind, blob.name, blob.size
+            )
+        except BaseException:
+            await self._store.delete(blob.name)
+            raise
+
+    async def _record(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        attachment_id: str,
+        filename: str,
+        kind: FileKind,
+        blob_name: str,
+        size: int,
+    ) -> tuple[dict[str, Any], bool]:
+        try:
+            async with self._core.transaction() as tx:
+                # Checked again: the upload took time, and a retry may have landed meanwhile.
+                conv = await self._conversations.load_for(tx.session, actor, conversation_id)
+                existing = await self._existing(tx.session, actor, conv, attachment_id)
+                if existing is not None:
+                    await self._store.delete(blob_name)
+                    return existing, False
+                self._check_may_write(actor, conv, tx.now)
+                row = Attachment(
+                    id=attachment_id,
+                    conversation_id=conv.id,
+                    uploader_id=actor.user_id,
+                    filename=clean_filename(filename, kind),
+                    content_type=kind.content_type,
+                    size=size,
+                    width=kind.width,
+                    height=kind.height,
+                    blob_name=blob_name,
+                    created_at=tx.now,
+                )
+                tx.session.add(row)
+                await tx.session.flush()
+                message = await self._conversations.append(
+                    tx,
+                    conv,
+                    sender=actor,
+                    body="",
+                    kind="attachment",
+                    data={"attachment": attachment_public(row)},
+                    message_id=attachment_id,
+                )
+                await tx.audit(actor, "attachment.create", "attachment", attachment_id)
+        except IntegrityError:
+            # A concurrent retry with the same id committed first (PostgreSQL): answer with it.
+            await self._store.delete(blob_name)
+            async with self._core.db.read() as session:
+                conv = await self._conversations.load_for(session, actor, conversation_id)
+                existing = await self._existing(session, actor, conv, attachment_id)
+            if existing is None:
+                raise
+            return existing, False
+        log.info("attachment %s stored (%s bytes) in conversation %s", attachment_id, size, conv.id)
+        return message, True
+
+    async def _existing(
+        self, session: AsyncSession, actor: Actor, conv: Conversation, attachment_id: str
+    ) -> dict[str, Any] | None:
+        """The stored message of a retried upload; ConflictError if the id belongs to something else."""
+        message = await session.get(Message, attachment_id)
+        if message is None:
+            return None
+        attachment = await session.get(Attachment, attachment_id)
+        if attachment is None or message.sender_id != actor.user_id or message.conversation_id != conv.id:
+            raise ConflictError("Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id")
+        role = "practitioner" if message.sender_id == conv.practitioner_id else "patient"
+        return message_public(message, role)
+
+    @staticmethod
+    def _check_may_write(actor: Actor, conv: Conversation, now: datetime) -> None:
+        if actor.is_patient and not patient_can_write(conv, now):
+            raise ForbiddenError(
+                "Votre praticien a fermé cette conversation : vous ne pouvez pas y envoyer de document "
+                "pour le moment. " + EMERGENCY,
+                code="conversation_closed",
+            )
+
+    # ---------------------------------------------------------------- download
+    async def open_download(self, actor: Actor, attachment_id: str) -> AttachmentDownload:
+        """A document for one of the two participants, checked whole before it is served.
+
+        Raises:
+            NotFoundError: unknown id, or a document of a conversation the actor is not part of.
+            AttachmentCorruptedError: the stored file fails its integrity check.
+            GoneError: the stored file is missing.
+        """
+        try:
+            key = str(uuid.UUID(attachment_id))
+        except (ValueError, AttributeError, TypeError):
+            raise NotFoundError(NOT_FOUND) from None
+        async with self._core.db.read() as session:
+            found = (
+                await session.execute(
+                    select(Attachment, Conversation)
+                    .join(Conversation, Conversation.id == Attachment.conversation_id)
+                    .where(Attachment.id == key)
+                )
+            ).first()
+        if found is None or actor.user_id not in (found[1].practitioner_id, found[1].patient_id):
+            raise NotFoundError(NOT_FOUND)
+        row: Attachment = found[0]
+        try:
+            reader = await self._store.open(row.blob_name)
+        except BlobMissingError:
+            log.error("attachment %s: stored file %s is missing", row.id, row.blob_name)
+            raise GoneError(
+                "Le fichier de ce document n'est plus disponible sur le serveur. "
+                "Demandez à votre correspondant de l'envoyer de nouveau.",
+                code="attachment_missing",
+            ) from None
+        except BlobCorruptedError as exc:
+            raise self._corrupted(row, exc) from None
+        try:
+            await reader.verify()
+            if reader.size != row.size:
+                raise BlobCorruptedError(f"blob {row.blob_name}: size differs from the record")
+        except BaseException as exc:
+            reader.close()
+            if isinstance(exc, BlobCorruptedError):
+                raise self._corrupted(row, exc) from None
+            raise
+        self._core.audit_read(actor, "attachment.read", "attachment", row.id)
+        return AttachmentDownload(row.id, row.filename, row.content_type, row.size, reader.chunks())
+
+    @staticmethod
+    def _corrupted(row: Attachment, exc: BlobCorruptedError) -> AttachmentCorruptedError:
+        reason = "encrypted under another key" if isinstance(exc, BlobKeyMismatchError) else str(exc)
+        log.error("attachment %s: integrity check failed (%s)", row.id, reason)
+        return AttachmentCorruptedError(
+            "Ce document est endommagé sur le serveur et ne peut pas être ouvert en toute sécurité. "
+            "Demandez à votre correspondant de l'envoyer de nouveau."
+        )

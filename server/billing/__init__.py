@@ -1,0 +1,1 @@
+"""Billing: SESAM-sans-Vitale claims stored for their practitioner, notes d'honoraires and their numbers."""

@@ -1,0 +1,1 @@
+"""Video calls: the call of a conversation, its signaling relay, ICE servers."""

@@ -1,0 +1,331 @@
+"""Group commit for message sends: many sends, one transaction, a handful of statements.
+
+Every send waits in a queue; one worker takes what is waiting (up to `MAX_BATCH`), locks the
+conversations and users involved (in id order, so no deadlock with other writers), computes
+sequence numbers, read marks and unread counters in Python, and writes messages, events and
+audit entries with one executemany each. The commit makes them durable together; each caller
+then gets its own result or its own error. A send is acknowledged only after that commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.models import User
+from server.conversations.models import Conversation, Message
+from server.kernel.core import Actor, Core
+from server.kernel.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
+from server.kernel.models import AuditEntry, UserEvent
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+MESSAGES = cast(Table, Message.__table__)
+CONVERSATIONS = cast(Table, Conversation.__table__)
+USERS = cast(Table, User.__table__)
+EVENTS = cast(Table, UserEvent.__table__)
+AUDIT = cast(Table, AuditEntry.__table__)
+EMERGENCY = "En cas d'urgence, appelez le 15 (SAMU) ou le 112."
+
+
+@dataclass
+class SendJob:
+    actor: Actor
+    conversation_id: str
+    message_id: str
+    body: str
+    kind: str
+    data: dict[str, Any] | None
+    future: asyncio.Future[tuple[dict[str, Any], bool]] = field(repr=False)
+
+
+@dataclass
+class _Conv:
+    row: Any
+    last_seq: int
+    pr_read: int
+    pa_read: int
+    pr_unread: int
+    pa_unread: int
+    last_message_id: str | None = None
+    touched: bool = False
+
+
+class MessageWriter:
+    """Batches message sends into shared transactions (group commit)."""
+
+    def __init__(self, core: Core, can_write: Any) -> None:
+        self._core = core
+        self._can_write = can_write  # (conversation row, now) -> bool, from conversations.py
+        self._queue: asyncio.Queue[SendJob] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        message_id: str,
+        body: str,
+        kind: str,
+        data: dict[str, Any] | None,
+    ) -> tuple[dict[str, Any], bool]:
+        loop = asyncio.get_running_loop()
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._run(), name="message-writer")
+        job = SendJob(actor, conversation_id, message_id, body, kind, data, loop.create_future())
+        self._queue.put_nowait(job)
+        return await job.future
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def _run(self) -> None:
+        while True:
+            jobs = [await self._queue.get()]
+            while len(jobs) < MAX_BATCH and not self._queue.empty():
+                jobs.append(self._queue.get_nowait())
+            try:
+                frames = await self._write(jobs)
+            except Exception as exc:  # the whole transaction failed: every caller hears it
+                log.exception("message batch of %d failed", len(jobs))
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+                continue
+            if frames:
+                await self._core.publish(frames)
+
+    async def _write(self, jobs: list[SendJob]) -> list[dict[str, Any]]:
+        results: dict[int, tuple[dict[str, Any], bool] | DomainError] = {}
+        frames: list[dict[str, Any]] = []
+        async with self._core.db.write() as session:
+            now = self._core.clock()
+            existing = await self._existing(session, [j.message_id for j in jobs])
+            convs = await self._lock_conversations(session, {j.conversation_id for j in jobs})
+            accepted: list[tuple[int, SendJob, _Conv]] = []
+            batch_ids: dict[str, int] = {}
+            for index, job in enumerate(jobs):
+                first = batch_ids.get(job.message_id)
+                if first is not None:  # the same id twice in one batch (a quick retry)
+                    same = jobs[first].actor.user_id == job.actor.user_id
+                    same = same and jobs[first].conversation_id == job.conversation_id
+                    if not same:
+                        results[index] = ConflictError(
+                            "Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id"
+                        )
+                    continue
+                outcome = self._check(job, existing, convs, now)
+                if outcome is None:
+                    batch_ids[job.message_id] = index
+                    accepted.append((index, job, convs[job.conversation_id]))
+                else:
+                    results[index] = outcome
+            if accepted:
+                published = await self._persist(session, accepted, now, frames)
+                results.update(published)
+        for index, job in enumerate(jobs):
+            outcome = results.get(index)
+            if outcome is None:  # a repeat of an id accepted earlier in this batch
+                outcome = _repeat(results[batch_ids[job.message_id]])
+            if isinstance(outcome, DomainError):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        return frames
+
+    async def _existing(self, session: AsyncSession, ids: list[str]) -> dict[str, Any]:
+        rows = await session.execute(select(MESSAGES).where(Message.id.in_(ids)))
+        return {r.id: r for r in rows}
+
+    async def _lock_conversations(self, session: AsyncSession, ids: set[str]) -> dict[str, _Conv]:
+        table = CONVERSATIONS
+        stmt = select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
+        out = {}
+        for r in await session.execute(stmt):
+            out[r.id] = _Conv(
+                r,
+                r.last_seq,
+                r.practitioner_read_seq,
+                r.patient_read_seq,
+                r.practitioner_unread,
+                r.patient_unread,
+                r.last_message_id,
+            )
+        return out
+
+    def _check(
+        self, job: SendJob, existing: dict[str, Any], convs: dict[str, _Conv], now: datetime
+    ) -> tuple[dict[str, Any], bool] | DomainError | None:
+        """None when the send is accepted; otherwise its stored result or its error."""
+        conv = convs.get(job.conversation_id)
+        if conv is None or job.actor.user_id not in (conv.row.practitioner_id, conv.row.patient_id):
+            return NotFoundError("Conversation introuvable.")
+        old = existing.get(job.message_id)
+        if old is not None:
+            if old.sender_id != job.actor.user_id or old.conversation_id != job.conversation_id:
+                return ConflictError(
+                    "Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id"
+                )
+            return _public(old, conv.row), False
+        if job.actor.is_patient and not self._can_write(conv.row, now):
+            return ForbiddenError(
+                "Votre praticien a fermé cette conversation : vous ne pouvez pas y écrire "
+                "pour le moment. " + EMERGENCY,
+                code="conversation_closed",
+            )
+        return None
+
+    async def _persist(
+        self,
+        session: AsyncSession,
+        accepted: list[tuple[int, SendJob, _Conv]],
+        now: datetime,
+        frames: list[dict[str, Any]],
+    ) -> dict[int, tuple[dict[str, Any], bool]]:
+        messages, audits, results, per_user = [], [], {}, []
+        for index, job, conv in accepted:
+            conv.last_seq += 1
+            conv.touched = True
+            conv.last_message_id = job.message_id
+            row = conv.row
+            if job.actor.user_id == row.practitioner_id:
+                conv.pr_read, conv.pr_unread, conv.pa_unread = conv.last_seq, 0, conv.pa_unread + 1
+                role = "practitioner"
+            else:
+                conv.pa_read, conv.pa_unread, conv.pr_unread = conv.last_seq, 0, conv.pr_unread + 1
+                role = "patient"
+            message = {
+                "id": job.message_id,
+                "conversation_id": row.id,
+                "seq": conv.last_seq,
+                "sender_id": job.actor.user_id,
+                "kind": job.kind,
+                "body": job.body,
+                "data": job.data,
+                "created_at": now,
+            }
+            messages.append(message)
+            audits.append(
+                {
+                    "at": now,
+                    "actor_id": job.actor.user_id,
+                    "actor_role": job.actor.role,
+                    "action": "message.create",
+                    "object_type": "message",
+                    "object_id": job.message_id,
+                    "ip": job.actor.ip,
+                }
+            )
+            public = {**message, "sender_role": role, "created_at": _iso(now)}
+            results[index] = (public, True)
+            per_user.append(((row.practitioner_id, row.patient_id), {"message": public}))
+        await session.execute(insert(MESSAGES), messages)
+        touched = [c for c in {id(c): c for _, _, c in accepted}.values()]
+        await session.execute(
+            update(CONVERSATIONS)
+            .where(CONVERSATIONS.c.id == bindparam("b_id"))
+            .values(
+                last_seq=bindparam("b_last_seq"),
+                updated_at=bindparam("b_updated_at"),
+                last_message_id=bindparam("b_last_message_id"),
+                practitioner_read_seq=bindparam("b_pr_read"),
+                patient_read_seq=bindparam("b_pa_read"),
+                practitioner_unread=bindparam("b_pr_unread"),
+                patient_unread=bindparam("b_pa_unread"),
+            ),
+            [
+                {
+                    "b_id": c.row.id,
+                    "b_last_seq": c.last_seq,
+                    "b_updated_at": now,
+                    "b_last_message_id": c.last_message_id,
+                    "b_pr_read": c.pr_read,
+                    "b_pa_read": c.pa_read,
+                    "b_pr_unread": c.pr_unread,
+                    "b_pa_unread": c.pa_unread,
+                }
+                for c in touched
+            ],
+        )
+        # Per-user event numbers: lock the recipients in id order, number in Python, write in bulk.
+        recipients = sorted({u for users, _ in per_user for u in users})
+        users = USERS
+        seqs = {
+            r.id: r.event_seq
+            for r in await session.execute(
+                select(users.c.id, users.c.event_seq)
+                .where(users.c.id.in_(recipients))
+                .order_by(users.c.id)
+                .with_for_update()
+            )
+        }
+        events = []
+        for user_ids, data in per_user:
+            for user_id in user_ids:
+                seqs[user_id] += 1
+                events.append(
+                    {
+                        "user_id": user_id,
+                        "seq": seqs[user_id],
+                        "type": "message.created",
+                        "payload": data,
+                        "created_at": now,
+                    }
+                )
+                frames.append(
+                    {
+                        "user_id": user_id,
+                        "frame": {
+                            "type": "event",
+                            "seq": seqs[user_id],
+                            "event": "message.created",
+                            "data": data,
+                        },
+                    }
+                )
+        await session.execute(
+            update(users).where(users.c.id == bindparam("b_id")).values(event_seq=bindparam("b_seq")),
+            [{"b_id": uid, "b_seq": seq} for uid, seq in seqs.items()],
+        )
+        await session.execute(insert(EVENTS), events)
+        await session.execute(insert(AUDIT), audits)
+        return results
+
+
+def _repeat(first: tuple[dict[str, Any], bool] | DomainError) -> tuple[dict[str, Any], bool] | DomainError:
+    return first if isinstance(first, DomainError) else (first[0], False)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _public(m: Any, conv: Any) -> dict[str, Any]:
+    role = (
+        "system"
+        if m.sender_id is None
+        else ("practitioner" if m.sender_id == conv.practitioner_id else "patient")
+    )
+    return {
+        "id": m.id,
+        "conversation_id": m.conversation_id,
+        "seq": m.seq,
+        "sender_id": m.sender_id,
+        "sender_role": role,
+        "kind": m.kind,
+        "body": m.body,
+        "data": m.data,
+        "created_at": _iso(m.created_at) if isinstance(m.created_at, datetime) else m.created_at,
+    }

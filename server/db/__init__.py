@@ -1,0 +1,1 @@
+"""The database: its handle (SQLite or PostgreSQL), the declarative base, Alembic migrations."""

@@ -1,1 +1,0 @@
-"""Rules and use-cases of the companion server, framework-free."""

@@ -1,0 +1,1 @@
+"""Invitations and first contact: invitations and their links, connection requests, the directory."""

@@ -1,0 +1,1 @@
+"""What every feature uses: the unit of work, errors, rate limits, security, contacts, housekeeping."""

@@ -1,0 +1,335 @@
+"""The WebSocket endpoint and this process's hub of sockets.
+
+Protocol (JSON text frames):
+- client → `{"type": "auth", "token": "…", "last_seq": N}` first, within a few seconds;
+- server → `{"type": "ready", "user_id": …, "role": …, "seq": <latest>, "reset": bool}`, then
+  every persisted event with `seq > N` in order
+  (`{"type": "event", "seq": …, "event": "message.created", "data": {…}}`), then live ones;
+  each persisted event reaches a socket exactly once, in order;
+- either side → `{"type": "ping"}`, answered by `{"type": "pong"}`; the server pings every
+  ~25 s and closes a socket silent for ~75 s (code 4408);
+- client → `{"type": "message.send", "conversation_id", "id", "body"}` answered by
+  `{"type": "ack", "id", "seq"}` or `{"type": "error", "id", "code", "detail"}`;
+- other frame types are routed to handlers registered by features (call signaling).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+from starlette.websockets import WebSocketState
+
+from server.accounts.models import User
+from server.accounts.service import AccountService, Principal
+from server.conversations.service import ConversationService, MessageDraft
+from server.kernel.core import Core
+from server.kernel.errors import DomainError
+from server.kernel.ports import BusMessage
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME = 64 * 1024
+QUEUE_LIMIT = 2000
+CATCH_UP_PAGE = 500
+
+FrameHandler = Callable[["Connection", dict[str, Any]], Awaitable[None]]
+
+
+class Connection:
+    """One authenticated socket: its outgoing queue and the last persisted seq it was sent."""
+
+    __slots__ = (
+        "closed",
+        "hub",
+        "last_received",
+        "last_seq",
+        "last_touch",
+        "principal",
+        "queue",
+        "rate",
+        "ws",
+    )
+
+    def __init__(self, hub: Hub, ws: WebSocket, principal: Principal, last_seq: int) -> None:
+        self.hub = hub
+        self.ws = ws
+        self.principal = principal
+        self.last_seq = last_seq
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.last_received = time.monotonic()
+        self.last_touch = time.monotonic()
+        self.closed = False
+        self.rate: dict[str, Any] = {}
+
+    def push(self, frame: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        if self.queue.qsize() >= QUEUE_LIMIT:  # too slow: let it reconnect and resume from its seq
+            self.closed = True
+            self.queue.put_nowait({"type": "__close__", "code": 4409})
+            return
+        self.queue.put_nowait(frame)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.ws.send_text(json.dumps(frame, separators=(",", ":"), ensure_ascii=False))
+
+
+class Hub:
+    """Sockets of this process, by user; fed by the event bus."""
+
+    def __init__(self, core: Core, accounts: AccountService, conversations: ConversationService) -> None:
+        self.core = core
+        self.accounts = accounts
+        self.conversations = conversations
+        self.by_user: dict[str, set[Connection]] = {}
+        self.handlers: dict[str, FrameHandler] = {}
+        self.on_disconnect: list[Callable[[Connection], Awaitable[None]]] = []
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    # ---------------------------------------------------------------- bus side
+    async def on_bus_message(self, message: BusMessage) -> None:
+        for item in message.get("frames", ()):
+            for conn in self.by_user.get(item.get("user_id", ""), ()):
+                conn.push(item["frame"])
+
+    def register(self, frame_type: str, handler: FrameHandler) -> None:
+        self.handlers[frame_type] = handler
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.by_user.values())
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        self._heartbeat = asyncio.get_running_loop().create_task(self._heartbeat_loop(), name="ws-heartbeat")
+
+    async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        for conns in list(self.by_user.values()):
+            for conn in list(conns):
+                conn.push({"type": "__close__", "code": 1012})
+
+    async def _heartbeat_loop(self) -> None:
+        settings = self.core.settings
+        while True:
+            await asyncio.sleep(settings.ws_heartbeat_seconds)
+            now = time.monotonic()
+            to_touch: list[Connection] = []
+            for conns in list(self.by_user.values()):
+                for conn in list(conns):
+                    if now - conn.last_received > settings.ws_dead_after_seconds:
+                        conn.closed = True
+                        conn.queue.put_nowait({"type": "__close__", "code": 4408})
+                        continue
+                    conn.push({"type": "ping"})
+                    if now - conn.last_touch > 240:
+                        conn.last_touch = now
+                        to_touch.append(conn)
+            for conn in to_touch:  # keep the sessions of live sockets from idling out
+                with contextlib.suppress(Exception):
+                    await self.accounts.touch(conn.principal)
+
+    # ---------------------------------------------------------------- socket side
+    async def serve(self, ws: WebSocket) -> None:
+        await ws.accept()
+        principal, last_seq = await self._authenticate(ws)
+        if principal is None:
+            return
+        conn = Connection(self, ws, principal, last_seq)
+        self.by_user.setdefault(principal.user_id, set()).add(conn)  # live frames queue from now on
+        writer: asyncio.Task[None] | None = None
+        try:
+            current = await self._current_seq(principal.user_id)
+            # A client ahead of the server (restored database, another server) starts again from
+            # the server's own numbering; `reset` tells it to reload its state over REST.
+            reset = last_seq > current
+            if reset:
+                conn.last_seq = current
+            await conn.send(
+                {
+                    "type": "ready",
+                    "user_id": principal.user_id,
+                    "role": principal.role,
+                    "seq": current,
+                    "reset": reset,
+                }
+            )
+            writer = asyncio.get_running_loop().create_task(self._writer(conn))
+            await self._reader(conn)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            conn.closed = True
+            peers = self.by_user.get(principal.user_id)
+            if peers is not None:
+                peers.discard(conn)
+                if not peers:
+                    del self.by_user[principal.user_id]
+            if writer is not None:
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await writer
+            for callback in self.on_disconnect:
+                with contextlib.suppress(Exception):
+                    await callback(conn)
+            if ws.application_state != WebSocketState.DISCONNECTED:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+
+    async def _current_seq(self, user_id: str) -> int:
+        async with self.core.db.read() as session:
+            value = await session.scalar(select(User.event_seq).where(User.id == user_id))
+        return int(value or 0)
+
+    async def _authenticate(self, ws: WebSocket) -> tuple[Principal | None, int]:
+        settings = self.core.settings
+        try:
+            raw = await asyncio.wait_for(ws.receive_text(), timeout=settings.ws_auth_timeout_seconds)
+            frame = json.loads(raw) if len(raw) <= 4096 else None
+            if (
+                not isinstance(frame, dict)
+                or frame.get("type") != "auth"
+                or not isinstance(frame.get("token"), str)
+            ):
+                raise ValueError("first frame must be auth")
+            last_seq = frame.get("last_seq", 0)
+            if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+                raise ValueError("bad last_seq")
+            ip = ws.client.host if ws.client else None
+            principal = await self.accounts.authenticate(frame["token"], ip=ip)
+            return principal, last_seq
+        except DomainError as exc:
+            await _close_with(ws, 4401, {"type": "error", "code": exc.code, "detail": exc.detail})
+        except (TimeoutError, ValueError, json.JSONDecodeError):
+            await _close_with(
+                ws,
+                4400,
+                {
+                    "type": "error",
+                    "code": "auth_required",
+                    "detail": "Authentification attendue en premier message.",
+                },
+            )
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        return None, 0
+
+    async def _reader(self, conn: Connection) -> None:
+        while True:
+            raw = await conn.ws.receive_text()
+            conn.last_received = time.monotonic()
+            if len(raw) > MAX_FRAME:
+                await conn.send(
+                    {"type": "error", "code": "frame_too_large", "detail": "Message trop volumineux."}
+                )
+                continue
+            try:
+                frame = json.loads(raw)
+                if not isinstance(frame, dict):
+                    raise ValueError
+            except ValueError:
+                conn.push(
+                    {"type": "error", "code": "invalid_json", "detail": "Message illisible (JSON attendu)."}
+                )
+                continue
+            kind = frame.get("type")
+            if kind == "ping":
+                conn.push({"type": "pong"})
+            elif kind == "pong":
+                pass
+            elif kind == "message.send":
+                await self._send_message(conn, frame)
+            elif isinstance(kind, str) and kind in self.handlers:
+                try:
+                    await self.handlers[kind](conn, frame)
+                except DomainError as exc:
+                    conn.push(
+                        {"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail}
+                    )
+            else:
+                conn.push({"type": "error", "code": "unknown_type", "detail": "Type de message inconnu."})
+
+    async def _send_message(self, conn: Connection, frame: dict[str, Any]) -> None:
+        mid = frame.get("id")
+        try:
+            cid, body = frame.get("conversation_id"), frame.get("body")
+            if not isinstance(mid, str) or not isinstance(cid, str) or not isinstance(body, str):
+                raise DomainError(
+                    "Champs « id », « conversation_id » et « body » attendus.", code="invalid_input"
+                )
+            message, _ = await self.conversations.send(
+                conn.principal.actor, MessageDraft(conversation_id=cid, message_id=mid, body=body)
+            )
+            conn.push({"type": "ack", "id": mid, "seq": message["seq"], "created_at": message["created_at"]})
+        except DomainError as exc:
+            conn.push({"type": "error", "id": mid, "code": exc.code, "detail": exc.detail})
+
+    async def _writer(self, conn: Connection) -> None:
+        try:
+            await self._catch_up(conn, upto=None)
+            while True:
+                frame = await conn.queue.get()
+                kind = frame.get("type")
+                if kind == "__close__":
+                    with contextlib.suppress(Exception):
+                        await conn.ws.close(code=int(frame["code"]))
+                    return
+                if kind == "event":
+                    seq = int(frame["seq"])
+                    if seq <= conn.last_seq:
+                        continue  # already sent (catch-up or a late publication)
+                    if seq > conn.last_seq + 1:
+                        await self._catch_up(conn, upto=seq - 1)  # a gap: fill it from the database
+                        if seq <= conn.last_seq:
+                            continue
+                    conn.last_seq = seq
+                await conn.send(frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("socket writer stopped for user %s", conn.principal.user_id, exc_info=True)
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=1011)
+
+    async def _catch_up(self, conn: Connection, upto: int | None) -> None:
+        core = self.core
+        while True:
+            async with core.db.read() as session:
+                rows = await core.read_user_events(
+                    session, conn.principal.user_id, conn.last_seq, CATCH_UP_PAGE
+                )
+            for e in rows:
+                if upto is not None and e.seq > upto:
+                    return
+                await conn.send({"type": "event", "seq": e.seq, "event": e.type, "data": e.payload})
+                conn.last_seq = e.seq
+            if len(rows) < CATCH_UP_PAGE:
+                return
+
+
+async def _close_with(ws: WebSocket, code: int, frame: dict[str, Any]) -> None:
+    with contextlib.suppress(Exception):
+        await ws.send_text(json.dumps(frame, ensure_ascii=False))
+        await ws.close(code=code)
+
+
+def realtime_router(get_hub: Callable[[], Hub]) -> APIRouter:
+    router = APIRouter()
+
+    @router.websocket("/ws")
+    async def socket(ws: WebSocket) -> None:
+        await get_hub().serve(ws)
+
+    return router

@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy 2 models, the database handle and Alembic migrations."""
