@@ -35,11 +35,13 @@ VideoSurface._pixels
 
 # ---------------------------------------------------------------- attributes set for a library
 # PyAV reads the timing of the frames we hand to aiortc; aiortc reads the candidate's mid and
-# m-line index; the SQLite driver reads isolation_level (None: our own BEGIN, server/storage/db.py).
+# m-line index; the SQLite driver reads isolation_level (None: our own BEGIN, server/storage/db.py);
+# ReportLab reads its default canvas font (DejaVu, set in desktop/billing/pdf_style.py).
 import sqlite3
 
 import av
 from aiortc import RTCIceCandidate
+from reportlab import rl_config
 
 av.AudioFrame.sample_rate
 av.AudioFrame.time_base
@@ -47,6 +49,7 @@ av.VideoFrame.time_base
 RTCIceCandidate.sdpMid
 RTCIceCandidate.sdpMLineIndex
 sqlite3.Connection.isolation_level
+rl_config.canvas_basefontname
 
 # ---------------------------------------------------------------- FastAPI: registered by decorators
 # Routes (@router.get/post/…), the security-headers middleware and the exception handlers are
@@ -192,26 +195,18 @@ read_marker
 marker_age_ms
 invitation_delivery
 
-# billing: reviewed after the catalog revision lands
-# desktop/billing/ and desktop/ui/billing/ are being rewritten: not reviewed, not deleted, for now.
-# desktop/domain/payments.py and desktop/services/billing_profile.py are only consumed by that
-# billing UI, so their findings wait too.
-from reportlab import rl_config
-
+# ---------------------------------------------------------------- shared billing rules (contracts.billing)
+# Reviewed with the desktop billing rework: nothing of the desktop uses these, and the rules engine
+# is not the desktop's to prune — its owner (the catalog and claim rework) reviews them with the
+# server's use. Catalog entries keep their verification and sources for audits; the enum members
+# are values a stored claim may hold; `ensure_allowed`/`eligible_acts` and `transition` are that
+# engine's API; `is_valid_nir` is the identifier rule beside the RPPS one.
 from contracts.billing.catalog import Catalog, Entry, Verification
 from contracts.billing.claim_parts import Exoneration, InsuranceNature
 from contracts.billing.claims import Claim
-from contracts.billing.errors import Problem
-from contracts.billing.paris_time import TimeWindow
 from contracts.billing.reimbursement import ReimbursementEstimate
 from contracts.billing.rules import BillingRules
 from contracts.identifiers import is_valid_nir
-from desktop.billing.export import ClaimExporter, ExportFile
-from desktop.billing.note_renderer import NoteRenderer
-from desktop.domain.payments import CANCELLED, PaymentPractitioner
-from desktop.services.billing_profile import BillingProfile
-from desktop.ui.billing.claim_editor_presenter import ClaimEditorPresenter
-from desktop.ui.billing.payment_banner import PaymentRow
 
 Verification.VERIFIED
 Verification.PARTIAL
@@ -223,18 +218,8 @@ Catalog.territory
 InsuranceNature.AT_MP
 Exoneration.ALD
 Claim.set_act
-Problem.to_dict
-ExportFile.media_type
-ClaimExporter.mark_exported
-is_valid_nir
-NoteRenderer
-TimeWindow.to_dict
-rl_config.canvas_basefontname  # set in desktop/billing/pdf_style.py, read by ReportLab
+Claim.transition  # the status machine's step with its history (the server keeps statuses)
 ReimbursementEstimate.amo_gross
 BillingRules.eligible_acts
 BillingRules.ensure_allowed
-ClaimEditorPresenter.edits
-PaymentRow.menu_actions
-CANCELLED
-PaymentPractitioner.profession_label
-BillingProfile.can_bill
+is_valid_nir

@@ -16,14 +16,14 @@ from pathlib import Path
 from contracts.clock import Clock, system_clock
 from desktop.api.client import ApiClient
 from desktop.api.realtime import RealtimeClient
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.app_services import AppServices
 from desktop.services.config import APP_NAME, AppConfig
 from desktop.services.local_server import LocalServer
-from desktop.services.messages import Messages
 from desktop.services.ports import RealtimeLink, ServerApi
 from desktop.services.session import SessionService, SignedIn
-from desktop.services.sync import EventHandler, StatusHandler
-from desktop.services.tasks import TaskRunner
+from desktop.services.sync import SocketEventHandler, StatusHandler
 from desktop.services.workspace import WorkspaceParts
 from desktop.storage.cache import LocalCache
 from desktop.storage.credentials import CredentialStore
@@ -71,7 +71,7 @@ def make_api(server_url: str, token: str | None) -> ServerApi:
 async def _healthy(url: str) -> bool:
     api = ApiClient(url, timeout=2.0)
     try:
-        return (await api.health()).get("status") == "ok"
+        return (await api.health()).status == "ok"
     except Exception:
         return False
     finally:
@@ -88,7 +88,7 @@ def workspace_parts(config: AppConfig, signed_in: SignedIn) -> WorkspaceParts:
         url: str,
         token: Callable[[], str | None],
         last_seq: Callable[[], Awaitable[int]],
-        on_event: EventHandler,
+        on_event: SocketEventHandler,
         on_status: StatusHandler,
     ) -> RealtimeLink:
         return RealtimeClient(url, token, last_seq, on_event, on_status)

@@ -52,6 +52,15 @@ class UserPublic(BaseModel):
     address: str | None = None
     event_seq: int
 
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def can_invite(self) -> bool:
+        """Inviting autonomous patients needs the PRO+ plan (the server refuses it otherwise)."""
+        return self.plan == "PRO+"
+
 
 class AccountUpdatedEvent(BaseModel):
     """`account.updated`: the practitioner's plan changed (PRO / PRO+)."""
@@ -71,6 +80,10 @@ class PersonPublic(BaseModel):
     profession: str | None = None
     specialty: str | None = None
     city: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 class PatientCreate(Input):

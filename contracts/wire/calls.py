@@ -34,6 +34,21 @@ class IceServerPublic(BaseModel):
     credential: str | None = Field(default=None, description="TURN : base64(HMAC-SHA1(secret, username))")
 
 
+DeviceState = Literal["ok", "denied", "missing", "busy", "error", "skipped"]
+CheckState = Literal["ok", "failed", "none", "skipped"]
+
+
+class PrecheckPublic(BaseModel):
+    """The `result` of `call.precheck`: the patient's devices and network before the call."""
+
+    camera: DeviceState = "skipped"
+    microphone: DeviceState = "skipped"
+    server: CheckState = "skipped"  # the page reached the companion server (API and socket)
+    network: CheckState = "skipped"  # ICE gathering produced candidates
+    relay: CheckState = "skipped"  # the TURN server answered; "none": not configured
+    browser: str = Field(default="", max_length=40)
+
+
 class CallEvent(BaseModel):
     """`call.started`, `call.ended`, to both participants."""
 
@@ -48,23 +63,12 @@ class CallStartOkFrame(BaseModel):
     call: CallPublic
 
 
-class PrecheckResultPublic(BaseModel):
-    """The patient's pre-call check, as the practitioner receives it."""
-
-    camera: str
-    microphone: str
-    server: str
-    network: str
-    relay: str
-    browser: str
-
-
 class CallPrecheckFrame(BaseModel):
     """`call.precheck`, patient → practitioner."""
 
     type: Literal["call.precheck"]
     conversation_id: str
-    result: PrecheckResultPublic
+    result: PrecheckPublic
 
 
 class CallPresenceFrame(BaseModel):

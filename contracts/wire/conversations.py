@@ -11,6 +11,21 @@ from contracts.wire.accounts import PersonPublic
 from contracts.wire.common import Input
 
 
+class AttachmentPublic(BaseModel):
+    """A document of the conversation, in the `data` of its message (`{"attachment": …}`)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
+
+
 class MessagePublic(BaseModel):
     id: str
     conversation_id: str
@@ -21,6 +36,13 @@ class MessagePublic(BaseModel):
     body: str
     data: dict[str, Any] | None
     created_at: datetime
+
+    @property
+    def attachment(self) -> AttachmentPublic | None:
+        """The document of an `attachment` message (None for any other kind)."""
+        if self.kind != "attachment" or not self.data or not isinstance(self.data.get("attachment"), dict):
+            return None
+        return AttachmentPublic.model_validate(self.data["attachment"])
 
 
 class MessagesPublic(BaseModel):

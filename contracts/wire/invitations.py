@@ -47,6 +47,15 @@ class InvitationPublic(BaseModel):
     conversation_id: str | None
     delivery_error: str | None
 
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for the patient: it can be corrected, resent or cancelled."""
+        return self.status in ("pending", "delivery_failed", "expired")
+
 
 class InvitationsPublic(BaseModel):
     items: list[InvitationPublic]

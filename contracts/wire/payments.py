@@ -6,6 +6,7 @@ Amounts are strings of euros with two decimals (« 25.00 »), never JSON numbers
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -63,6 +64,29 @@ class PaymentPublic(BaseModel):
     paid_at: datetime | None
     cancelled_at: datetime | None
     refunded_at: datetime | None
+
+    @property
+    def euros(self) -> Decimal:
+        """`amount` as a `Decimal` of euros (never a float)."""
+        return Decimal(self.amount)
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def paid(self) -> bool:
+        return self.status == "paid"
+
+    @property
+    def paid_online(self) -> bool:
+        """Paid through the online provider: a refund gives the money back the same way."""
+        return self.status == "paid" and self.method == "online"
+
+    @property
+    def refundable(self) -> bool:
+        """A paid request may be recorded as refunded (online: the provider refunds it)."""
+        return self.status == "paid"
 
 
 class PaymentsPublic(BaseModel):

@@ -1,1 +1,1 @@
-"""HTTP client, realtime socket and sync (cursor resume, outbox replay) for the companion server."""
+"""REST clients and realtime socket of the companion server; answers read by their wire models."""

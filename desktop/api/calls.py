@@ -9,25 +9,14 @@ re-authentication replaces it without rebuilding this client).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
+from pydantic import TypeAdapter
 
-from desktop.api.http import JsonHttp
-from desktop.domain.models import Wire
+from contracts.wire.calls import CallPublic, IceServerPublic
+from desktop.api.http import JsonHttp, read_json
 
-
-@dataclass(frozen=True)
-class CallInfo:
-    """A call as the server describes it (CallPublic)."""
-
-    id: str
-    conversation_id: str
-    active: bool
-
-    @classmethod
-    def from_wire(cls, data: Wire) -> CallInfo:
-        return cls(str(data["id"]), str(data["conversation_id"]), data.get("status") == "active")
+_ICE_SERVERS = TypeAdapter(list[IceServerPublic])
 
 
 class CallApiClient(JsonHttp):
@@ -43,14 +32,14 @@ class CallApiClient(JsonHttp):
     ) -> None:
         super().__init__(server_url, token, timeout=timeout, transport=transport)
 
-    async def start_call(self, conversation_id: str) -> CallInfo:
+    async def start_call(self, conversation_id: str) -> CallPublic:
         """Open the conversation's call (or get the open one); the patient is told by the server."""
-        return CallInfo.from_wire(await self._json("POST", f"/conversations/{conversation_id}/calls"))
+        return await self._model(CallPublic, "POST", f"/conversations/{conversation_id}/calls")
 
     async def end_call(self, call_id: str) -> None:
-        await self._json("POST", f"/calls/{call_id}/end", json={"reason": "ended"})
+        await self._send("POST", f"/calls/{call_id}/end", json={"reason": "ended"})
 
-    async def ice_servers(self) -> list[Wire]:
-        """STUN/TURN as WebRTC `iceServers` dicts; `[]` means host candidates only."""
-        data = await self._json("GET", "/calls/ice-servers")
-        return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+    async def ice_servers(self) -> list[IceServerPublic]:
+        """STUN/TURN servers with fresh credentials; `[]` means host candidates only."""
+        response = await self._call("GET", "/calls/ice-servers")
+        return read_json(_ICE_SERVERS.validate_json, "ICE server list", response)

@@ -1,37 +1,48 @@
 """REST client of the companion server (`/api/v1`, docs/api-contracts.md), on `httpx.AsyncClient`.
 
-Every method returns domain values or raises an `ApiError` with the server's French message;
-network failures become `ServerUnreachableError` so callers can queue work for later.
+Every answer is read with its `contracts.wire` model, the very model the server returns, and
+handed to the services as is (conversations as the list's `ConversationSummary` rows). Failures
+raise an `ApiError` with the server's French message; network failures become
+`ServerUnreachableError` so callers can queue work for later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from desktop.api.errors import ServerUnreachableError
-from desktop.api.http import API_PREFIX, JsonHttp, error_of
-from desktop.api.transfers import download_to, file_chunks
-from desktop.domain.models import (
-    Account,
-    ConnectionRequest,
-    ConversationSummary,
-    HelpPage,
-    Invitation,
-    InvitationCheck,
-    Message,
-    Wire,
+from contracts.wire.accounts import SessionPublic, UserPublic
+from contracts.wire.common import HealthPublic
+from contracts.wire.conversations import (
+    ConversationPublic,
+    ConversationsPublic,
+    MessagePublic,
+    MessagesPublic,
 )
+from contracts.wire.invitations import (
+    ConnectionRequestAcceptedPublic,
+    ConnectionRequestPublic,
+    ConnectionRequestsPublic,
+    HelpPagePublic,
+    HelpPagesPublic,
+    InvitationLinkPublic,
+    InvitationOutcomePublic,
+    InvitationPublic,
+    InvitationsPublic,
+    InvitationValidationPublic,
+)
+from desktop.api.errors import ServerUnreachableError
+from desktop.api.http import API_PREFIX, JsonHttp, error_of, read_model
+from desktop.api.transfers import Progress, download_to, file_chunks
+from desktop.domain.conversation_summary import ConversationSummary
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int], None]
 
 
 class ApiClient(JsonHttp):
@@ -61,25 +72,21 @@ class ApiClient(JsonHttp):
         self._token = token
 
     # ---------------------------------------------------------------- server and account
-    async def health(self) -> Wire:
-        data: Wire = await self._json("GET", "/health")
-        return data
+    async def health(self) -> HealthPublic:
+        return await self._model(HealthPublic, "GET", "/health")
 
-    async def login(self, email: str, password: str) -> tuple[str, Account]:
-        data = await self._json(
-            "POST", "/auth/login", json={"role": "practitioner", "identifier": email, "password": password}
-        )
-        return str(data["token"]), Account.from_wire(data["user"])
+    async def login(self, email: str, password: str) -> SessionPublic:
+        body = {"role": "practitioner", "identifier": email, "password": password}
+        return await self._model(SessionPublic, "POST", "/auth/login", json=body)
 
-    async def sign_up(self, fields: Wire) -> tuple[str, Account]:
-        data = await self._json("POST", "/auth/practitioners", json=fields)
-        return str(data["token"]), Account.from_wire(data["user"])
+    async def sign_up(self, fields: dict[str, Any]) -> SessionPublic:
+        return await self._model(SessionPublic, "POST", "/auth/practitioners", json=fields)
 
     async def logout(self) -> None:
-        await self._json("POST", "/auth/logout")
+        await self._send("POST", "/auth/logout")
 
-    async def me(self) -> Account:
-        return Account.from_wire(await self._json("GET", "/me"))
+    async def me(self) -> UserPublic:
+        return await self._model(UserPublic, "GET", "/me")
 
     # ---------------------------------------------------------------- conversations
     async def conversations(
@@ -90,10 +97,8 @@ class ApiClient(JsonHttp):
             params["before"] = before
         if query:
             params["q"] = query
-        data = await self._json("GET", "/conversations", params=params)
-        items = [ConversationSummary.from_wire(c) for c in data.get("items", [])]
-        next_before = data.get("next_before")
-        return items, next_before if isinstance(next_before, str) else None
+        page = await self._model(ConversationsPublic, "GET", "/conversations", params=params)
+        return [ConversationSummary.of(c) for c in page.items], page.next_before
 
     async def all_conversations(self) -> AsyncIterator[list[ConversationSummary]]:
         """Every conversation, page by page (most recent first)."""
@@ -105,36 +110,35 @@ class ApiClient(JsonHttp):
                 return
 
     async def conversation(self, conversation_id: str) -> ConversationSummary:
-        return ConversationSummary.from_wire(await self._json("GET", f"/conversations/{conversation_id}"))
+        return ConversationSummary.of(
+            await self._model(ConversationPublic, "GET", f"/conversations/{conversation_id}")
+        )
 
     async def messages(
         self, conversation_id: str, *, after: int | None = None, before: int | None = None, limit: int = 100
-    ) -> list[Message]:
+    ) -> list[MessagePublic]:
         params: dict[str, Any] = {"limit": limit}
         if after is not None:
             params["after"] = after
         if before is not None:
             params["before"] = before
-        data = await self._json("GET", f"/conversations/{conversation_id}/messages", params=params)
-        return [Message.from_wire(m) for m in data.get("items", [])]
+        path = f"/conversations/{conversation_id}/messages"
+        return (await self._model(MessagesPublic, "GET", path, params=params)).items
 
-    async def put_message(self, conversation_id: str, message_id: str, body: str) -> Message:
+    async def put_message(self, conversation_id: str, message_id: str, body: str) -> MessagePublic:
         """Send a text message; a retry with the same `message_id` returns the stored one."""
-        data = await self._json(
-            "PUT", f"/conversations/{conversation_id}/messages/{message_id}", json={"body": body}
-        )
-        return Message.from_wire(data)
+        path = f"/conversations/{conversation_id}/messages/{message_id}"
+        return await self._model(MessagePublic, "PUT", path, json={"body": body})
 
     async def mark_read(self, conversation_id: str, seq: int) -> None:
-        await self._json("POST", f"/conversations/{conversation_id}/read", json={"seq": seq})
+        await self._send("POST", f"/conversations/{conversation_id}/read", json={"seq": seq})
 
     async def set_patient_write(
         self, conversation_id: str, mode: str, until: date | None
     ) -> ConversationSummary:
         body = {"patient_write": {"mode": mode, "until": until.isoformat() if until else None}}
-        return ConversationSummary.from_wire(
-            await self._json("PATCH", f"/conversations/{conversation_id}", json=body)
-        )
+        path = f"/conversations/{conversation_id}"
+        return ConversationSummary.of(await self._model(ConversationPublic, "PATCH", path, json=body))
 
     # ---------------------------------------------------------------- attachments
     async def upload_attachment(
@@ -144,7 +148,7 @@ class ApiClient(JsonHttp):
         path: Path,
         filename: str,
         progress: Progress | None = None,
-    ) -> Message:
+    ) -> MessagePublic:
         """Stream a file as the raw request body; idempotent on `attachment_id`."""
         size = (await asyncio.to_thread(path.stat)).st_size
         response = await self._call(
@@ -158,7 +162,7 @@ class ApiClient(JsonHttp):
             },
             timeout=httpx.Timeout(120.0, connect=5.0),
         )
-        return Message.from_wire(response.json())
+        return read_model(MessagePublic, response)
 
     async def download_attachment(
         self, attachment_id: str, target: Path, progress: Progress | None = None
@@ -177,64 +181,45 @@ class ApiClient(JsonHttp):
         return target
 
     # ---------------------------------------------------------------- invitations
-    async def validate_invitation(self, fields: Wire) -> InvitationCheck:
-        data = await self._json("POST", "/invitations/validate", json=fields)
-        return InvitationCheck(str(data.get("channel", "email")), data.get("email"), data.get("phone"))
+    async def validate_invitation(self, fields: dict[str, Any]) -> InvitationValidationPublic:
+        return await self._model(InvitationValidationPublic, "POST", "/invitations/validate", json=fields)
 
-    async def create_invitation(self, fields: Wire) -> tuple[str, Invitation | None, str | None]:
-        """(outcome, invitation, conversation_id); outcome: created | updated | existing_conversation."""
-        data = await self._json("POST", "/invitations", json=fields)
-        raw = data.get("invitation")
-        invitation = Invitation.from_wire(raw) if isinstance(raw, dict) else None
-        conversation_id = data.get("conversation_id")
-        return (
-            str(data.get("outcome", "created")),
-            invitation,
-            conversation_id if isinstance(conversation_id, str) else None,
-        )
+    async def create_invitation(self, fields: dict[str, Any]) -> InvitationOutcomePublic:
+        """Outcome: created | updated | existing_conversation (then no invitation, a conversation id)."""
+        return await self._model(InvitationOutcomePublic, "POST", "/invitations", json=fields)
 
-    async def invitations(self, *, query: str = "", status: str = "") -> list[Invitation]:
+    async def invitations(self, *, query: str = "", status: str = "") -> list[InvitationPublic]:
         params = {k: v for k, v in (("q", query), ("status", status)) if v}
-        data = await self._json("GET", "/invitations", params=params)
-        return [Invitation.from_wire(i) for i in data.get("items", [])]
+        return (await self._model(InvitationsPublic, "GET", "/invitations", params=params)).items
 
-    async def update_invitation(self, invitation_id: str, fields: Wire) -> Invitation:
-        return Invitation.from_wire(await self._json("PATCH", f"/invitations/{invitation_id}", json=fields))
+    async def update_invitation(self, invitation_id: str, fields: dict[str, Any]) -> InvitationPublic:
+        return await self._model(InvitationPublic, "PATCH", f"/invitations/{invitation_id}", json=fields)
 
-    async def resend_invitation(self, invitation_id: str) -> Invitation | None:
-        return _maybe_invitation(await self._json("POST", f"/invitations/{invitation_id}/resend"))
+    async def resend_invitation(self, invitation_id: str) -> InvitationPublic:
+        return await self._model(InvitationPublic, "POST", f"/invitations/{invitation_id}/resend")
 
-    async def cancel_invitation(self, invitation_id: str) -> Invitation | None:
-        return _maybe_invitation(await self._json("POST", f"/invitations/{invitation_id}/cancel"))
+    async def cancel_invitation(self, invitation_id: str) -> InvitationPublic:
+        return await self._model(InvitationPublic, "POST", f"/invitations/{invitation_id}/cancel")
 
     async def invitation_link(self, invitation_id: str) -> str:
-        data = await self._json("POST", f"/invitations/{invitation_id}/link")
-        return str(data["url"])
+        path = f"/invitations/{invitation_id}/link"
+        return (await self._model(InvitationLinkPublic, "POST", path)).url
 
     # ---------------------------------------------------------------- connection requests, help
-    async def connection_requests(self, status: str = "pending") -> list[ConnectionRequest]:
-        data = await self._json("GET", "/connection-requests", params={"status": status})
-        return [ConnectionRequest.from_wire(r) for r in data.get("items", [])]
+    async def connection_requests(self, status: str = "pending") -> list[ConnectionRequestPublic]:
+        params = {"status": status}
+        return (
+            await self._model(ConnectionRequestsPublic, "GET", "/connection-requests", params=params)
+        ).items
 
     async def accept_request(self, request_id: str) -> str:
-        data = await self._json("POST", f"/connection-requests/{request_id}/accept")
-        return str(data["conversation_id"])
+        path = f"/connection-requests/{request_id}/accept"
+        return (await self._model(ConnectionRequestAcceptedPublic, "POST", path)).conversation_id
 
     async def decline_request(self, request_id: str) -> None:
-        await self._json("POST", f"/connection-requests/{request_id}/decline")
+        await self._send("POST", f"/connection-requests/{request_id}/decline")
 
-    async def help_pages(self) -> list[HelpPage]:
-        data = await self._json("GET", "/help-pages")
-        pages = [HelpPage.from_wire(p) for p in data.get("items", [])]
+    async def help_pages(self) -> list[HelpPagePublic]:
+        pages = (await self._model(HelpPagesPublic, "GET", "/help-pages")).items
         # The server may answer with paths ("/aide/…"): the patient needs a full link.
-        return [
-            HelpPage(p.slug, p.title, p.url if "://" in p.url else self.server_url + p.url) for p in pages
-        ]
-
-
-def _maybe_invitation(data: Any) -> Invitation | None:
-    if isinstance(data, dict):
-        raw = data.get("invitation", data)
-        if isinstance(raw, dict) and "id" in raw:
-            return Invitation.from_wire(raw)
-    return None
+        return [p if "://" in p.url else p.model_copy(update={"url": self.server_url + p.url}) for p in pages]

@@ -2,7 +2,8 @@
 
 Tree::
 
-    ApiError(UserFacingError)     the server answered `{"code", "detail", "field"?}` with 4xx/5xx
+    ApiError(UserFacingError)     the server answered `{"code", "detail", "field"?}` with 4xx/5xx, or
+                                  an answer its wire model refuses (`invalid_response`)
      ├── SessionExpiredError       401: the token is unknown, revoked or expired
      └── ServerUnreachableError    no HTTP answer at all (network down, server stopped, timeout)
 """
@@ -15,6 +16,10 @@ from desktop.domain.errors import UserFacingError
 
 UNREACHABLE = "Le serveur est injoignable. Vérifiez votre connexion ; vos envois partiront à son retour."
 GENERIC = "Le serveur n'a pas pu traiter la demande. Réessayez dans un instant."
+INVALID_RESPONSE = "invalid_response"  # the code of an answer its wire model refuses
+UNREADABLE = (
+    "La réponse du serveur n'a pas la forme attendue : vérifiez que Teleconsult et le serveur sont à jour."
+)
 
 
 class ApiError(UserFacingError):

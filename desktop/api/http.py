@@ -1,19 +1,22 @@
-"""The HTTP plumbing every REST client of the desktop shares: base URL, bearer token, French errors."""
+"""The HTTP plumbing every REST client of the desktop shares: base URL, bearer token, French errors,
+and the one way an answer is read: validated by its `contracts.wire` model (`JsonHttp._model`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from desktop.api.errors import ApiError, ServerUnreachableError
-from desktop.domain.models import Wire
+from desktop.api.errors import INVALID_RESPONSE, UNREADABLE, ApiError, ServerUnreachableError
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def normalize_server_url(url: str) -> str:
@@ -75,20 +78,35 @@ class JsonHttp:
             raise error_of(response)
         return response
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self._call(method, path, **kwargs)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return None
+    async def _model(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        """The answer of a request, read with its wire model.
 
-    async def _wire(self, method: str, path: str, **kwargs: Any) -> Wire:
-        data = await self._json(method, path, **kwargs)
-        return data if isinstance(data, dict) else {}
+        Raises:
+            ApiError: the server refused (its French `detail`), or answered a shape the model does
+                not accept (`invalid_response`); ServerUnreachableError: no answer.
+        """
+        return read_model(model, await self._call(method, path, **kwargs))
 
-    async def _items(self, path: str, params: dict[str, Any] | None = None) -> list[Wire]:
-        data = await self._wire("GET", path, params=params or {})
-        items = data.get("items")
-        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    async def _send(self, method: str, path: str, **kwargs: Any) -> None:
+        """A request whose answer carries nothing the client needs."""
+        await self._call(method, path, **kwargs)
+
+
+def read_model(model: type[M], response: httpx.Response) -> M:
+    """Validate a response's JSON body with `model` (the one parser of every answer)."""
+    return read_json(model.model_validate_json, model.__name__, response)
+
+
+def read_json(validate: Callable[[bytes], T], what: str, response: httpx.Response) -> T:
+    """Validate a response's JSON body with a Pydantic validator (a model's, a `TypeAdapter`'s).
+
+    Raises:
+        ApiError: `invalid_response`, with a French message; the body is not logged (health data).
+    """
+    try:
+        return validate(response.content)
+    except ValidationError as exc:
+        log.warning(
+            "%s answered an unexpected %s (%d problems)", response.request.url.path, what, exc.error_count()
+        )
+        raise ApiError(response.status_code, INVALID_RESPONSE, UNREADABLE) from None

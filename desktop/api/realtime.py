@@ -14,15 +14,14 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from desktop.domain.connection_status import ConnectionStatus
+from desktop.kernel.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +31,8 @@ FrameHandler = Callable[[Frame], Awaitable[None]]
 StatusHandler = Callable[[ConnectionStatus], None]
 
 SILENCE_LIMIT = 60.0
+RECONNECT = Backoff(first=0.5, ceiling=30.0, jitter=0.2)
 AUTH_CLOSE_CODES = (4401,)
-
-
-@dataclass
-class Backoff:
-    """Delays between reconnection attempts: 0.5 s doubling to 30 s, ±20 % jitter."""
-
-    first: float = 0.5
-    ceiling: float = 30.0
-    jitter: float = 0.2
-
-    def delay(self, attempt: int) -> float:
-        base: float = min(self.ceiling, self.first * float(2 ** min(max(0, attempt), 16)))
-        return base * random.uniform(1 - self.jitter, 1 + self.jitter)
 
 
 class RealtimeClient:
@@ -66,7 +53,7 @@ class RealtimeClient:
         self._last_seq = last_seq
         self._on_event = on_event
         self._on_status = on_status
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or RECONNECT
         self._frame_handlers: dict[str, FrameHandler] = {}
         self._ws: ClientConnection | None = None
         self._stopped = False

@@ -2,7 +2,8 @@
 
 The files are meant for import into the practitioner's SESAM-Vitale certified billing software,
 which transmits the claims with the CPS card; this application never transmits anything itself.
-Exporting does not change a claim: the caller marks the exported claims with :meth:`mark_exported`.
+Exporting does not change a claim: `ClaimService` then asks the server to mark the exported « prête »
+claims « exportée ».
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ CSV_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class ExportFile:
-    """An exported file: its suggested name, media type, bytes and the claims it holds."""
+    """An exported file: its suggested name, bytes and the claims it holds."""
 
     filename: str
-    media_type: str
     content: bytes
     claim_ids: tuple[str, ...]
 
@@ -206,11 +206,9 @@ class ClaimExporter:
         """One claim as a JSON record or a CSV file."""
         name = f"teleconsult-demande-{paris_day(claim.performed_at).isoformat()}-{claim.id[:8]}"
         if kind == "csv":
-            return ExportFile(
-                f"{name}.csv", "text/csv; charset=utf-8", self._csv(self.csv_rows(claim)), (claim.id,)
-            )
+            return ExportFile(f"{name}.csv", self._csv(self.csv_rows(claim)), (claim.id,))
         text = json.dumps(self.record(claim), ensure_ascii=False, indent=2) + "\n"
-        return ExportFile(f"{name}.json", "application/json", text.encode("utf-8"), (claim.id,))
+        return ExportFile(f"{name}.json", text.encode("utf-8"), (claim.id,))
 
     def export_day(self, claims: Sequence[Claim], day: date, kind: ExportKind = "json") -> ExportFile:
         """The ready (or already exported) claims whose act took place on `day` (Paris), in one file.
@@ -228,7 +226,7 @@ class ClaimExporter:
         ids = tuple(c.id for c in chosen)
         if kind == "csv":
             rows = [row for c in chosen for row in self.csv_rows(c)]
-            return ExportFile(f"{name}.csv", "text/csv; charset=utf-8", self._csv(rows), ids)
+            return ExportFile(f"{name}.csv", self._csv(rows), ids)
         batch = {
             "format": BATCH_FORMAT,
             "version": EXPORT_VERSION,
@@ -239,14 +237,4 @@ class ClaimExporter:
             "claims": [self.record(c) for c in chosen],
         }
         text = json.dumps(batch, ensure_ascii=False, indent=2) + "\n"
-        return ExportFile(f"{name}.json", "application/json", text.encode("utf-8"), ids)
-
-    @staticmethod
-    def mark_exported(claims: Iterable[Claim], file: ExportFile, *, by: str, at: datetime) -> int:
-        """Move the claims of `file` that are « prête » to « exportée »; returns how many moved."""
-        moved = 0
-        for claim in claims:
-            if claim.id in file.claim_ids and claim.status is ClaimStatus.PRETE:
-                claim.transition(ClaimStatus.EXPORTEE, by=by, at=at, note=file.filename)
-                moved += 1
-        return moved
+        return ExportFile(f"{name}.json", text.encode("utf-8"), ids)

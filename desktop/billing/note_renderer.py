@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from threading import Lock
-from typing import Any, Protocol
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
@@ -30,18 +30,6 @@ TRANSMISSION_NOTICE = (
 )
 _WIDTH = A4[0] - 40 * mm
 _RENDER_LOCK = Lock()
-
-
-class NoteRenderer(Protocol):
-    """Renders billing documents to PDF bytes."""
-
-    def render_note(self, note: FeeNote) -> bytes:
-        """The note d'honoraires as PDF bytes."""
-        ...
-
-    def render_claim_recap(self, claim: Claim) -> bytes:
-        """The claim recap as PDF bytes."""
-        ...
 
 
 def _p(text: str, style: Any) -> Paragraph:

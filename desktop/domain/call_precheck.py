@@ -1,15 +1,16 @@
 """The patient's pre-call check as the practitioner sees it: one line per item, in French.
 
 The patient's page checks its camera, microphone, the companion server, the network (an ICE
-gathering test) and the TURN relay before joining, and sends the result (`call.precheck`, see
-server/domain/call_signals.py). Only device and network states travel: no health data.
+gathering test) and the TURN relay before joining, and sends the result (`call.precheck`, whose
+`result` is a `contracts.wire.calls.PrecheckPublic`). Only device and network states travel: no
+health data. `Precheck` is that model with the French words the call screen shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import ValidationError
 
-from desktop.domain.models import Wire
+from contracts.wire.calls import PrecheckPublic
 
 _DEVICE = {
     "ok": "prête",
@@ -22,24 +23,16 @@ _DEVICE = {
 _CHECK = {"ok": "joignable", "failed": "injoignable", "none": "non configuré", "skipped": "non vérifié"}
 
 
-@dataclass(frozen=True)
-class Precheck:
+class Precheck(PrecheckPublic):
     """What the patient's browser found before the call."""
 
-    camera: str = "skipped"
-    microphone: str = "skipped"
-    server: str = "skipped"
-    network: str = "skipped"
-    relay: str = "skipped"
-    browser: str = ""
-
     @classmethod
-    def from_wire(cls, data: object) -> Precheck:
-        if not isinstance(data, dict):
+    def read(cls, result: object) -> Precheck:
+        """The `result` of a `call.precheck` frame; one that cannot be read counts as not checked."""
+        try:
+            return cls.model_validate(result)
+        except ValidationError:
             return cls()
-        keys = ("camera", "microphone", "server", "network", "relay", "browser")
-        fields: Wire = {k: data[k] for k in keys if k in data}
-        return cls(**{k: str(v) for k, v in fields.items() if isinstance(v, str)})
 
     @property
     def ok(self) -> bool:

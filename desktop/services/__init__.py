@@ -1,1 +1,1 @@
-"""Use-cases of the desktop client (async), depending on ports rather than concrete clients."""
+"""Use-cases of the client (async) and the `Workspace` that builds them, on ports rather than clients."""

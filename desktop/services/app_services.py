@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts.clock import Clock
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
+from desktop.services.call_media import DevicePreferences, MediaFactory, media_factory
 from desktop.services.config import AppConfig
-from desktop.services.messages import Messages
 from desktop.services.ports import Notifier
 from desktop.services.session import SessionService, SignedIn
-from desktop.services.tasks import TaskRunner
 from desktop.services.workspace import Workspace, WorkspaceParts
 
 
@@ -25,10 +26,16 @@ class AppServices:
     make_parts: Callable[[SignedIn], WorkspaceParts]
     clock: Clock
 
-    def open_workspace(self, signed_in: SignedIn, notifier: Notifier) -> Workspace:
+    def open_workspace(
+        self, signed_in: SignedIn, notifier: Notifier, *, media: MediaFactory | None = None
+    ) -> Workspace:
+        """The account's services; `media` replaces the calls' devices (tests, benchmarks)."""
         parts = self.make_parts(signed_in)
+        session = self.session
+        if media is None:
+            media = media_factory(self.config.fake_media, lambda: DevicePreferences.of(session.settings))
         return Workspace.build(
-            self.config, signed_in, self.session, parts, notifier, self.messages, self.clock
+            self.config, signed_in, session, parts, notifier, self.messages, self.clock, media
         )
 
     async def close(self) -> None:

@@ -11,8 +11,9 @@ import re
 import shutil
 from pathlib import Path
 
-from desktop.domain.models import Attachment
-from desktop.services.ports import Progress, ServerApi
+from contracts.wire.conversations import AttachmentPublic
+from desktop.api.transfers import Progress
+from desktop.services.ports import ServerApi
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -30,17 +31,19 @@ class AttachmentService:
         self._api = api
         self._opened = opened_dir
 
-    def local_copy_path(self, attachment: Attachment) -> Path:
+    def local_copy_path(self, attachment: AttachmentPublic) -> Path:
         return self._opened / attachment.id / safe_filename(attachment.filename)
 
-    async def local_copy(self, attachment: Attachment, progress: Progress | None = None) -> Path:
+    async def local_copy(self, attachment: AttachmentPublic, progress: Progress | None = None) -> Path:
         """A private copy to open or preview (downloaded once per run)."""
         target = self.local_copy_path(attachment)
         if await asyncio.to_thread(_complete, target, attachment.size):
             return target
         return await self._api.download_attachment(attachment.id, target, progress)
 
-    async def save_as(self, attachment: Attachment, target: Path, progress: Progress | None = None) -> Path:
+    async def save_as(
+        self, attachment: AttachmentPublic, target: Path, progress: Progress | None = None
+    ) -> Path:
         """Download to `target`, chosen by the user."""
         copy = self.local_copy_path(attachment)
         if await asyncio.to_thread(_complete, copy, attachment.size):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop.domain.app_settings import AppSettings
+
 if TYPE_CHECKING:
     import av
 
@@ -66,6 +68,10 @@ class DevicePreferences:
     camera_label: str = ""
     microphone: str = ""  # PortAudio device name
     speaker: str = ""
+
+    @classmethod
+    def of(cls, settings: AppSettings) -> DevicePreferences:
+        return cls(settings.camera, settings.camera_label, settings.microphone, settings.speaker)
 
 
 @dataclass(frozen=True)

@@ -23,23 +23,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from desktop.api.calls import CallInfo
+from contracts.wire.calls import CallPublic, IceServerPublic
+from desktop.api.realtime import Frame
 from desktop.domain.call_precheck import Precheck
+from desktop.domain.call_state import CallState
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Wire
+from desktop.kernel.events import Event
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.call_media import CallMedia, MediaFactory
-from desktop.services.events import Event
-from desktop.services.messages import Messages
 from desktop.services.ports import Notifier, RealtimeLink
-from desktop.services.tasks import TaskRunner
-from desktop.video.engine import CallState
-from desktop.video.stats import CallStats
 
 if TYPE_CHECKING:
     from desktop.video.aiortc_engine import AiortcCallEngine
     from desktop.video.signaling import QueueSignaling
     from desktop.video.sinks import LatestFrameSink
+    from desktop.video.stats import CallStats
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,9 @@ ICE_REFRESH_SECONDS = 20 * 60  # TURN credentials live one hour at most
 class CallServer(Protocol):
     """The call routes of the server (`desktop.api.calls.CallApiClient`)."""
 
-    async def start_call(self, conversation_id: str) -> CallInfo: ...
+    async def start_call(self, conversation_id: str) -> CallPublic: ...
     async def end_call(self, call_id: str) -> None: ...
-    async def ice_servers(self) -> list[Wire]: ...
+    async def ice_servers(self) -> list[IceServerPublic]: ...
 
 
 @dataclass
@@ -80,6 +80,11 @@ class ActiveCall:
     errors: list[str] = field(default_factory=list)
     # Set once the call is released and the server told (what "hung up" means to the caller).
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _webrtc(servers: list[IceServerPublic]) -> list[dict[str, object]]:
+    """The servers as WebRTC `iceServers` entries, what the engine is configured with."""
+    return [server.model_dump(exclude_none=True) for server in servers]
 
 
 def _freeze_heap() -> None:
@@ -146,7 +151,7 @@ class CallService:
                 return active
             raise UserFacingError("Un appel est déjà en cours : raccrochez-le avant d'en démarrer un autre.")
         info = await self._server.start_call(conversation_id)
-        ice_servers = await self._server.ice_servers()
+        ice_servers = _webrtc(await self._server.ice_servers())
         from desktop.video.aiortc_engine import AiortcCallEngine
         from desktop.video.engine import Role
         from desktop.video.signaling import QueueSignaling
@@ -209,7 +214,7 @@ class CallService:
                 break
             except TimeoutError:
                 with contextlib.suppress(UserFacingError):
-                    call.engine.set_ice_servers(await self._server.ice_servers())
+                    call.engine.set_ice_servers(_webrtc(await self._server.ice_servers()))
         await self._finish(call)
 
     async def _finish(self, call: ActiveCall) -> None:
@@ -259,18 +264,18 @@ class CallService:
             self._runner.run(self._realtime.send(frame), name="call-ready-again", report=False)
 
     # ---------------------------------------------------------------- socket and engine callbacks
-    async def _send(self, frame: Wire) -> None:
+    async def _send(self, frame: Frame) -> None:
         if not await self._realtime.send(frame):
             from desktop.video.errors import SignalingError
 
             raise SignalingError("La connexion au serveur est coupée.")
 
-    async def _on_engine_frame(self, frame: Wire) -> None:
+    async def _on_engine_frame(self, frame: Frame) -> None:
         call = self.active
         if call is not None and frame.get("call_id") == call.call_id:
             call.signaling.deliver(frame)
 
-    async def _on_presence(self, frame: Wire) -> None:
+    async def _on_presence(self, frame: Frame) -> None:
         conversation_id = frame.get("conversation_id")
         if not isinstance(conversation_id, str):
             return
@@ -299,10 +304,10 @@ class CallService:
             log.info("notification failed", exc_info=True)
         self._messages.info(f"Patient en salle d'attente : {name or 'un patient'}.")
 
-    async def _on_precheck(self, frame: Wire) -> None:
+    async def _on_precheck(self, frame: Frame) -> None:
         conversation_id = frame.get("conversation_id")
         if isinstance(conversation_id, str):
-            precheck = Precheck.from_wire(frame.get("result"))
+            precheck = Precheck.read(frame.get("result"))
             self.prechecks[conversation_id] = precheck
             self.precheck_received.emit((conversation_id, precheck))
 

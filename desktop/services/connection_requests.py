@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from desktop.domain.models import ConnectionRequest, Wire
-from desktop.services.events import Event
+from contracts.wire.invitations import ConnectionRequestEvent, ConnectionRequestPublic
+from desktop.kernel.events import Event
 from desktop.services.ports import ServerApi
 
 
 class ConnectionRequestService:
     """Pending requests, kept current by `connection_request.*` events."""
 
+    EVENTS = ("connection_request.created", "connection_request.updated")
+
     def __init__(self, api: ServerApi) -> None:
         self._api = api
-        self._pending: dict[str, ConnectionRequest] = {}
+        self._pending: dict[str, ConnectionRequestPublic] = {}
         self.changed: Event[int] = Event()  # the pending count
-        self.request_received: Event[ConnectionRequest] = Event()
+        self.request_received: Event[ConnectionRequestPublic] = Event()
 
     @property
-    def pending(self) -> list[ConnectionRequest]:
+    def pending(self) -> list[ConnectionRequestPublic]:
         return sorted(self._pending.values(), key=lambda r: r.created_at)
 
     @property
@@ -43,11 +45,9 @@ class ConnectionRequestService:
         if self._pending.pop(request_id, None) is not None:
             self.changed.emit(self.count)
 
-    async def apply_event(self, name: str, data: Wire) -> None:
-        raw = data.get("request")
-        if not isinstance(raw, dict):
-            return
-        request = ConnectionRequest.from_wire(raw)
+    async def apply_event(self, name: str, event: ConnectionRequestEvent) -> None:
+        """`connection_request.created` / `connection_request.updated` from the socket."""
+        request = event.request
         if request.status == "pending":
             is_new = request.id not in self._pending
             self._pending[request.id] = request

@@ -13,9 +13,16 @@ import logging
 from dataclasses import replace
 from datetime import date
 
-from desktop.domain.models import ConversationSummary, Message, PatientWrite, Wire
+from contracts.wire.conversations import (
+    ConversationEvent,
+    ConversationReadEvent,
+    ConversationUpdatedEvent,
+    MessageEvent,
+    MessagePublic,
+)
+from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.search_index import SearchIndex
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 from desktop.services.ports import CachedConversations, ConversationCache, ServerApi
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,11 @@ PAGE = 100
 class ConversationService:
     """The practitioner's conversations, searchable offline, and the messages of opened ones."""
 
+    MESSAGE_EVENTS = ("message.created",)
+    CREATED_EVENTS = ("conversation.created",)
+    READ_EVENTS = ("conversation.read",)
+    UPDATED_EVENTS = ("conversation.updated",)
+
     def __init__(self, api: ServerApi, cache: ConversationCache, account_id: str) -> None:
         self._api = api
         self._cache = cache
@@ -33,11 +45,11 @@ class ConversationService:
         self._rows: dict[str, ConversationSummary] = {}
         self._cached: CachedConversations | None = None  # rows not decoded yet
         self._index = SearchIndex()
-        self._messages: dict[str, dict[str, Message]] = {}
+        self._messages: dict[str, dict[str, MessagePublic]] = {}
         self.list_changed: Event[None] = Event()  # membership or order changed
         self.conversation_changed: Event[str] = Event()  # one summary changed (badge, preview…)
         self.messages_changed: Event[str] = Event()  # messages of an opened conversation changed
-        self.message_received: Event[Message] = Event()  # a new message from the patient or system
+        self.message_received: Event[MessagePublic] = Event()  # a new message from the patient or system
 
     # ---------------------------------------------------------------- list and search
     def __len__(self) -> int:
@@ -103,15 +115,17 @@ class ConversationService:
         return summary
 
     # ---------------------------------------------------------------- events from the server
-    async def apply_created(self, data: Wire) -> None:
-        raw = data.get("conversation")
-        if isinstance(raw, dict):
-            summary = ConversationSummary.from_wire(raw)
-            current = self.get(summary.id)
-            if current is None or current.last_seq <= summary.last_seq:
-                await self._save(summary)
+    async def apply_message_event(self, _name: str, event: MessageEvent) -> None:
+        """`message.created`: a message of any conversation, ours included (another desktop's)."""
+        await self.apply_message(event.message)
 
-    async def apply_message(self, message: Message, *, live: bool = True) -> None:
+    async def apply_created(self, _name: str, event: ConversationEvent) -> None:
+        summary = ConversationSummary.of(event.conversation)
+        current = self.get(summary.id)
+        if current is None or current.last_seq <= summary.last_seq:
+            await self._save(summary)
+
+    async def apply_message(self, message: MessagePublic, *, live: bool = True) -> None:
         """A message of ours or theirs: store it, update the summary, tell the views."""
         await self._cache.save_messages([message])
         opened = self._messages.get(message.conversation_id)
@@ -134,39 +148,32 @@ class ConversationService:
             if live and not mine:
                 self.message_received.emit(message)
 
-    async def apply_read(self, data: Wire) -> None:
-        summary = self.get(str(data.get("conversation_id", "")))
-        read_seq = data.get("read_seq")
-        if summary is None or not isinstance(read_seq, int):
+    async def apply_read(self, _name: str, event: ConversationReadEvent) -> None:
+        summary = self.get(event.conversation_id)
+        if summary is None:
             return
-        if data.get("reader_role") == "practitioner":
-            unread = data.get("unread")
-            changed = replace(
-                summary,
-                read_seq=max(summary.read_seq, read_seq),
-                unread=unread if isinstance(unread, int) else summary.unread,
-            )
+        mine = event.reader_role == "practitioner"
+        if mine:
+            changed = replace(summary, read_seq=max(summary.read_seq, event.read_seq), unread=event.unread)
         else:
-            changed = replace(summary, other_read_seq=max(summary.other_read_seq, read_seq))
+            changed = replace(summary, other_read_seq=max(summary.other_read_seq, event.read_seq))
         if changed != summary:
             await self._save(changed)
-            if data.get("reader_role") != "practitioner" and summary.id in self._messages:
+            if not mine and summary.id in self._messages:
                 self.messages_changed.emit(summary.id)  # read marks ✓✓
 
-    async def apply_updated(self, data: Wire) -> None:
-        summary = self.get(str(data.get("conversation_id", "")))
+    async def apply_updated(self, _name: str, event: ConversationUpdatedEvent) -> None:
+        summary = self.get(event.conversation_id)
         if summary is None:
             return
         changed = replace(
-            summary,
-            patient_write=PatientWrite.from_wire(data.get("patient_write")),
-            patient_can_write=bool(data.get("patient_can_write", summary.patient_can_write)),
+            summary, patient_write=event.patient_write, patient_can_write=event.patient_can_write
         )
         if changed != summary:
             await self._save(changed)
 
     # ---------------------------------------------------------------- one conversation
-    def messages(self, conversation_id: str) -> list[Message]:
+    def messages(self, conversation_id: str) -> list[MessagePublic]:
         """The loaded messages of a conversation, in seq order."""
         return sorted(self._messages.get(conversation_id, {}).values(), key=lambda m: m.seq)
 

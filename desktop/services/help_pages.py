@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from desktop.domain.models import HelpPage
+from contracts.wire.invitations import HelpPagePublic
+from desktop.services.outbox import OutboxService
 from desktop.services.ports import ServerApi
 
 
 class HelpPageService:
     """Fetched once per session, then served from memory."""
 
-    def __init__(self, api: ServerApi) -> None:
+    def __init__(self, api: ServerApi, outbox: OutboxService) -> None:
         self._api = api
-        self._pages: list[HelpPage] | None = None
+        self._outbox = outbox
+        self._pages: list[HelpPagePublic] | None = None
 
     @property
-    def cached(self) -> list[HelpPage] | None:
+    def cached(self) -> list[HelpPagePublic] | None:
         return self._pages
 
-    async def pages(self) -> list[HelpPage]:
+    async def pages(self) -> list[HelpPagePublic]:
         if self._pages is None:
             self._pages = await self._api.help_pages()
         return self._pages
 
+    async def send(self, conversation_id: str, slug: str) -> HelpPagePublic | None:
+        """Post the help page `slug` into the conversation, as a message from the practitioner.
+
+        Returns:
+            The page sent, or None when the server has no such page.
+        """
+        page = next((p for p in await self.pages() if p.slug == slug), None)
+        if page is not None:
+            await self._outbox.send_text(conversation_id, self.snippet(page))
+        return page
+
     @staticmethod
-    def snippet(page: HelpPage) -> str:
+    def snippet(page: HelpPagePublic) -> str:
         """The text pasted into the message box."""
         return f"{page.title} : {page.url}"

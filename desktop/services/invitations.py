@@ -1,4 +1,4 @@
-"""Inviting autonomous patients and following the invitations (issue 3's API).
+"""Inviting autonomous patients and following the invitations.
 
 The list is small (tens to hundreds), kept in memory, filtered locally as the practitioner
 types, refreshed from the server when the view opens and updated by `invitation.*` events.
@@ -7,10 +7,17 @@ types, refreshed from the server when the view opens and updated by `invitation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from contracts.text import words
-from desktop.domain.models import Invitation, InvitationCheck, Wire
-from desktop.services.events import Event
+from contracts.wire.invitations import (
+    InvitationAcceptedEvent,
+    InvitationEvent,
+    InvitationOutcomePublic,
+    InvitationPublic,
+    InvitationValidationPublic,
+)
+from desktop.kernel.events import Event
 from desktop.services.ports import ServerApi
 
 PRO_PLUS_EXPLANATION = (
@@ -36,8 +43,9 @@ class InvitationDraft:
     email: str = ""
     phone: str = ""
 
-    def to_wire(self) -> Wire:
-        out: Wire = {"first_name": self.first_name.strip(), "last_name": self.last_name.strip()}
+    def body(self) -> dict[str, Any]:
+        """The JSON of `InvitationCreate` / `InvitationUpdate` (empty contacts left out)."""
+        out: dict[str, Any] = {"first_name": self.first_name.strip(), "last_name": self.last_name.strip()}
         if self.email.strip():
             out["email"] = self.email.strip()
         if self.phone.strip():
@@ -45,18 +53,11 @@ class InvitationDraft:
         return out
 
 
-@dataclass(frozen=True)
-class InvitationResult:
-    outcome: str  # created | updated | existing_conversation
-    invitation: Invitation | None
-    conversation_id: str | None
-
-
-def status_label(invitation: Invitation) -> str:
+def status_label(invitation: InvitationPublic) -> str:
     return STATUS_LABELS.get(invitation.status) or invitation.status_label or invitation.status
 
 
-def matches(invitation: Invitation, query: str) -> bool:
+def matches(invitation: InvitationPublic, query: str) -> bool:
     """Every query word prefixes a word of the name, email or phone (accents and case ignored)."""
     wanted = words(query)
     if not wanted:
@@ -69,20 +70,22 @@ def matches(invitation: Invitation, query: str) -> bool:
 class InvitationService:
     """Invitations of the signed-in practitioner."""
 
+    EVENTS = ("invitation.updated", "invitation.accepted")
+
     def __init__(self, api: ServerApi) -> None:
         self._api = api
-        self._items: dict[str, Invitation] = {}
+        self._items: dict[str, InvitationPublic] = {}
         self.loaded = False
         self._announced: set[str] = set()
         self.changed: Event[None] = Event()
-        self.invitation_accepted: Event[Invitation] = Event()
+        self.invitation_accepted: Event[InvitationPublic] = Event()
 
-    def items(self, query: str = "", status: str = "") -> list[Invitation]:
+    def items(self, query: str = "", status: str = "") -> list[InvitationPublic]:
         """Invitations, newest first, filtered by `query` and `status`."""
         found = [i for i in self._items.values() if (not status or i.status == status) and matches(i, query)]
         return sorted(found, key=lambda i: i.created_at, reverse=True)
 
-    def get(self, invitation_id: str) -> Invitation | None:
+    def get(self, invitation_id: str) -> InvitationPublic | None:
         return self._items.get(invitation_id)
 
     async def refresh(self) -> None:
@@ -91,48 +94,39 @@ class InvitationService:
         self.loaded = True
         self.changed.emit(None)
 
-    def _keep(self, invitation: Invitation | None) -> None:
+    def _keep(self, invitation: InvitationPublic | None) -> None:
         if invitation is not None:
             self._items[invitation.id] = invitation
             self.changed.emit(None)
 
-    async def validate(self, draft: InvitationDraft) -> InvitationCheck:
+    async def validate(self, draft: InvitationDraft) -> InvitationValidationPublic:
         """The server's inline check; raises ApiError (with `field`) when something is wrong."""
-        return await self._api.validate_invitation(draft.to_wire())
+        return await self._api.validate_invitation(draft.body())
 
-    async def invite(self, draft: InvitationDraft) -> InvitationResult:
+    async def invite(self, draft: InvitationDraft) -> InvitationOutcomePublic:
         """Send an invitation (PRO+ only: the server answers 403 `plan_required` otherwise)."""
-        outcome, invitation, conversation_id = await self._api.create_invitation(draft.to_wire())
-        self._keep(invitation)
-        return InvitationResult(outcome, invitation, conversation_id)
+        result = await self._api.create_invitation(draft.body())
+        self._keep(result.invitation)
+        return result
 
-    async def correct(self, invitation_id: str, draft: InvitationDraft) -> Invitation:
+    async def correct(self, invitation_id: str, draft: InvitationDraft) -> InvitationPublic:
         """Fix the patient's details: the old link dies, a new invitation is sent."""
-        invitation = await self._api.update_invitation(invitation_id, draft.to_wire())
+        invitation = await self._api.update_invitation(invitation_id, draft.body())
         self._keep(invitation)
         return invitation
 
     async def resend(self, invitation_id: str) -> None:
-        await self._settle(await self._api.resend_invitation(invitation_id))
+        self._keep(await self._api.resend_invitation(invitation_id))
 
     async def cancel(self, invitation_id: str) -> None:
-        await self._settle(await self._api.cancel_invitation(invitation_id))
-
-    async def _settle(self, invitation: Invitation | None) -> None:
-        if invitation is not None:
-            self._keep(invitation)
-        else:  # the server answered without the invitation: read the list again
-            await self.refresh()
+        self._keep(await self._api.cancel_invitation(invitation_id))
 
     async def link(self, invitation_id: str) -> str:
         return await self._api.invitation_link(invitation_id)
 
-    async def apply_event(self, name: str, data: Wire) -> None:
+    async def apply_event(self, name: str, event: InvitationEvent | InvitationAcceptedEvent) -> None:
         """`invitation.updated` / `invitation.accepted` from the socket."""
-        raw = data.get("invitation")
-        if not isinstance(raw, dict):
-            return
-        invitation = Invitation.from_wire(raw)
+        invitation = event.invitation
         self._keep(invitation)
         # `invitation.updated` (status accepted) comes first, then `invitation.accepted`: tell once.
         if name == "invitation.accepted" and invitation.id not in self._announced:

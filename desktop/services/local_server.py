@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from desktop.domain.errors import UserFacingError
+from desktop.kernel.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[str], Awaitable[bool]]
+POLL = Backoff(first=0.1, ceiling=0.1)  # it answers a second or two after the spawn: ask often
 
 
 def port_is_free(port: int) -> bool:
@@ -117,6 +119,7 @@ class LocalServer:
             UserFacingError: the server exited or did not answer in time.
         """
         deadline = time.monotonic() + wait_seconds
+        attempt = 0
         while time.monotonic() < deadline:
             if not self.running:
                 raise UserFacingError(
@@ -125,7 +128,8 @@ class LocalServer:
             if await self._health(self.url):
                 log.info("local server ready on port %s", self.port)
                 return
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(POLL.delay(attempt))
+            attempt += 1
         await self.stop()
         raise UserFacingError("Le serveur local met trop de temps à démarrer. Réessayez.")
 

@@ -11,12 +11,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from desktop.domain.models import ConnectionRequest, Invitation, Message
+from contracts.wire.conversations import MessagePublic
+from contracts.wire.invitations import ConnectionRequestPublic, InvitationPublic
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
 from desktop.services.invitations import InvitationService
 from desktop.services.ports import Notifier
-from desktop.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class NotificationService:
         self._runner = runner
         self._conversations = conversations
         self._show_names = show_names
-        self._pending: list[Message] = []
+        self._pending: list[MessagePublic] = []
         self._flush: asyncio.Task[None] | None = None
         self.is_seen: Callable[[str], bool] = lambda _conversation_id: False  # set by the UI
         self.sent: list[tuple[str, str]] = []  # what was notified (titles and texts), for tests
@@ -54,7 +55,7 @@ class NotificationService:
         except Exception:  # a notification must never break the app
             log.info("notification failed", exc_info=True)
 
-    def _on_conversations_message_received(self, message: Message) -> None:
+    def _on_conversations_message_received(self, message: MessagePublic) -> None:
         if self.is_seen(message.conversation_id):
             return
         self._pending.append(message)
@@ -79,12 +80,12 @@ class NotificationService:
                 body = f"{summary.patient.full_name} vous a écrit."
         self._notify(title, body)
 
-    def _on_requests_request_received(self, request: ConnectionRequest) -> None:
+    def _on_requests_request_received(self, request: ConnectionRequestPublic) -> None:
         who = request.patient.full_name if self._show_names() else "Un patient"
         self._notify(
             "Nouvelle demande de mise en relation", f"{who} souhaite être mis en relation avec vous."
         )
 
-    def _on_invitations_invitation_accepted(self, invitation: Invitation) -> None:
+    def _on_invitations_invitation_accepted(self, invitation: InvitationPublic) -> None:
         who = invitation.full_name if self._show_names() else "Un patient"
         self._notify("Invitation acceptée", f"{who} a accepté votre invitation.")

@@ -15,20 +15,21 @@ import uuid
 from pathlib import Path
 
 from contracts.clock import Clock
+from contracts.wire.conversations import MessagePublic
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Message
 from desktop.domain.outbox_item import MESSAGE, UPLOAD, OutboxItem, is_supported_document
+from desktop.kernel.backoff import Backoff
+from desktop.kernel.events import Event
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.conversations import ConversationService
-from desktop.services.events import Event
-from desktop.services.messages import Messages
 from desktop.services.ports import OutboxStorage, ServerApi
-from desktop.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 5000
-RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+RETRY = Backoff(first=1.0, ceiling=30.0)
 UNSUPPORTED = "Seuls les documents PDF et les photos JPEG ou PNG peuvent être envoyés."
 
 
@@ -52,11 +53,11 @@ class OutboxService:
         self._messages = messages
         self._items: dict[str, OutboxItem] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
-        self._current: dict[str, asyncio.Task[Message]] = {}
+        self._current: dict[str, asyncio.Task[MessagePublic]] = {}
         self._online = False
         self._closed = False
         self.item_added: Event[OutboxItem] = Event()
-        self.item_sent: Event[tuple[OutboxItem, Message]] = Event()
+        self.item_sent: Event[tuple[OutboxItem, MessagePublic]] = Event()
         self.item_failed: Event[OutboxItem] = Event()  # refused for good; `error` says why
         self.item_removed: Event[str] = Event()  # sent, refused or cancelled: drop its pending row
         self.progress: Event[tuple[str, int, int]] = Event()  # (item id, bytes sent, total)
@@ -156,19 +157,19 @@ class OutboxService:
             except ServerUnreachableError:
                 if not self._online:
                     return  # set_online(True) restarts the lane
-                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                await asyncio.sleep(RETRY.delay(attempt))
                 attempt += 1
             except ApiError as exc:
                 if exc.is_permanent:
                     await self._refuse(item, exc.message)
                 else:  # 5xx, 429: the server will likely accept it later
-                    await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                    await asyncio.sleep(RETRY.delay(attempt))
                     attempt += 1
             except UserFacingError as exc:  # e.g. the outbox copy vanished
                 await self._refuse(item, exc.message)
             except Exception:  # a bug must not stall the lane forever: log, wait, retry
                 log.exception("outbox item %s failed unexpectedly", item.id)
-                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                await asyncio.sleep(RETRY.delay(attempt))
                 attempt += 1
 
     async def _send(self, item: OutboxItem) -> None:

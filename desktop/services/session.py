@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from contracts.wire.accounts import UserPublic
+from desktop.api.errors import INVALID_RESPONSE, ApiError
 from desktop.api.http import normalize_server_url
 from desktop.domain.app_settings import LOCAL, REMOTE, AppSettings
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Account, Wire
+from desktop.kernel.messages import Messages
 from desktop.services.local_server import LocalServer
-from desktop.services.messages import Messages
 from desktop.services.ports import Credentials, ServerApi, SettingsRepository
 
 log = logging.getLogger(__name__)
@@ -31,12 +33,12 @@ class SignedIn:
 
     server_url: str
     server_key: str
-    account: Account
+    account: UserPublic
     token: str
 
     @property
     def credential_key(self) -> str:
-        return f"{self.server_key}|{self.account.email}"
+        return f"{self.server_key}|{self.account.email or ''}"
 
 
 class SessionService:
@@ -94,8 +96,13 @@ class SessionService:
         try:
             if not url.strip():
                 raise UserFacingError("Indiquez l'adresse du serveur.", field="url")
-            health = await api.health()
-            if health.get("status") != "ok":
+            try:
+                healthy = (await api.health()).status == "ok"
+            except ApiError as exc:
+                if exc.code != INVALID_RESPONSE:
+                    raise
+                healthy = False  # it answers, but not what a Teleconsult server answers
+            if not healthy:
                 raise UserFacingError("Ce serveur ne répond pas comme un serveur Teleconsult.", field="url")
         finally:
             await api.aclose()
@@ -141,14 +148,13 @@ class SessionService:
         token = await self._credentials.get(f"{s.server_key}|{s.last_email}")
         if not token:
             return None
-        account = Account(
+        account = UserPublic(
             id=s.account_id,
             role="practitioner",
             first_name=s.account_first_name,
             last_name=s.account_last_name,
             email=s.last_email,
-            profession=None,
-            specialty=None,
+            phone=None,
             plan=s.account_plan or None,
             event_seq=0,
         )
@@ -162,32 +168,32 @@ class SessionService:
         """
         api = self._api_factory(server_url, None)
         try:
-            token, account = await api.login(email.strip(), password)
+            session = await api.login(email.strip(), password)
         finally:
             await api.aclose()
-        return await self._remember(server_url, token, account)
+        return await self._remember(server_url, session.token, session.user)
 
-    async def sign_up(self, server_url: str, fields: Wire) -> SignedIn:
+    async def sign_up(self, server_url: str, fields: dict[str, Any]) -> SignedIn:
         """Create a practitioner account (servers allowing it, like the local one) and sign in."""
         api = self._api_factory(server_url, None)
         try:
-            token, account = await api.sign_up(fields)
+            session = await api.sign_up(fields)
         finally:
             await api.aclose()
-        return await self._remember(server_url, token, account)
+        return await self._remember(server_url, session.token, session.user)
 
-    async def _remember(self, server_url: str, token: str, account: Account) -> SignedIn:
+    async def _remember(self, server_url: str, token: str, account: UserPublic) -> SignedIn:
         signed = SignedIn(server_url, self._settings.server_key, account, token)
         self.remember_account(account)
         await self._credentials.set(signed.credential_key, token)
         await self.warn_if_no_keyring()
         return signed
 
-    def remember_account(self, account: Account) -> None:
+    def remember_account(self, account: UserPublic) -> None:
         """Keep the practitioner's own name and plan for the next offline start."""
         self.update_settings(
             account_id=account.id,
-            last_email=account.email,
+            last_email=account.email or "",
             account_first_name=account.first_name,
             account_last_name=account.last_name,
             account_plan=account.plan or "",

@@ -11,30 +11,39 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from pydantic import ValidationError
+
+from contracts.wire.accounts import AccountUpdatedEvent, UserPublic
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
 from desktop.domain.connection_status import ConnectionStatus
-from desktop.domain.models import Account, Message, Wire
+from desktop.kernel.backoff import Backoff
+from desktop.kernel.events import Event
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.connection_requests import ConnectionRequestService
 from desktop.services.conversations import ConversationService
-from desktop.services.events import Event
+from desktop.services.event_routes import EventRoutes
 from desktop.services.invitations import InvitationService
 from desktop.services.outbox import OutboxService
 from desktop.services.ports import ConversationCache, RealtimeLink, ServerApi
-from desktop.services.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[int, str, Wire], Awaitable[None]]
+SocketEventHandler = Callable[[int, str, dict[str, Any]], Awaitable[None]]
 StatusHandler = Callable[[ConnectionStatus], None]
 RealtimeFactory = Callable[
-    [str, Callable[[], str | None], Callable[[], Awaitable[int]], EventHandler, StatusHandler], RealtimeLink
+    [str, Callable[[], str | None], Callable[[], Awaitable[int]], SocketEventHandler, StatusHandler],
+    RealtimeLink,
 ]
 INITIALIZED = "initialized"
+FIRST_CONTACT = Backoff(first=0.5, ceiling=15.0)  # `/me` before the socket, while the server is away
 
 
 class SyncService:
-    """Owns the socket; routes each persisted event to the service it concerns."""
+    """Owns the socket; hands each persisted event to the service `routes` names for it."""
+
+    ACCOUNT_EVENTS = ("account.updated",)
 
     def __init__(
         self,
@@ -42,6 +51,7 @@ class SyncService:
         cache: ConversationCache,
         realtime_factory: RealtimeFactory,
         runner: TaskRunner,
+        routes: EventRoutes,
         conversations: ConversationService,
         outbox: OutboxService,
         invitations: InvitationService,
@@ -50,6 +60,7 @@ class SyncService:
         self._api = api
         self._cache = cache
         self._runner = runner
+        self._routes = routes
         self._conversations = conversations
         self._outbox = outbox
         self._invitations = invitations
@@ -58,9 +69,8 @@ class SyncService:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.status_changed: Event[ConnectionStatus] = Event()
-        self.account_changed: Event[Account] = Event()
-        self.event_applied: Event[tuple[int, str]] = Event()  # (seq, name): features may listen
-        self.extra_handlers: dict[str, EventHandler] = {}  # features' persisted events, by name
+        self.account_changed: Event[UserPublic] = Event()
+        self.event_applied: Event[tuple[int, str]] = Event()  # (seq, name)
         self.realtime = realtime_factory(
             api.ws_url, lambda: api.token, cache.last_event_seq, self._on_event, self._on_status
         )
@@ -84,7 +94,7 @@ class SyncService:
 
     # ---------------------------------------------------------------- lifecycle
     async def _run(self) -> None:
-        delay = 0.5
+        attempt = 0
         while not self._stopping:
             try:
                 await self._bootstrap()
@@ -94,8 +104,8 @@ class SyncService:
                 return
             except ServerUnreachableError:
                 self._on_status(ConnectionStatus.OFFLINE)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 15.0)
+                await asyncio.sleep(FIRST_CONTACT.delay(attempt))
+                attempt += 1
         await self.realtime.run()
 
     async def _bootstrap(self) -> None:
@@ -128,31 +138,19 @@ class SyncService:
     async def _refresh_account(self) -> None:
         self.account_changed.emit(await self._api.me())
 
+    async def apply_account_event(self, _name: str, _event: AccountUpdatedEvent) -> None:
+        """`account.updated` (the plan changed…): read `/me` again."""
+        await self._refresh_account()
+
     # ---------------------------------------------------------------- events
-    async def _on_event(self, seq: int, name: str, data: Wire) -> None:
+    async def _on_event(self, seq: int, name: str, data: dict[str, Any]) -> None:
         try:
-            await self._apply(name, data)
+            await self._routes.apply(name, data)
+        except ValidationError as exc:  # never log the data itself: it may hold health data
+            log.warning(
+                "event %s (seq %s) has an unexpected shape (%d problems)", name, seq, exc.error_count()
+            )
         except Exception:  # one bad event must not stall the stream; log ids only
             log.exception("event %s (seq %s) could not be applied", name, seq)
         await self._cache.set_last_event_seq(seq)
         self.event_applied.emit((seq, name))
-
-    async def _apply(self, name: str, data: Wire) -> None:
-        if name == "message.created":
-            raw = data.get("message")
-            if isinstance(raw, dict):
-                await self._conversations.apply_message(Message.from_wire(raw))
-        elif name == "conversation.created":
-            await self._conversations.apply_created(data)
-        elif name == "conversation.read":
-            await self._conversations.apply_read(data)
-        elif name == "conversation.updated":
-            await self._conversations.apply_updated(data)
-        elif name.startswith("invitation."):
-            await self._invitations.apply_event(name, data)
-        elif name.startswith("connection_request."):
-            await self._requests.apply_event(name, data)
-        elif name == "account.updated":
-            await self._refresh_account()
-        elif name in self.extra_handlers:
-            await self.extra_handlers[name](0, name, data)

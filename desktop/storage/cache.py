@@ -1,30 +1,33 @@
 """Local cache of conversations and messages: the list and search work offline and start instantly.
 
 Conversations are stored as columns (no JSON to parse) so 100 000 rows load in a fraction of a
-second on the worker thread; messages keep their wire JSON, a conversation at a time.
+second on the worker thread; messages keep their wire JSON (`MessagePublic`), a conversation at a
+time. Rows were validated when they came from the server: they are rebuilt without validating
+again (`model_construct`), the lean path the list's 100 000 rows need.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from desktop.domain.models import (
-    ConversationSummary,
-    Message,
-    MessagePreview,
-    PatientWrite,
-    Person,
-)
+from pydantic import ValidationError
+
+from contracts.wire.accounts import PersonPublic
+from contracts.wire.conversations import MessagePublic, PatientWritePublic
+from desktop.domain.conversation_summary import ConversationSummary, MessagePreview
 from desktop.storage.sqlite_worker import SqliteWorker, transaction
 
 _CONVERSATION_COLUMNS = (
     "id, patient_id, first_name, last_name, updated_at, last_seq, read_seq, other_read_seq, unread, "
     "preview_kind, preview_text, preview_role, preview_at, write_mode, write_until, can_write"
 )
+
+log = logging.getLogger(__name__)
 
 Row = tuple[object, ...]
 
@@ -69,16 +72,22 @@ def conversation_from_row(row: Sequence[Any]) -> ConversationSummary:
     )
     return ConversationSummary(
         id=str(cid),
-        patient=Person(str(pid), str(first), str(last)),
+        patient=PersonPublic.model_construct(id=str(pid), first_name=str(first), last_name=str(last)),
         updated_at=_time(float(updated)),
         last_seq=int(last_seq),
         read_seq=int(read_seq),
         other_read_seq=int(other_read),
         unread=int(unread),
         last_message=last_message,
-        patient_write=PatientWrite(str(mode), date.fromisoformat(str(until)) if until else None),
+        patient_write=_patient_write(mode, str(until) if until else None),
         patient_can_write=bool(can_write),
     )
+
+
+@functools.cache
+def _patient_write(mode: Any, until: str | None) -> PatientWritePublic:  # mode: as stored, trusted
+    """One shared value per setting (most rows say « always »); like every wire value, never modified."""
+    return PatientWritePublic.model_construct(mode=mode, until=date.fromisoformat(until) if until else None)
 
 
 class CachedRows:
@@ -163,22 +172,20 @@ class LocalCache:
         await self._db.call(lambda conn: transaction(conn, write))
 
     # ---------------------------------------------------------------- messages
-    async def messages(self, conversation_id: str, limit: int = 200) -> list[Message]:
+    async def messages(self, conversation_id: str, limit: int = 200) -> list[MessagePublic]:
         """The latest `limit` cached messages of a conversation, in seq order."""
 
-        def read(conn: sqlite3.Connection) -> list[Message]:
+        def read(conn: sqlite3.Connection) -> list[MessagePublic]:
             rows = conn.execute(
                 "SELECT json FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
                 (conversation_id, limit),
             ).fetchall()
-            return [Message.from_wire(json.loads(r[0])) for r in reversed(rows)]
+            return _messages(r[0] for r in reversed(rows))
 
         return await self._db.call(read)
 
-    async def save_messages(self, messages: Sequence[Message]) -> None:
-        rows = [
-            (m.id, m.conversation_id, m.seq, json.dumps(m.to_wire(), ensure_ascii=False)) for m in messages
-        ]
+    async def save_messages(self, messages: Sequence[MessagePublic]) -> None:
+        rows = [(m.id, m.conversation_id, m.seq, m.model_dump_json()) for m in messages]
         if not rows:
             return
 
@@ -188,3 +195,14 @@ class LocalCache:
             )
 
         await self._db.call(lambda conn: transaction(conn, write))
+
+
+def _messages(documents: Iterable[str]) -> list[MessagePublic]:
+    """Cached messages in order; one an older version stored in another shape is left out."""
+    found: list[MessagePublic] = []
+    for document in documents:
+        try:
+            found.append(MessagePublic.model_validate_json(document))
+        except ValidationError:
+            log.warning("a cached message could not be read: skipped")
+    return found

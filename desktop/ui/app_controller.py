@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
 from desktop.domain.app_settings import LOCAL
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Wire
 from desktop.services.app_services import AppServices
 from desktop.services.session import SignedIn
 from desktop.services.workspace import Workspace
@@ -153,7 +153,7 @@ class AppController(QObject):
         def on_sign_in(email: str, password: str) -> None:
             attempt(lambda: session.sign_in(url, email, password))
 
-        def on_sign_up(fields: Wire) -> None:
+        def on_sign_up(fields: dict[str, Any]) -> None:
             attempt(lambda: session.sign_up(url, fields))
 
         dialog.sign_in_requested.connect(on_sign_in)
@@ -170,8 +170,8 @@ class AppController(QObject):
         window = MainWindow(model)
         self.window = window
         self.presenter = MainPresenter(window, workspace)
-        self.calls = CallController.attach(window, workspace, self.notifier)  # video (issue 5)
-        self.billing = BillingController.attach(window, workspace)  # billing (issue 6), after the calls
+        self.calls = CallController(window, workspace)
+        self.billing = BillingController(window, workspace, self.calls)
         window.close_requested.connect(self._on_window_close_requested)
         window.sign_out_requested.connect(self._on_window_sign_out_requested)
         window.change_server_requested.connect(self._on_window_change_server_requested)
@@ -206,6 +206,7 @@ class AppController(QObject):
 
     async def _sign_out(self) -> None:
         if self.workspace is not None:
+            await self.workspace.calls.close()  # hang up while the session can still tell the patient
             await self.services.session.sign_out(self.workspace.signed_in)
         self._restart = True
         self._quit.set()

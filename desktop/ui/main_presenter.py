@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
+from contracts.wire.accounts import UserPublic
 from desktop.domain.connection_status import ConnectionStatus
-from desktop.domain.models import Account
-from desktop.services.messages import UserMessage
+from desktop.kernel.messages import UserMessage
 from desktop.services.workspace import Workspace
 from desktop.ui.dialogs.invitation_dialog import InvitationDialog
 from desktop.ui.dialogs.invitation_presenter import InvitationPresenter
@@ -28,8 +28,9 @@ class MainPresenter(QObject):
         self.window = window
         self.ws = workspace
         self.list = ConversationListPresenter(window.conversation_list, workspace.conversations)
-        self.conversation = ConversationPresenter(window.conversation, workspace)
-        self.conversation.is_active = lambda: window.isVisible() and not window.isMinimized()
+        self.conversation = ConversationPresenter(
+            window.conversation, workspace, is_active=lambda: window.isVisible() and not window.isMinimized()
+        )
         self.invitations = InvitationsPresenter(window.invitations, workspace)
         self.invitation_dialog: InvitationDialog | None = None
         self.requests_dialog: RequestsDialog | None = None
@@ -132,7 +133,7 @@ class MainPresenter(QObject):
     def _on_sync_status_changed(self, status: ConnectionStatus) -> None:
         self.window.status.set_status(status)
 
-    def _on_sync_account_changed(self, account: Account) -> None:
+    def _on_sync_account_changed(self, account: UserPublic) -> None:
         self.window.set_account(account.display_name, account.plan)
 
     def _on_requests_changed(self, count: int) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.messages import Level, UserMessage
+from desktop.kernel.messages import Level, UserMessage
 from desktop.ui.pages.conversation_list_page import ConversationListPage
 from desktop.ui.pages.conversation_page import ConversationPage
 from desktop.ui.pages.invitations_page import InvitationsPage

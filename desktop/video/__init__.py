@@ -8,5 +8,5 @@ the app imports them only when a call starts):
 - `sources` / `sinks`: media ports, synthetic sources, `LatestFrameSink` for the video widget.
 - `devices` / `capture`: camera and microphone listing and PyAV capture.
 - `peer` (one peer connection), `tracks`, `ice`, `sdp`, `adaptation`, `recovery`, `stats`,
-  `taskset`, `errors` (French, user-facing).
+  `errors` (French, user-facing); the engine's tasks run on a `desktop.kernel` `TaskRunner`.
 """

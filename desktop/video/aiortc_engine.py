@@ -6,9 +6,9 @@ it learns the answerer's peer id, and offers again whenever that id changes (the
 the page) or the recovery policy asks for it. The answerer answers every new session and asks for
 one with ``call.renegotiate`` when its media stalls. See signaling.py for the frames.
 
-Everything the engine does runs in its own tasks (`TaskSet`): a reader of the signaling channel,
-a 0.5 s monitor (recovery policy, statistics), and one *actor* that applies signals and decisions
-one at a time, so the current peer connection is never touched by two coroutines at once.
+Everything the engine does runs in tasks of its own `TaskRunner`: a reader of the signaling
+channel, a 0.5 s monitor (recovery policy, statistics), and one *actor* that applies signals and
+decisions one at a time, so the current peer connection is never touched by two coroutines at once.
 A spare peer connection is created and its candidates gathered ahead of need (while waiting for
 the patient, and once connected), so a first offer or a renegotiation does not wait for ICE
 gathering, and an unreachable STUN/TURN server costs nothing on the critical path.
@@ -24,9 +24,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from desktop.domain.call_state import CallState, EndReason
+from desktop.kernel.tasks import TaskRunner
 from desktop.video import ice
 from desktop.video.adaptation import ResolutionController
-from desktop.video.engine import CallOptions, CallState, EndReason, Role
+from desktop.video.engine import CallOptions, Role
 from desktop.video.errors import DeviceError, SignalingError
 from desktop.video.peer import PeerSession
 from desktop.video.recovery import Decision, RecoveryPolicy
@@ -45,7 +47,6 @@ from desktop.video.signaling import (
 from desktop.video.sinks import AudioSink, FrameSink, LatestFrameSink, NullAudioSink
 from desktop.video.sources import AudioSource, VideoSource
 from desktop.video.stats import CallStats, StatsSampler
-from desktop.video.taskset import TaskSet
 from desktop.video.tracks import LocalMedia
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class AiortcCallEngine:
         self._signaling = signaling
         self._ice_servers = ice.parse_ice_servers(ice_servers)
         self._on_state, self._on_stats = on_state, on_stats
-        self._tasks = TaskSet(f"call {call_id}")
+        self._tasks = TaskRunner(owner=f"call {call_id}")
         self._inbox: asyncio.Queue[Signal | Decision | None] = asyncio.Queue()
         self._policy = RecoveryPolicy(self.options.recovery)
         self._sampler = StatsSampler()
@@ -122,9 +123,9 @@ class AiortcCallEngine:
         if self._closing:  # hung up while the devices were opening
             return
         self._set_state(CallState.WAITING)
-        self._tasks.spawn(self._read_signaling(), "signaling")
-        self._tasks.spawn(self._act(), "actor")
-        self._tasks.spawn(self._monitor(), "monitor")
+        self._tasks.run(self._read_signaling(), name="signaling")
+        self._tasks.run(self._act(), name="actor")
+        self._tasks.run(self._monitor(), name="monitor")
         self._prepare_spare()
         await self._send(Ready(self.call_id, self.peer_id))
 
@@ -353,7 +354,7 @@ class AiortcCallEngine:
             media=self.media,
             remote_video=self.remote_video,
             remote_audio=self.remote_audio,
-            spawn=self._tasks.spawn,
+            tasks=self._tasks,
             on_state=self._on_peer_state,
             gather_timeout=self.options.gather_timeout,
             allow_h264=self.options.allow_h264,
@@ -362,7 +363,7 @@ class AiortcCallEngine:
     def _prepare_spare(self, delay: float = 0.0) -> None:
         """Create and gather the next peer connection in the background, after `delay` s."""
         if self._spare_task is None and not self._closing:
-            self._spare_task = self._tasks.spawn(self._make_spare(delay), "prepare spare")
+            self._spare_task = self._tasks.run(self._make_spare(delay), name="prepare spare")
 
     async def _make_spare(self, delay: float) -> None:
         if delay:

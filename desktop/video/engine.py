@@ -1,6 +1,8 @@
 """What the call engine is driven with, and the states a call goes through.
 
-`AiortcCallEngine` (aiortc_engine.py) is the engine desktop.services drives.
+`AiortcCallEngine` (aiortc_engine.py) is the engine desktop.services drives; the states it goes
+through (`CallState`, `EndReason`) are plain values of `desktop.domain.call_state`, so the services
+and screens name them without loading the video package.
 
 Life of a call (`CallState`)::
 
@@ -22,21 +24,6 @@ from desktop.video.recovery import RecoveryOptions
 class Role(StrEnum):
     OFFERER = "offerer"  # the practitioner's desktop
     ANSWERER = "answerer"  # the patient's browser; an engine only in tests and benchmarks
-
-
-class CallState(StrEnum):
-    IDLE = "idle"
-    WAITING = "waiting"  # started; the other side has not joined yet
-    CONNECTING = "connecting"  # first connection being negotiated
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"  # media stopped; recovering without user action
-    ENDED = "ended"
-
-
-class EndReason(StrEnum):
-    LOCAL_HANGUP = "local-hangup"
-    REMOTE_HANGUP = "remote-hangup"
-    SIGNALING_CLOSED = "signaling-closed"
 
 
 @dataclass(frozen=True, slots=True)

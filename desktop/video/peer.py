@@ -12,16 +12,16 @@ connection's whole lifecycle is kept here and the engine only decides *when* to 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import av
 from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from desktop.kernel.tasks import TaskRunner
 from desktop.video import ice, jitter
 from desktop.video.errors import SignalingError
 from desktop.video.sdp import add_bitrate_hints, candidate_from_init, negotiated_codec
@@ -30,8 +30,6 @@ from desktop.video.sinks import AudioSink, FrameSink
 from desktop.video.tracks import LocalMedia, OutgoingAudioTrack, OutgoingVideoTrack
 
 log = logging.getLogger(__name__)
-
-Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[None]"]
 
 
 def video_codec_preferences(allow_h264: bool = True) -> list[Any]:
@@ -57,7 +55,7 @@ class PeerSession:
         media: LocalMedia,
         remote_video: FrameSink,
         remote_audio: AudioSink,
-        spawn: Spawn,
+        tasks: TaskRunner,
         on_state: Callable[[PeerSession], None],
         on_first_media: Callable[[str], None] | None = None,
         gather_timeout: float,
@@ -73,7 +71,7 @@ class PeerSession:
         jitter.install(self.pc)  # a frame is decoded at its last packet, not one frame later
         ice.bound_gathering(self.pc, gather_timeout)
         self._remote_video, self._remote_audio = remote_video, remote_audio
-        self._spawn = spawn
+        self._tasks = tasks
         self._on_state = on_state
         self._on_first_media = on_first_media
         self._pending: list[IceCandidateInit | None] = []
@@ -143,9 +141,9 @@ class PeerSession:
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
-            self._spawn(self._consume_video(track), f"session {self.id}: remote video")
+            self._tasks.run(self._consume_video(track), name=f"session {self.id}: remote video")
         else:
-            self._spawn(self._consume_audio(track), f"session {self.id}: remote audio")
+            self._tasks.run(self._consume_audio(track), name=f"session {self.id}: remote audio")
 
     def _on_connection_state(self) -> None:
         if self.pc.connectionState == "connected" and self.connected_at is None:

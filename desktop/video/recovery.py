@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from desktop.kernel.backoff import Backoff
+
 
 @dataclass(frozen=True, slots=True)
 class RecoveryOptions:
@@ -45,6 +47,7 @@ class RecoveryPolicy:
 
     def __init__(self, options: RecoveryOptions | None = None) -> None:
         self.options = options or RecoveryOptions()
+        self._retry = Backoff(first=self.options.retry_after, ceiling=self.options.retry_max)
         self._attempt_at: float | None = None
         self._failures = 0
         self._attempt_connected = False
@@ -61,7 +64,7 @@ class RecoveryPolicy:
         self._attempt_connected = True
 
     def retry_delay(self) -> float:
-        return min(self.options.retry_after * 2.0**self._failures, self.options.retry_max)
+        return self._retry.delay(self._failures)
 
     def may_start(self, now: float) -> bool:
         """Whether an attempt may start now (spacing), e.g. on a remote request."""

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
-from contracts.wire.calls import PrecheckResultPublic
+from contracts.wire.calls import CheckState, DeviceState, PrecheckPublic
 from server.kernel.errors import ForbiddenError, InvalidInputError, RateLimitedError
 
 MAX_SDP = 60_000
@@ -41,8 +41,8 @@ SIGNAL_TYPES = (
 # Frames only one side may send; the others go both ways.
 SENDER_ROLE = {"call.offer": "practitioner", "call.answer": "patient"}
 
-DEVICE_STATES = ("ok", "denied", "missing", "busy", "error", "skipped")
-CHECK_STATES = ("ok", "failed", "none", "skipped")
+DEVICE_STATES = get_args(DeviceState)
+CHECK_STATES = get_args(CheckState)
 PRECHECK_FIELDS = {
     "camera": DEVICE_STATES,
     "microphone": DEVICE_STATES,
@@ -126,7 +126,7 @@ def conversation_of(frame: Mapping[str, Any]) -> str:
     return _text(frame, "conversation_id", MAX_ID)
 
 
-def clean_precheck(value: object) -> PrecheckResultPublic:
+def clean_precheck(value: object) -> PrecheckPublic:
     """The pre-call check result: device and network states, and the browser's name."""
     if not isinstance(value, Mapping):
         raise _invalid("result")
@@ -140,7 +140,7 @@ def clean_precheck(value: object) -> PrecheckResultPublic:
     if not isinstance(browser, str):
         raise _invalid("browser")
     out["browser"] = _BROWSER.sub("", browser)[:40]
-    return PrecheckResultPublic.model_validate(out)
+    return PrecheckPublic.model_validate(out)
 
 
 def clean_presence_state(frame: Mapping[str, Any]) -> str:

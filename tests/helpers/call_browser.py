@@ -28,10 +28,10 @@ import aioice.ice
 from desktop.api.calls import CallApiClient
 from desktop.api.realtime import RealtimeClient
 from desktop.domain.connection_status import ConnectionStatus
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.call_media import CallMedia, synthetic_media
 from desktop.services.calls import CallService
-from desktop.services.messages import Messages
-from desktop.services.tasks import TaskRunner
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

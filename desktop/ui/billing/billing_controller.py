@@ -1,7 +1,8 @@
-"""`BillingController`: the billing feature of the main window, attached once per workspace.
+"""`BillingController`: binds the billing screens of the main window to the workspace's billing.
 
-`BillingController.attach(window, workspace)` builds the feature's services (`BillingFeature`),
-then wires the screens to the main window's hooks:
+`BillingController(window, workspace, calls)` wires the screens to the main window's hooks, to
+`workspace.billing` (`BillingServices`, built by the workspace) and to the calls: it follows the
+call service's `call_started` / `call_ended` and the call controller's `call_window_opened`:
 - « + » → « Demander un paiement » (`MainWindow.payment_requested`) opens the payment dialog;
 - the open conversation gets the payment banner (live) and a « Facturer » button in its header;
 - a call that ends offers « Facturer cette téléconsultation » on its conversation, and the call
@@ -12,9 +13,7 @@ then wires the screens to the main window's hooks:
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,14 +22,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout
 
 from contracts.clock import PARIS, paris_day
-from desktop.domain.errors import UserFacingError
-from desktop.services.billing_feature import BillingFeature
-from desktop.services.calls import ActiveCall, CallService
+from desktop.services.calls import ActiveCall
 from desktop.services.workspace import Workspace
 from desktop.ui.billing.call_end_banner import CallEndBanner
 from desktop.ui.billing.payment_banner import PaymentBanner
 from desktop.ui.billing.payment_banner_presenter import PaymentBannerPresenter
 from desktop.ui.call.call_controller import CallController
+from desktop.ui.call.call_window import CallWindow
 from desktop.ui.main_window import CONVERSATION, EMPTY, MainWindow
 
 if TYPE_CHECKING:
@@ -49,13 +47,13 @@ RECENT_CALL = timedelta(hours=12)  # « Facturer » from the header bills the ca
 class BillingController(QObject):
     """Owns the billing screens of one main window."""
 
-    def __init__(self, window: MainWindow, workspace: Workspace) -> None:
+    def __init__(self, window: MainWindow, workspace: Workspace, calls: CallController) -> None:
         super().__init__(window)
         self.window = window
         self.ws = workspace
-        self.feature = BillingFeature.attach(workspace)
+        self.billing = workspace.billing
         self.payment_dialog: PaymentDialog | None = None
-        self.calls: dict[str, tuple[datetime, datetime | None]] = {}  # conversation → (start, end)
+        self.call_times: dict[str, tuple[datetime, datetime | None]] = {}  # conversation → (start, end)
         self._return_to = EMPTY
         page = window.conversation
 
@@ -66,7 +64,7 @@ class BillingController(QObject):
             column.insertWidget(column.indexOf(page.messages) + 1, self.banner)
             column.insertWidget(1, self.call_end)  # under the conversation's header
         self.banner_presenter = PaymentBannerPresenter(
-            self.banner, self.feature.payments, workspace.runner, workspace.messages, workspace.clock
+            self.banner, self.billing.payments, workspace.runner, workspace.messages, workspace.clock
         )
         self.bill_button = QToolButton(page)
         self.bill_button.setText(self.tr("Facturer"))
@@ -103,11 +101,11 @@ class BillingController(QObject):
         self.billing_action.triggered.connect(self.show_billing)
         window.payment_requested.connect(self.open_payment_dialog)
         window.destroyed.connect(self.dispose)
-        self._unsubscribe = self._follow_calls()
-
-    @classmethod
-    def attach(cls, window: MainWindow, workspace: Workspace) -> BillingController:
-        return cls(window, workspace)
+        calls.call_window_opened.connect(self._on_calls_call_window_opened)
+        self._unsubscribe = [
+            workspace.calls.call_started.connect(self._on_calls_call_started),
+            workspace.calls.call_ended.connect(self._on_calls_call_ended),
+        ]
 
     def pages(self) -> tuple[ClaimEditor, ClaimEditorPresenter, BillingPage, BillingPresenter]:
         """The claim editor and the billing view, built when first needed (with the act catalog)."""
@@ -121,11 +119,11 @@ class BillingController(QObject):
             editor = ClaimEditor(window.stack)
             window.add_page(CLAIM, editor)
             editor_presenter = ClaimEditorPresenter(
-                editor, self.feature, ws.runner, ws.messages, ws.account.id
+                editor, self.billing, ws.runner, ws.messages, ws.account.id
             )
             page = BillingPage(paris_day(ws.clock()), window.stack)
             window.add_page(BILLING, page)
-            presenter = BillingPresenter(page, self.feature, ws.conversations, ws.runner, ws.messages)
+            presenter = BillingPresenter(page, self.billing, ws.conversations, ws.runner, ws.messages)
             editor_presenter.closed.connect(self._on_editor_closed)
             editor_presenter.payment_dialog_requested.connect(self._on_editor_payment_dialog_requested)
             presenter.claim_opened.connect(self.open_claim)
@@ -150,39 +148,28 @@ class BillingController(QObject):
         return self.pages()[3]
 
     # ---------------------------------------------------------------- calls
-    def _follow_calls(self) -> list[Callable[[], None]]:
-        """Remember when each call started and offer billing when it ends (video feature present)."""
-        service = self.ws.extra.get("calls")
-        if not isinstance(service, CallService):
-            return []
-        return [
-            service.call_started.connect(self._on_call_started),
-            service.call_ended.connect(self._on_call_ended),
-        ]
+    def _on_calls_call_started(self, call: ActiveCall) -> None:
+        self.call_times[call.conversation_id] = (self.ws.clock(), None)
 
-    def _on_call_started(self, call: ActiveCall) -> None:
-        conversation_id = call.conversation_id
-        self.calls[conversation_id] = (self.ws.clock(), None)
-        calls = self.window.findChild(CallController)
-        call_window = calls.call_window if calls is not None else None
-        if call_window is not None:
-            call_window.set_billing_available(True)
-            call_window.bill_requested.connect(lambda: self.bill(conversation_id))
+    def _on_calls_call_window_opened(self, call_window: CallWindow, conversation_id: str) -> None:
+        """During the call: « Facturer cette téléconsultation » in the call window."""
+        call_window.set_billing_available(True)
+        call_window.bill_requested.connect(lambda: self.bill(conversation_id))
 
-    def _on_call_ended(self, call: ActiveCall) -> None:
+    def _on_calls_call_ended(self, call: ActiveCall) -> None:
         conversation_id = call.conversation_id
         now = self.ws.clock()
-        start = self.calls.get(conversation_id, (now, None))[0]
+        start = self.call_times.get(conversation_id, (now, None))[0]
         self.offer_after_call(conversation_id, start, now)
 
     def offer_after_call(self, conversation_id: str, started_at: datetime, ended_at: datetime) -> None:
         """The call of `conversation_id` ended: remember its times and offer to bill it."""
-        self.calls[conversation_id] = (started_at, ended_at)
+        self.call_times[conversation_id] = (started_at, ended_at)
         if self.window.conversation.conversation_id == conversation_id:  # on screen, or when back to it
             self._show_call_end(conversation_id)
 
     def _show_call_end(self, conversation_id: str) -> None:
-        started, ended = self.calls.get(conversation_id, (None, None))
+        started, ended = self.call_times.get(conversation_id, (None, None))
         if started is None or ended is None or self.ws.clock() - ended > RECENT_CALL:
             self.call_end.hide()
             return
@@ -204,7 +191,7 @@ class BillingController(QObject):
 
     def bill(self, conversation_id: str) -> None:
         """Open a new claim for the conversation, dated at its last call's start (else now)."""
-        started, ended = self.calls.get(conversation_id, (None, None))
+        started, ended = self.call_times.get(conversation_id, (None, None))
         now = self.ws.clock()
         recent = started is not None and (ended is None or now - ended <= RECENT_CALL)
         performed_at = started if recent and started is not None else now
@@ -265,9 +252,9 @@ class BillingController(QObject):
             self.payment_dialog.close()
         summary = self.ws.conversations.get(conversation_id)
         dialog = PaymentDialog(summary.patient.full_name if summary else self.tr("le patient"), self.window)
-        record = self.feature.billing.records.get(claim_id) if claim_id else None
+        record = self.billing.claims.records.get(claim_id) if claim_id else None
         PaymentPresenter(
-            dialog, self.feature, self.ws.runner, self.ws.messages, conversation_id, claim=record
+            dialog, self.billing, self.ws.runner, self.ws.messages, conversation_id, claim=record
         )
         dialog.finished.connect(lambda _r: self._forget_dialog(dialog))
         self.payment_dialog = dialog
@@ -283,9 +270,7 @@ class BillingController(QObject):
         dialog.deleteLater()
 
     def dispose(self) -> None:
-        """The main window is going away: stop listening, close the billing REST client."""
+        """The main window is going away: stop listening (the workspace closes the services)."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
-        with contextlib.suppress(RuntimeError, UserFacingError):  # the runner closes when the app quits
-            self.ws.runner.run(self.feature.aclose(), name="billing-api-close", report=False)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.payments import OFFLINE_METHODS
+from desktop.billing.payments import OFFLINE_METHODS
 from desktop.ui.billing.transmission_notice import TransmissionNotice
 
 

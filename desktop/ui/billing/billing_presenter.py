@@ -17,16 +17,16 @@ from PySide6.QtCore import QObject, Signal
 from contracts.billing.claims import TRANSITIONS, ClaimStatus
 from contracts.clock import paris_day, to_paris
 from contracts.fr_format import eur, long_date, paris_datetime
+from contracts.wire.payments import PaymentPublic
+from desktop.billing.billing_services import BillingServices
+from desktop.billing.claims import ClaimRecord
 from desktop.billing.export import EXPORTABLE, ExportKind
-from desktop.domain.payments import Payment
-from desktop.services.billing import ClaimRecord
-from desktop.services.billing_feature import BillingFeature
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.conversations import ConversationService
-from desktop.services.messages import Messages
-from desktop.services.tasks import TaskRunner
 from desktop.ui.billing.billing_page import BillingPage, ClaimRowView, PaymentRowView
-from desktop.ui.billing.confirm_box import ConfirmBox
-from desktop.ui.billing.save_dialog import SaveDialog, documents_folder
+from desktop.ui.dialogs.confirm_box import ConfirmBox
+from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,16 @@ class BillingPresenter(QObject):
     def __init__(
         self,
         page: BillingPage,
-        feature: BillingFeature,
+        billing: BillingServices,
         conversations: ConversationService,
         runner: TaskRunner,
         messages: Messages,
     ) -> None:
         super().__init__(page)
         self.page = page
-        self.feature = feature
-        self.billing = feature.billing
-        self.payments = feature.payments
+        self.billing = billing
+        self.claims = billing.claims
+        self.payments = billing.payments
         self.conversations = conversations
         self.runner = runner
         self.messages = messages
@@ -87,7 +87,7 @@ class BillingPresenter(QObject):
             lambda pid: runner.run(self._refund(pid), name="payment-refund")
         )
         self._unsubscribe = [
-            self.billing.claims_changed.connect(lambda _id: self.render_claims()),
+            self.claims.claims_changed.connect(lambda _id: self.render_claims()),
             self.payments.changed.connect(lambda _id: self.render_payments()),
         ]
         page.destroyed.connect(self.dispose)
@@ -99,7 +99,7 @@ class BillingPresenter(QObject):
 
     async def load(self) -> None:
         status, _payment_status, day_from, day_to = self.page.filters()
-        await self.billing.refresh(
+        await self.claims.refresh(
             status=ClaimStatus(status) if status else None, day_from=day_from, day_to=day_to
         )
         self.render_claims()
@@ -115,7 +115,7 @@ class BillingPresenter(QObject):
         status, _payment_status, day_from, day_to = self.page.filters()
         records = [
             r
-            for r in self.billing.records.values()
+            for r in self.claims.records.values()
             if r.version is not None
             and (status is None or r.status.value == status)
             and day_from <= paris_day(r.claim.performed_at) <= day_to
@@ -141,7 +141,7 @@ class BillingPresenter(QObject):
             )
         self.page.show_claims(rows)
 
-    def visible_payments(self) -> list[Payment]:
+    def visible_payments(self) -> list[PaymentPublic]:
         _status, payment_status, day_from, day_to = self.page.filters()
         return [
             p
@@ -183,37 +183,37 @@ class BillingPresenter(QObject):
         self.runner.run(self._status(claim_id, ClaimStatus(value)), name="claim-status")
 
     async def _status(self, claim_id: str, status: ClaimStatus) -> None:
-        record = await self.billing.change_status(claim_id, status)
+        record = await self.claims.change_status(claim_id, status)
         self.messages.info(self.tr("Feuille de soins marquée « %1 ».").replace("%1", record.status.label))
 
     def _on_page_export_requested(self, claim_id: str, kind: str) -> None:
         self.runner.run(self._export(claim_id, "csv" if kind == "csv" else "json"), name="claim-export")
 
     async def _export(self, claim_id: str, kind: ExportKind) -> None:
-        record = await self.billing.record(claim_id)
+        record = await self.claims.record(claim_id)
         target = await self.ask_save_path(
-            self.billing.exporter.export_claim(record.claim, kind).filename, kind
+            self.claims.exporter.export_claim(record.claim, kind).filename, kind
         )
         if target is not None:
-            await self.billing.export_claim(claim_id, kind, target)
+            await self.claims.export_claim(claim_id, kind, target)
             self.messages.info(self.tr("Feuille de soins exportée : %1").replace("%1", str(target)))
 
     def _on_page_recap_requested(self, claim_id: str) -> None:
         self.runner.run(self._recap(claim_id), name="claim-recap")
 
     async def _recap(self, claim_id: str) -> None:
-        record = await self.billing.record(claim_id)
+        record = await self.claims.record(claim_id)
         day = paris_day(record.claim.performed_at).isoformat()
         target = await self.ask_save_path(f"teleconsult-recapitulatif-{day}-{record.id[:8]}.pdf", "pdf")
         if target is not None:
-            await self.billing.save_recap(claim_id, target)
+            await self.claims.save_recap(claim_id, target)
             self.messages.info(self.tr("Récapitulatif enregistré : %1").replace("%1", str(target)))
 
     def _on_page_note_requested(self, claim_id: str) -> None:
         self.runner.run(self._note(claim_id), name="fee-note")
 
     async def _note(self, claim_id: str) -> None:
-        sent = await self.feature.notes.send(claim_id)
+        sent = await self.billing.fee_notes.send(claim_id)
         self.messages.info(
             self.tr("La note d'honoraires N° %1 a déjà été envoyée dans la conversation.").replace(
                 "%1", sent.number
@@ -229,7 +229,7 @@ class BillingPresenter(QObject):
         target = await self.ask_save_path(f"teleconsult-demandes-{day.isoformat()}.{kind}", kind)
         if target is None:
             return
-        _path, count = await self.billing.export_day(day, kind, target)
+        _path, count = await self.claims.export_day(day, kind, target)
         what = (
             self.tr("1 feuille de soins")
             if count == 1

@@ -1,25 +1,31 @@
 """What the claim editor does with its claim: store it, mark it ready, export it, send its note.
 
-Split from `ClaimEditorPresenter` (which shows and edits the claim); every method here is a
-coroutine run through the workspace's task runner, so a `UserFacingError` reaches the message bar
-in French. Files are written where the practitioner chooses (`ask_save_path`, a `SaveDialog`).
+`ClaimEditorPresenter` shows the claim and turns edits into calls on the `ClaimDraft`; it runs
+these actions through the workspace's task runner, so a `UserFacingError` reaches the message bar
+in French. An action reads the draft's claim and puts the server's answer back into the draft
+(`ClaimDraft.replace`), whose `changed` event re-renders the editor: nothing here calls back into
+the presenter. Files are written where the practitioner chooses (`ask_save_path`, a `SaveDialog`).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
 
 from contracts.billing.claims import Claim, ClaimStatus
+from desktop.billing.billing_services import BillingServices
+from desktop.billing.claim_draft import ClaimDraft
+from desktop.billing.claims import ClaimRecord
 from desktop.billing.export import ExportKind
 from desktop.domain.errors import UserFacingError
-from desktop.services.billing import ClaimRecord
-from desktop.ui.billing.payment_presenter import amount_text
+from desktop.kernel.messages import Messages
+from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
-if TYPE_CHECKING:
-    from desktop.ui.billing.claim_editor_presenter import ClaimEditorPresenter
+AskSavePath = Callable[[str, str], Awaitable[Path | None]]  # (suggested file name, kind) → path
 
 log = logging.getLogger(__name__)
 
@@ -29,75 +35,76 @@ def _tr(text: str) -> str:
 
 
 class ClaimActions:
-    """The editor's actions on the claim it shows."""
+    """The editor's actions on the claim of its draft."""
 
-    def __init__(self, presenter: ClaimEditorPresenter) -> None:
-        self.p = presenter
+    def __init__(
+        self, draft: ClaimDraft, billing: BillingServices, messages: Messages, parent: QWidget
+    ) -> None:
+        self.draft = draft
+        self.billing = billing
+        self.messages = messages
+        self.ask_save_path: AskSavePath = lambda name, kind: SaveDialog.choose(
+            parent, _tr("Enregistrer"), documents_folder() / name, kind
+        )  # tests replace it
 
     @property
     def claim(self) -> Claim:
-        if self.p.claim is None:
+        if self.draft.claim is None:
             raise UserFacingError(_tr("Aucune feuille de soins n'est ouverte."))
-        return self.p.claim
-
-    def _replace(self, record: ClaimRecord) -> None:
-        """Show the claim as the server now stores it (status, history, version)."""
-        self.p.claim = record.claim
-        self.p.editor.form.show_claim(record.claim, amount_text(record.claim.depassement))
-        self.p.render()
+        return self.draft.claim
 
     async def save(self) -> ClaimRecord:
-        record = await self.p.billing.save_draft(self.claim, self.p.conversation_id)
-        self.p.messages.info(_tr("Brouillon enregistré."))
-        self.p.render()
+        record = await self.billing.claims.save_draft(self.claim, self.draft.conversation_id)
+        self.messages.info(_tr("Brouillon enregistré."))
+        self.draft.saved()
         return record
 
     async def _stored(self) -> ClaimRecord:
         """The claim on the server, a draft saved first so the server has what is on screen."""
         if self.claim.status is ClaimStatus.BROUILLON:
-            return await self.p.billing.save_draft(self.claim, self.p.conversation_id)
-        return await self.p.billing.record(self.claim.id)
+            return await self.billing.claims.save_draft(self.claim, self.draft.conversation_id)
+        return await self.billing.claims.record(self.claim.id)
 
     async def mark_ready(self) -> None:
-        record = await self.p.billing.mark_ready(self.claim, self.p.conversation_id)
-        self._replace(record)
-        self.p.messages.info(
+        record = await self.billing.claims.mark_ready(self.claim, self.draft.conversation_id)
+        self.draft.replace(record)
+        self.messages.info(
             _tr("Feuille de soins prête : exportez-la vers votre logiciel agréé SESAM-Vitale.")
         )
 
     async def back_to_draft(self) -> None:
-        record = await self.p.billing.change_status(self.claim.id, ClaimStatus.BROUILLON)
-        self._replace(record)
+        record = await self.billing.claims.change_status(self.claim.id, ClaimStatus.BROUILLON)
+        self.draft.replace(record)
 
     async def export(self, kind: str) -> None:
         chosen: ExportKind = "csv" if kind == "csv" else "json"
         record = await self._stored()
-        file = self.p.billing.exporter
+        file = self.billing.claims.exporter
         if record.status not in (ClaimStatus.PRETE, ClaimStatus.EXPORTEE):
             raise UserFacingError(
                 _tr("Marquez d'abord la feuille « prête » : seule une feuille validée s'exporte.")
             )
         suggested = file.export_claim(record.claim, chosen).filename
-        target = await self.p.ask_save_path(suggested, chosen)
+        target = await self.ask_save_path(suggested, chosen)
         if target is None:
             return
-        await self.p.billing.export_claim(record.id, chosen, target)
-        self._replace(await self.p.billing.record(record.id))
-        self.p.messages.info(_tr("Feuille de soins exportée : %1").replace("%1", str(target)))
+        await self.billing.claims.export_claim(record.id, chosen, target)
+        self.draft.replace(await self.billing.claims.record(record.id))
+        self.messages.info(_tr("Feuille de soins exportée : %1").replace("%1", str(target)))
 
     async def recap(self) -> None:
         record = await self._stored()
-        day = self.p.billing.day_of(record.claim).isoformat()
-        target = await self.p.ask_save_path(f"teleconsult-recapitulatif-{day}-{record.id[:8]}.pdf", "pdf")
+        day = self.billing.claims.day_of(record.claim).isoformat()
+        target = await self.ask_save_path(f"teleconsult-recapitulatif-{day}-{record.id[:8]}.pdf", "pdf")
         if target is None:
             return
-        await self.p.billing.save_recap(record.id, target)
-        self.p.messages.info(_tr("Récapitulatif enregistré : %1").replace("%1", str(target)))
+        await self.billing.claims.save_recap(record.id, target)
+        self.messages.info(_tr("Récapitulatif enregistré : %1").replace("%1", str(target)))
 
     async def send_note(self) -> None:
         record = await self._stored()
-        sent = await self.p.feature.notes.send(record.id)
-        self.p.messages.info(
+        sent = await self.billing.fee_notes.send(record.id)
+        self.messages.info(
             _tr("La note d'honoraires N° %1 a déjà été envoyée dans la conversation.").replace(
                 "%1", sent.number
             )
@@ -105,8 +112,10 @@ class ClaimActions:
             else _tr("Note d'honoraires N° %1 envoyée dans la conversation.").replace("%1", sent.number)
         )
 
-    async def ask_payment(self) -> None:
-        if self.p.conversation_id is None:
+    async def ask_payment(self) -> tuple[str, str]:
+        """Store the claim; returns the (conversation, claim) a payment request should be linked to."""
+        conversation_id = self.draft.conversation_id
+        if conversation_id is None:
             raise UserFacingError(_tr("Cette feuille de soins n'est liée à aucune conversation."))
         record = await self._stored()
-        self.p.payment_dialog_requested.emit(self.p.conversation_id, record.id)
+        return conversation_id, record.id

@@ -1,48 +1,41 @@
-"""Gives the claim editor life: the draft from the act suggester, live validation, storing, exporting.
+"""Gives the claim editor life: binds its widgets to a `ClaimDraft` and its buttons to `ClaimActions`.
 
-Every edit goes into the `Claim` of `desktop.billing` (`ClaimEdits`) and the claim is validated
-again at once (`BillingService.validate`: one French message per field). Messages of fields not
-yet touched stay hidden until « Marquer prête » is tried; those about the act's lines show at
-once. What is done with the claim (store, ready, export, recap, note, payment) is `ClaimActions`;
-it runs through the task runner, so refusals reach the message bar in French.
+Three parts, each owning its state, calling in one direction only:
+
+- `ClaimDraft` (desktop.billing, no Qt) holds the claim being edited, what was touched and its
+  problems; it validates again at every edit (`ClaimService.validate`: one French message per
+  field) and announces what to show again (`changed`);
+- `ClaimActions` stores, marks ready, exports, sends the note… and puts the server's answer back
+  into the draft;
+- this presenter turns the editor's edit intents into draft calls, its action intents into
+  actions run through the task runner (a refusal reaches the message bar in French), and renders
+  the draft whenever it changes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from contracts.billing.claims import TRANSITIONS, Claim, ClaimStatus
 from contracts.billing.professions import Activity, Profession
-from contracts.billing.suggestions import Suggestion
 from contracts.fr_format import eur
-from desktop.domain.models import Person
-from desktop.services.billing import ClaimRecord
-from desktop.services.billing_feature import BillingFeature
-from desktop.services.messages import Messages
-from desktop.services.tasks import TaskRunner
+from contracts.wire.accounts import PersonPublic
+from desktop.billing.billing_services import BillingServices
+from desktop.billing.claim_draft import Change, ClaimDraft
+from desktop.domain.errors import UserFacingError
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.ui.billing.claim_actions import ClaimActions
 from desktop.ui.billing.claim_editor import ClaimEditor
-from desktop.ui.billing.claim_edits import ClaimEdits
-from desktop.ui.billing.claim_line_views import (
-    activities,
-    activity_of,
-    line_views,
-    optional_views,
-    setting_choices,
-)
+from desktop.ui.billing.claim_line_views import activities, line_views, optional_views, setting_choices
 from desktop.ui.billing.payment_presenter import amount_text
-from desktop.ui.billing.save_dialog import SaveDialog, documents_folder
 
 log = logging.getLogger(__name__)
-
-AskSavePath = Callable[[str, str], Awaitable[Path | None]]  # (suggested file name, kind) → path
-_FORM_FIELDS = ("patient.", "practitioner.", "parcours", "prescriber", "depassement", "nature", "exoneration")
 
 
 class ClaimEditorPresenter(QObject):
@@ -54,32 +47,29 @@ class ClaimEditorPresenter(QObject):
     def __init__(
         self,
         editor: ClaimEditor,
-        feature: BillingFeature,
+        billing: BillingServices,
         runner: TaskRunner,
         messages: Messages,
         account_id: str,
     ) -> None:
         super().__init__(editor)
         self.editor = editor
-        self.feature = feature
-        self.billing = feature.billing
+        self.claims = billing.claims
         self.runner = runner
         self.messages = messages
-        self.account_id = account_id
-        self.claim: Claim | None = None
-        self.conversation_id: str | None = None
-        self.activity: Activity | None = None
-        self.suggestion: Suggestion | None = None
-        self.touched: set[str] = set()
-        self.show_all = False
-        self.lines_edited = False
-        self.local_problems: dict[str, str] = {}
-        self.ask_save_path: AskSavePath = lambda name, kind: SaveDialog.choose(
-            editor, self.tr("Enregistrer"), documents_folder() / name, kind
-        )  # tests replace it
-        self.edits = ClaimEdits(self)
-        actions = ClaimActions(self)
-        self.actions = actions
+        self.draft = ClaimDraft(self.claims, account_id)
+        self.actions = ClaimActions(self.draft, billing, messages, editor)
+        self._unsubscribe = [self.draft.changed.connect(self._on_draft_changed)]
+        draft, actions = self.draft, self.actions
+        editor.form.edited.connect(draft.edit)
+        editor.lines.amount_committed.connect(draft.commit_amount)
+        editor.lines.add_requested.connect(self._on_lines_add_requested)
+        editor.lines.remove_requested.connect(draft.remove_majoration)
+        editor.performed_at_edited.connect(draft.set_performed_at)
+        editor.activity_edited.connect(draft.set_activity)
+        editor.setting_edited.connect(draft.set_setting)
+        editor.flag_toggled.connect(draft.toggle_flag)
+        editor.resuggest_requested.connect(draft.resuggest)
         editor.back_requested.connect(self.closed)
         editor.save_requested.connect(lambda: self.run(actions.save(), "claim-save"))
         editor.ready_requested.connect(self._on_editor_ready_requested)
@@ -87,9 +77,12 @@ class ClaimEditorPresenter(QObject):
         editor.export_requested.connect(lambda kind: self.run(actions.export(kind), "claim-export"))
         editor.recap_requested.connect(lambda: self.run(actions.recap(), "claim-recap"))
         editor.note_requested.connect(lambda: self.run(actions.send_note(), "fee-note"))
-        editor.payment_requested.connect(lambda: self.run(actions.ask_payment(), "claim-payment"))
-        self._unsubscribe = [self.billing.claims_changed.connect(self._on_billing_claims_changed)]
+        editor.payment_requested.connect(lambda: self.run(self._ask_payment(), "claim-payment"))
         editor.destroyed.connect(self.dispose)
+
+    @property
+    def claim(self) -> Claim | None:
+        return self.draft.claim
 
     def run(self, coro: Coroutine[Any, Any, object], name: str) -> None:
         """Run an action with the buttons disabled meanwhile (a double click does not store twice)."""
@@ -105,69 +98,51 @@ class ClaimEditorPresenter(QObject):
 
     # ---------------------------------------------------------------- opening
     async def open_new(
-        self, conversation_id: str | None, patient: Person | None, performed_at: datetime
+        self, conversation_id: str | None, patient: PersonPublic | None, performed_at: datetime
     ) -> Claim:
         """A new draft for the act at `performed_at` (the call's start), pre-filled by the suggester."""
-        profile = await self.billing.load_profile()
+        profile = await self.claims.load_profile()
         nurse = profile.profile is not None and profile.profile.profession is Profession.INFIRMIER
         activity = Activity.ACCOMPAGNEMENT if nurse else None  # a nurse says where she accompanied
-        claim, suggestion = await self.billing.new_draft(
+        claim, suggestion = await self.claims.new_draft(
             conversation_id, patient, performed_at, activity=activity
         )
-        self._show(claim, conversation_id, suggestion, activity)
+        self.draft.show(claim, conversation_id, suggestion, activity)
+        self.editor.form.line_edit("patient.last_name").setFocus()
         return claim
 
     async def open_claim(self, claim_id: str) -> Claim:
         """A stored claim; every remaining problem shows at once."""
-        record = await self.billing.record(claim_id)
-        await self.billing.load_profile()
+        record = await self.claims.record(claim_id)
+        await self.claims.load_profile()
         claim = record.claim
-        self._show(claim, record.conversation_id, self.billing.suggest_for(claim), None)
-        self.show_all = True
-        self.render_problems()
+        self.draft.show(claim, record.conversation_id, self.claims.suggest_for(claim), None, show_all=True)
+        self.editor.form.line_edit("patient.last_name").setFocus()
         return claim
 
-    def _show(
-        self, claim: Claim, conversation_id: str | None, suggestion: Suggestion, activity: Activity | None
-    ) -> None:
-        self.claim, self.conversation_id, self.suggestion = claim, conversation_id, suggestion
-        self.activity = activity or activity_of(claim, self.billing.rules.catalog)
-        self.touched, self.show_all, self.lines_edited, self.local_problems = set(), False, False, {}
-        self.editor.form.show_claim(claim, amount_text(claim.depassement))
-        self.render()
-        self.editor.form.line_edit("patient.last_name").setFocus()
-
-    @property
-    def stored(self) -> ClaimRecord | None:
-        record = self.billing.records.get(self.claim.id) if self.claim else None
-        return record if record is not None and record.version is not None else None
-
     # ---------------------------------------------------------------- rendering
-    def changed(self, field: str, *, resuggest: bool = False) -> None:
-        """A field was edited: validate again (and recompute the lines when asked and allowed)."""
-        self.touched.add(field)
-        if resuggest and not self.lines_edited and self.claim is not None:
-            self.suggestion = self.billing.resuggest(self.claim, self.activity)
-        if resuggest:
-            self.render()
-        else:
-            self._render_parcours()
-            self._render_totals()
-            self.render_problems()
-
-    def render(self) -> None:
-        claim = self.claim
+    def _on_draft_changed(self, change: Change) -> None:
+        claim = self.draft.claim
         if claim is None:
             return
-        editor, catalog = self.editor, self.billing.rules.catalog
+        if change is Change.CLAIM:
+            self.editor.form.show_claim(claim, amount_text(claim.depassement))
+        if change is not Change.CHECKS:
+            self._render_lines(claim)
+        self._render_parcours(claim)
+        self._render_totals(claim)
+        self._render_problems(claim)
+
+    def _render_lines(self, claim: Claim) -> None:
+        editor, catalog, draft = self.editor, self.claims.rules.catalog, self.draft
         editor.set_performed_at(claim.performed_at)
         kinds = activities(catalog, claim.practitioner.profile.profession)
         editor.set_choices(
             editor.activity,
             [(self.tr(a.label), a.value) for a in kinds],
-            self.activity.value if self.activity else None,
+            draft.activity.value if draft.activity else None,
         )
-        accompaniment = self.activity is Activity.ACCOMPAGNEMENT
+        accompaniment = draft.activity is Activity.ACCOMPAGNEMENT
         editor.set_setting_visible(accompaniment)
         if accompaniment:
             editor.set_choices(
@@ -177,32 +152,27 @@ class ClaimEditorPresenter(QObject):
             [(code, self.tr(text)) for code, text in catalog.flags.items() if code != "depassement"],
             set(claim.flags),
         )
-        notes = list(self.suggestion.notes) if self.suggestion else []
-        if self.lines_edited and self.suggestion is not None:
+        suggestion = draft.suggestion
+        notes = list(suggestion.notes) if suggestion else []
+        if draft.lines_edited and suggestion is not None:
             notes.append(
                 self.tr("Cotation modifiée par vous : « Recalculer la cotation » reprend la proposition.")
             )
         editor.set_notes(notes)
-        editor.lines.show_lines(line_views(claim, self.suggestion), optional_views(claim, self.suggestion))
-        self._render_parcours()
+        editor.lines.show_lines(line_views(claim, suggestion), optional_views(claim, suggestion))
         act = catalog.acts.get(claim.act.code) if claim.act else None
         editor.form.set_prescriber_visible(
             bool(act and act.prescriber_required) or bool(claim.prescriber_rpps)
         )
-        draft = claim.status is ClaimStatus.BROUILLON
+        is_draft = claim.status is ClaimStatus.BROUILLON
         editor.set_editable(
-            draft,
-            can_go_back_to_draft=not draft and ClaimStatus.BROUILLON in TRANSITIONS[claim.status],
-            stored=self.stored is not None,
+            is_draft,
+            can_go_back_to_draft=not is_draft and ClaimStatus.BROUILLON in TRANSITIONS[claim.status],
+            stored=draft.stored is not None,
         )
-        self._render_totals()
-        self.render_problems()
 
-    def _render_parcours(self) -> None:
-        claim = self.claim
-        if claim is None:
-            return
-        indicator = claim.parcours_indicator(self.billing.rules.catalog)
+    def _render_parcours(self, claim: Claim) -> None:
+        indicator = claim.parcours_indicator(self.claims.rules.catalog)
         self.editor.form.set_parcours_indicator(
             indicator.code if indicator else None,
             indicator.verified if indicator else False,
@@ -210,39 +180,20 @@ class ClaimEditorPresenter(QObject):
             claim.parcours_indicator_confirmed,
         )
 
-    def _render_totals(self) -> None:
-        claim = self.claim
-        if claim is None:
-            return
+    def _render_totals(self, claim: Claim) -> None:
         name = claim.patient.full_name.strip() or self.tr("patient")
         self.editor.set_heading(self.tr("Feuille de soins — %1").replace("%1", name), claim.status.label)
-        estimate = self.billing.estimate(claim)
+        estimate = self.claims.estimate(claim)
         pays = self.tr(" Le patient règle maintenant environ %1 (estimation).").replace(
             "%1", eur(estimate.patient_pays_now)
         )
         self.editor.set_totals(self.tr("Total : %1").replace("%1", eur(claim.total)), estimate.summary + pays)
 
-    def problems(self) -> dict[str, str]:
-        """Every current problem by field (the first message of each field)."""
-        found: dict[str, str] = {}
-        if self.claim is not None:
-            for problem in self.billing.validate(self.claim):
-                found.setdefault(problem.field, problem.message)
-        found.update(self.local_problems)
-        return found
-
-    def render_problems(self) -> None:
-        if self.claim is None:
-            return
-        every = self.problems()
-        if self.claim.status is not ClaimStatus.BROUILLON:
+    def _render_problems(self, claim: Claim) -> None:
+        if claim.status is not ClaimStatus.BROUILLON:
             self.editor.show_problems({}, "")
             return
-        shown = {
-            field: message
-            for field, message in every.items()
-            if self.show_all or field in self.touched or not field.startswith(_FORM_FIELDS)
-        }
+        every = self.draft.problems()
         if not every:
             summary = self.tr("Feuille complète : elle peut être marquée « prête ».")
         elif len(every) == 1:
@@ -251,31 +202,30 @@ class ClaimEditorPresenter(QObject):
             summary = self.tr("%1 points à compléter avant de marquer la feuille « prête ».").replace(
                 "%1", str(len(every))
             )
-        self.editor.show_problems(shown, summary, complete=not every)
+        self.editor.show_problems(self.draft.shown_problems(), summary, complete=not every)
 
-    # ---------------------------------------------------------------- intents and events
+    # ---------------------------------------------------------------- intents
+    def _on_lines_add_requested(self, code: str) -> None:
+        try:
+            self.draft.add_majoration(code)
+        except UserFacingError as exc:
+            self.messages.warning(exc.message)
+
     def _on_editor_ready_requested(self) -> None:
         """Show every remaining problem; mark ready only when there is none."""
-        self.show_all = True
-        self.render_problems()
-        if self.problems():
+        if not self.draft.reveal_problems():
             self.messages.warning(
                 self.tr("La feuille de soins n'est pas prête : corrigez les points signalés.")
             )
             return
         self.run(self.actions.mark_ready(), "claim-ready")
 
-    def _on_billing_claims_changed(self, claim_id: str) -> None:
-        """The claim changed elsewhere (the billing view, another desktop): show its stored state."""
-        record = self.billing.records.get(claim_id)
-        if self.claim is None or claim_id != self.claim.id or record is None:
-            return
-        if record.claim is not self.claim and record.status is not self.claim.status:
-            self.claim = record.claim
-            self.editor.form.show_claim(self.claim, amount_text(self.claim.depassement))
-            self.render()
+    async def _ask_payment(self) -> None:
+        conversation_id, claim_id = await self.actions.ask_payment()
+        self.payment_dialog_requested.emit(conversation_id, claim_id)
 
     def dispose(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        self.draft.dispose()

@@ -13,6 +13,7 @@ from contracts.billing.catalog import Catalog
 from contracts.billing.claims import Claim, ClaimStatus
 from contracts.billing.professions import Activity, NurseSetting, Profession
 from contracts.billing.suggestions import Suggestion
+from desktop.billing.claim_draft import line_field
 from desktop.ui.billing.claim_lines_table import LineView
 from desktop.ui.billing.payment_presenter import amount_text
 
@@ -25,14 +26,6 @@ SETTING_CODES = {
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("ClaimLineViews", text)
-
-
-def line_field(claim: Claim, code: str) -> str:
-    """Where validation problems about line `code` point: « act » or « majorations[i] »."""
-    if claim.act is not None and claim.act.code == code:
-        return "act"
-    codes = [m.code for m in claim.majorations]
-    return f"majorations[{codes.index(code)}]" if code in codes else "lines"
 
 
 def line_views(claim: Claim, suggestion: Suggestion | None) -> list[LineView]:
@@ -89,12 +82,6 @@ def activities(catalog: Catalog, profession: Profession) -> list[Activity]:
         if not a.historical and any(e.profession is profession for e in a.eligibility)
     }
     return sorted(found, key=list(Activity).index)
-
-
-def activity_of(claim: Claim, catalog: Catalog) -> Activity | None:
-    """The kind of act already on the claim."""
-    act = catalog.acts.get(claim.act.code) if claim.act else None
-    return act.activity if act is not None else None
 
 
 def setting_choices() -> list[tuple[str, object]]:

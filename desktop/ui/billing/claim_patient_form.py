@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from contracts.billing.claim_parts import Exoneration, InsuranceNature, Parcours
 from contracts.billing.claims import Claim
 from contracts.identifiers import format_nir
-from desktop.services.billing import UNKNOWN_BIRTH_DATE
+from desktop.billing.claims import UNKNOWN_BIRTH_DATE
 
 ERROR_STYLE = "color: #c62828;"
 MUTED_STYLE = "color: #616161;"

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.payments import OFFLINE_METHODS, Payment
+from contracts.wire.payments import PaymentPublic
+from desktop.billing.payments import OFFLINE_METHODS
 
 _STYLES = {
     "pending": "background: #fff8e1; border: 1px solid #ffe082;",
@@ -37,7 +38,7 @@ class PaymentRow(QFrame):
     refund_requested = Signal(str)
     dismiss_requested = Signal(str)
 
-    def __init__(self, payment: Payment, parent: QWidget | None = None) -> None:
+    def __init__(self, payment: PaymentPublic, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.payment = payment
         self.setObjectName("paymentRow")
@@ -91,7 +92,7 @@ class PaymentRow(QFrame):
             row.addWidget(button)
         self.setAccessibleName(self.text.text())
 
-    def _text(self, payment: Payment) -> str:
+    def _text(self, payment: PaymentPublic) -> str:
         if payment.pending:
             return (
                 self.tr("Paiement en attente : %1 — %2")
@@ -112,12 +113,6 @@ class PaymentRow(QFrame):
             .replace("%2", payment.label)
         )
 
-    def menu_actions(self) -> list[tuple[str, str]]:
-        """(method, text) of « Marquer comme réglé » (for tests and keyboard checks)."""
-        button = self.buttons.get("mark_paid")
-        menu = button.menu() if isinstance(button, QToolButton) else None
-        return [(str(a.data()), a.text()) for a in menu.actions()] if menu is not None else []
-
 
 class PaymentBanner(QWidget):
     """The rows of the open conversation's payment requests (hidden when there is none to show)."""
@@ -137,7 +132,7 @@ class PaymentBanner(QWidget):
         self.rows: dict[str, PaymentRow] = {}
         self.hide()
 
-    def show_payments(self, payments: list[Payment]) -> None:
+    def show_payments(self, payments: list[PaymentPublic]) -> None:
         """Rebuild the rows (a handful at most)."""
         for row in self.rows.values():
             self.column.removeWidget(row)

@@ -14,12 +14,12 @@ from datetime import timedelta
 from PySide6.QtCore import QObject
 
 from contracts.clock import Clock
-from desktop.domain.payments import PAID, PENDING, REFUNDED, Payment
-from desktop.services.messages import Messages
-from desktop.services.payments import PaymentService
-from desktop.services.tasks import TaskRunner
-from desktop.ui.billing.confirm_box import ConfirmBox
+from contracts.wire.payments import PaymentPublic
+from desktop.billing.payments import PAID, PENDING, REFUNDED, PaymentService
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.ui.billing.payment_banner import PaymentBanner
+from desktop.ui.dialogs.confirm_box import ConfirmBox
 
 SETTLED_SHOWN = timedelta(hours=24)
 
@@ -60,7 +60,7 @@ class PaymentBannerPresenter(QObject):
         if conversation_id and not self.payments.is_loaded(conversation_id):
             self.runner.run(self.payments.load(conversation_id), name="payments-load", report=False)
 
-    def shown(self) -> list[Payment]:
+    def shown(self) -> list[PaymentPublic]:
         if self.conversation_id is None:
             return []
         since = self._clock() - SETTLED_SHOWN

@@ -18,13 +18,13 @@ from PySide6.QtCore import QObject, Signal
 
 from contracts.clock import paris_day
 from contracts.fr_format import eur, long_date, parse_amount
+from desktop.billing.billing_profile import BillingProfile
+from desktop.billing.billing_services import BillingServices
+from desktop.billing.claims import ClaimRecord
+from desktop.billing.payments import check_request
 from desktop.domain.errors import UserFacingError
-from desktop.services.billing import ClaimRecord
-from desktop.services.billing_feature import BillingFeature
-from desktop.services.billing_profile import BillingProfile
-from desktop.services.messages import Messages
-from desktop.services.payments import check_request
-from desktop.services.tasks import TaskRunner
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.ui.billing.payment_dialog import PaymentDialog
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class PaymentPresenter(QObject):
     def __init__(
         self,
         dialog: PaymentDialog,
-        feature: BillingFeature,
+        billing: BillingServices,
         runner: TaskRunner,
         messages: Messages,
         conversation_id: str,
@@ -52,17 +52,17 @@ class PaymentPresenter(QObject):
     ) -> None:
         super().__init__(dialog)
         self.dialog = dialog
-        self.feature = feature
+        self.billing = billing
         self.runner = runner
         self.messages = messages
         self.conversation_id = conversation_id
         self.claim: ClaimRecord | None = None
-        self.profile: BillingProfile | None = feature.billing.profile
+        self.profile: BillingProfile | None = billing.claims.profile
         self._sending = False
         self.payment_id = str(uuid.uuid4())  # kept across attempts: a retry never asks twice
         dialog.edited.connect(self._on_dialog_edited)
         dialog.submit_requested.connect(self._on_dialog_submit_requested)
-        day = paris_day(feature.clock())
+        day = paris_day(billing.clock())
         dialog.set_values("", self.tr("Téléconsultation du %1").replace("%1", long_date(day)))
         self._refresh_preview()
         if claim is not None:
@@ -72,8 +72,8 @@ class PaymentPresenter(QObject):
     async def _load(self, *, find_claim: bool) -> None:
         """The practitioner's sector for the preview, and the conversation's claim for the defaults."""
         try:
-            self.profile = await self.feature.billing.load_profile()
-            latest = await self.feature.billing.latest_of(self.conversation_id) if find_claim else None
+            self.profile = await self.billing.claims.load_profile()
+            latest = await self.billing.claims.latest_of(self.conversation_id) if find_claim else None
         except UserFacingError as exc:
             log.info("payment defaults not loaded: %s", type(exc).__name__)
             return
@@ -88,9 +88,7 @@ class PaymentPresenter(QObject):
         claim = record.claim
         day = long_date(paris_day(claim.performed_at))
         codes = ", ".join(line.code for line in claim.lines) or "—"
-        owed = (
-            self.feature.billing.estimate(claim).patient_pays_now if claim.amounts_complete else claim.total
-        )
+        owed = self.billing.claims.estimate(claim).patient_pays_now if claim.amounts_complete else claim.total
         self.dialog.set_values(amount_text(owed), self.tr("Téléconsultation du %1").replace("%1", day))
         self.dialog.offer_claim_link(
             self.tr("Lier à la feuille de soins du %1 (%2, %3)")
@@ -119,7 +117,7 @@ class PaymentPresenter(QObject):
         lines.append(self.tr("La demande, datée, lui annonce vos honoraires avant tout règlement."))
         linked = self.claim is not None and self.dialog.link_claim.isChecked()
         if linked and self.claim is not None:
-            estimate = self.feature.billing.estimate(self.claim.claim)
+            estimate = self.billing.claims.estimate(self.claim.claim)
             if estimate.amo_net is not None:
                 lines.append(
                     self.tr(
@@ -172,7 +170,7 @@ class PaymentPresenter(QObject):
 
     async def _send(self, amount: Decimal, label: str, claim_id: str | None) -> None:
         try:
-            payment = await self.feature.payments.request(
+            payment = await self.billing.payments.request(
                 self.conversation_id, amount, label, claim_id, payment_id=self.payment_id
             )
         except UserFacingError as exc:

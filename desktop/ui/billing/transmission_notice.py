@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.services.billing import TRANSMISSION_NOTICE
+from desktop.billing.claims import TRANSMISSION_NOTICE
 
 
 class TransmissionNotice(QLabel):

@@ -8,19 +8,17 @@ the service through the task runner (widgets never await).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from PySide6.QtCore import QObject, QTimer
 
 from desktop.domain.call_precheck import Precheck
+from desktop.domain.call_state import CallState, EndReason
+from desktop.kernel.messages import Messages
+from desktop.kernel.tasks import TaskRunner
 from desktop.services.calls import ActiveCall, CallService
-from desktop.services.tasks import TaskRunner
+from desktop.services.help_pages import HelpPageService
 from desktop.ui.call.call_window import CallWindow
-from desktop.video.engine import CallState, EndReason
 from desktop.video.stats import CallStats
 
-PostHelp = Callable[[str, str], Coroutine[Any, Any, None]]  # (conversation id, help page slug)
 CLOSE_AFTER_MS = 2500  # after the patient hung up: long enough to read it
 
 
@@ -33,14 +31,16 @@ class CallPresenter(QObject):
         service: CallService,
         call: ActiveCall,
         runner: TaskRunner,
-        post_help: PostHelp,
+        help_pages: HelpPageService,
+        messages: Messages,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.service = service
         self.call = call
         self._runner = runner
-        self._post_help = post_help
+        self._help_pages = help_pages
+        self._messages = messages
         window.remote.set_sink(call.remote_video)
         window.local.set_sink(call.local_video)
         self._unsubscribe = [
@@ -132,7 +132,15 @@ class CallPresenter(QObject):
         self._runner.run(self.service.hang_up(), name="call-hangup")
 
     def _on_window_help_requested(self, slug: str) -> None:
-        self._runner.run(self._post_help(self.call.conversation_id, slug), name="call-help")
+        self._runner.run(self._send_help(slug), name="call-help")
+
+    async def _send_help(self, slug: str) -> None:
+        """Post a patient help page into the conversation (« Aide patient » during the call)."""
+        page = await self._help_pages.send(self.call.conversation_id, slug)
+        if page is None:
+            self._messages.warning(self.tr("Cette page d'aide n'existe pas sur le serveur."))
+        else:
+            self._messages.info(self.tr("Aide envoyée au patient : %1").replace("%1", page.title))
 
     def _on_window_closed(self) -> None:
         if self.service.active is self.call:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.models import Invitation
+from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import InvitationDraft
 
 FIELDS = ("first_name", "last_name", "email", "phone")
@@ -27,7 +27,7 @@ class InvitationDialog(QDialog):
     validate_requested = Signal(object)  # InvitationDraft
     submit_requested = Signal(object)  # InvitationDraft
 
-    def __init__(self, parent: QWidget | None = None, invitation: Invitation | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, invitation: InvitationPublic | None = None) -> None:
         super().__init__(parent)
         self.invitation = invitation
         editing = invitation is not None

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from contracts.fr_format import short_datetime
-from desktop.domain.models import ConnectionRequest
+from contracts.wire.invitations import ConnectionRequestPublic
 
 
 class RequestRow(QFrame):
-    def __init__(self, request: ConnectionRequest, parent: QWidget | None = None) -> None:
+    def __init__(self, request: ConnectionRequestPublic, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.request = request
         self.setObjectName("requestRow")
@@ -81,7 +81,7 @@ class RequestsDialog(QDialog):
         layout.addWidget(buttons)
         self.rows: dict[str, RequestRow] = {}
 
-    def show_requests(self, requests: list[ConnectionRequest]) -> None:
+    def show_requests(self, requests: list[ConnectionRequestPublic]) -> None:
         for row in self.rows.values():
             row.deleteLater()
         self.rows = {}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from contracts.identifiers import is_valid_rpps
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES
-from desktop.domain.models import Wire
 
 
 class SignUpForm(QWidget):
@@ -74,9 +75,9 @@ class SignUpForm(QWidget):
         self.error.setVisible(bool(text))
         self.submit.setEnabled(True)
 
-    def fields(self) -> Wire:
+    def fields(self) -> dict[str, Any]:
         profession = str(self.profession.currentData())
-        fields: Wire = {
+        fields: dict[str, Any] = {
             "first_name": self.first_name.text().strip(),
             "last_name": self.last_name.text().strip(),
             "email": self.email.text().strip(),

@@ -1,7 +1,8 @@
 """One conversation: header (name, camera, « le patient peut écrire »), messages, drop zone, composer.
 
 Dumb: it renders what the presenter gives and emits `*_requested` intents. Files dropped on any
-part of the page (or picked with the paperclip) become one `upload_requested(paths)`.
+part of the page become one `upload_requested(paths)`; the paperclip is `attach_requested` (the
+presenter asks which files, then queues them the same way).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from contracts.clock import Clock
-from desktop.domain.models import ConversationSummary, HelpPage, Message
+from contracts.wire.conversations import MessagePublic
+from contracts.wire.invitations import HelpPagePublic
+from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.outbox_item import OutboxItem, is_supported_document
 from desktop.services.help_pages import HelpPageService
 from desktop.ui.icons import icon
@@ -44,6 +46,7 @@ class ConversationPage(QWidget):
 
     send_requested = Signal(str)
     upload_requested = Signal(list)  # list[Path]
+    attach_requested = Signal()  # the paperclip: the presenter asks which files
     call_requested = Signal(str)  # conversation id — the video feature connects to it
     patient_write_requested = Signal(str, object)  # mode, date | None
     help_pages_requested = Signal()
@@ -97,7 +100,7 @@ class ConversationPage(QWidget):
         self.attach.setIconSize(QSize(22, 22))
         self.attach.setAccessibleName(self.tr("Joindre un document"))
         self.attach.setToolTip(self.tr("Joindre un PDF ou une photo (JPEG, PNG)"))
-        self.attach.clicked.connect(self._on_attach_clicked)
+        self.attach.clicked.connect(self.attach_requested)
         self.help_button = QToolButton(composer)
         self.help_button.setText(self.tr("Aide patient"))
         self.help_button.setAccessibleName(self.tr("Coller un lien d'aide pour le patient"))
@@ -133,10 +136,12 @@ class ConversationPage(QWidget):
         self.patient_write.set_value(summary.patient_write)
         self.conversation_shown.emit(summary.id)
 
-    def show_messages(self, messages: list[Message], other_read_seq: int, pending: list[OutboxItem]) -> None:
+    def show_messages(
+        self, messages: list[MessagePublic], other_read_seq: int, pending: list[OutboxItem]
+    ) -> None:
         self.messages.set_content(messages, other_read_seq, pending)
 
-    def set_help_pages(self, pages: list[HelpPage] | None, error: str | None = None) -> None:
+    def set_help_pages(self, pages: list[HelpPagePublic] | None, error: str | None = None) -> None:
         self.help_menu.clear()
         if pages is None:
             action = self.help_menu.addAction(error or self.tr("Chargement…"))
@@ -172,16 +177,6 @@ class ConversationPage(QWidget):
     def _on_camera_clicked(self) -> None:
         if self.conversation_id:
             self.call_requested.emit(self.conversation_id)
-
-    def _on_attach_clicked(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
-            self,
-            self.tr("Joindre un document"),
-            str(Path.home()),
-            self.tr("Documents (*.pdf *.jpg *.jpeg *.png)"),
-        )
-        if names:
-            self.upload_requested.emit([Path(n) for n in names])
 
     # ---------------------------------------------------------------- drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

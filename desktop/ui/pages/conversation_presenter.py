@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QWidget
 
+from contracts.wire.conversations import AttachmentPublic, MessagePublic
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Attachment, Message
 from desktop.domain.outbox_item import OutboxItem
 from desktop.services.workspace import Workspace
+from desktop.ui.dialogs.open_files_dialog import OpenFilesDialog
+from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 from desktop.ui.pages.conversation_page import ConversationPage
 
 log = logging.getLogger(__name__)
@@ -26,24 +27,29 @@ def open_with_system(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def ask_save_path(parent: QWidget, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(
-        parent, parent.tr("Enregistrer le document"), str(Path.home() / suggested)
-    )
-    return Path(name) if name else None
-
-
 class ConversationPresenter(QObject):
     """One presenter for the page; `show(conversation_id)` switches conversations."""
 
-    def __init__(self, page: ConversationPage, workspace: Workspace) -> None:
+    def __init__(
+        self, page: ConversationPage, workspace: Workspace, *, is_active: Callable[[], bool] | None = None
+    ) -> None:
+        """`is_active`: whether the page is really seen (read marks); the page's visibility by default."""
         super().__init__(page)
         self.page = page
         self.ws = workspace
         self.conversation_id: str | None = None
-        self.is_active: Callable[[], bool] = page.isVisible  # read marks only when really seen
-        self.opener: Callable[[Path], None] = open_with_system  # tests replace these two hooks
-        self.ask_save_path: Callable[[str], Path | None] = lambda name: ask_save_path(page, name)
+        self._is_active = is_active or page.isVisible
+        # Hooks the tests replace: the system viewer, and the two file dialogs (awaited, never exec()).
+        self.opener: Callable[[Path], None] = open_with_system
+        self.ask_save_path: Callable[[str], Awaitable[Path | None]] = lambda name: SaveDialog.choose(
+            page, self.tr("Enregistrer le document"), documents_folder() / name, Path(name).suffix.lstrip(".")
+        )
+        self.ask_files: Callable[[], Awaitable[list[Path]]] = lambda: OpenFilesDialog.choose(
+            page,
+            self.tr("Joindre un document"),
+            Path.home(),
+            self.tr("Documents (*.pdf *.jpg *.jpeg *.png)"),
+        )
         conversations, outbox = workspace.conversations, workspace.outbox
         self._unsubscribe = [
             conversations.messages_changed.connect(self._on_conversations_messages_changed),
@@ -55,6 +61,7 @@ class ConversationPresenter(QObject):
         ]
         page.send_requested.connect(self._on_page_send_requested)
         page.upload_requested.connect(self._on_page_upload_requested)
+        page.attach_requested.connect(self._on_page_attach_requested)
         page.patient_write_requested.connect(self._on_page_patient_write_requested)
         page.help_pages_requested.connect(self._on_page_help_pages_requested)
         page.messages.open_requested.connect(self._on_messages_open_requested)
@@ -84,7 +91,7 @@ class ConversationPresenter(QObject):
         if self.conversation_id is None:
             return
         summary = self.ws.conversations.get(self.conversation_id)
-        messages: list[Message] = self.ws.conversations.messages(self.conversation_id)
+        messages: list[MessagePublic] = self.ws.conversations.messages(self.conversation_id)
         pending: list[OutboxItem] = self.ws.outbox.pending(self.conversation_id)
         self.page.show_messages(messages, summary.other_read_seq if summary else 0, pending)
 
@@ -94,7 +101,7 @@ class ConversationPresenter(QObject):
             return
         self.render()
         summary = self.ws.conversations.get(conversation_id)
-        if summary is not None and summary.unread and self.is_active():
+        if summary is not None and summary.unread and self._is_active():
             self._run(self.ws.conversations.mark_read(conversation_id), "mark-read")
 
     def _on_conversations_conversation_changed(self, conversation_id: str) -> None:
@@ -144,6 +151,14 @@ class ConversationPresenter(QObject):
         for path in paths:
             self._run(self.ws.outbox.send_file(self.conversation_id, path), "queue-upload")
 
+    def _on_page_attach_requested(self) -> None:
+        self._run(self._attach(), "attach-documents")
+
+    async def _attach(self) -> None:
+        paths = await self.ask_files()
+        if paths:
+            self._on_page_upload_requested(paths)
+
     def _on_messages_cancel_upload_requested(self, item_id: str) -> None:
         self._run(self.ws.outbox.cancel(item_id), "cancel-upload")
 
@@ -170,25 +185,26 @@ class ConversationPresenter(QObject):
         except UserFacingError:
             self.page.set_help_pages(None, self.tr("Aide indisponible pour le moment"))
 
-    def _on_messages_open_requested(self, attachment: Attachment) -> None:
+    def _on_messages_open_requested(self, attachment: AttachmentPublic) -> None:
         self._run(self._open(attachment), "open-attachment")
 
-    async def _open(self, attachment: Attachment) -> None:
+    async def _open(self, attachment: AttachmentPublic) -> None:
         self.opener(await self.ws.attachments.local_copy(attachment))
 
-    def _on_messages_save_requested(self, attachment: Attachment) -> None:
-        target = self.ask_save_path(attachment.filename)
-        if target is not None:
-            self._run(self._save(attachment, target), "save-attachment")
+    def _on_messages_save_requested(self, attachment: AttachmentPublic) -> None:
+        self._run(self._save(attachment), "save-attachment")
 
-    async def _save(self, attachment: Attachment, target: Path) -> None:
+    async def _save(self, attachment: AttachmentPublic) -> None:
+        target = await self.ask_save_path(attachment.filename)
+        if target is None:
+            return
         await self.ws.attachments.save_as(attachment, target)
         self.ws.messages.info(self.tr("Document enregistré dans %1.").replace("%1", str(target.parent)))
 
-    def _on_messages_thumbnail_needed(self, attachment: Attachment) -> None:
+    def _on_messages_thumbnail_needed(self, attachment: AttachmentPublic) -> None:
         self.ws.runner.run(self._thumbnail(attachment), name="thumbnail", report=False)
 
-    async def _thumbnail(self, attachment: Attachment) -> None:
+    async def _thumbnail(self, attachment: AttachmentPublic) -> None:
         path = await self.ws.attachments.local_copy(attachment)
         self.page.messages.set_thumbnail(attachment.id, path)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from contracts.fr_format import short_datetime
-from desktop.domain.models import Invitation
+from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import STATUS_LABELS, status_label
 
 _STATUS_COLORS = {
@@ -48,7 +48,7 @@ class InvitationsPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("invitationsPage")
-        self.invitations: list[Invitation] = []
+        self.invitations: list[InvitationPublic] = []
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         title = QLabel(self.tr("Invitations patients"), self)
@@ -123,7 +123,7 @@ class InvitationsPage(QWidget):
         self.open_conversation.clicked.connect(self._on_open_conversation_clicked)
         self._update_actions()
 
-    def show_invitations(self, invitations: list[Invitation]) -> None:
+    def show_invitations(self, invitations: list[InvitationPublic]) -> None:
         """Render rows; the selected invitation stays selected when still listed."""
         selected = self.selected()
         self.invitations = invitations
@@ -152,7 +152,7 @@ class InvitationsPage(QWidget):
                     self.table.selectRow(row)
         self._update_actions()
 
-    def selected(self) -> Invitation | None:
+    def selected(self) -> InvitationPublic | None:
         rows = {i.row() for i in self.table.selectedIndexes()}
         if len(rows) != 1:
             return None

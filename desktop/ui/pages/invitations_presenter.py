@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 
 from desktop.services.workspace import Workspace
+from desktop.ui.dialogs.confirm_box import ConfirmBox
 from desktop.ui.pages.invitations_page import InvitationsPage
 
 
@@ -25,7 +25,13 @@ class InvitationsPresenter(QObject):
         self.ws = workspace
         self.query = ""
         self.status = ""
-        self.confirm: Callable[[str], bool] = self._confirm_with_dialog  # tests replace it
+        self.confirm: Callable[[str], Awaitable[bool]] = lambda text: ConfirmBox.ask(
+            page.window(),
+            self.tr("Annuler l'invitation"),
+            text,
+            self.tr("Annuler l'invitation"),
+            keep=self.tr("Garder l'invitation"),
+        )  # tests replace it
         self._unsubscribe = [workspace.invitations.changed.connect(self._on_invitations_changed)]
         page.search_requested.connect(self._on_page_search_requested)
         page.status_filter_requested.connect(self._on_page_status_filter_requested)
@@ -65,12 +71,12 @@ class InvitationsPresenter(QObject):
         self.ws.messages.info(self.tr("Invitation renvoyée."))
 
     def _on_page_cancel_requested(self, invitation_id: str) -> None:
-        if self.confirm(
-            self.tr("Annuler cette invitation ? Le lien envoyé au patient ne fonctionnera plus.")
-        ):
-            self.ws.runner.run(self._cancel(invitation_id), name="cancel-invitation")
+        self.ws.runner.run(self._cancel(invitation_id), name="cancel-invitation")
 
     async def _cancel(self, invitation_id: str) -> None:
+        question = self.tr("Annuler cette invitation ? Le lien envoyé au patient ne fonctionnera plus.")
+        if not await self.confirm(question):
+            return
         await self.ws.invitations.cancel(invitation_id)
         self.ws.messages.info(self.tr("Invitation annulée."))
 
@@ -85,10 +91,6 @@ class InvitationsPresenter(QObject):
         self.ws.messages.info(
             self.tr("Lien copié : collez-le dans un e-mail ou un SMS au patient. Il est valable 15 jours.")
         )
-
-    def _confirm_with_dialog(self, text: str) -> bool:
-        answer = QMessageBox.question(self.page, self.tr("Annuler l'invitation"), text)
-        return answer == QMessageBox.StandardButton.Yes
 
     def dispose(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from contracts.fr_format import file_size
-from desktop.domain.models import Attachment
+from contracts.wire.conversations import AttachmentPublic
 from desktop.ui.icons import pixmap
 
 THUMBNAIL = QSize(220, 220)
@@ -18,10 +18,10 @@ THUMBNAIL = QSize(220, 220)
 class AttachmentCard(QFrame):
     """Emits intents; the presenter downloads and opens or saves."""
 
-    open_requested = Signal(object)  # Attachment
-    save_requested = Signal(object)  # Attachment
+    open_requested = Signal(object)  # AttachmentPublic
+    save_requested = Signal(object)  # AttachmentPublic
 
-    def __init__(self, attachment: Attachment, parent: QWidget | None = None) -> None:
+    def __init__(self, attachment: AttachmentPublic, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.attachment = attachment
         self.setObjectName("attachmentCard")

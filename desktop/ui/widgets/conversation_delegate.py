@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from contracts.clock import Clock
 from contracts.fr_format import list_time
-from desktop.domain.models import ConversationSummary
+from desktop.domain.conversation_summary import ConversationSummary
 from desktop.ui.widgets.conversation_list_model import SUMMARY_ROLE
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 
 from contracts.clock import Clock
 from contracts.fr_format import list_time
-from desktop.domain.models import ConversationSummary
+from desktop.domain.conversation_summary import ConversationSummary
 
 log = logging.getLogger(__name__)
 

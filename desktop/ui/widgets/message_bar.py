@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from desktop.services.messages import Level, UserMessage
+from desktop.kernel.messages import Level, UserMessage
 
 _STYLES = {
     Level.INFO: "background: #e3f2fd; color: #0d47a1;",

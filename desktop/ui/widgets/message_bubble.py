@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from contracts.fr_format import clock_time
-from desktop.domain.models import Message
+from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import OutboxItem
 from desktop.ui.widgets.attachment_card import AttachmentCard
 
@@ -20,7 +20,7 @@ class MessageBubble(QWidget):
     """Aligned right for the practitioner, left for the patient, centred for the system."""
 
     def __init__(
-        self, message: Message | None, pending: OutboxItem | None = None, parent: QWidget | None = None
+        self, message: MessagePublic | None, pending: OutboxItem | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.message = message

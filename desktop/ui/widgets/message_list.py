@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from contracts.clock import Clock, paris_day
 from contracts.fr_format import day_label
-from desktop.domain.models import Message
+from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
 from desktop.ui.widgets.message_bubble import MessageBubble
 from desktop.ui.widgets.upload_row import UploadRow
@@ -64,7 +64,9 @@ class MessageList(QScrollArea):
         self._order: list[str] = []
         self.verticalScrollBar().valueChanged.connect(self._on_scroll_value_changed)
 
-    def set_content(self, messages: list[Message], other_read_seq: int, pending: list[OutboxItem]) -> None:
+    def set_content(
+        self, messages: list[MessagePublic], other_read_seq: int, pending: list[OutboxItem]
+    ) -> None:
         at_bottom = self._at_bottom()
         wanted: list[tuple[str, QWidget]] = []
         last_day: date | None = None
@@ -93,7 +95,7 @@ class MessageList(QScrollArea):
         if at_bottom or not self._order:
             QTimer.singleShot(0, self.scroll_to_bottom)
 
-    def _bubble(self, message: Message) -> MessageBubble:
+    def _bubble(self, message: MessagePublic) -> MessageBubble:
         bubble = MessageBubble(message, parent=self.container)
         self.bubbles[message.id] = bubble
         if bubble.card is not None:

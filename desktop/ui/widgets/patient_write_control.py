@@ -8,7 +8,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from contracts.clock import Clock, paris_day
-from desktop.domain.models import PatientWrite
+from contracts.wire.conversations import PatientWritePublic
 from desktop.ui.translations import FRENCH
 
 MODES = ("always", "never", "until")
@@ -44,9 +44,9 @@ class PatientWriteControl(QWidget):
         self._updating = False
         self.mode.currentIndexChanged.connect(self._on_mode_current_index_changed)
         self.until.editingFinished.connect(self._on_until_editing_finished)
-        self.set_value(PatientWrite("always"))
+        self.set_value(PatientWritePublic(mode="always", until=None))
 
-    def set_value(self, value: PatientWrite) -> None:
+    def set_value(self, value: PatientWritePublic) -> None:
         """Show the server's setting without emitting a change."""
         self._updating = True
         try:

@@ -28,7 +28,8 @@ async def test_sign_in_conversations_and_messages(sqlite_server: LiveServer) -> 
     conversation_id = make_conversation(sqlite_server, doctor, patient)
     api = ApiClient(sqlite_server.url)
     try:
-        token, account = await api.login(doctor.email or "", PASSWORD)
+        session = await api.login(doctor.email or "", PASSWORD)
+        token, account = session.token, session.user
         api.set_token(token)
         assert account.id == doctor.id and account.plan == "PRO+"
         assert (await api.me()).email == doctor.email

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from desktop.api.realtime import Backoff, RealtimeClient
+from desktop.api.realtime import RealtimeClient
 from desktop.domain.connection_status import ConnectionStatus
+from desktop.kernel.backoff import Backoff
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send

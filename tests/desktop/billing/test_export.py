@@ -130,13 +130,10 @@ def test_day_batch_holds_the_ready_claims_of_that_day(
     assert (batch["count"], batch["total"]) == (2, "50.00")
     csv_file = exporter.export_day(claims, date(2026, 11, 24), "csv")
     assert csv_file.content.decode().count("\r\n") == 3  # header and two rows
-    assert ClaimExporter.mark_exported(claims, file, by="user-1", at=NOW) == 2
-    assert (morning.status, evening.status, draft.status, other_day.status) == (
-        ClaimStatus.EXPORTEE,
-        ClaimStatus.EXPORTEE,
-        ClaimStatus.BROUILLON,
-        ClaimStatus.PRETE,
-    )
+    # The claims the file holds are those ClaimService then marks « exportée » on the server…
+    assert file.claim_ids == csv_file.claim_ids == (morning.id, evening.id)
+    for claim in (morning, evening):  # …as the server's status machine does
+        claim.transition(ClaimStatus.EXPORTEE, by="user-1", at=NOW, note=file.filename)
     assert exporter.export_day(claims, date(2026, 11, 24)).claim_ids == file.claim_ids  # re-export allowed
 
 

@@ -6,7 +6,7 @@ from desktop.domain.call_precheck import Precheck
 
 
 def test_all_ready() -> None:
-    check = Precheck.from_wire(
+    check = Precheck.model_validate(
         {
             "camera": "ok",
             "microphone": "ok",
@@ -21,7 +21,7 @@ def test_all_ready() -> None:
 
 
 def test_problems_in_french() -> None:
-    check = Precheck.from_wire(
+    check = Precheck.model_validate(
         {"camera": "busy", "microphone": "denied", "server": "ok", "network": "failed", "relay": "failed"}
     )
     assert not check.ok
@@ -30,4 +30,4 @@ def test_problems_in_french() -> None:
         "son réseau bloque la vidéo ; relais vidéo (TURN) injoignable."
     )
     assert check.label("relay") == "injoignable"
-    assert Precheck.from_wire("nonsense") == Precheck()
+    assert Precheck.read("nonsense") == Precheck()  # a result that cannot be read: nothing checked

@@ -10,8 +10,8 @@ from pathlib import Path
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from contracts.wire.accounts import UserPublic
 from desktop.app import build_app_services
-from desktop.domain.models import Account
 from desktop.services.app_services import AppServices
 from desktop.services.config import AppConfig
 from desktop.services.session import SignedIn
@@ -67,14 +67,14 @@ def app_services(
 
 def signed_in(server: LiveServer, account: ServerAccount, plan: str = "PRO+") -> SignedIn:
     """A session for a factory-made practitioner (token from the server's own services)."""
-    me = Account(
+    me = UserPublic(
         id=account.id,
         role="practitioner",
         first_name=account.first_name,
         last_name=account.last_name,
         email=account.email or "",
+        phone=None,
         profession="medecin_generaliste",
-        specialty=None,
         plan=plan,
         event_seq=0,
     )

@@ -20,10 +20,10 @@ from pypdf import PdfReader
 
 from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
+from contracts.wire.accounts import PersonPublic
+from desktop.billing.billing_services import BillingServices
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Person
-from desktop.services.billing_feature import BillingFeature
 from desktop.services.workspace import Workspace
 from tests.desktop.services.harness import app_services, open_workspace, wait_for
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
@@ -41,7 +41,7 @@ class Scene:
     patient: Account
     conversation_id: str
     workspace: Workspace
-    feature: BillingFeature
+    billing: BillingServices
     http: httpx.Client
 
 
@@ -54,13 +54,11 @@ async def billing_scene(server: LiveServer, home: Path) -> AsyncIterator[Scene]:
     conversation_id = make_conversation(server, doctor, patient)
     services = app_services(home, server)
     workspace, _notifier = await open_workspace(services, server, doctor)
-    feature = BillingFeature.attach(workspace)
     try:
         await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
         with httpx.Client(base_url=server.api, timeout=30) as http:
-            yield Scene(doctor, patient, conversation_id, workspace, feature, http)
+            yield Scene(doctor, patient, conversation_id, workspace, workspace.billing, http)
     finally:
-        await feature.aclose()
         await workspace.close()
         await services.close()
 
@@ -70,13 +68,13 @@ async def test_a_gp_claim_is_drafted_validated_stored_and_exported(
     sqlite_server: LiveServer, tmp_path: Path
 ) -> None:
     async with billing_scene(sqlite_server, tmp_path / "home") as scene:
-        billing = scene.feature.billing
+        billing = scene.billing.claims
         profile = await billing.load_profile()
         assert profile.display_name == "Dr Claire Martin"
         assert profile.sector_notice == "Praticien conventionné secteur 1"
         assert profile.address_lines == ("12 rue de la République", "69002 Lyon")
 
-        person = Person(scene.patient.id, "Hélène", "Dupont")
+        person = PersonPublic(id=scene.patient.id, first_name="Hélène", last_name="Dupont")
         claim, suggestion = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
         assert suggestion.act is not None and suggestion.act.code == "TCG"
         assert claim.act is not None and claim.act.amount == Decimal("25.00") and claim.majorations == []
@@ -143,7 +141,7 @@ async def test_a_gp_claim_is_drafted_validated_stored_and_exported(
 @pytest.mark.asyncio
 async def test_payment_requests_follow_the_server_live(sqlite_server: LiveServer, tmp_path: Path) -> None:
     async with billing_scene(sqlite_server, tmp_path / "home") as scene:
-        payments, conversations = scene.feature.payments, scene.workspace.conversations
+        payments, conversations = scene.billing.payments, scene.workspace.conversations
         await conversations.open(scene.conversation_id)
         with pytest.raises(UserFacingError) as refused:
             await payments.request(scene.conversation_id, Decimal("0"), "Téléconsultation")
@@ -187,18 +185,18 @@ async def test_payment_requests_follow_the_server_live(sqlite_server: LiveServer
 @pytest.mark.asyncio
 async def test_the_note_is_numbered_drawn_sent_and_linked(sqlite_server: LiveServer, tmp_path: Path) -> None:
     async with billing_scene(sqlite_server, tmp_path / "home") as scene:
-        billing, notes = scene.feature.billing, scene.feature.notes
-        person = Person(scene.patient.id, "Hélène", "Dupont")
+        billing, notes = scene.billing.claims, scene.billing.fee_notes
+        person = PersonPublic(id=scene.patient.id, first_name="Hélène", last_name="Dupont")
         claim, _ = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
         claim.patient.birth_date, claim.patient.nir = date(1995, 10, 3), VALID_NIR
         claim.patient.regime, claim.patient.caisse, claim.patient.centre = "01", "691", "0001"
         claim.parcours = Parcours.MEDECIN_TRAITANT
         claim.tiers_payant_amo = False
         await billing.mark_ready(claim, scene.conversation_id)
-        asked = await scene.feature.payments.request(
+        asked = await scene.billing.payments.request(
             scene.conversation_id, claim.total, "Téléconsultation", claim.id
         )
-        await scene.feature.payments.mark_paid(asked.id, "card_in_person")
+        await scene.billing.payments.mark_paid(asked.id, "card_in_person")
 
         sent = await notes.send(claim.id)
         assert sent.number.startswith("2026-") and not sent.already_sent

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.domain.models import ConversationSummary, Message
+from contracts.wire.conversations import ConversationPublic, MessagePublic
+from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.outbox_item import MESSAGE, UPLOAD, OutboxItem
 from desktop.storage.cache import LocalCache
 from desktop.storage.outbox_store import OutboxStore
@@ -15,25 +16,33 @@ from desktop.storage.schema import open_database
 
 
 def summary(i: int) -> ConversationSummary:
-    return ConversationSummary.from_wire(
-        {
-            "id": f"c{i}",
-            "patient": {"id": f"p{i}", "first_name": "Zoé", "last_name": f"Bernard{i}"},
-            "updated_at": f"2026-11-{10 + i:02d}T08:00:00Z",
-            "last_seq": i,
-            "unread": i % 2,
-            "last_message": {
-                "id": f"m{i}",
-                "conversation_id": f"c{i}",
-                "seq": i,
-                "sender_role": "patient",
-                "kind": "text",
-                "body": "Bonjour docteur",
-                "created_at": f"2026-11-{10 + i:02d}T08:00:00Z",
-            },
-            "patient_write": {"mode": "until", "until": "2026-12-31"},
-            "patient_can_write": True,
-        }
+    return ConversationSummary.of(
+        ConversationPublic.model_validate(
+            {
+                "id": f"c{i}",
+                "practitioner": {"id": "d1", "first_name": "Claire", "last_name": "Martin"},
+                "patient": {"id": f"p{i}", "first_name": "Zoé", "last_name": f"Bernard{i}"},
+                "created_at": "2026-11-01T08:00:00Z",
+                "updated_at": f"2026-11-{10 + i:02d}T08:00:00Z",
+                "last_seq": i,
+                "unread": i % 2,
+                "read_seq": 0,
+                "other_read_seq": 0,
+                "last_message": {
+                    "id": f"m{i}",
+                    "conversation_id": f"c{i}",
+                    "seq": i,
+                    "sender_id": f"p{i}",
+                    "sender_role": "patient",
+                    "kind": "text",
+                    "body": "Bonjour docteur",
+                    "data": None,
+                    "created_at": f"2026-11-{10 + i:02d}T08:00:00Z",
+                },
+                "patient_write": {"mode": "until", "until": "2026-12-31"},
+                "patient_can_write": True,
+            }
+        )
     )
 
 
@@ -43,14 +52,16 @@ async def test_conversations_messages_and_state_round_trip(tmp_path: Path) -> No
     cache = LocalCache(db)
     rows = [summary(i) for i in range(1, 6)]
     await cache.save_conversations(rows)
-    message = Message.from_wire(
+    message = MessagePublic.model_validate(
         {
             "id": "m1",
             "conversation_id": "c1",
             "seq": 1,
+            "sender_id": "p1",
             "sender_role": "patient",
             "kind": "text",
             "body": "x",
+            "data": None,
             "created_at": "2026-11-11T08:00:00Z",
         }
     )

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.app_services import AppServices
+from desktop.services.call_media import MediaFactory
 from desktop.services.workspace import Workspace
 from desktop.ui.main_presenter import MainPresenter
 from desktop.ui.main_window import MainWindow
@@ -41,10 +42,11 @@ async def open_desktop(
     plan: str = "PRO+",
     keyring_backend: KeyringBackend | None = None,
     wait_online: bool = True,
+    media: MediaFactory | None = None,
 ) -> AsyncIterator[Desktop]:
     services = app_services(home, server, keyring_backend)
     notifier = NullNotifier()
-    workspace = services.open_workspace(signed_in(server, account, plan), notifier)
+    workspace = services.open_workspace(signed_in(server, account, plan), notifier, media=media)
     window = MainWindow(ConversationListModel(workspace.conversations.get, workspace.clock))
     presenter = MainPresenter(window, workspace)
     window.resize(1180, 760)

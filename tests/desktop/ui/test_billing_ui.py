@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QWidget
 from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
 from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
+from desktop.ui.call.call_controller import CallController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
@@ -63,7 +64,9 @@ async def billing_desktop(server: LiveServer, home: Path, **doctor: object) -> A
     patient = make_patient(server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(server, practitioner, patient)
     async with open_desktop(server, practitioner, home) as desktop:
-        controller = BillingController.attach(desktop.window, desktop.workspace)
+        controller = BillingController(
+            desktop.window, desktop.workspace, CallController(desktop.window, desktop.workspace)
+        )
         await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
         desktop.presenter.open_conversation(conversation_id)
         with httpx.Client(base_url=server.api, timeout=30) as http:
@@ -132,8 +135,9 @@ async def test_payment_request_from_the_plus_menu_banner_paid_cancelled(
 
         # The patient pays in person by cheque: « Marquer comme réglé » → chèque.
         (row,) = banner.rows.values()
-        assert [m for m, _ in row.menu_actions()] == ["card_in_person", "cheque", "transfer", "cash"]
-        cheque = next(a for a in row.buttons["mark_paid"].menu().actions() if a.data() == "cheque")
+        methods = row.buttons["mark_paid"].menu().actions()  # type: ignore[attr-defined]
+        assert [a.data() for a in methods] == ["card_in_person", "cheque", "transfer", "cash"]
+        cheque = next(a for a in methods if a.data() == "cheque")
         cheque.trigger()
         await wait_for(lambda: banner.texts()[0].startswith("Paiement réglé : 25,00\u00a0€"))
         assert banner.texts()[0].endswith("(chèque)") and "refund" not in banner.rows[stored["id"]].buttons
@@ -329,7 +333,7 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
             assert name == f"teleconsult-demande-2026-11-24-{claim_id[:8]}.json" and kind == "json"
             return single
 
-        presenter.ask_save_path = choose_single
+        presenter.actions.ask_save_path = choose_single
         editor.export.menu().actions()[0].trigger()
         await wait_for(lambda: single.exists() and editor.status.text() == "exportée")
         record = json.loads(single.read_text(encoding="utf-8"))
@@ -418,7 +422,6 @@ async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
     import aioice.ice
 
     from desktop.services.call_media import synthetic_media
-    from desktop.ui.call.call_controller import CallController
 
     monkeypatch.setattr(
         aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
@@ -426,13 +429,11 @@ async def test_the_call_window_offers_billing_and_the_ended_call_is_offered_too(
     practitioner = make_practitioner(sqlite_server, am_number="691234567")
     patient = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(sqlite_server, practitioner, patient)
-    async with open_desktop(sqlite_server, practitioner, tmp_path) as desktop:
-        calls = CallController(
-            desktop.window, desktop.workspace, desktop.notifier, media=lambda: synthetic_media(320, 240)
-        )
-        billing = BillingController.attach(
-            desktop.window, desktop.workspace
-        )  # after the calls, as the app does
+    async with open_desktop(
+        sqlite_server, practitioner, tmp_path, media=lambda: synthetic_media(320, 240)
+    ) as desktop:
+        calls = CallController(desktop.window, desktop.workspace)
+        billing = BillingController(desktop.window, desktop.workspace, calls)
         try:
             await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
             desktop.presenter.open_conversation(conversation_id)
@@ -516,7 +517,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
     async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
         window, controller, ws = scene.desktop.window, scene.billing, scene.desktop.workspace
         window.resize(1280, 860)
-        billing, payments = controller.feature.billing, controller.feature.payments
+        billing, payments = controller.billing.claims, controller.billing.payments
         people = [("Zoé", "Bernard"), ("Marc", "Petit"), ("Élodie", "Fournier"), ("Jean", "Le Saint-Jean")]
         steps = [(), ("exportee",), ("exportee", "teletransmise"), ("exportee", "teletransmise", "payee")]
         for day, ((first, last), moves) in enumerate(zip(people, steps, strict=True)):

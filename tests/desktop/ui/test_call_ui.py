@@ -22,13 +22,14 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.api.realtime import RealtimeClient
+from desktop.domain.call_state import CallState, EndReason
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.call_media import synthetic_media
 from desktop.services.calls import ENGINE_FRAMES
 from desktop.ui.call.call_controller import CallController
 from desktop.video.adaptation import LADDER, scaled_size
 from desktop.video.aiortc_engine import AiortcCallEngine
-from desktop.video.engine import CallState, EndReason, Role
+from desktop.video.engine import Role
 from desktop.video.signaling import QueueSignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
 from desktop.video.sources import TestPatternSource, ToneSource
@@ -105,10 +106,8 @@ async def call_desktop(
     doctor = make_practitioner(server)
     account = make_patient(server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(server, doctor, account)
-    async with open_desktop(server, doctor, tmp_path) as desktop:
-        controller = CallController(
-            desktop.window, desktop.workspace, desktop.notifier, media=lambda: synthetic_media(640, 480)
-        )
+    async with open_desktop(server, doctor, tmp_path, media=lambda: synthetic_media(640, 480)) as desktop:
+        controller = CallController(desktop.window, desktop.workspace)
         await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
         desktop.presenter.open_conversation(conversation_id)
         patient = Patient(server, account)

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.services.call_media import DeviceLists, media_factory
+from desktop.services.call_media import DeviceLists, DevicePreferences, media_factory
 from desktop.storage.settings_store import SettingsStore
 from desktop.ui.call.call_controller import CallController
 from desktop.ui.call.devices_dialog import DevicesDialog
@@ -47,7 +47,7 @@ async def test_devices_chosen_in_the_settings_menu_are_kept_for_the_next_call(
 ) -> None:
     doctor = make_practitioner(sqlite_server)
     async with open_desktop(sqlite_server, doctor, tmp_path) as desktop:
-        controller = CallController(desktop.window, desktop.workspace, desktop.notifier)
+        controller = CallController(desktop.window, desktop.workspace)
         controller.list_devices = lambda: LISTS  # the device-enumeration seam: this machine has none
         action = controller.devices_action
         assert action in desktop.window.settings_menu.actions()
@@ -76,7 +76,7 @@ async def test_devices_chosen_in_the_settings_menu_are_kept_for_the_next_call(
         assert (saved.camera, saved.microphone, saved.speaker) == ("/dev/video2", "Jabra", "Jabra")
 
         # The next call opens those devices (built, not opened: there is no camera here).
-        media = media_factory(False, controller._device_preferences)()
+        media = media_factory(False, lambda: DevicePreferences.of(desktop.workspace.session.settings))()
         assert isinstance(media.video, CameraCapture)
         assert media.video.spec.target == "/dev/video2"
         assert media.audio._device == "Jabra"  # type: ignore[attr-defined]

@@ -8,8 +8,10 @@ import httpx
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLineEdit
 
+from desktop.ui.dialogs.open_files_dialog import OpenFilesDialog
+from desktop.ui.dialogs.save_dialog import SaveDialog
 from desktop.ui.pages.conversation_page import ConversationPage
 from tests.desktop.services.harness import wait_for
 from tests.desktop.ui.desktop_harness import open_desktop, shows_thumbnail
@@ -86,7 +88,11 @@ async def test_drop_a_pdf_and_a_photo(sqlite_server: LiveServer, tmp_path: Path)
         assert opened[0].read_bytes() == pdf.read_bytes()  # a private copy handed to the system viewer
 
         target = tmp_path / "enregistré.pdf"
-        desktop.presenter.conversation.ask_save_path = lambda _name: target
+
+        async def save_here(_name: str) -> Path:
+            return target
+
+        desktop.presenter.conversation.ask_save_path = save_here
         pdf_card.save_button.click()
         await wait_for(lambda: target.exists())
         assert target.read_bytes() == pdf.read_bytes()
@@ -120,3 +126,56 @@ async def test_a_forged_pdf_is_refused_with_the_server_message(
         word.write_bytes(b"PK\x03\x04")
         enter_accepted, _ = drop_files(page, [word])
         assert not enter_accepted  # the drag is refused before it lands
+
+
+def type_file_name(dialog: QFileDialog, path: Path) -> None:
+    """Type the full path in the dialog's « File name » field, as a user may."""
+    field = dialog.findChild(QLineEdit, "fileNameEdit")
+    assert isinstance(field, QLineEdit)
+    field.setText(str(path))
+
+
+def visible(kind: type[QDialog]) -> QDialog | None:
+    return next((w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()), None)
+
+
+@pytest.mark.asyncio
+async def test_the_paperclip_and_save_as_dialogs_are_awaited_not_run(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Both file dialogs open window-modal while the app keeps running (no nested event loop)."""
+    doctor = make_practitioner(sqlite_server)
+    patient = make_patient(sqlite_server)
+    conversation_id = make_conversation(sqlite_server, doctor, patient)
+    pdf = tmp_path / "compte-rendu.pdf"
+    pdf.write_bytes(make_pdf())
+    async with open_desktop(sqlite_server, doctor, tmp_path / "home") as desktop:
+        page = desktop.window.conversation
+        await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
+        desktop.presenter.open_conversation(conversation_id)
+
+        page.attach.click()
+        await wait_for(lambda: visible(OpenFilesDialog) is not None)
+        chooser = visible(OpenFilesDialog)
+        assert isinstance(chooser, OpenFilesDialog) and chooser.isModal()
+        type_file_name(chooser, pdf)
+        chooser.accept()
+        await wait_for(lambda: len(page.messages.bubbles) == 1, timeout=20)
+        (bubble,) = page.messages.bubbles.values()
+        assert bubble.card is not None and bubble.card.attachment.filename == "compte-rendu.pdf"
+
+        page.attach.click()  # cancelled: nothing is sent
+        await wait_for(lambda: visible(OpenFilesDialog) is not None)
+        visible(OpenFilesDialog).reject()  # type: ignore[union-attr]
+        await wait_for(lambda: visible(OpenFilesDialog) is None)
+        assert desktop.workspace.outbox.count == 0 and len(page.messages.bubbles) == 1
+
+        target = tmp_path / "copie.pdf"
+        bubble.card.save_button.click()
+        await wait_for(lambda: visible(SaveDialog) is not None)
+        saver = visible(SaveDialog)
+        assert isinstance(saver, SaveDialog) and saver.isModal()
+        type_file_name(saver, target)
+        saver.accept()
+        await wait_for(lambda: target.exists())
+        assert target.read_bytes() == pdf.read_bytes()

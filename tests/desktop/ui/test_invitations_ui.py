@@ -8,15 +8,23 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.services.invitations import PRO_PLUS_EXPLANATION
+from desktop.ui.dialogs.confirm_box import ConfirmBox
 from desktop.ui.main_window import INVITATIONS
 from desktop.ui.pages.invitations_page import ID_ROLE, InvitationsPage
 from tests.desktop.services.harness import wait_for
 from tests.desktop.ui.desktop_harness import open_desktop
 from tests.helpers.factories import make_patient, make_practitioner, unique_email
 from tests.helpers.live_server import LiveServer
+
+
+def visible_confirm_box() -> ConfirmBox | None:
+    return next(
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, ConfirmBox) and w.isVisible()), None
+    )
 
 
 def shown_status(page: InvitationsPage, invitation_id: str) -> str:
@@ -130,9 +138,20 @@ async def test_correct_resend_cancel(sqlite_server: LiveServer, tmp_path: Path) 
         page.resend.click()
         await wait_for(lambda: window.message_bar.text == "Invitation renvoyée.")
 
-        desktop.presenter.invitations.confirm = lambda _text: True
+        # « Annuler » asks first, in a box awaited without a nested event loop; keeping is the default.
         page.select(invitation_id)
         page.cancel.click()
+        await wait_for(lambda: visible_confirm_box() is not None)
+        box = visible_confirm_box()
+        assert box is not None and box.isModal() and box.defaultButton() is box.cancel
+        assert (box.confirm.text(), box.cancel.text()) == ("Annuler l'invitation", "Garder l'invitation")
+        box.cancel.click()
+        await wait_for(lambda: visible_confirm_box() is None)
+        assert shown_status(page, invitation_id) == "En attente"
+        page.select(invitation_id)
+        page.cancel.click()
+        await wait_for(lambda: visible_confirm_box() is not None)
+        visible_confirm_box().confirm.click()  # type: ignore[union-attr]
         await wait_for(lambda: shown_status(page, invitation_id) == "Annulée")
 
 

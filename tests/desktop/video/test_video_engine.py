@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from video_loopback import MakeCall, media_flowing, wait_until
 
+from desktop.domain.call_state import CallState, EndReason
 from desktop.video.adaptation import ResolutionController
-from desktop.video.engine import CallState, EndReason
 from desktop.video.sources import marker_age_ms, read_marker
 
 pytestmark = pytest.mark.asyncio

@@ -25,7 +25,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 from video_loopback import make_side, media_flowing, wait_until
 
-from desktop.video.engine import CallState, Role
+from desktop.domain.call_state import CallState
+from desktop.video.engine import Role
 from desktop.video.signaling import memory_pair
 
 CALL_SECONDS = 60

@@ -7,7 +7,8 @@ import time
 import pytest
 from video_loopback import CallPair, MakeCall, Network, Side, make_side, media_flowing, wait_until
 
-from desktop.video.engine import CallState, Role
+from desktop.domain.call_state import CallState
+from desktop.video.engine import Role
 from desktop.video.signaling import MemorySignaling
 
 pytestmark = pytest.mark.asyncio

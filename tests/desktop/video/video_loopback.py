@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.domain.call_state import CallState
 from desktop.video.adaptation import ResolutionController
 from desktop.video.aiortc_engine import AiortcCallEngine
-from desktop.video.engine import CallOptions, CallState, Role
+from desktop.video.engine import CallOptions, Role
 from desktop.video.signaling import Frame, IceCandidateInit, MemorySignaling
 from desktop.video.sinks import LatestFrameSink, NullAudioSink
 from desktop.video.sources import TestPatternSource, ToneSource

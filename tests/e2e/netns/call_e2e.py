@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from contracts.wire.calls import CurrentCallPublic
+from desktop.domain.call_state import CallState, EndReason
 from desktop.video.adaptation import LADDER, scaled_size
-from desktop.video.engine import CallState, EndReason
 from tests.helpers.call_browser import DesktopSide, PatientPage, screenshot_dir, until
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -83,8 +84,8 @@ async def test_call_both_ways_then_the_practitioner_hangs_up(call_server: LiveSe
         assert call.engine.end_reason is EndReason.LOCAL_HANGUP
         await page.page.get_by_text("Votre praticien a raccroché. L'appel est terminé.").wait_for()
         assert (await page.stats())["state"] == "none"
-        r = await desktop.api._json("GET", f"/conversations/{conversation_id}/calls/current")
-        assert r == {"call": None}
+        path = f"/conversations/{conversation_id}/calls/current"
+        assert await desktop.api._model(CurrentCallPublic, "GET", path) == CurrentCallPublic(call=None)
         assert page.problems == []
     finally:
         await page.close()

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from contracts.billing.claim_parts import ClaimPractitioner
 from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
+from contracts.wire.accounts import UserPublic
 from desktop.billing.fee_notes import PractitionerIdentity
-from desktop.domain.models import Wire
 
 _PROFESSIONS = {
     "medecin_generaliste": Profession.MEDECIN,
@@ -64,9 +64,8 @@ _PROFESSION_CODES = {
 DOCTORS = ("medecin_generaliste", "medecin_specialiste", "chirurgien_dentiste")
 
 
-def _text(data: Wire, key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
+def _text(value: str | None) -> str:
+    return value.strip() if value else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +86,10 @@ class BillingProfile:
     city: str
 
     @classmethod
-    def from_wire(cls, data: Wire) -> BillingProfile:
+    def of(cls, user: UserPublic) -> BillingProfile:
         """From `GET /me`."""
-        profession = _PROFESSIONS.get(_text(data, "profession"))
-        sector_code = _text(data, "sector") or "secteur_1"
+        profession = _PROFESSIONS.get(_text(user.profession))
+        sector_code = _text(user.sector) or "secteur_1"
         profile: PractitionerProfile | None = None
         code = ""
         if profession is not None:
@@ -98,29 +97,25 @@ class BillingProfile:
             if profession is Profession.MEDECIN:
                 specialty = (
                     Specialty.MEDECINE_GENERALE
-                    if _text(data, "profession") == "medecin_generaliste"
-                    else _SPECIALTIES.get(_text(data, "specialty"), Specialty.AUTRE)
+                    if _text(user.profession) == "medecin_generaliste"
+                    else _SPECIALTIES.get(_text(user.specialty), Specialty.AUTRE)
                 )
             profile = PractitionerProfile(profession, _SECTORS.get(sector_code, Sector.SECTEUR_1), specialty)
             code = _SPECIALTY_CODES.get(specialty, "") if specialty else _PROFESSION_CODES.get(profession, "")
         return cls(
-            account_id=_text(data, "id"),
-            first_name=_text(data, "first_name"),
-            last_name=_text(data, "last_name"),
-            server_profession=_text(data, "profession"),
+            account_id=user.id,
+            first_name=_text(user.first_name),
+            last_name=_text(user.last_name),
+            server_profession=_text(user.profession),
             server_sector=sector_code,
             profile=profile,
-            rpps=_text(data, "rpps"),
-            am_number=_text(data, "am_number"),
+            rpps=_text(user.rpps),
+            am_number=_text(user.am_number),
             specialty_code=code,
-            address=_text(data, "address"),
-            postal_code=_text(data, "postal_code"),
-            city=_text(data, "city"),
+            address=_text(user.address),
+            postal_code=_text(user.postal_code),
+            city=_text(user.city),
         )
-
-    @property
-    def can_bill(self) -> bool:
-        return self.profile is not None
 
     @property
     def display_name(self) -> str:
@@ -142,7 +137,7 @@ class BillingProfile:
         """The practitioner block of a new claim; blanks filled from `am_number`/`specialty_code` if given.
 
         Raises:
-            ValueError: the profession bills no act of the catalog (check `can_bill` first).
+            ValueError: the profession bills no act of the catalog (`profile` is None).
         """
         if self.profile is None:
             raise ValueError("profession without billable acts")

@@ -1,11 +1,11 @@
 """REST client of the billing routes: claims, notes d'honoraires, payment requests, and `/me`.
 
-Kept beside `ApiClient`, as the call routes are (`desktop.api.calls`): the billing feature is
-loaded with its screens. Same rules: the server's French `detail` as an `ApiError`, network
-failures as `ServerUnreachableError`, the bearer token read at each request (a re-authentication
-replaces it without rebuilding this client). Money is sent as a string of euros (`"25.00"`): the
-server refuses JSON numbers. Claims travel as the documents of `desktop.billing.claim_to_dict`,
-plain dicts here (this package does not import the billing domain).
+A client of its own beside `ApiClient`, on the same plumbing (`desktop.api.http.JsonHttp`): the
+server's French `detail` as an `ApiError`, network failures as `ServerUnreachableError`, the
+bearer token read at each request (a re-authentication replaces it without rebuilding this
+client), every answer read with its `contracts.wire` model. Money is sent as a string of euros
+(`"25.00"`): the server refuses JSON numbers. Claims travel as the documents of
+`contracts.billing.document.claim_to_dict`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import Any
 
 import httpx
 
+from contracts.wire.accounts import UserPublic
+from contracts.wire.billing import ClaimPublic, ClaimsPublic, NotePublic
+from contracts.wire.payments import PaymentPublic, PaymentsPublic
 from desktop.api.http import JsonHttp
-from desktop.domain.models import Wire
-from desktop.domain.payments import Payment
 
 
 def money(amount: Decimal) -> str:
@@ -41,27 +42,27 @@ class BillingApiClient(JsonHttp):
         super().__init__(server_url, token, timeout=timeout, transport=transport)
 
     # ---------------------------------------------------------------- account
-    async def me(self) -> Wire:
+    async def me(self) -> UserPublic:
         """The practitioner's account with the fields billing needs (sector, RPPS, AM number, address)."""
-        return await self._wire("GET", "/me")
+        return await self._model(UserPublic, "GET", "/me")
 
     # ---------------------------------------------------------------- claims
-    async def create_claim(self, document: Wire, conversation_id: str | None) -> Wire:
+    async def create_claim(self, document: dict[str, Any], conversation_id: str | None) -> ClaimPublic:
         """Store a new claim (brouillon or prête); an identical retry answers the stored one."""
         body = {**document, "conversation_id": conversation_id}
-        return await self._wire("POST", "/billing/claims", json=body)
+        return await self._model(ClaimPublic, "POST", "/billing/claims", json=body)
 
     async def update_claim(
-        self, claim_id: str, document: Wire, conversation_id: str | None, version: int | None
-    ) -> Wire:
+        self, claim_id: str, document: dict[str, Any], conversation_id: str | None, version: int | None
+    ) -> ClaimPublic:
         """Replace a draft's content (409 `claim_locked` once it is no longer a draft)."""
-        body: Wire = {**document, "conversation_id": conversation_id}
+        body: dict[str, Any] = {**document, "conversation_id": conversation_id}
         if version is not None:
             body["version"] = version
-        return await self._wire("PUT", f"/billing/claims/{claim_id}", json=body)
+        return await self._model(ClaimPublic, "PUT", f"/billing/claims/{claim_id}", json=body)
 
-    async def claim(self, claim_id: str) -> Wire:
-        return await self._wire("GET", f"/billing/claims/{claim_id}")
+    async def claim(self, claim_id: str) -> ClaimPublic:
+        return await self._model(ClaimPublic, "GET", f"/billing/claims/{claim_id}")
 
     async def claims(
         self,
@@ -70,7 +71,7 @@ class BillingApiClient(JsonHttp):
         day_from: date | None = None,
         day_to: date | None = None,
         limit: int = 200,
-    ) -> list[Wire]:
+    ) -> list[ClaimPublic]:
         """Claims, latest act first; days are French calendar days of the act."""
         params: dict[str, Any] = {"limit": limit}
         if status:
@@ -79,13 +80,13 @@ class BillingApiClient(JsonHttp):
             params["from"] = day_from.isoformat()
         if day_to is not None:
             params["to"] = day_to.isoformat()
-        return await self._items("/billing/claims", params)
+        return (await self._model(ClaimsPublic, "GET", "/billing/claims", params=params)).items
 
-    async def set_claim_status(self, claim_id: str, status: str, note: str | None = None) -> Wire:
-        body: Wire = {"status": status}
+    async def set_claim_status(self, claim_id: str, status: str, note: str | None = None) -> ClaimPublic:
+        body = {"status": status}
         if note:
             body["note"] = note
-        return await self._wire("POST", f"/billing/claims/{claim_id}/status", json=body)
+        return await self._model(ClaimPublic, "POST", f"/billing/claims/{claim_id}/status", json=body)
 
     # ---------------------------------------------------------------- notes d'honoraires
     async def create_note(
@@ -97,9 +98,9 @@ class BillingApiClient(JsonHttp):
         conversation_id: str | None = None,
         claim_id: str | None = None,
         payment_id: str | None = None,
-    ) -> Wire:
+    ) -> NotePublic:
         """Allocate the note's number (`2026-0042`); the same `note_id` again returns the same number."""
-        body: Wire = {"id": note_id, "total": money(total)}
+        body = {"id": note_id, "total": money(total)}
         for key, value in (
             ("label", label),
             ("conversation_id", conversation_id),
@@ -108,31 +109,29 @@ class BillingApiClient(JsonHttp):
         ):
             if value:
                 body[key] = value
-        return await self._wire("POST", "/billing/notes", json=body)
+        return await self._model(NotePublic, "POST", "/billing/notes", json=body)
 
-    async def link_note(self, note_id: str, attachment_id: str) -> Wire:
+    async def link_note(self, note_id: str, attachment_id: str) -> NotePublic:
         """Attach the note's PDF, already uploaded into the note's conversation."""
-        return await self._wire("PATCH", f"/billing/notes/{note_id}", json={"attachment_id": attachment_id})
-
-    async def notes(self, *, claim_id: str | None = None, conversation_id: str | None = None) -> list[Wire]:
-        params = {k: v for k, v in (("claim_id", claim_id), ("conversation_id", conversation_id)) if v}
-        return await self._items("/billing/notes", params)
+        body = {"attachment_id": attachment_id}
+        return await self._model(NotePublic, "PATCH", f"/billing/notes/{note_id}", json=body)
 
     # ---------------------------------------------------------------- payment requests
     async def create_payment(
         self, conversation_id: str, payment_id: str, amount: Decimal, label: str, claim_id: str | None
-    ) -> Payment:
+    ) -> PaymentPublic:
         """Ask the patient to pay; idempotent on `payment_id`."""
-        body: Wire = {"id": payment_id, "amount": money(amount), "label": label}
+        body = {"id": payment_id, "amount": money(amount), "label": label}
         if claim_id:
             body["claim_id"] = claim_id
-        return Payment.from_wire(
-            await self._wire("POST", f"/conversations/{conversation_id}/payments", json=body)
+        return await self._model(
+            PaymentPublic, "POST", f"/conversations/{conversation_id}/payments", json=body
         )
 
-    async def payments(self, conversation_id: str) -> list[Payment]:
+    async def payments(self, conversation_id: str) -> list[PaymentPublic]:
         """The conversation's payment requests, newest first."""
-        return [Payment.from_wire(p) for p in await self._items(f"/conversations/{conversation_id}/payments")]
+        path = f"/conversations/{conversation_id}/payments"
+        return (await self._model(PaymentsPublic, "GET", path)).items
 
     async def practitioner_payments(
         self,
@@ -140,7 +139,7 @@ class BillingApiClient(JsonHttp):
         day_from: date | None = None,
         day_to: date | None = None,
         limit: int = 500,
-    ) -> list[Payment]:
+    ) -> list[PaymentPublic]:
         """Every payment request of the practitioner (all conversations), newest first."""
         params: dict[str, Any] = {"limit": limit}
         if status:
@@ -149,16 +148,15 @@ class BillingApiClient(JsonHttp):
             params["from"] = day_from.isoformat()
         if day_to:
             params["to"] = day_to.isoformat()
-        return [Payment.from_wire(p) for p in await self._items("/billing/payments", params)]
+        return (await self._model(PaymentsPublic, "GET", "/billing/payments", params=params)).items
 
-    async def cancel_payment(self, payment_id: str) -> Payment:
-        return Payment.from_wire(await self._wire("POST", f"/payments/{payment_id}/cancel"))
+    async def cancel_payment(self, payment_id: str) -> PaymentPublic:
+        return await self._model(PaymentPublic, "POST", f"/payments/{payment_id}/cancel")
 
-    async def mark_paid(self, payment_id: str, method: str) -> Payment:
+    async def mark_paid(self, payment_id: str, method: str) -> PaymentPublic:
         """Record a payment received outside the app: card_in_person | cheque | transfer | cash."""
-        return Payment.from_wire(
-            await self._wire("POST", f"/payments/{payment_id}/mark-paid", json={"method": method})
-        )
+        body = {"method": method}
+        return await self._model(PaymentPublic, "POST", f"/payments/{payment_id}/mark-paid", json=body)
 
-    async def refund_payment(self, payment_id: str) -> Payment:
-        return Payment.from_wire(await self._wire("POST", f"/payments/{payment_id}/refund"))
+    async def refund_payment(self, payment_id: str) -> PaymentPublic:
+        return await self._model(PaymentPublic, "POST", f"/payments/{payment_id}/refund")

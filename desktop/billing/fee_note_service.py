@@ -25,13 +25,14 @@ from typing import Protocol
 
 from contracts.billing.errors import BillingError
 from contracts.clock import Clock, paris_day
+from contracts.wire.billing import NotePublic
+from contracts.wire.conversations import MessagePublic
+from contracts.wire.payments import PaymentPublic
+from desktop.api.transfers import Progress
+from desktop.billing.claims import ClaimRecord, ClaimService, user_facing
 from desktop.billing.fee_notes import FeeNote, PaymentMethod, PractitionerIdentity, fee_note_from_claim
+from desktop.billing.payments import PaymentService
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Message, Wire
-from desktop.domain.payments import Payment
-from desktop.services.billing import BillingService, ClaimRecord, user_facing
-from desktop.services.payments import PaymentService
-from desktop.services.ports import Progress
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ _METHODS = {
 }
 
 
-class NoteServer(Protocol):
-    """The note routes (`desktop.api.billing.BillingApiClient`)."""
+class FeeNoteServer(Protocol):
+    """The note routes (`desktop.billing.api_client.BillingApiClient`)."""
 
     async def create_note(
         self,
@@ -57,8 +58,8 @@ class NoteServer(Protocol):
         conversation_id: str | None = None,
         claim_id: str | None = None,
         payment_id: str | None = None,
-    ) -> Wire: ...
-    async def link_note(self, note_id: str, attachment_id: str) -> Wire: ...
+    ) -> NotePublic: ...
+    async def link_note(self, note_id: str, attachment_id: str) -> NotePublic: ...
 
 
 class DocumentUploader(Protocol):
@@ -71,17 +72,17 @@ class DocumentUploader(Protocol):
         path: Path,
         filename: str,
         progress: Progress | None = None,
-    ) -> Message: ...
+    ) -> MessagePublic: ...
 
 
 class ConversationMessages(Protocol):
     """Where a sent document appears (`desktop.services.conversations.ConversationService`)."""
 
-    async def apply_message(self, message: Message, *, live: bool = True) -> None: ...
+    async def apply_message(self, message: MessagePublic, *, live: bool = True) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
-class SentNote:
+class SentFeeNote:
     """A note d'honoraires sent into the conversation."""
 
     id: str
@@ -104,8 +105,8 @@ class FeeNoteService:
 
     def __init__(
         self,
-        server: NoteServer,
-        billing: BillingService,
+        server: FeeNoteServer,
+        billing: ClaimService,
         payments: PaymentService,
         uploader: DocumentUploader,
         conversations: ConversationMessages,
@@ -120,14 +121,14 @@ class FeeNoteService:
         self._conversations = conversations
         self._work_dir = work_dir
 
-    def _paid_request(self, record: ClaimRecord) -> Payment | None:
+    def _paid_request(self, record: ClaimRecord) -> PaymentPublic | None:
         if record.conversation_id is None:
             return None
         paid = [p for p in self._payments.of(record.conversation_id) if p.paid]
         linked = [p for p in paid if p.claim_id and p.claim_id.replace("-", "") == record.id.replace("-", "")]
         return linked[0] if linked else None
 
-    async def send(self, claim_id: str) -> SentNote:
+    async def send(self, claim_id: str) -> SentFeeNote:
         """Number, render, upload and link the note of a stored claim.
 
         Raises:
@@ -147,7 +148,7 @@ class FeeNoteService:
             await self._payments.load(conversation_id)
         payment = self._paid_request(record)
         note_id = note_id_for(claim.id)
-        data = await self._server.create_note(
+        stored = await self._server.create_note(
             note_id,
             claim.total,
             label=f"Téléconsultation du {paris_day(claim.performed_at).strftime('%d/%m/%Y')}",
@@ -155,10 +156,9 @@ class FeeNoteService:
             claim_id=claim.id,
             payment_id=payment.id if payment else None,
         )
-        number = str(data.get("number", ""))
-        linked = data.get("attachment_id")
-        if isinstance(linked, str) and linked:
-            return SentNote(note_id, number, linked, already_sent=True)
+        number = stored.number
+        if stored.attachment_id:
+            return SentFeeNote(note_id, number, stored.attachment_id, already_sent=True)
         note = self._note(record, number, payment, profile.identity(claim.practitioner))
         pdf = await asyncio.to_thread(lambda: self._billing.renderer().render_note(note))
         attachment_id = attachment_id_for(note_id)
@@ -174,14 +174,14 @@ class FeeNoteService:
         stored_id = message.attachment.id if message.attachment else attachment_id
         await self._server.link_note(note_id, stored_id)
         log.info("note %s sent for claim %s", note_id, claim.id)
-        return SentNote(note_id, number, stored_id)
+        return SentFeeNote(note_id, number, stored_id)
 
     def _note(
-        self, record: ClaimRecord, number: str, payment: Payment | None, identity: PractitionerIdentity
+        self, record: ClaimRecord, number: str, payment: PaymentPublic | None, identity: PractitionerIdentity
     ) -> FeeNote:
         claim = record.claim
         method = _METHODS.get(payment.method or "") if payment else None
-        paid = payment.amount if payment else None
+        paid = payment.euros if payment else None
         estimate = self._billing.estimate(claim)
         if paid is not None and paid + estimate.paid_by_amo_to_practitioner > claim.total:
             paid, method = None, None  # the request does not match the claim's split: print no payment

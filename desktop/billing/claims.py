@@ -1,6 +1,6 @@
 """Billing a remote act: draft the claim from the act catalog, validate it, store it, export it.
 
-`BillingService` is Qt-free and async. It builds the SESAM-sans-Vitale claim from the call (the
+`ClaimService` is Qt-free and async. It builds the SESAM-sans-Vitale claim from the call (the
 `ActSuggester` of `desktop.billing`, with profession, specialty and sector from `/me`), validates
 it with `ClaimValidator` (one French message per field), stores it on the server (drafts, then
 « prête »; statuses and their history are the server's), and exports claims as JSON or CSV files
@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contracts.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
 from contracts.billing.document import claim_from_dict, claim_to_dict
@@ -29,11 +29,12 @@ from contracts.billing.rules import BillingRules
 from contracts.billing.suggestions import ActSuggester, Suggestion, SuggestionRequest
 from contracts.billing.validation import ClaimValidator
 from contracts.clock import Clock, paris_day
+from contracts.wire.accounts import PersonPublic, UserPublic
+from contracts.wire.billing import ClaimEvent, ClaimPublic
+from desktop.billing.billing_profile import BillingProfile
 from desktop.billing.export import ClaimExporter, ExportKind
 from desktop.domain.errors import UserFacingError
-from desktop.domain.models import Person, Wire, parse_time
-from desktop.services.billing_profile import BillingProfile
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 
 if TYPE_CHECKING:
     from desktop.billing.note_renderer import ReportlabNoteRenderer
@@ -48,14 +49,14 @@ TRANSMISSION_NOTICE = (
 
 
 class BillingServer(Protocol):
-    """The billing routes (`desktop.api.billing.BillingApiClient`)."""
+    """The billing routes (`desktop.billing.api_client.BillingApiClient`)."""
 
-    async def me(self) -> Wire: ...
-    async def create_claim(self, document: Wire, conversation_id: str | None) -> Wire: ...
+    async def me(self) -> UserPublic: ...
+    async def create_claim(self, document: dict[str, Any], conversation_id: str | None) -> ClaimPublic: ...
     async def update_claim(
-        self, claim_id: str, document: Wire, conversation_id: str | None, version: int | None
-    ) -> Wire: ...
-    async def claim(self, claim_id: str) -> Wire: ...
+        self, claim_id: str, document: dict[str, Any], conversation_id: str | None, version: int | None
+    ) -> ClaimPublic: ...
+    async def claim(self, claim_id: str) -> ClaimPublic: ...
     async def claims(
         self,
         *,
@@ -63,8 +64,8 @@ class BillingServer(Protocol):
         day_from: date | None = None,
         day_to: date | None = None,
         limit: int = 200,
-    ) -> list[Wire]: ...
-    async def set_claim_status(self, claim_id: str, status: str, note: str | None = None) -> Wire: ...
+    ) -> list[ClaimPublic]: ...
+    async def set_claim_status(self, claim_id: str, status: str, note: str | None = None) -> ClaimPublic: ...
 
 
 @dataclass
@@ -85,20 +86,17 @@ class ClaimRecord:
         return self.claim.status
 
     @classmethod
-    def from_wire(cls, data: Wire) -> ClaimRecord:
-        """From ClaimPublic; raises UserFacingError when the document cannot be read."""
+    def of(cls, stored: ClaimPublic) -> ClaimRecord:
+        """A claim the server answered; its document read by `claim_from_dict`.
+
+        Raises:
+            UserFacingError: the document cannot be read (its French message).
+        """
         try:
-            claim = claim_from_dict(data.get("document") or {})
+            claim = claim_from_dict(stored.document)
         except BillingError as exc:
             raise UserFacingError(exc.message) from exc
-        conversation = data.get("conversation_id")
-        version = data.get("version")
-        return cls(
-            claim,
-            conversation if isinstance(conversation, str) else None,
-            version if isinstance(version, int) else None,
-            parse_time(data.get("updated_at")),
-        )
+        return cls(claim, stored.conversation_id, stored.version, stored.updated_at)
 
 
 def user_facing(exc: BillingError) -> UserFacingError:
@@ -106,7 +104,7 @@ def user_facing(exc: BillingError) -> UserFacingError:
     return UserFacingError(exc.message)
 
 
-class BillingService:
+class ClaimService:
     """Claims of the signed-in practitioner."""
 
     def __init__(
@@ -136,7 +134,7 @@ class BillingService:
     async def load_profile(self, *, force: bool = False) -> BillingProfile:
         """The practitioner's billing facts from `/me` (read once, again when `force`)."""
         if self._profile is None or force:
-            self._profile = BillingProfile.from_wire(await self._server.me())
+            self._profile = BillingProfile.of(await self._server.me())
             self.profile_changed.emit(self._profile)
         return self._profile
 
@@ -157,7 +155,7 @@ class BillingService:
     async def new_draft(
         self,
         conversation_id: str | None,
-        patient: Person | None,
+        patient: PersonPublic | None,
         performed_at: datetime,
         *,
         activity: Activity | None = None,
@@ -307,18 +305,15 @@ class BillingService:
         mine = [r for r in self.records.values() if r.conversation_id == conversation_id]
         return max(mine, key=lambda r: r.claim.performed_at, default=None)
 
-    async def apply_event(self, _seq: int, name: str, data: Wire) -> None:
+    async def apply_event(self, _name: str, event: ClaimEvent) -> None:
         """`claim.updated` (a summary without the document): refresh the claim if we show it."""
-        raw = data.get("claim")
-        claim_id = raw.get("id") if isinstance(raw, dict) else None
-        if not isinstance(claim_id, str):
-            return
-        known = next((r for r in self.records.values() if _same_id(r.id, claim_id)), None)
-        if known is not None and raw is not None and raw.get("version") != known.version:
-            self._keep(await self._server.claim(claim_id))
+        summary = event.claim
+        known = next((r for r in self.records.values() if _same_id(r.id, summary.id)), None)
+        if known is not None and summary.version != known.version:
+            self._keep(await self._server.claim(summary.id))
 
-    def _keep(self, data: Wire, *, announce: bool = True) -> ClaimRecord:
-        record = ClaimRecord.from_wire(data)
+    def _keep(self, stored: ClaimPublic, *, announce: bool = True) -> ClaimRecord:
+        record = ClaimRecord.of(stored)
         if record.claim.refresh_from_catalog(self.rules):  # a draft follows the catalog in force
             log.info("claim %s: lines refreshed from the catalog", record.id)
         self.records[record.id] = record

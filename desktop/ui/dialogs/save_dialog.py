@@ -1,4 +1,4 @@
-"""« Enregistrer sous » for exports and recaps, opened window-modal and awaited (never `exec()`).
+"""« Enregistrer sous » for documents, exports and recaps, opened window-modal and awaited (never `exec()`).
 
 `QFileDialog.getSaveFileName` runs a nested event loop; inside the qasync loop that re-enters
 asyncio (docs/decisions-desktop.md). This dialog is opened with `open()` and its choice awaited
@@ -17,6 +17,9 @@ FILTERS = {
     "json": "JSON (*.json)",
     "csv": "CSV (*.csv)",
     "pdf": "PDF (*.pdf)",
+    "jpg": "JPEG (*.jpg *.jpeg)",
+    "jpeg": "JPEG (*.jpg *.jpeg)",
+    "png": "PNG (*.png)",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from desktop.services.events import Event
+from desktop.kernel.events import Event
 
 
 class Level(Enum):
