@@ -35,6 +35,12 @@ RECONNECT = Backoff(first=0.5, ceiling=30.0, jitter=0.2)
 AUTH_CLOSE_CODES = (4401,)
 
 
+class EventDeferred(Exception):  # noqa: N818 — a signal to the link, not an error
+    """Raised by the event handler when it cannot apply an event now (it needs the server, which
+    does not answer): the link leaves the socket, waits its backoff and resumes from the last
+    event acknowledged, so the event comes again."""
+
+
 class RealtimeClient:
     """Keeps one socket open while `run()` runs; hands events to `on_event` one at a time, in order."""
 
@@ -123,6 +129,8 @@ class RealtimeClient:
                 log.info("realtime link closed (%s)", exc.rcvd.code if exc.rcvd else "no close frame")
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError, ValueError) as exc:
                 log.info("realtime link lost: %s", type(exc).__name__)
+            except EventDeferred:
+                log.info("realtime link left: an event waits for the server, resumed after a pause")
             finally:
                 self._ws = None
             if self._stopped:

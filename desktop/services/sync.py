@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from contracts.wire.accounts import AccountUpdatedEvent, UserPublic
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
+from desktop.api.realtime import EventDeferred
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.kernel.backoff import Backoff
 from desktop.kernel.events import Event
@@ -146,6 +147,11 @@ class SyncService:
     async def _on_event(self, seq: int, name: str, data: dict[str, Any]) -> None:
         try:
             await self._routes.apply(name, data)
+        except (ServerUnreachableError, SessionExpiredError) as exc:
+            # The event needs the server, which cannot answer now: leave it unacknowledged, so the
+            # socket's resume delivers it again once the link is back (nothing is skipped).
+            log.warning("event %s (seq %s) waits for the server (%s)", name, seq, type(exc).__name__)
+            raise EventDeferred from exc
         except ValidationError as exc:  # never log the data itself: it may hold health data
             log.warning(
                 "event %s (seq %s) has an unexpected shape (%d problems)", name, seq, exc.error_count()

@@ -130,3 +130,43 @@ async def test_patient_names_in_notifications_only_when_chosen(
     finally:
         await workspace.close()
         await services.close()
+
+
+@pytest.mark.asyncio
+async def test_an_event_that_needs_the_unreachable_server_is_deferred_not_skipped(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """The handler cannot reach the server: the event stays unacknowledged and comes again."""
+    from pydantic import BaseModel
+
+    from desktop.api.errors import ServerUnreachableError
+    from desktop.api.realtime import EventDeferred
+
+    class Probe(BaseModel):
+        n: int
+
+    doctor = make_practitioner(sqlite_server)
+    services = app_services(tmp_path, sqlite_server)
+    workspace, _notifier = await open_workspace(services, sqlite_server, doctor)
+    applied: list[int] = []
+    reachable = [False]
+
+    async def handler(_name: str, probe: Probe) -> None:
+        if not reachable[0]:
+            raise ServerUnreachableError("Le serveur est injoignable.")
+        applied.append(probe.n)
+
+    try:
+        await wait_for(lambda: workspace.sync.status is ConnectionStatus.ONLINE)
+        cache = workspace.conversations._cache  # the seq the socket resumes from
+        before = await cache.last_event_seq()
+        workspace.sync._routes.add(["test.probe"], Probe, handler)
+        with pytest.raises(EventDeferred):
+            await workspace.sync._on_event(before + 1, "test.probe", {"n": 1})
+        assert applied == [] and await cache.last_event_seq() == before  # not acknowledged
+        reachable[0] = True
+        await workspace.sync._on_event(before + 1, "test.probe", {"n": 1})  # the resume delivers it again
+        assert applied == [1] and await cache.last_event_seq() == before + 1
+    finally:
+        await workspace.close()
+        await services.close()
