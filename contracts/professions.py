@@ -52,6 +52,15 @@ SECTORS: dict[str, str] = {
     "non_applicable": "Non applicable",
 }
 
+# How a patient reads the practitioner's sector (payment banner, fee notice, note d'honoraires).
+SECTOR_NOTICES: dict[str, str] = {
+    "secteur_1": "Praticien conventionné secteur 1",
+    "secteur_2": "Praticien conventionné secteur 2 (honoraires libres)",
+    "secteur_2_optam": "Praticien conventionné secteur 2, adhérent OPTAM",
+    "secteur_3": "Praticien non conventionné",
+    "non_applicable": "Conventionnement : non applicable à cette profession",
+}
+
 PLANS = ("PRO", "PRO+")
 SPECIALIST = "medecin_specialiste"  # the profession that names a specialty
 DOCTOR_PROFESSIONS = ("medecin_generaliste", "medecin_specialiste", "chirurgien_dentiste")  # « Dr »

@@ -164,3 +164,72 @@ class PractitionerProfile:
         if self.profession is Profession.INFIRMIER and setting is not None:
             return Activity.ACCOMPAGNEMENT
         return Activity.TELESOIN
+
+
+# ---------------------------------------------------------------- from the account's codes
+# Accounts use the codes of `contracts.professions` (`medecin_generaliste`, `psychiatrie_enfant`,
+# `secteur_3`…); the act catalog reasons with the enums above. One mapping, used by both sides.
+_ACCOUNT_PROFESSIONS = {
+    "medecin_generaliste": Profession.MEDECIN,
+    "medecin_specialiste": Profession.MEDECIN,
+    "infirmier": Profession.INFIRMIER,
+    "sage_femme": Profession.SAGE_FEMME,
+    "masseur_kinesitherapeute": Profession.MASSEUR_KINESITHERAPEUTE,
+    "orthophoniste": Profession.ORTHOPHONISTE,
+}
+_ACCOUNT_SPECIALTIES = {
+    "psychiatrie": Specialty.PSYCHIATRIE,
+    "psychiatrie_enfant": Specialty.PSYCHIATRIE,
+    "pediatrie": Specialty.PEDIATRIE,
+    "gynecologie_medicale": Specialty.GYNECOLOGIE_MEDICALE,
+    "neurologie": Specialty.NEUROLOGIE,
+}
+_ACCOUNT_SECTORS = {
+    "secteur_1": Sector.SECTEUR_1,
+    "secteur_2": Sector.SECTEUR_2,
+    "secteur_2_optam": Sector.SECTEUR_2_OPTAM,
+    "secteur_3": Sector.NON_CONVENTIONNE,
+}
+# Specialty codes as printed on the CPS card, to pre-fill a claim (the practitioner may correct
+# them; UNVERIFIED beyond 01, médecine générale).
+_SPECIALTY_CODES = {
+    Specialty.MEDECINE_GENERALE: "01",
+    Specialty.PEDIATRIE: "12",
+    Specialty.NEUROLOGIE: "32",
+    Specialty.PSYCHIATRIE: "33",
+    Specialty.GYNECOLOGIE_MEDICALE: "70",
+}
+_PROFESSION_CODES = {
+    Profession.SAGE_FEMME: "21",
+    Profession.INFIRMIER: "24",
+    Profession.MASSEUR_KINESITHERAPEUTE: "26",
+    Profession.PEDICURE_PODOLOGUE: "27",
+    Profession.ORTHOPHONISTE: "28",
+}
+
+
+def profile_of_account(
+    profession: str | None, specialty: str | None, sector: str | None
+) -> PractitionerProfile | None:
+    """The billing profile of an account's profession, specialty and sector codes.
+
+    None for a profession the act catalog does not bill (a psychologist, a pharmacist…).
+    """
+    billed = _ACCOUNT_PROFESSIONS.get((profession or "").strip())
+    if billed is None:
+        return None
+    chosen: Specialty | None = None
+    if billed is Profession.MEDECIN:
+        chosen = (
+            Specialty.MEDECINE_GENERALE
+            if (profession or "").strip() == "medecin_generaliste"
+            else _ACCOUNT_SPECIALTIES.get((specialty or "").strip(), Specialty.AUTRE)
+        )
+    return PractitionerProfile(billed, _ACCOUNT_SECTORS.get((sector or "").strip(), Sector.SECTEUR_1), chosen)
+
+
+def card_specialty_code(profile: PractitionerProfile) -> str:
+    """The specialty code of the practitioner's CPS card (pre-filled on a claim), or ""."""
+    if profile.specialty is not None:
+        return _SPECIALTY_CODES.get(profile.specialty, "")
+    return _PROFESSION_CODES.get(profile.profession, "")

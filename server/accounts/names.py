@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.professions import DOCTOR_PROFESSIONS, PROFESSIONS, SPECIALTIES
+from contracts.professions import PROFESSIONS, SPECIALTIES, display_name
 
 
 @dataclass(frozen=True)
@@ -20,15 +20,13 @@ class PractitionerName:
     @property
     def display(self) -> str:
         """ "Dr Claire Martin" for doctors and dentists, "Claire Martin" otherwise."""
-        name = f"{self.first_name} {self.last_name}"
-        return f"Dr {name}" if self.profession in DOCTOR_PROFESSIONS else name
+        return display_name(self.first_name, self.last_name, self.profession)
 
     @property
     def short(self) -> str:
         """ "Dr C. Martin": for an SMS that must stay short."""
         initial = self.first_name[:1] + "." if self.first_name else ""
-        name = f"{initial} {self.last_name}".strip()
-        return f"Dr {name}" if self.profession in DOCTOR_PROFESSIONS else name
+        return display_name(initial, self.last_name, self.profession)
 
     @property
     def title(self) -> str:

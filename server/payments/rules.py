@@ -15,7 +15,7 @@ from babel.numbers import format_currency
 
 from contracts.clock import PARIS
 from contracts.fr_format import long_paris_date
-from contracts.professions import PROFESSIONS, SECTORS
+from contracts.professions import PROFESSIONS, SECTOR_NOTICES, SECTORS
 from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from server.accounts.models import PractitionerProfile, User
 from server.accounts.names import PractitionerName
@@ -47,15 +47,6 @@ METHOD_LABELS = {
     "transfer": "virement",
     "cash": "espèces",
     "online": "paiement en ligne",
-}
-
-
-SECTOR_NOTICES = {
-    "secteur_1": "Praticien conventionné secteur 1",
-    "secteur_2": "Praticien conventionné secteur 2 (honoraires libres)",
-    "secteur_2_optam": "Praticien conventionné secteur 2, adhérent OPTAM",
-    "secteur_3": "Praticien non conventionné",
-    "non_applicable": "Conventionnement : non applicable à cette profession",
 }
 
 
