@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from contracts.wire.accounts import SessionPublic, UserPublic
+from contracts.wire.accounts import PractitionerCreate, SessionPublic, UserPublic
 from contracts.wire.common import HealthPublic
 from contracts.wire.conversations import (
     ConversationPublic,
@@ -31,14 +31,16 @@ from contracts.wire.invitations import (
     ConnectionRequestsPublic,
     HelpPagePublic,
     HelpPagesPublic,
+    InvitationCreate,
     InvitationLinkPublic,
     InvitationOutcomePublic,
     InvitationPublic,
     InvitationsPublic,
+    InvitationUpdate,
     InvitationValidationPublic,
 )
 from desktop.api.errors import ServerUnreachableError
-from desktop.api.http import API_PREFIX, JsonHttp, error_of, read_model
+from desktop.api.http import API_PREFIX, JsonHttp, error_of, read_model, wire_json
 from desktop.api.transfers import Progress, download_to, file_chunks
 from desktop.domain.conversation_summary import ConversationSummary
 
@@ -79,8 +81,8 @@ class ApiClient(JsonHttp):
         body = {"role": "practitioner", "identifier": email, "password": password}
         return await self._model(SessionPublic, "POST", "/auth/login", json=body)
 
-    async def sign_up(self, fields: dict[str, Any]) -> SessionPublic:
-        return await self._model(SessionPublic, "POST", "/auth/practitioners", json=fields)
+    async def sign_up(self, body: PractitionerCreate) -> SessionPublic:
+        return await self._model(SessionPublic, "POST", "/auth/practitioners", json=wire_json(body))
 
     async def logout(self) -> None:
         await self._send("POST", "/auth/logout")
@@ -181,19 +183,21 @@ class ApiClient(JsonHttp):
         return target
 
     # ---------------------------------------------------------------- invitations
-    async def validate_invitation(self, fields: dict[str, Any]) -> InvitationValidationPublic:
-        return await self._model(InvitationValidationPublic, "POST", "/invitations/validate", json=fields)
+    async def validate_invitation(self, body: InvitationCreate) -> InvitationValidationPublic:
+        path = "/invitations/validate"
+        return await self._model(InvitationValidationPublic, "POST", path, json=wire_json(body))
 
-    async def create_invitation(self, fields: dict[str, Any]) -> InvitationOutcomePublic:
+    async def create_invitation(self, body: InvitationCreate) -> InvitationOutcomePublic:
         """Outcome: created | updated | existing_conversation (then no invitation, a conversation id)."""
-        return await self._model(InvitationOutcomePublic, "POST", "/invitations", json=fields)
+        return await self._model(InvitationOutcomePublic, "POST", "/invitations", json=wire_json(body))
 
     async def invitations(self, *, query: str = "", status: str = "") -> list[InvitationPublic]:
         params = {k: v for k, v in (("q", query), ("status", status)) if v}
         return (await self._model(InvitationsPublic, "GET", "/invitations", params=params)).items
 
-    async def update_invitation(self, invitation_id: str, fields: dict[str, Any]) -> InvitationPublic:
-        return await self._model(InvitationPublic, "PATCH", f"/invitations/{invitation_id}", json=fields)
+    async def update_invitation(self, invitation_id: str, body: InvitationUpdate) -> InvitationPublic:
+        path = f"/invitations/{invitation_id}"
+        return await self._model(InvitationPublic, "PATCH", path, json=wire_json(body))
 
     async def resend_invitation(self, invitation_id: str) -> InvitationPublic:
         return await self._model(InvitationPublic, "POST", f"/invitations/{invitation_id}/resend")

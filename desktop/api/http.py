@@ -4,18 +4,20 @@ and the one way an answer is read: validated by its `contracts.wire` model (`Jso
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from contracts.wire.common import Input, french_validation
 from desktop.api.errors import INVALID_RESPONSE, UNREADABLE, ApiError, ServerUnreachableError
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 M = TypeVar("M", bound=BaseModel)
+B = TypeVar("B", bound=Input)
 T = TypeVar("T")
 
 
@@ -90,6 +92,26 @@ class JsonHttp:
     async def _send(self, method: str, path: str, **kwargs: Any) -> None:
         """A request whose answer carries nothing the client needs."""
         await self._call(method, path, **kwargs)
+
+
+def request_body(model: type[B], fields: Mapping[str, object]) -> B:
+    """A request body built with its `contracts.wire` model, the very model the server reads it with.
+
+    Raises:
+        ApiError: 422 `invalid_input` with the server's French sentence for the first problem (and
+            its field), so a body the server would refuse is refused before it leaves the machine.
+    """
+    try:
+        return model.model_validate(dict(fields))
+    except ValidationError as exc:
+        first, items = french_validation(list(exc.errors()))  # type: ignore[arg-type]
+        field = items[0].get("field") if items else None
+        raise ApiError(422, "invalid_input", first, field=field or None) from None
+
+
+def wire_json(body: Input) -> dict[str, Any]:
+    """The JSON of a request body: only the fields that were given (absent ≠ null on PATCH)."""
+    return body.model_dump(mode="json", exclude_unset=True)
 
 
 def read_model(model: type[M], response: httpx.Response) -> M:

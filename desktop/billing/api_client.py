@@ -4,8 +4,8 @@ A client of its own beside `ApiClient`, on the same plumbing (`desktop.api.http.
 server's French `detail` as an `ApiError`, network failures as `ServerUnreachableError`, the
 bearer token read at each request (a re-authentication replaces it without rebuilding this
 client), every answer read with its `contracts.wire` model. Money is sent as a string of euros
-(`"25.00"`): the server refuses JSON numbers. Claims travel as the documents of
-`contracts.billing.document.claim_to_dict`.
+(`"25.00"`): the server refuses JSON numbers. Claims travel as `contracts.billing.document.ClaimDocument`,
+the model the server reads them with.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from contracts.billing.document import ClaimDocument
 from contracts.wire.accounts import UserPublic
 from contracts.wire.billing import ClaimPublic, ClaimsPublic, NotePublic
 from contracts.wire.payments import PaymentPublic, PaymentsPublic
@@ -47,16 +48,16 @@ class BillingApiClient(JsonHttp):
         return await self._model(UserPublic, "GET", "/me")
 
     # ---------------------------------------------------------------- claims
-    async def create_claim(self, document: dict[str, Any], conversation_id: str | None) -> ClaimPublic:
+    async def create_claim(self, document: ClaimDocument, conversation_id: str | None) -> ClaimPublic:
         """Store a new claim (brouillon or prête); an identical retry answers the stored one."""
-        body = {**document, "conversation_id": conversation_id}
+        body = {**document.to_dict(), "conversation_id": conversation_id}
         return await self._model(ClaimPublic, "POST", "/billing/claims", json=body)
 
     async def update_claim(
-        self, claim_id: str, document: dict[str, Any], conversation_id: str | None, version: int | None
+        self, claim_id: str, document: ClaimDocument, conversation_id: str | None, version: int | None
     ) -> ClaimPublic:
         """Replace a draft's content (409 `claim_locked` once it is no longer a draft)."""
-        body: dict[str, Any] = {**document, "conversation_id": conversation_id}
+        body: dict[str, Any] = {**document.to_dict(), "conversation_id": conversation_id}
         if version is not None:
             body["version"] = version
         return await self._model(ClaimPublic, "PUT", f"/billing/claims/{claim_id}", json=body)

@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from contracts.billing.claims import TRANSITIONS, Claim, ClaimPatient, ClaimStatus, draft_from_suggestion
-from contracts.billing.document import claim_from_dict, claim_to_dict
+from contracts.billing.document import ClaimDocument, claim_from_dict
 from contracts.billing.errors import BillingError, Problem
 from contracts.billing.professions import Activity, NurseSetting
 from contracts.billing.reimbursement import ReimbursementEstimate, estimate_reimbursement
@@ -52,9 +52,9 @@ class BillingServer(Protocol):
     """The billing routes (`desktop.billing.api_client.BillingApiClient`)."""
 
     async def me(self) -> UserPublic: ...
-    async def create_claim(self, document: dict[str, Any], conversation_id: str | None) -> ClaimPublic: ...
+    async def create_claim(self, document: ClaimDocument, conversation_id: str | None) -> ClaimPublic: ...
     async def update_claim(
-        self, claim_id: str, document: dict[str, Any], conversation_id: str | None, version: int | None
+        self, claim_id: str, document: ClaimDocument, conversation_id: str | None, version: int | None
     ) -> ClaimPublic: ...
     async def claim(self, claim_id: str) -> ClaimPublic: ...
     async def claims(
@@ -246,7 +246,7 @@ class ClaimService:
         if claim.status is not ClaimStatus.BROUILLON:
             raise UserFacingError(f"La demande est « {claim.status.label} » : elle n'est plus un brouillon.")
         known = self.records.get(claim.id)
-        document = claim_to_dict(claim)
+        document = ClaimDocument.of(claim)
         if known is None or known.version is None:
             data = await self._server.create_claim(document, conversation_id)
         else:

@@ -7,16 +7,18 @@ types, refreshed from the server when the view opens and updated by `invitation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from contracts.text import words
 from contracts.wire.invitations import (
     InvitationAcceptedEvent,
+    InvitationCreate,
     InvitationEvent,
     InvitationOutcomePublic,
     InvitationPublic,
+    InvitationUpdate,
     InvitationValidationPublic,
 )
+from desktop.api.http import request_body
 from desktop.kernel.events import Event
 from desktop.services.ports import ServerApi
 
@@ -43,14 +45,26 @@ class InvitationDraft:
     email: str = ""
     phone: str = ""
 
-    def body(self) -> dict[str, Any]:
-        """The JSON of `InvitationCreate` / `InvitationUpdate` (empty contacts left out)."""
-        out: dict[str, Any] = {"first_name": self.first_name.strip(), "last_name": self.last_name.strip()}
-        if self.email.strip():
-            out["email"] = self.email.strip()
-        if self.phone.strip():
-            out["phone"] = self.phone.strip()
-        return out
+    def create(self) -> InvitationCreate:
+        """The invitation to send (empty contacts left out).
+
+        Raises:
+            ApiError: 422 `invalid_input`, in the server's words, when the server would refuse it.
+        """
+        fields = {"first_name": self.first_name.strip(), "last_name": self.last_name.strip()}
+        fields |= {k: v for k, v in self._contacts().items() if v is not None}
+        return request_body(InvitationCreate, fields)
+
+    def update(self) -> InvitationUpdate:
+        """The correction: every field given, so that a contact emptied in the form is removed."""
+        fields: dict[str, str | None] = {
+            "first_name": self.first_name.strip(),
+            "last_name": self.last_name.strip(),
+        }
+        return request_body(InvitationUpdate, fields | self._contacts())
+
+    def _contacts(self) -> dict[str, str | None]:
+        return {"email": self.email.strip() or None, "phone": self.phone.strip() or None}
 
 
 def status_label(invitation: InvitationPublic) -> str:
@@ -101,17 +115,17 @@ class InvitationService:
 
     async def validate(self, draft: InvitationDraft) -> InvitationValidationPublic:
         """The server's inline check; raises ApiError (with `field`) when something is wrong."""
-        return await self._api.validate_invitation(draft.body())
+        return await self._api.validate_invitation(draft.create())
 
     async def invite(self, draft: InvitationDraft) -> InvitationOutcomePublic:
         """Send an invitation (PRO+ only: the server answers 403 `plan_required` otherwise)."""
-        result = await self._api.create_invitation(draft.body())
+        result = await self._api.create_invitation(draft.create())
         self._keep(result.invitation)
         return result
 
     async def correct(self, invitation_id: str, draft: InvitationDraft) -> InvitationPublic:
         """Fix the patient's details: the old link dies, a new invitation is sent."""
-        invitation = await self._api.update_invitation(invitation_id, draft.body())
+        invitation = await self._api.update_invitation(invitation_id, draft.update())
         self._keep(invitation)
         return invitation
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from contracts.wire.accounts import UserPublic
+from contracts.wire.accounts import PractitionerCreate, UserPublic
 from desktop.api.errors import INVALID_RESPONSE, ApiError
 from desktop.api.http import normalize_server_url
 from desktop.domain.app_settings import LOCAL, REMOTE, AppSettings
@@ -173,11 +172,11 @@ class SessionService:
             await api.aclose()
         return await self._remember(server_url, session.token, session.user)
 
-    async def sign_up(self, server_url: str, fields: dict[str, Any]) -> SignedIn:
+    async def sign_up(self, server_url: str, account: PractitionerCreate) -> SignedIn:
         """Create a practitioner account (servers allowing it, like the local one) and sign in."""
         api = self._api_factory(server_url, None)
         try:
-            session = await api.sign_up(fields)
+            session = await api.sign_up(account)
         finally:
             await api.aclose()
         return await self._remember(server_url, session.token, session.user)

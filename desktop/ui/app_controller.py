@@ -11,11 +11,11 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
 
+from contracts.wire.accounts import PractitionerCreate
 from desktop.domain.app_settings import LOCAL
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
@@ -153,8 +153,8 @@ class AppController(QObject):
         def on_sign_in(email: str, password: str) -> None:
             attempt(lambda: session.sign_in(url, email, password))
 
-        def on_sign_up(fields: dict[str, Any]) -> None:
-            attempt(lambda: session.sign_up(url, fields))
+        def on_sign_up(account: PractitionerCreate) -> None:
+            attempt(lambda: session.sign_up(url, account))
 
         dialog.sign_in_requested.connect(on_sign_in)
         dialog.sign_up_requested.connect(on_sign_up)

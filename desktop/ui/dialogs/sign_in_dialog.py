@@ -18,10 +18,10 @@ from desktop.ui.dialogs.sign_up_form import SignUpForm
 
 
 class SignInDialog(QDialog):
-    """Emits `sign_in_requested(email, password)` or `sign_up_requested(fields)`."""
+    """Emits `sign_in_requested(email, password)` or `sign_up_requested(PractitionerCreate)`."""
 
     sign_in_requested = Signal(str, str)
-    sign_up_requested = Signal(dict)
+    sign_up_requested = Signal(object)  # PractitionerCreate
 
     def __init__(
         self,

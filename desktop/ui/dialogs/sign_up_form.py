@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from contracts.identifiers import is_valid_rpps
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES
+from contracts.wire.accounts import PractitionerCreate
+from desktop.api.http import request_body
+from desktop.domain.errors import UserFacingError
 
 
 class SignUpForm(QWidget):
     """Checks what it can locally (required fields, passwords, RPPS key), the server the rest."""
 
-    sign_up_requested = Signal(dict)
+    sign_up_requested = Signal(object)  # PractitionerCreate
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,9 +76,10 @@ class SignUpForm(QWidget):
         self.error.setVisible(bool(text))
         self.submit.setEnabled(True)
 
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, str]:
+        """What the form holds, field by field, as `PractitionerCreate` names them."""
         profession = str(self.profession.currentData())
-        fields: dict[str, Any] = {
+        fields: dict[str, str] = {
             "first_name": self.first_name.text().strip(),
             "last_name": self.last_name.text().strip(),
             "email": self.email.text().strip(),
@@ -113,6 +115,11 @@ class SignUpForm(QWidget):
         if problem:
             self.show_error(problem)
             return
+        try:
+            account = request_body(PractitionerCreate, self.fields())
+        except UserFacingError as exc:
+            self.show_error(exc.message)
+            return
         self.show_error("")
         self.submit.setEnabled(False)
-        self.sign_up_requested.emit(self.fields())
+        self.sign_up_requested.emit(account)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from contracts.clock import paris_day
+from contracts.wire.invitations import InvitationCreate
 from desktop.api.client import ApiClient
 from desktop.api.errors import ApiError, ServerUnreachableError, SessionExpiredError
-from desktop.api.http import normalize_server_url
+from desktop.api.http import normalize_server_url, request_body, wire_json
+from desktop.services.invitations import InvitationDraft
 from tests.helpers.factories import PASSWORD, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer, free_port
 
@@ -72,3 +75,44 @@ async def test_errors_are_french_and_typed(sqlite_server: LiveServer) -> None:
         assert not unreachable.value.is_permanent
     finally:
         await offline.aclose()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"first_name": "A" * 1001, "last_name": "Martin"},  # too long
+        {"last_name": "Martin"},  # missing
+        {"first_name": "Lou", "last_name": "Martin", "age": 3},  # unknown field
+    ],
+)
+def test_a_request_body_the_server_would_refuse_is_refused_in_its_words(
+    sqlite_server: LiveServer, fields: dict[str, object]
+) -> None:
+    """Request bodies are built with the server's own models: same refusal, same French sentence."""
+    doctor = make_practitioner(sqlite_server, plan="PRO+")
+    with pytest.raises(ApiError) as local:
+        request_body(InvitationCreate, fields)
+    answer = httpx.post(
+        f"{sqlite_server.api}/invitations/validate",
+        json=fields,
+        headers=doctor.headers,
+        timeout=30,
+    )
+    assert answer.status_code == local.value.status == 422
+    assert (answer.json()["code"], answer.json()["detail"]) == (local.value.code, local.value.message)
+    assert local.value.message.startswith("Le champ « ")
+
+
+def test_a_correction_names_every_field_so_an_emptied_contact_is_removed() -> None:
+    draft = InvitationDraft(" Inès ", "Moreau", email="", phone="06 12 34 56 78")
+    assert wire_json(draft.create()) == {
+        "first_name": "Inès",
+        "last_name": "Moreau",
+        "phone": "06 12 34 56 78",
+    }
+    assert wire_json(draft.update()) == {
+        "first_name": "Inès",
+        "last_name": "Moreau",
+        "email": None,
+        "phone": "06 12 34 56 78",
+    }

@@ -18,6 +18,7 @@ from desktop.ui.pages.invitations_page import ID_ROLE, InvitationsPage
 from tests.desktop.services.harness import wait_for
 from tests.desktop.ui.desktop_harness import open_desktop
 from tests.helpers.factories import make_patient, make_practitioner, unique_email
+from tests.helpers.invitation_env import unique_mobile
 from tests.helpers.live_server import LiveServer
 
 
@@ -153,6 +154,36 @@ async def test_correct_resend_cancel(sqlite_server: LiveServer, tmp_path: Path) 
         await wait_for(lambda: visible_confirm_box() is not None)
         visible_confirm_box().confirm.click()  # type: ignore[union-attr]
         await wait_for(lambda: shown_status(page, invitation_id) == "Annulée")
+
+
+@pytest.mark.asyncio
+async def test_a_contact_emptied_in_the_correction_is_removed(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Clearing the email of an invitation that has a phone too switches it to SMS (not kept)."""
+    doctor = make_practitioner(sqlite_server, plan="PRO+")
+    async with open_desktop(sqlite_server, doctor, tmp_path) as desktop:
+        ws, window = desktop.workspace, desktop.window
+        from desktop.services.invitations import InvitationDraft
+
+        draft = InvitationDraft("Inès", "Moreau", email=unique_email("ines"), phone=unique_mobile())
+        result = await ws.invitations.invite(draft)
+        assert result.invitation is not None and result.invitation.channel == "email"
+        invitation_id = result.invitation.id
+        desktop.presenter.show_invitations()
+        page = window.invitations
+        await wait_for(lambda: shown_status(page, invitation_id) != "")
+        page.select(invitation_id)
+        page.correct.click()
+        await wait_for(lambda: desktop.presenter.invitation_dialog is not None)
+        dialog = desktop.presenter.invitation_dialog
+        assert dialog is not None and dialog.inputs["email"].text() == draft.email
+        dialog.inputs["email"].setText("")
+        dialog.submit.click()
+        await wait_for(lambda: desktop.presenter.invitation_dialog is None)
+        await wait_for(lambda: any(i.id == invitation_id and i.email is None for i in page.invitations))
+        (stored,) = [i for i in await ws.api.invitations() if i.id == invitation_id]
+        assert (stored.email, stored.phone, stored.channel) == (None, draft.phone, "sms")
 
 
 @pytest.mark.asyncio
