@@ -14,7 +14,7 @@ Modules, from data to documents:
 - ``claims`` / ``claim_parts``: the ``Claim``, its overrides and its status machine.
 - ``validation``: ``ClaimValidator.validate(claim) -> list[Problem]``.
 - ``document``: ``ClaimDocument``, the claim as it travels and is stored (Pydantic), and
-  ``claim_to_dict`` / ``claim_from_dict``.
+  ``claim_from_dict``.
 - ``reimbursement``: ``estimate_reimbursement(claim, catalog)`` (an estimate only).
 - ``errors``: ``BillingError`` tree and ``Problem``.
 

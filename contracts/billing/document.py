@@ -304,11 +304,6 @@ def read_document(data: Any) -> ClaimDocument:
         ) from None
 
 
-def claim_to_dict(claim: Claim) -> dict[str, Any]:
-    """A JSON-able dict holding everything about `claim`."""
-    return ClaimDocument.of(claim).to_dict()
-
-
 def claim_from_dict(data: Any) -> Claim:
-    """The claim stored in `data` (as written by :func:`claim_to_dict`); raises ClaimFormatError."""
+    """The claim stored in `data` (written by `ClaimDocument.to_dict`); raises ClaimFormatError."""
     return read_document(data).to_claim()

@@ -52,7 +52,7 @@ def check_document(raw: Any, claim_id: str | None = None) -> CheckedClaim:
     """The checked claim, or InvalidInputError naming the faulty field in French.
 
     Args:
-        raw: the document (`claim_to_dict`), without the transport fields.
+        raw: the document (`ClaimDocument.to_dict()`), without the transport fields.
         claim_id: the id from the address (PUT), which the document's id must equal.
     """
     if not isinstance(raw, dict):

@@ -28,7 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic, "description": "Introuvable, ou appartenant à un autre praticien"},
 }
 _CLAIM_BODY = Body(
-    description="Le document de `contracts.billing.document.claim_to_dict`, plus `conversation_id` "
+    description="Le document `contracts.billing.document.ClaimDocument`, plus `conversation_id` "
     "(facultatif) et, pour PUT, `version` (facultatif : refus si la demande a changé entre-temps).",
 )
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from werkzeug import Request, Response
 
 from contracts.billing.claims import Claim, ClaimLine, ClaimPatient, ClaimPractitioner, Parcours
-from contracts.billing.document import claim_to_dict
+from contracts.billing.document import ClaimDocument
 from contracts.billing.professions import PractitionerProfile, Profession, Sector, Specialty
 from server.billing.models import BillingNote
 from server.billing.models import Claim as ClaimRow
@@ -48,7 +48,7 @@ GP = PractitionerProfile(Profession.MEDECIN, Sector.SECTEUR_1, Specialty.MEDECIN
 
 
 def claim_document(performed_at: datetime | None = None, **changes: Any) -> dict[str, Any]:
-    """A GP's TCG claim (25 €) as the desktop sends it (`claim_to_dict`); `changes` set Claim fields."""
+    """A GP's TCG claim (25 €) as the desktop sends it (`ClaimDocument`); `changes` set Claim fields."""
     claim = Claim(
         patient=ClaimPatient(
             "Dupont",
@@ -69,7 +69,7 @@ def claim_document(performed_at: datetime | None = None, **changes: Any) -> dict
     )
     for name, value in changes.items():
         setattr(claim, name, value)
-    return claim_to_dict(claim)
+    return ClaimDocument.of(claim).to_dict()
 
 
 # ------------------------------------------------------------------------------- database probes

@@ -20,7 +20,7 @@ from contracts.billing.claims import (
     Parcours,
     draft_from_suggestion,
 )
-from contracts.billing.document import claim_from_dict, claim_to_dict
+from contracts.billing.document import ClaimDocument, claim_from_dict
 from contracts.billing.errors import (
     ClaimEditError,
     ClaimFormatError,
@@ -196,7 +196,7 @@ def test_overriding_an_unverified_amount_is_recorded(make_claim: MakeClaim, rule
         NOW,
     )
     assert claim.total == Decimal("84.50")
-    stored = claim_to_dict(claim)
+    stored = ClaimDocument.of(claim).to_dict()
     assert stored["overrides"] == [
         {
             "code": "CRM",
@@ -273,7 +273,7 @@ def test_parcours_indicator_codes(make_claim: MakeClaim, catalog: Catalog) -> No
     oriented.parcours_indicator_confirmed = True
     assert oriented.parcours_indicator_code(catalog) == "MTO"
     assert make_claim(parcours=Parcours.MEDECIN_TRAITANT).parcours_indicator_code(catalog) is None
-    stored = claim_to_dict(oriented)
+    stored = ClaimDocument.of(oriented).to_dict()
     assert stored["parcours_indicator_confirmed"] is True
     assert claim_from_dict(stored).parcours_indicator_confirmed
     del stored["parcours_indicator_confirmed"]  # a document written before the field existed
@@ -313,18 +313,18 @@ def test_adding_a_refused_majoration_changes_nothing(make_claim: MakeClaim, rule
 def test_round_trip_through_json(make_claim: MakeClaim, validator: ClaimValidator) -> None:
     claim = make_claim(tiers_payant_amo=False, flags=frozenset({"coordination"}))
     claim.mark_ready(validator, by="user-1", at=NOW)
-    data = json.loads(json.dumps(claim_to_dict(claim)))
+    data = json.loads(json.dumps(ClaimDocument.of(claim).to_dict()))
     assert data["performed_at"] == "2026-11-24T09:00:00Z"
     assert data["totals"] == {"base": "25.00", "total": "25.00"}
     again = claim_from_dict(data)
-    assert claim_to_dict(again) == claim_to_dict(claim)
+    assert ClaimDocument.of(again).to_dict() == ClaimDocument.of(claim).to_dict()
     assert (
         again.status is ClaimStatus.PRETE and again.act is not None and again.act.amount == Decimal("25.00")
     )
 
 
 def test_unreadable_dict_names_the_field(make_claim: MakeClaim) -> None:
-    data = claim_to_dict(make_claim())
+    data = ClaimDocument.of(make_claim()).to_dict()
     data["patient"]["birth_date"] = "03/10/1995"
     with pytest.raises(ClaimFormatError) as raised:
         claim_from_dict(data)
@@ -332,11 +332,11 @@ def test_unreadable_dict_names_the_field(make_claim: MakeClaim) -> None:
         "Demande illisible : le champ « patient.birth_date » doit être une date au format AAAA-MM-JJ."
     )
     assert raised.value.field == "patient.birth_date"
-    data = claim_to_dict(make_claim())
+    data = ClaimDocument.of(make_claim()).to_dict()
     data["status"] = "envoyée"
     with pytest.raises(ClaimFormatError, match="« status » a une valeur non acceptée"):
         claim_from_dict(data)
-    data = claim_to_dict(make_claim())
+    data = ClaimDocument.of(make_claim()).to_dict()
     data["act"]["amount"] = "25.001"
     money = r"« act\.amount » est invalide : un montant s'écrit en texte à deux décimales"
     with pytest.raises(ClaimFormatError, match=money):
