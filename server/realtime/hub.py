@@ -33,6 +33,7 @@ from server.accounts.service import AccountService, Principal
 from server.conversations.service import ConversationService, MessageDraft
 from server.kernel.core import Core
 from server.kernel.errors import DomainError
+from server.kernel.failures import failure
 from server.kernel.ports import BusMessage
 
 log = logging.getLogger(__name__)
@@ -300,8 +301,8 @@ class Hub:
                 await conn.send(frame)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.debug("socket writer stopped for user %s", conn.principal.user_id, exc_info=True)
+        except Exception as exc:
+            log.debug("socket writer stopped for user %s: %s", conn.principal.user_id, failure(exc))
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1011)
 
