@@ -1,12 +1,14 @@
 """When the database refuses what no input check foresaw (issue 11, part 1), on SQLite and PostgreSQL.
 
 A trigger refuses one row by its content (a unique secret), as the database would refuse a value
-nobody thought of: no log record carries the values, neither the statement's parameters nor the
-database's own message (the trigger quotes the row, as PostgreSQL's DETAIL does).
+nobody thought of: one failing send never fails another user's send in the same group commit, the
+sender alone gets a French error, and no log record carries the values, neither the statement's
+parameters nor the database's own message (the trigger quotes the row, as PostgreSQL's DETAIL does).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import traceback
@@ -18,10 +20,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from server.container import Services
+from server.conversations.service import MessageDraft
 from server.db.database import migration_engine
+from server.kernel.core import Actor
+from server.kernel.errors import InternalError
 from server.kernel.failures import failure, operation
-from tests.helpers.factories import make_patient, make_practitioner
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
+from tests.helpers.ws import RealtimeClient
 
 
 @contextlib.contextmanager
@@ -81,6 +88,63 @@ def logs() -> Iterator[Everything]:
     yield handler
     for logger in loggers:
         logger.removeHandler(handler)
+
+
+@pytest.mark.expected_errors(r"message send failed: .*during INSERT INTO messages")
+def test_a_failing_send_fails_alone_in_its_batch(
+    api: httpx.Client, live_server: LiveServer, logs: Everything
+) -> None:
+    secret = f"secret-{uuid.uuid4().hex}"
+    pairs = [(make_practitioner(live_server), make_patient(live_server)) for _ in range(3)]
+    convs = [make_conversation(live_server, doctor, patient) for doctor, patient in pairs]
+    bodies = ["Bonjour, premier patient", secret, "Bonjour, troisième patient"]
+
+    async def three_sends_in_one_batch(services: Services) -> list[object]:
+        sends = [
+            services.conversations.send(
+                Actor(patient.id, "patient"),
+                MessageDraft(conversation_id=conv, message_id=str(uuid.uuid4()), body=body),
+            )
+            for (_, patient), conv, body in zip(pairs, convs, bodies, strict=True)
+        ]
+        return await asyncio.gather(*sends, return_exceptions=True)
+
+    with refusing(live_server, "messages", "body", secret):
+        first, failed, third = live_server.run(three_sends_in_one_batch)
+    assert isinstance(failed, InternalError) and failed.code == "message_not_stored", failed
+    assert failed.detail == "Le message n'a pas pu être enregistré. Réessayez dans un instant."
+    for outcome, (doctor, _), conv, body in (
+        (first, pairs[0], convs[0], bodies[0]),
+        (third, pairs[2], convs[2], bodies[2]),
+    ):
+        assert not isinstance(outcome, BaseException), outcome
+        items = api.get(f"/conversations/{conv}/messages", headers=doctor.headers).json()["items"]
+        assert [m["body"] for m in items] == [body]
+    assert api.get(f"/conversations/{convs[1]}", headers=pairs[1][0].headers).json()["last_seq"] == 0
+    assert logs.holds(secret) == []
+    # The three went into one transaction, then one by one (else this test proves nothing).
+    assert any("message batch of 3 failed, written one by one" in line for line in logs.lines), logs.lines
+
+
+@pytest.mark.expected_errors(r"message send failed: .*during INSERT INTO messages")
+def test_a_refused_send_answers_its_sender_in_french_over_rest_and_the_socket(
+    api: httpx.Client, live_server: LiveServer, logs: Everything
+) -> None:
+    secret = f"secret-{uuid.uuid4().hex}"
+    doctor, patient = make_practitioner(live_server), make_patient(live_server)
+    conv = make_conversation(live_server, doctor, patient)
+    with refusing(live_server, "messages", "body", secret):
+        r = send(api, patient, conv, secret)
+        assert r.status_code == 500 and r.json()["code"] == "message_not_stored", r.text
+        with RealtimeClient(live_server.ws_url, patient.token) as sock:
+            mid = str(uuid.uuid4())
+            sock.send({"type": "message.send", "id": mid, "conversation_id": conv, "body": secret})
+            error = next(f for f in iter(lambda: sock.recv(timeout=10), None) if f["type"] == "error")
+            assert error["id"] == mid and error["code"] == "message_not_stored", error
+            sock.send({"type": "ping"})  # the socket lives on
+            assert next(f for f in iter(lambda: sock.recv(timeout=10), None) if f["type"] == "pong")
+    assert send(api, patient, conv, "Bonjour").status_code == 201
+    assert logs.holds(secret) == []
 
 
 @pytest.mark.expected_errors(r"unexpected error: .*during INSERT INTO connection_requests")
