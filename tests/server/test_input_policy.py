@@ -4,6 +4,7 @@
   socket frame refuses control characters (NUL among them) and lone surrogates with a French 422
   naming the field, and every integer parameter stays within 64 bits. The OpenAPI document lists
   what is checked, so a new route or field is covered without editing these tests.
+- Lengths the columns hold: names that fold longer, cities that NFC makes longer.
 """
 
 from __future__ import annotations
@@ -323,3 +324,37 @@ def test_socket_frames_follow_the_policy(api: httpx.Client, live_server: LiveSer
             with pytest.raises(ConnectionClosed) as closed:
                 ws.recv(timeout=5)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+# ---------------------------------------------------------------- lengths the columns hold
+def test_names_that_fold_longer_and_cities_that_nfc_makes_longer(live_server: LiveServer) -> None:
+    from tests.helpers.factories import rpps_number
+
+    with unique_client(live_server) as api:
+        base = {
+            "password": "correct-horse-42",
+            "profession": "medecin_generaliste",
+            "rpps": rpps_number(uuid.uuid4().int % 10**9),
+        }
+        # « ß » folds to « ss »: 100 of each name fill the 400 characters of the directory key twice over.
+        r = api.post(
+            "/auth/practitioners",
+            json={
+                **base,
+                "email": f"ss.{uuid.uuid4().hex[:8]}@example.fr",
+                "first_name": "ß" * 100,
+                "last_name": "ß" * 100,
+            },
+        )
+        assert r.status_code == 201, r.text
+        # U+1D15E is one character that NFC writes as two: 100 of them are 200 once cleaned.
+        body = {
+            **base,
+            "email": f"ville.{uuid.uuid4().hex[:8]}@example.fr",
+            "first_name": "A",
+            "last_name": "B",
+        }
+        body["rpps"] = rpps_number(uuid.uuid4().int % 10**9)
+        r = api.post("/auth/practitioners", json={**body, "city": "\U0001d15e" * 100})
+        assert r.status_code == 422 and r.json()["field"] == "city", r.text
+        assert "trop long" in r.json()["detail"]
