@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from websockets.sync.client import connect
 
 import contracts.wire.events  # noqa: F401  (every wire model loaded)
 from contracts.wire.common import Input
+from tests.conftest import base_settings
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.ws import RealtimeClient
@@ -358,3 +360,53 @@ def test_names_that_fold_longer_and_cities_that_nfc_makes_longer(live_server: Li
         r = api.post("/auth/practitioners", json={**body, "city": "\U0001d15e" * 100})
         assert r.status_code == 422 and r.json()["field"] == "city", r.text
         assert "trop long" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------- rate limits for any valid email
+def long_email(prefix: str) -> str:
+    """A valid address of 216 characters (its rate-limit key once overflowed a column of 128)."""
+    local = f"{prefix}.{uuid.uuid4().hex}".ljust(64, "x")
+    return f"{local}@{'b' * 63}.{'c' * 63}.{'d' * 20}.fr"
+
+
+def test_login_with_a_long_email_is_throttled_like_any_other(live_server: LiveServer) -> None:
+    email = long_email("connexion")
+    assert len(email) == 216
+    patient = make_patient(live_server, email=email)
+    login = {"role": "patient", "identifier": email.upper()}
+    with unique_client(live_server) as api:
+        assert api.post("/auth/login", json={**login, "password": "correct-horse-42"}).status_code == 200
+    for _ in range(10):
+        with unique_client(live_server) as api:  # a new address each time: only the account limit counts
+            r = api.post("/auth/login", json={**login, "password": "faux-faux-faux"})
+            assert r.status_code == 401, r.text
+    with unique_client(live_server) as api:
+        blocked = api.post("/auth/login", json={**login, "password": "correct-horse-42"})
+    assert blocked.status_code == 429 and "Trop de tentatives" in blocked.json()["detail"], blocked.text
+    assert patient.email == email
+
+
+def test_the_per_address_limit_counts_long_emails(live_server: LiveServer) -> None:
+    with unique_client(live_server) as api:
+        for _ in range(10):
+            r = api.post(
+                "/auth/login", json={"role": "patient", "identifier": long_email("ip"), "password": "faux"}
+            )
+            assert r.status_code == 401, r.text
+        r = api.post(
+            "/auth/login", json={"role": "patient", "identifier": long_email("ip"), "password": "faux"}
+        )
+        assert r.status_code == 429, r.text
+
+
+def test_the_daily_invitation_cap_counts_what_the_send_records(tmp_path: Path) -> None:
+    """The send counts itself inside its own transaction (`record_in`): the same stored key as the check's."""
+    with LiveServer(base_settings(tmp_path, allow_practitioner_signup=True, invitations_per_day=2)) as server:
+        doctor = make_practitioner(server)
+        with unique_client(server) as api:
+            for n in range(3):
+                email = f"h{n}.{uuid.uuid4().hex[:6]}@example.fr"
+                body = {"first_name": "Hélène", "last_name": f"Dupont{n}", "email": email}
+                r = api.post("/invitations", json=body, headers=doctor.headers)
+                assert r.status_code == (201 if n < 2 else 429), r.text
+        assert r.status_code == 429 and "beaucoup d'invitations" in r.json()["detail"], r.text
