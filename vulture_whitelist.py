@@ -110,11 +110,11 @@ patient_pages.help_page
 # ---------------------------------------------------------------- Pydantic: configuration and JSON fields
 # model_config is read by Pydantic; response fields are serialized to JSON and read by the
 # patient pages' JavaScript (server/patient_web/static/js) and the landing template.
-from contracts.wire.calls import CallEnd, CallStartOkFrame
+from contracts.wire.calls import CallStartOkFrame
 from contracts.wire.conversations import ConversationReadEvent
 
 Input.model_config
-CallEnd.model_config
+Input._text_policy  # @field_validator("*"): the input policy, run by Pydantic on every field
 ConversationReadEvent.reader_role  # desktop/services/conversations.py reads the event's JSON
 CallStartOkFrame.ref  # the sender's own `ref`, echoed so it can match the answer (docs/video.md)
 PractitionerFeePublic.profession_label  # payments.js

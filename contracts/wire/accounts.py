@@ -89,13 +89,13 @@ class PersonPublic(BaseModel):
 class PatientCreate(Input):
     first_name: str = NAME
     last_name: str = NAME
-    email: str | None = Field(default=None, max_length=320)
+    email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     password: str = Field(max_length=256)
 
 
 class PasswordResetCreate(Input):
-    identifier: str = Field(min_length=1, max_length=320, description="Adresse e-mail ou numéro de portable")
+    identifier: str = Field(min_length=1, max_length=254, description="Adresse e-mail ou numéro de portable")
     role: Literal["patient", "practitioner"] = "patient"
 
 

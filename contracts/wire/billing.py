@@ -7,7 +7,7 @@ server with a French message, so money never travels as a float.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,8 @@ AMOUNT_DOC = "Montant en euros, en texte : « 25.00 » (> 0 et ≤ 10 000,00 €
 
 
 class ClaimStatusUpdate(Input):
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"note"})
+
     status: str = Field(
         max_length=20, description="brouillon | prete | exportee | teletransmise | payee | rejetee"
     )

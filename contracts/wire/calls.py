@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from contracts.wire.common import Input
 
 
 class CallPublic(BaseModel):
@@ -22,9 +24,7 @@ class CurrentCallPublic(BaseModel):
     call: CallPublic | None
 
 
-class CallEnd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CallEnd(Input):
     reason: Literal["hangup", "ended"] = "ended"
 
 

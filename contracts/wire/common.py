@@ -1,16 +1,88 @@
-"""What every wire model shares: request bodies refuse unknown fields, errors are French."""
+"""What every wire model shares: request bodies refuse unknown fields and text the database would
+refuse, errors are French."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+
+# ---------------------------------------------------------------- the input policy (issue 11)
+# Integers the server reads land at most in a signed 64-bit column (BIGINT: sequence numbers).
+MAX_BIGINT = 2**63 - 1
+
+# Refused in every text the server reads: C0 and C1 control characters (NUL among them, which
+# PostgreSQL refuses in text) and lone surrogates (not encodable in UTF-8). A field written on
+# several lines (a message) accepts tab, line feed and carriage return.
+_REFUSED_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_REFUSED_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why the input policy refuses `value` (French, to follow « invalide : »), or None."""
+    found = (_REFUSED_IN_TEXT if multiline else _REFUSED_IN_LINE).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if "\ud800" <= char <= "\udfff":
+        return f"texte mal encodé (U+{ord(char):04X} isolé)"
+    if char in "\t\n\r":
+        return "retour à la ligne ou tabulation non accepté, écrivez-le sur une ligne"
+    return f"caractère invisible non accepté (U+{ord(char):04X})"
+
+
+def find_text_problem(
+    value: Any, *, multiline: bool = False, multiline_keys: frozenset[str] = frozenset(), path: str = ""
+) -> tuple[str, str] | None:
+    """(where, why) of the first string in `value` the policy refuses, lists and objects walked;
+    the strings under a key of `multiline_keys` accept tabs and line breaks."""
+    if isinstance(value, str):
+        problem = text_problem(value, multiline=multiline)
+        return None if problem is None else (path, problem)
+    items: list[tuple[str, Any, bool]] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (problem := text_problem(key)) is not None:
+                return where, problem
+            items.append((where, item, multiline or key in multiline_keys))
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{path}.{i}" if path else str(i), item, multiline) for i, item in enumerate(value)]
+    for where, item, item_multiline in items:
+        found = find_text_problem(item, multiline=item_multiline, multiline_keys=multiline_keys, path=where)
+        if found is not None:
+            return found
+    return None
+
+
+def _line(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# A one-line text under the policy, for what is not a field of an `Input` (query strings, path ids).
+Line = Annotated[str, AfterValidator(_line)]
 
 
 class Input(BaseModel):
-    """Base of request bodies: unknown fields are refused."""
+    """Base of request bodies and of the socket frames the server reads: unknown fields are refused,
+    and every string in every field follows the input policy (`text_problem`); the fields named in
+    `multiline_fields` accept tabs and line breaks."""
 
     model_config = ConfigDict(extra="forbid")
+    multiline_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_policy(cls, value: Any, info: ValidationInfo) -> Any:
+        found = find_text_problem(value, multiline=info.field_name in cls.multiline_fields)
+        if found is not None:
+            raise ValueError(found[1])
+        return value
 
 
 class ErrorPublic(BaseModel):
@@ -49,6 +121,7 @@ _TYPE_MESSAGES = {
     "decimal_max_places": "Le champ « {f} » a trop de décimales.",
     "decimal_parsing": "Le champ « {f} » doit être un nombre.",
     "value_error": "Le champ « {f} » est invalide.",
+    "string_unicode": "Le champ « {f} » est invalide : texte mal encodé (caractère Unicode isolé).",
 }
 
 _LOCATIONS = ("body", "query", "path", "header", "cookie")

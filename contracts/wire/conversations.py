@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from contracts.wire.accounts import PersonPublic
-from contracts.wire.common import Input
+from contracts.wire.common import MAX_BIGINT, Input
 
 
 class AttachmentPublic(BaseModel):
@@ -75,11 +75,13 @@ class ConversationsPublic(BaseModel):
 
 
 class MessageCreate(Input):
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"body"})
+
     body: str = Field(max_length=20000)
 
 
 class ReadUpdate(Input):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_BIGINT)
 
 
 class PatientWriteUpdate(Input):
@@ -96,6 +98,25 @@ class ReadMarkPublic(BaseModel):
 
     conversation_id: str
     read_seq: int
+
+
+class SocketAuthFrame(Input):
+    """The first frame a client writes on the socket: its token and the last event it holds."""
+
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=200)
+    last_seq: int = Field(default=0, ge=0, le=MAX_BIGINT, strict=True)
+
+
+class MessageSendFrame(Input):
+    """`message.send`, client → server: a message sent over the socket (as PUT …/messages/{id})."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"body"})
+
+    type: Literal["message.send"]
+    id: str = Field(max_length=64)
+    conversation_id: str = Field(max_length=64)
+    body: str = Field(max_length=20000)
 
 
 class MessageAckFrame(BaseModel):

@@ -4,7 +4,7 @@ the directory, help pages."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,7 +15,7 @@ from contracts.wire.common import Input
 class InvitationCreate(Input):
     first_name: str = NAME
     last_name: str = NAME
-    email: str | None = Field(default=None, max_length=320)
+    email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
 
 
@@ -24,7 +24,7 @@ class InvitationUpdate(Input):
 
     first_name: str | None = Field(default=None, max_length=1000)
     last_name: str | None = Field(default=None, max_length=1000)
-    email: str | None = Field(default=None, max_length=320)
+    email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
 
 
@@ -154,6 +154,8 @@ class ProfessionsPublic(BaseModel):
 
 
 class ConnectionRequestCreate(Input):
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"message"})
+
     practitioner_id: str = Field(max_length=64)
     message: str = Field(default="", max_length=2000)
 

@@ -27,7 +27,7 @@ class PaymentCreate(Input):
 
 
 class PaymentMarkPaid(Input):
-    method: str = Field(max_length=32, description="card_in_person | cheque | transfer | cash")
+    method: str = Field(max_length=20, description="card_in_person | cheque | transfer | cash")
 
 
 class PractitionerFeePublic(BaseModel):

@@ -20,6 +20,7 @@ from server.accounts.deps import AccountsDep, CurrentUser
 from server.accounts.patients import PatientAccountService
 from server.accounts.service import NewPatient, NewPractitioner
 from server.api.deps import SettingsDep, client_ip
+from server.api.queries import IdPath
 from server.kernel.errors import ForbiddenError
 
 router = APIRouter(tags=["comptes"])
@@ -100,7 +101,11 @@ async def request_password_reset(
 
 @router.post("/auth/password-reset/{reset_id}/confirm", response_model=SessionPublic)
 async def confirm_password_reset(
-    reset_id: str, body: PasswordResetConfirm, request: Request, patients: PatientsDep, accounts: AccountsDep
+    reset_id: IdPath,
+    body: PasswordResetConfirm,
+    request: Request,
+    patients: PatientsDep,
+    accounts: AccountsDep,
 ) -> SessionPublic:
     """Check the code and set the new password; the other sessions are closed, a new one opens."""
     token, user = await patients.confirm_reset(reset_id, body.code, body.password, client_ip(request))

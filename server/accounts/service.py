@@ -30,6 +30,8 @@ from server.kernel.security import (
 
 ROLES = ("practitioner", "patient")
 MAX_NAME = 100
+MAX_CITY = 100  # the column's length
+DIRECTORY_KEY_LENGTH = 400  # the column's length
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,10 @@ def check_password(password: str) -> None:
 
 
 def directory_key(first: str, last: str, city: str | None, profession: str, specialty: str | None) -> str:
+    """The folded words the directory searches, cut to the column's length (folding lengthens:
+    « ß » is « ss »)."""
     parts = [first, last, city or "", PROFESSIONS.get(profession, ""), SPECIALTIES.get(specialty or "", "")]
-    return " ".join(fold(p) for p in parts if p)
+    return " ".join(fold(p) for p in parts if p)[:DIRECTORY_KEY_LENGTH]
 
 
 class AccountService:
@@ -143,6 +147,10 @@ class AccountService:
         if am is not None and not (len(am) == 9 and am.isdigit()):
             raise InvalidInputError("Le numéro d'Assurance Maladie comporte 9 chiffres.", field="am_number")
         city = clean_name(data.city or "") or None
+        if city is not None and len(city) > MAX_CITY:  # NFC may lengthen what the form counted
+            raise InvalidInputError(
+                f"La ville est trop longue ({MAX_CITY} caractères au plus).", field="city"
+            )
         return {
             "email": email,
             "first_name": first,

@@ -1,8 +1,15 @@
-"""Every error leaves as `{"code": "...", "detail": "<phrase en français>"}` with the right status."""
+"""Every error leaves as `{"code": "...", "detail": "<phrase en français>"}` with the right status.
+
+An unexpected exception is answered with a French 500 by `CatchAll`, inside the application, and
+logged by type and place only (`server.kernel.failures`): Starlette's outermost error middleware
+would log it again with its text, which for a database error holds other people's data.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.wire.common import french_validation
 from server.kernel.errors import DomainError, RateLimitedError
+from server.kernel.failures import failure
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +40,58 @@ def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "detail": detail, **{k: v for k, v in extra.items() if v is not None}}
 
 
+_INTERNAL = error_body("internal_error", "Erreur interne du serveur. Réessayez dans un instant.")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class CatchAll:
+    """Answer what the application did not handle with the French 500 (a socket: close 1011), and
+    log it as `failure()` says: nothing of it propagates to the server's own error log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] in ("http.response.start", "websocket.accept", "websocket.close"):
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            log.error("unexpected error: %s", failure(exc))
+            try:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1011})
+                elif not started:
+                    body = json.dumps(_INTERNAL, ensure_ascii=False).encode()
+                    headers = [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ]
+                    await send({"type": "http.response.start", "status": 500, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+            except Exception:  # the client went away, or the answer had already begun
+                log.warning("unexpected error: the answer could not be completed")
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The French error answers, and `CatchAll` (call before adding the other middlewares, so that
+    they wrap its answer too: security headers, body caps)."""
+    app.add_middleware(CatchAll)
+
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
@@ -54,8 +113,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        return JSONResponse(
-            error_body("internal_error", "Erreur interne du serveur. Réessayez dans un instant."),
-            status_code=500,
-        )
+        # Reached only by an exception of a middleware outside `CatchAll`.
+        log.error("unexpected error: %s", failure(exc))
+        return JSONResponse(_INTERNAL, status_code=500)

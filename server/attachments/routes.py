@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 from contracts.wire.common import ErrorPublic
 from contracts.wire.conversations import MessagePublic
 from server.accounts.deps import CurrentUser
+from server.api.queries import IdPath
 from server.attachments.service import AttachmentService
 from server.kernel.errors import InvalidInputError
 
@@ -90,12 +91,13 @@ AttachmentsDep = Annotated[AttachmentService, Depends(_attachments)]
     },
 )
 async def put_attachment(
-    conversation_id: str,
-    attachment_id: str,
+    conversation_id: IdPath,
+    attachment_id: IdPath,
     request: Request,
     principal: CurrentUser,
     attachments: AttachmentsDep,
     response: Response,
+    # Not under the input policy: a name from the user's disk is cleaned (`clean_filename`), not refused.
     filename: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> MessagePublic:
     """Send a document whose id the client generated; a retry with the same id never duplicates.
@@ -135,7 +137,7 @@ def content_disposition(filename: str) -> str:
     },
 )
 async def get_attachment(
-    attachment_id: str, principal: CurrentUser, attachments: AttachmentsDep
+    attachment_id: IdPath, principal: CurrentUser, attachments: AttachmentsDep
 ) -> StreamingResponse:
     """The document, for the two participants of its conversation only."""
     download = await attachments.open_download(principal.actor, attachment_id)

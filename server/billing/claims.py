@@ -22,6 +22,7 @@ from contracts.billing.claims import ClaimStatus
 from contracts.billing.document import read_document
 from contracts.billing.validation import ClaimValidator
 from contracts.wire.billing import ClaimEvent, ClaimPublic, ClaimsPublic, ClaimSummaryPublic
+from contracts.wire.common import find_text_problem
 from server.accounts.models import User
 from server.billing.documents import (
     CREATABLE,
@@ -43,6 +44,10 @@ MAX_NOTE = 500
 
 
 TRANSPORT_FIELDS = ("conversation_id", "version")
+
+
+# The document's free texts written on several lines (an override's reason, a status change's note).
+MULTILINE_KEYS = frozenset({"reason", "note"})
 
 
 def claim_summary(row: Claim) -> ClaimSummaryPublic:
@@ -100,6 +105,10 @@ class ClaimService:
     def _split(body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         if not isinstance(body, dict):
             raise InvalidInputError("Le corps de la requête doit être un objet JSON.")
+        found = find_text_problem(body, multiline_keys=MULTILINE_KEYS)
+        if found is not None:  # the input policy of every request body (contracts.wire.common)
+            where, problem = found
+            raise InvalidInputError(f"Le champ « {where} » est invalide : {problem}.", field=where)
         document = {k: v for k, v in body.items() if k not in TRANSPORT_FIELDS}
         return document, {k: body[k] for k in TRANSPORT_FIELDS if k in body}
 

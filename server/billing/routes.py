@@ -15,9 +15,9 @@ from contracts.wire.billing import (
     NotesPublic,
     NoteUpdate,
 )
-from contracts.wire.common import ErrorPublic
+from contracts.wire.common import ErrorPublic, Line
 from server.accounts.deps import CurrentPractitioner
-from server.api.queries import DayFromQuery, DayToQuery, ListLimitQuery, StatusQuery
+from server.api.queries import DayFromQuery, DayToQuery, IdPath, ListLimitQuery, StatusQuery
 from server.billing.claims import ClaimService
 from server.billing.notes import NoteService
 
@@ -84,7 +84,7 @@ async def list_claims(
 
 
 @router.get("/billing/claims/{claim_id}", response_model=ClaimPublic, responses=_ERRORS)
-async def get_claim(claim_id: str, principal: CurrentPractitioner, claims: ClaimsDep) -> ClaimPublic:
+async def get_claim(claim_id: IdPath, principal: CurrentPractitioner, claims: ClaimsDep) -> ClaimPublic:
     return await claims.get(principal.actor, claim_id)
 
 
@@ -97,7 +97,7 @@ async def get_claim(claim_id: str, principal: CurrentPractitioner, claims: Claim
     },
 )
 async def update_claim(
-    claim_id: str,
+    claim_id: IdPath,
     body: Annotated[dict[str, Any], _CLAIM_BODY],
     principal: CurrentPractitioner,
     claims: ClaimsDep,
@@ -114,7 +114,7 @@ async def update_claim(
     },
 )
 async def set_claim_status(
-    claim_id: str, body: ClaimStatusUpdate, principal: CurrentPractitioner, claims: ClaimsDep
+    claim_id: IdPath, body: ClaimStatusUpdate, principal: CurrentPractitioner, claims: ClaimsDep
 ) -> ClaimPublic:
     return await claims.set_status(principal.actor, claim_id, body.status, body.note)
 
@@ -149,8 +149,8 @@ async def list_notes(
     principal: CurrentPractitioner,
     notes: NotesDep,
     year: Annotated[int | None, Query(ge=2000, le=2999)] = None,
-    conversation_id: Annotated[str | None, Query(max_length=64)] = None,
-    claim_id: Annotated[str | None, Query(max_length=64)] = None,
+    conversation_id: Annotated[Line | None, Query(max_length=64)] = None,
+    claim_id: Annotated[Line | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> NotesPublic:
     return await notes.list(
@@ -159,7 +159,7 @@ async def list_notes(
 
 
 @router.get("/billing/notes/{note_id}", response_model=NotePublic, responses=_ERRORS)
-async def get_note(note_id: str, principal: CurrentPractitioner, notes: NotesDep) -> NotePublic:
+async def get_note(note_id: IdPath, principal: CurrentPractitioner, notes: NotesDep) -> NotePublic:
     return await notes.get(principal.actor, note_id)
 
 
@@ -169,7 +169,7 @@ async def get_note(note_id: str, principal: CurrentPractitioner, notes: NotesDep
     responses={409: {"model": ErrorPublic, "description": "La note a déjà un autre PDF"}, **_ERRORS},
 )
 async def link_note_pdf(
-    note_id: str, body: NoteUpdate, principal: CurrentPractitioner, notes: NotesDep
+    note_id: IdPath, body: NoteUpdate, principal: CurrentPractitioner, notes: NotesDep
 ) -> NotePublic:
     """Link the note's PDF, once uploaded as a document of the conversation."""
     return await notes.attach(principal.actor, note_id, body.attachment_id)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from contracts.wire.calls import CallEnd, CallPublic, CurrentCallPublic, IceServerPublic
 from server.accounts.deps import CurrentPractitioner, CurrentUser
 from server.api.deps import CoreDep
+from server.api.queries import IdPath
 from server.calls.ice_servers import ice_servers
 from server.calls.service import CallService
 
@@ -34,7 +35,7 @@ CallsDep = Annotated[CallService, Depends(_calls)]
     responses={200: {"description": "Un appel était déjà ouvert"}, 201: {"description": "Appel démarré"}},
 )
 async def start_call(
-    conversation_id: str, principal: CurrentPractitioner, calls: CallsDep, response: Response
+    conversation_id: IdPath, principal: CurrentPractitioner, calls: CallsDep, response: Response
 ) -> CallPublic:
     """Start the conversation's call (the patient is told at once), or return the open one."""
     call, created = await calls.start(principal.actor, conversation_id)
@@ -43,13 +44,13 @@ async def start_call(
 
 
 @router.get("/conversations/{conversation_id}/calls/current", response_model=CurrentCallPublic)
-async def current_call(conversation_id: str, principal: CurrentUser, calls: CallsDep) -> CurrentCallPublic:
+async def current_call(conversation_id: IdPath, principal: CurrentUser, calls: CallsDep) -> CurrentCallPublic:
     return await calls.current(principal.actor, conversation_id)
 
 
 @router.post("/calls/{call_id}/end", response_model=CallPublic)
 async def end_call(
-    call_id: str, principal: CurrentUser, calls: CallsDep, body: CallEnd | None = None
+    call_id: IdPath, principal: CurrentUser, calls: CallsDep, body: CallEnd | None = None
 ) -> CallPublic:
     """End a call for both participants (idempotent)."""
     reason = body.reason if body is not None else "ended"

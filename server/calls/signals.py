@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any, get_args
 
 from contracts.wire.calls import CheckState, DeviceState, PrecheckPublic
+from contracts.wire.common import text_problem
 from server.kernel.errors import ForbiddenError, InvalidInputError, RateLimitedError
 
 MAX_SDP = 60_000
@@ -59,9 +60,14 @@ def _invalid(field: str) -> InvalidInputError:
     )
 
 
-def _text(frame: Mapping[str, Any], key: str, limit: int, *, default: str | None = None) -> str:
+def _text(
+    frame: Mapping[str, Any], key: str, limit: int, *, default: str | None = None, multiline: bool = False
+) -> str:
+    """A non-empty string of at most `limit` characters, under the input policy (`text_problem`)."""
     value = frame.get(key, default)
     if not isinstance(value, str) or not value or len(value) > limit:
+        raise _invalid(key)
+    if text_problem(value, multiline=multiline) is not None:
         raise _invalid(key)
     return value
 
@@ -72,12 +78,12 @@ def _candidate(value: object) -> dict[str, Any] | None:
     if not isinstance(value, Mapping):
         raise _invalid("candidate")
     text = value.get("candidate")
-    if not isinstance(text, str) or len(text) > MAX_CANDIDATE:
+    if not isinstance(text, str) or len(text) > MAX_CANDIDATE or text_problem(text) is not None:
         raise _invalid("candidate")
     if not text:
         return None  # end of candidates, as browsers may say it
     mid, index = value.get("sdpMid"), value.get("sdpMLineIndex")
-    if mid is not None and (not isinstance(mid, str) or len(mid) > 32):
+    if mid is not None and (not isinstance(mid, str) or len(mid) > 32 or text_problem(mid) is not None):
         raise _invalid("sdpMid")
     if index is not None and (isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < 64):
         raise _invalid("sdpMLineIndex")
@@ -85,7 +91,7 @@ def _candidate(value: object) -> dict[str, Any] | None:
         raise _invalid("sdpMid")
     out: dict[str, Any] = {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index}
     fragment = value.get("usernameFragment")
-    if isinstance(fragment, str) and 0 < len(fragment) <= 256:
+    if isinstance(fragment, str) and 0 < len(fragment) <= 256 and text_problem(fragment) is None:
         out["usernameFragment"] = fragment
     return out
 
@@ -104,7 +110,7 @@ def clean_signal(frame: Mapping[str, Any]) -> dict[str, Any]:
         out["peer"] = _text(frame, "peer", MAX_ID)
     elif kind in ("call.offer", "call.answer"):
         out["session"] = _text(frame, "session", MAX_ID)
-        out["sdp"] = _text(frame, "sdp", MAX_SDP)
+        out["sdp"] = _text(frame, "sdp", MAX_SDP, multiline=True)
     elif kind == "call.candidate":
         if "candidate" not in frame:
             raise _invalid("candidate")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from contracts.wire.common import MAX_BIGINT, Line
 from contracts.wire.conversations import (
     ConversationPublic,
     ConversationsPublic,
@@ -18,6 +19,7 @@ from contracts.wire.conversations import (
     ReadUpdate,
 )
 from server.accounts.deps import CurrentPractitioner, CurrentUser
+from server.api.queries import IdPath, SeqQuery
 from server.conversations.service import ConversationService, MessageDraft
 
 router = APIRouter(tags=["conversations"])
@@ -35,23 +37,23 @@ ConversationsDep = Annotated[ConversationService, Depends(_conversations)]
 async def list_conversations(
     principal: CurrentUser,
     conversations: ConversationsDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[Line, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[str | None, Query(max_length=80)] = None,
+    before: Annotated[Line | None, Query(max_length=80)] = None,
 ) -> ConversationsPublic:
     return await conversations.list_for(principal.actor, query=q, limit=limit, before=before)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationPublic)
 async def get_conversation(
-    conversation_id: str, principal: CurrentUser, conversations: ConversationsDep
+    conversation_id: IdPath, principal: CurrentUser, conversations: ConversationsDep
 ) -> ConversationPublic:
     return await conversations.get(principal.actor, conversation_id)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationPublic)
 async def update_conversation(
-    conversation_id: str,
+    conversation_id: IdPath,
     body: ConversationUpdate,
     principal: CurrentPractitioner,
     conversations: ConversationsDep,
@@ -63,11 +65,11 @@ async def update_conversation(
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagesPublic)
 async def list_messages(
-    conversation_id: str,
+    conversation_id: IdPath,
     principal: CurrentUser,
     conversations: ConversationsDep,
-    before: Annotated[int | None, Query(ge=0)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    before: SeqQuery = None,
+    after: SeqQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagesPublic:
     return await conversations.messages(
@@ -81,8 +83,8 @@ async def list_messages(
     responses={200: {"description": "Déjà reçu (renvoi idempotent)"}, 201: {"description": "Créé"}},
 )
 async def put_message(
-    conversation_id: str,
-    message_id: str,
+    conversation_id: IdPath,
+    message_id: IdPath,
     body: MessageCreate,
     principal: CurrentUser,
     conversations: ConversationsDep,
@@ -98,7 +100,7 @@ async def put_message(
 
 @router.post("/conversations/{conversation_id}/read", response_model=ReadMarkPublic)
 async def mark_read(
-    conversation_id: str, body: ReadUpdate, principal: CurrentUser, conversations: ConversationsDep
+    conversation_id: IdPath, body: ReadUpdate, principal: CurrentUser, conversations: ConversationsDep
 ) -> ReadMarkPublic:
     return await conversations.mark_read(principal.actor, conversation_id, body.seq)
 
@@ -107,7 +109,7 @@ async def mark_read(
 async def events(
     principal: CurrentUser,
     conversations: ConversationsDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventsPublic:
     return await conversations.events(principal.user_id, after, limit)

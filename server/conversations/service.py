@@ -442,6 +442,10 @@ class ConversationService:
             ConflictError: the id is already used by a different message.
         """
         message_id = check_uuid(draft.message_id, "id")
+        try:  # the writer reads the conversations of a whole batch: only canonical ids reach it
+            conversation_id = str(uuid.UUID(draft.conversation_id))
+        except (ValueError, AttributeError, TypeError):
+            raise NotFoundError("Conversation introuvable.") from None
         body = draft.body.strip() if draft.kind == "text" else draft.body
         if draft.kind == "text" and not body:
             raise InvalidInputError("Le message est vide.", code="empty_message", field="body")
@@ -451,9 +455,7 @@ class ConversationService:
                 code="message_too_long",
                 field="body",
             )
-        return await self._writer.submit(
-            actor, draft.conversation_id, message_id, body, draft.kind, draft.data
-        )
+        return await self._writer.submit(actor, conversation_id, message_id, body, draft.kind, draft.data)
 
     async def append(
         self,

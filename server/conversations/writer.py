@@ -5,6 +5,11 @@ conversations and users involved (in id order, so no deadlock with other writers
 sequence numbers, read marks and unread counters in Python, and writes messages, events and
 audit entries with one executemany each. The commit makes them durable together; each caller
 then gets its own result or its own error. A send is acknowledged only after that commit.
+
+When the shared transaction fails (a database refusal no input check foresaw), nothing of it was
+stored: its sends are written again one by one, so only the send at fault fails, with a French
+error to its sender alone. The log names the failure by type and operation, never its values
+(`server.kernel.failures`): they are other people's messages.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from contracts.wire.events import event_data
 from server.accounts.models import User
 from server.conversations.models import Conversation, Message
 from server.kernel.core import Actor, Core
-from server.kernel.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
+from server.kernel.errors import ConflictError, DomainError, ForbiddenError, InternalError, NotFoundError
+from server.kernel.failures import failure
 from server.kernel.models import AuditEntry, UserEvent
 
 log = logging.getLogger(__name__)
@@ -36,6 +42,7 @@ USERS = cast(Table, User.__table__)
 EVENTS = cast(Table, UserEvent.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
 EMERGENCY = "En cas d'urgence, appelez le 15 (SAMU) ou le 112."
+NOT_STORED = "Le message n'a pas pu être enregistré. Réessayez dans un instant."
 
 
 @dataclass
@@ -98,16 +105,30 @@ class MessageWriter:
             jobs = [await self._queue.get()]
             while len(jobs) < MAX_BATCH and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
+            if len(jobs) == 1:
+                await self._write_alone(jobs[0])
+                continue
             try:
                 frames = await self._write(jobs)
-            except Exception as exc:  # the whole transaction failed: every caller hears it
-                log.exception("message batch of %d failed", len(jobs))
+            except Exception as exc:  # nothing of the batch was stored: each send on its own
+                log.warning("message batch of %d failed, written one by one: %s", len(jobs), failure(exc))
                 for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
+                    await self._write_alone(job)
                 continue
             if frames:
                 await self._core.publish(frames)
+
+    async def _write_alone(self, job: SendJob) -> None:
+        """One send in its own transaction; a failure is its sender's alone."""
+        try:
+            frames = await self._write([job])
+        except Exception as exc:
+            log.error("message send failed: %s", failure(exc))
+            if not job.future.done():
+                job.future.set_exception(InternalError(NOT_STORED, code="message_not_stored"))
+            return
+        if frames:
+            await self._core.publish(frames)
 
     async def _write(self, jobs: list[SendJob]) -> list[dict[str, Any]]:
         results: dict[int, tuple[MessagePublic, bool] | DomainError] = {}
@@ -141,6 +162,8 @@ class MessageWriter:
             outcome = results.get(index)
             if outcome is None:  # a repeat of an id accepted earlier in this batch
                 outcome = _repeat(results[batch_ids[job.message_id]])
+            if job.future.done():  # its caller went away (cancelled): the message is stored anyway
+                continue
             if isinstance(outcome, DomainError):
                 job.future.set_exception(outcome)
             else:

@@ -15,6 +15,10 @@ from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
 
+# Every engine: an error's text never carries the statement's parameters (they are health data and
+# other people's messages; server.kernel.failures says what is logged instead).
+HIDE_PARAMETERS = True
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -54,14 +58,18 @@ class Database:
         if self.sqlite:
             ensure_sqlite_dir(url)
             self._write_engine = create_async_engine(
-                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60
+                url, echo=echo, hide_parameters=HIDE_PARAMETERS, pool_size=1, max_overflow=0, pool_timeout=60
             )
-            self._read_engine = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4)
+            self._read_engine = create_async_engine(
+                url, echo=echo, hide_parameters=HIDE_PARAMETERS, pool_size=4, max_overflow=4
+            )
             for engine, begin in ((self._write_engine, "BEGIN IMMEDIATE"), (self._read_engine, "BEGIN")):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
                 event.listen(engine.sync_engine, "begin", _begin_with(begin))
         else:
-            self._write_engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+            self._write_engine = create_async_engine(
+                url, echo=echo, hide_parameters=HIDE_PARAMETERS, pool_size=10, max_overflow=10
+            )
             self._read_engine = self._write_engine
         self._writer = async_sessionmaker(self._write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
@@ -70,7 +78,11 @@ class Database:
             # The stdlib driver in a worker thread: a whole read in one thread hop (aiosqlite
             # hops once per cursor call), for hot read paths such as search as you type.
             self._sync_reader = create_engine(
-                make_url(url).set(drivername="sqlite+pysqlite"), echo=echo, pool_size=4, max_overflow=4
+                make_url(url).set(drivername="sqlite+pysqlite"),
+                echo=echo,
+                hide_parameters=HIDE_PARAMETERS,
+                pool_size=4,
+                max_overflow=4,
             )
             event.listen(self._sync_reader, "connect", _sqlite_pragmas)
             event.listen(self._sync_reader, "begin", _begin_with("BEGIN"))
@@ -126,7 +138,7 @@ def _begin_with(statement: str) -> Any:
 def migration_engine(url: str) -> AsyncEngine:
     """An engine for Alembic: no pooling, same SQLite pragmas."""
     ensure_sqlite_dir(url)
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(url, poolclass=NullPool, hide_parameters=HIDE_PARAMETERS)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin_with("BEGIN"))

@@ -16,6 +16,7 @@ from typing import Any
 
 import redis.asyncio as redis_asyncio
 
+from server.kernel.failures import failure
 from server.kernel.ports import BusHandler, BusMessage
 
 log = logging.getLogger(__name__)
@@ -70,14 +71,14 @@ class RedisBus:
                         continue
                     try:
                         await self._handler(json.loads(item["data"]))
-                    except Exception:
-                        log.exception("bus handler failed")
+                    except Exception as exc:
+                        log.error("bus handler failed: %s", failure(exc))
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
                 raise
-            except Exception:
-                log.warning("redis bus disconnected; reconnecting in 1 s", exc_info=True)
+            except Exception as exc:
+                log.warning("redis bus disconnected; reconnecting in 1 s: %s", failure(exc))
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
                 await asyncio.sleep(1)

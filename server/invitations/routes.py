@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from contracts.wire.common import Line
 from contracts.wire.invitations import (
     ConnectionRequestAcceptedPublic,
     ConnectionRequestCreate,
@@ -27,6 +28,7 @@ from contracts.wire.invitations import (
 )
 from server.accounts.deps import CurrentPatient, CurrentPractitioner, CurrentUser
 from server.api.deps import client_ip
+from server.api.queries import IdPath
 from server.invitations.directory import DirectoryService
 from server.invitations.links import InvitationLinkService
 from server.invitations.records import InvitationDraft
@@ -104,8 +106,8 @@ async def validate_invitation(
 async def list_invitations(
     principal: CurrentPractitioner,
     invitations: InvitationsDep,
-    q: Annotated[str, Query(max_length=200)] = "",
-    status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    q: Annotated[Line, Query(max_length=200)] = "",
+    status_filter: Annotated[Line | None, Query(alias="status", max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> InvitationsPublic:
     return await invitations.list(principal.actor, query=q, status=status_filter, limit=limit)
@@ -113,14 +115,14 @@ async def list_invitations(
 
 @router.get("/invitations/{invitation_id}", response_model=InvitationPublic)
 async def get_invitation(
-    invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
+    invitation_id: IdPath, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
     return await invitations.get(principal.actor, invitation_id)
 
 
 @router.patch("/invitations/{invitation_id}", response_model=InvitationPublic)
 async def correct_invitation(
-    invitation_id: str, body: InvitationUpdate, principal: CurrentPractitioner, invitations: InvitationsDep
+    invitation_id: IdPath, body: InvitationUpdate, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
     """Correct names or contacts before acceptance: the old link stops working, a new one is sent."""
     given = body.model_fields_set
@@ -135,21 +137,21 @@ async def correct_invitation(
 
 @router.post("/invitations/{invitation_id}/resend", response_model=InvitationPublic)
 async def resend_invitation(
-    invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
+    invitation_id: IdPath, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
     return await invitations.resend(principal.actor, invitation_id)
 
 
 @router.post("/invitations/{invitation_id}/cancel", response_model=InvitationPublic)
 async def cancel_invitation(
-    invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
+    invitation_id: IdPath, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationPublic:
     return await invitations.cancel(principal.actor, invitation_id)
 
 
 @router.post("/invitations/{invitation_id}/link", response_model=InvitationLinkPublic)
 async def invitation_link(
-    invitation_id: str, principal: CurrentPractitioner, invitations: InvitationsDep
+    invitation_id: IdPath, principal: CurrentPractitioner, invitations: InvitationsDep
 ) -> InvitationLinkPublic:
     """A fresh working link to copy (links already sent keep working)."""
     return await invitations.copy_link(principal.actor, invitation_id)
@@ -192,7 +194,7 @@ async def create_request(
 async def list_requests(
     principal: CurrentUser,
     requests: RequestsDep,
-    status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    status_filter: Annotated[Line | None, Query(alias="status", max_length=20)] = None,
 ) -> ConnectionRequestsPublic:
     """Received requests for a practitioner (`?status=pending` for the banner), sent ones for a patient."""
     return await requests.list_for(principal.actor, status_filter)
@@ -202,7 +204,7 @@ async def list_requests(
     "/connection-requests/{request_id}/accept", response_model=ConnectionRequestAcceptedPublic
 )
 async def accept_request(
-    request_id: str, principal: CurrentPractitioner, requests: RequestsDep
+    request_id: IdPath, principal: CurrentPractitioner, requests: RequestsDep
 ) -> ConnectionRequestAcceptedPublic:
     return await requests.accept(principal.actor, request_id)
 
@@ -211,7 +213,7 @@ async def accept_request(
     "/connection-requests/{request_id}/decline", response_model=ConnectionRequestDeclinedPublic
 )
 async def decline_request(
-    request_id: str, principal: CurrentPractitioner, requests: RequestsDep
+    request_id: IdPath, principal: CurrentPractitioner, requests: RequestsDep
 ) -> ConnectionRequestDeclinedPublic:
     return await requests.decline(principal.actor, request_id)
 
@@ -221,9 +223,9 @@ async def decline_request(
 async def search_directory(
     principal: CurrentUser,
     directory: DirectoryDep,
-    q: Annotated[str, Query(max_length=200)] = "",
-    profession: Annotated[str | None, Query(max_length=40)] = None,
-    city: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[Line, Query(max_length=200)] = "",
+    profession: Annotated[Line | None, Query(max_length=40)] = None,
+    city: Annotated[Line, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 30,
 ) -> DirectoryPublic:
     return await directory.search(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 
 from contracts.text import words
 from contracts.wire.invitations import (
@@ -46,8 +46,7 @@ from server.invitations.records import (
 )
 from server.kernel.core import Actor, Core, Tx
 from server.kernel.errors import ConflictError, InvalidInputError, NotFoundError, PlanRequiredError
-from server.kernel.models import RateEvent
-from server.kernel.ratelimit import RateLimiter
+from server.kernel.ratelimit import RateLimiter, record_in
 
 UNSET: Any = object()
 
@@ -98,9 +97,7 @@ class InvitationService:
     @staticmethod
     async def _count_send(tx: Tx, actor: Actor) -> None:
         # In the invitation's own transaction: one commit (one disk sync) per invitation, not two.
-        await tx.session.execute(
-            insert(RateEvent).values(bucket="invitation_send", key=f"pr:{actor.user_id}", at=tx.now)
-        )
+        await record_in(tx.session, "invitation_send", [f"pr:{actor.user_id}"], tx.now)
 
     async def _load(self, tx: Tx, actor: Actor, invitation_id: str) -> Invitation:
         """The actor's invitation, locked; NotFoundError for any other id (no existence leak)."""

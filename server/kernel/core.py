@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.clock import Clock, system_clock
 from contracts.wire.events import event_data
 from server.db.database import Database
+from server.kernel.failures import failure
 from server.kernel.models import AuditEntry, UserEvent
 from server.kernel.ports import EventBus
 from server.settings import Settings
@@ -129,8 +130,8 @@ class Core:
     async def publish(self, frames: list[dict[str, Any]]) -> None:
         try:
             await self.bus.publish({"frames": frames})
-        except Exception:  # the data is committed; clients catch up on resume
-            log.exception("event bus publish failed (%d frames)", len(frames))
+        except Exception as exc:  # the data is committed; clients catch up on resume
+            log.error("event bus publish failed (%d frames): %s", len(frames), failure(exc))
 
     async def read_user_events(
         self, session: AsyncSession, user_id: str, after: int, limit: int
@@ -171,8 +172,8 @@ class Core:
             try:
                 async with self.db.write() as session:
                     await session.execute(insert(AuditEntry), batch)
-            except Exception:
-                log.exception("audit flush failed; %d entries kept for retry", len(batch))
+            except Exception as exc:
+                log.error("audit flush failed; %d entries kept for retry: %s", len(batch), failure(exc))
                 self._pending_audit[:0] = batch
                 raise
 

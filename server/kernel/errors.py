@@ -8,7 +8,8 @@ DomainError
 ├── NotFoundError          (404) unknown id, or an id of someone else's data
 ├── ConflictError          (409) the request contradicts the stored state
 ├── GoneError              (410) the object existed but is no longer usable
-└── RateLimitedError       (429) too many attempts; retry later
+├── RateLimitedError       (429) too many attempts; retry later
+└── InternalError          (500) the server could not do it (nothing changed); retry later
 """
 
 from __future__ import annotations
@@ -76,3 +77,11 @@ class RateLimitedError(DomainError):
     def __init__(self, detail: str, *, retry_after: int = 60, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = retry_after
+
+
+class InternalError(DomainError):
+    """A failure of the server's own (a database refusal no input check foresaw), told to the one
+    client it concerns in French; what failed is logged by type only (`server.kernel.failures`)."""
+
+    status = 500
+    code = "internal_error"

@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.kernel.core import Core
+from server.kernel.failures import failure
 from server.kernel.models import RateEvent
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ class Housekeeping:
         while True:
             try:
                 await self.run_once()
-            except Exception:
-                log.exception("housekeeping failed")
+            except Exception as exc:
+                log.error("housekeeping failed: %s", failure(exc))
             await asyncio.sleep(self._interval)
 
     async def stop(self) -> None:

@@ -1,14 +1,33 @@
-"""Sliding-window rate limits kept in the database, so every server process shares them."""
+"""Sliding-window rate limits kept in the database, so every server process shares them.
+
+A key (« acct:patient:<email> », « ip:<address> ») is stored as its SHA-256 in hexadecimal: 64
+characters whatever the identifier's length (an email may have 254), and no email or address in
+the table.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.kernel.core import Core
 from server.kernel.errors import RateLimitedError
 from server.kernel.models import RateEvent
+
+
+def stored_key(key: str) -> str:
+    """What the table holds for `key`: its SHA-256, hexadecimal (fixed length)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def record_in(session: AsyncSession, bucket: str, keys: list[str], now: datetime) -> None:
+    """Count one attempt for each key inside the caller's transaction."""
+    await session.execute(
+        insert(RateEvent), [{"bucket": bucket, "key": stored_key(k), "at": now} for k in keys]
+    )
 
 
 class RateLimiter:
@@ -22,7 +41,7 @@ class RateLimiter:
         async with self._core.db.read() as session:
             value = await session.scalar(
                 select(func.count()).where(
-                    RateEvent.bucket == bucket, RateEvent.key == key, RateEvent.at > since
+                    RateEvent.bucket == bucket, RateEvent.key == stored_key(key), RateEvent.at > since
                 )
             )
         return int(value or 0)
@@ -34,9 +53,8 @@ class RateLimiter:
                 raise RateLimitedError(detail, retry_after=int(window.total_seconds()))
 
     async def record(self, bucket: str, keys: list[str]) -> None:
-        now = self._core.clock()
         async with self._core.db.write() as session:
-            await session.execute(insert(RateEvent), [{"bucket": bucket, "key": k, "at": now} for k in keys])
+            await record_in(session, bucket, keys, self._core.clock())
 
     async def hit(self, bucket: str, keys: list[str], limit: int, window: timedelta, detail: str) -> None:
         """Count one attempt, refusing it when the limit is already reached."""

@@ -17,7 +17,7 @@ from contracts.wire.payments import (
 )
 from server.accounts.deps import CurrentPatient, CurrentPractitioner, CurrentUser
 from server.api.deps import client_ip
-from server.api.queries import DayFromQuery, DayToQuery, ListLimitQuery, StatusQuery
+from server.api.queries import DayFromQuery, DayToQuery, IdPath, ListLimitQuery, StatusQuery
 from server.payments.service import PaymentService
 from server.payments.webhooks import PaymentWebhookService
 
@@ -56,7 +56,7 @@ PaymentWebhooksDep = Annotated[PaymentWebhookService, Depends(_payment_webhooks)
     responses={201: {"description": "Demande créée"}, 200: {"description": "Renvoi identique"}, **_ERRORS},
 )
 async def create_payment(
-    conversation_id: str,
+    conversation_id: IdPath,
     body: PaymentCreate,
     principal: CurrentPractitioner,
     payments: PaymentsDep,
@@ -77,7 +77,7 @@ async def create_payment(
 
 @router.get("/conversations/{conversation_id}/payments", response_model=PaymentsPublic, responses=_ERRORS)
 async def list_payments(
-    conversation_id: str, principal: CurrentUser, payments: PaymentsDep
+    conversation_id: IdPath, principal: CurrentUser, payments: PaymentsDep
 ) -> PaymentsPublic:
     return await payments.list_for_conversation(principal.actor, conversation_id)
 
@@ -98,7 +98,7 @@ async def list_practitioner_payments(
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentPublic, responses=_ERRORS)
-async def get_payment(payment_id: str, principal: CurrentUser, payments: PaymentsDep) -> PaymentPublic:
+async def get_payment(payment_id: IdPath, principal: CurrentUser, payments: PaymentsDep) -> PaymentPublic:
     return await payments.get(principal.actor, payment_id)
 
 
@@ -108,7 +108,7 @@ async def get_payment(payment_id: str, principal: CurrentUser, payments: Payment
     responses={**_ERRORS, **_STATE, **_PROVIDER},
 )
 async def cancel_payment(
-    payment_id: str, principal: CurrentPractitioner, payments: PaymentsDep
+    payment_id: IdPath, principal: CurrentPractitioner, payments: PaymentsDep
 ) -> PaymentPublic:
     return await payments.cancel(principal.actor, payment_id)
 
@@ -119,7 +119,7 @@ async def cancel_payment(
     responses={**_ERRORS, **_STATE, **_PROVIDER},
 )
 async def mark_payment_paid(
-    payment_id: str, body: PaymentMarkPaid, principal: CurrentPractitioner, payments: PaymentsDep
+    payment_id: IdPath, body: PaymentMarkPaid, principal: CurrentPractitioner, payments: PaymentsDep
 ) -> PaymentPublic:
     """The practitioner records a payment made to them: card in person, cheque, transfer or cash."""
     return await payments.mark_paid(principal.actor, payment_id, body.method)
@@ -131,7 +131,7 @@ async def mark_payment_paid(
     responses={**_ERRORS, **_STATE, **_PROVIDER},
 )
 async def refund_payment(
-    payment_id: str, principal: CurrentPractitioner, payments: PaymentsDep
+    payment_id: IdPath, principal: CurrentPractitioner, payments: PaymentsDep
 ) -> PaymentPublic:
     return await payments.refund(principal.actor, payment_id)
 
@@ -142,7 +142,7 @@ async def refund_payment(
     responses={**_ERRORS, **_STATE, **_PROVIDER},
 )
 async def checkout_payment(
-    payment_id: str, principal: CurrentPatient, payments: PaymentsDep
+    payment_id: IdPath, principal: CurrentPatient, payments: PaymentsDep
 ) -> CheckoutPublic:
     """The address of the payment page (Stripe Checkout) for the patient to open."""
     return CheckoutPublic(url=await payments.checkout(principal.actor, payment_id))

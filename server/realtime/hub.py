@@ -24,15 +24,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.websockets import WebSocketState
 
-from contracts.wire.conversations import MessageAckFrame
+from contracts.wire.common import french_validation
+from contracts.wire.conversations import MessageAckFrame, MessageSendFrame, SocketAuthFrame
 from server.accounts.models import User
 from server.accounts.service import AccountService, Principal
 from server.conversations.service import ConversationService, MessageDraft
 from server.kernel.core import Core
 from server.kernel.errors import DomainError
+from server.kernel.failures import failure
 from server.kernel.ports import BusMessage
 
 log = logging.getLogger(__name__)
@@ -198,22 +201,15 @@ class Hub:
         settings = self.core.settings
         try:
             raw = await asyncio.wait_for(ws.receive_text(), timeout=settings.ws_auth_timeout_seconds)
-            frame = json.loads(raw) if len(raw) <= 4096 else None
-            if (
-                not isinstance(frame, dict)
-                or frame.get("type") != "auth"
-                or not isinstance(frame.get("token"), str)
-            ):
-                raise ValueError("first frame must be auth")
-            last_seq = frame.get("last_seq", 0)
-            if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-                raise ValueError("bad last_seq")
+            if len(raw) > 4096:
+                raise ValueError("auth frame too large")
+            frame = SocketAuthFrame.model_validate_json(raw)  # a ValidationError is a ValueError
             ip = ws.client.host if ws.client else None
-            principal = await self.accounts.authenticate(frame["token"], ip=ip)
-            return principal, last_seq
+            principal = await self.accounts.authenticate(frame.token, ip=ip)
+            return principal, frame.last_seq
         except DomainError as exc:
             await _close_with(ws, 4401, {"type": "error", "code": exc.code, "detail": exc.detail})
-        except (TimeoutError, ValueError, json.JSONDecodeError):
+        except (TimeoutError, ValueError):
             await _close_with(
                 ws,
                 4400,
@@ -263,20 +259,22 @@ class Hub:
                 conn.push({"type": "error", "code": "unknown_type", "detail": "Type de message inconnu."})
 
     async def _send_message(self, conn: Connection, frame: dict[str, Any]) -> None:
-        mid = frame.get("id")
+        mid = frame.get("id") if isinstance(frame.get("id"), str) and len(frame["id"]) <= 64 else None
         try:
-            cid, body = frame.get("conversation_id"), frame.get("body")
-            if not isinstance(mid, str) or not isinstance(cid, str) or not isinstance(body, str):
-                raise DomainError(
-                    "Champs « id », « conversation_id » et « body » attendus.", code="invalid_input"
-                )
+            send = MessageSendFrame.model_validate(frame)
+        except ValidationError as exc:
+            detail, _ = french_validation([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
+            conn.push({"type": "error", "id": mid, "code": "invalid_input", "detail": detail})
+            return
+        try:
             message, _ = await self.conversations.send(
-                conn.principal.actor, MessageDraft(conversation_id=cid, message_id=mid, body=body)
+                conn.principal.actor,
+                MessageDraft(conversation_id=send.conversation_id, message_id=send.id, body=send.body),
             )
-            ack = MessageAckFrame(type="ack", id=mid, seq=message.seq, created_at=message.created_at)
+            ack = MessageAckFrame(type="ack", id=send.id, seq=message.seq, created_at=message.created_at)
             conn.push(ack.model_dump(mode="json"))
         except DomainError as exc:
-            conn.push({"type": "error", "id": mid, "code": exc.code, "detail": exc.detail})
+            conn.push({"type": "error", "id": send.id, "code": exc.code, "detail": exc.detail})
 
     async def _writer(self, conn: Connection) -> None:
         try:
@@ -300,8 +298,8 @@ class Hub:
                 await conn.send(frame)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.debug("socket writer stopped for user %s", conn.principal.user_id, exc_info=True)
+        except Exception as exc:
+            log.debug("socket writer stopped for user %s: %s", conn.principal.user_id, failure(exc))
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1011)
 

@@ -210,9 +210,9 @@ def test_bad_amounts_are_refused_in_french_and_change_nothing(
         ("", "Indiquez un libellé, par exemple « Téléconsultation »."),
         ("   ", "Indiquez un libellé, par exemple « Téléconsultation »."),
         ("x" * 500, "Le libellé est trop long (200 caractères au plus)."),
-        (
+        (  # refused by the input policy of every request body (contracts.wire.common)
             "Télé\nconsultation",
-            "Le libellé contient des caractères invisibles ou des retours à la ligne : "
+            "Le champ « label » est invalide : retour à la ligne ou tabulation non accepté, "
             "écrivez-le sur une ligne.",
         ),
     ],

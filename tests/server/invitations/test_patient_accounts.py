@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -97,6 +98,28 @@ def test_forgotten_password_by_sms_code(server: LiveServer, client: httpx.Client
         json={"code": code.group(1), "password": NEW_PASSWORD},
     )
     assert r.status_code == 200 and r.json()["user"]["phone"] == mobile
+
+
+def test_forgotten_password_of_a_216_character_email(
+    server: LiveServer, client: httpx.Client, smtp: SmtpCapture
+) -> None:
+    """Its rate-limit key once overflowed its column: every request answered 500 (issue 11)."""
+    local = f"oubli.{uuid.uuid4().hex}".ljust(64, "x")
+    email = f"{local}@{'b' * 63}.{'c' * 63}.{'d' * 20}.fr"
+    sign_up(client, email=email)
+    started = client.post("/auth/password-reset", json={"identifier": email})
+    assert started.status_code == 202, started.text
+    code = CODE.search(smtp.wait(email)[0].text)
+    assert code is not None
+    r = client.post(
+        f"/auth/password-reset/{started.json()['reset_id']}/confirm",
+        json={"code": code.group(1), "password": NEW_PASSWORD},
+    )
+    assert r.status_code == 200 and r.json()["user"]["email"] == email, r.text
+    for _ in range(4):  # five requests an hour for one account, whatever the length of its address
+        assert client.post("/auth/password-reset", json={"identifier": email}).status_code == 202
+    blocked = client.post("/auth/password-reset", json={"identifier": email})
+    assert blocked.status_code == 429 and "Trop de demandes" in blocked.json()["detail"], blocked.text
 
 
 def test_unknown_accounts_get_the_same_answer_and_no_message(
