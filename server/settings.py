@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = 25.0
     ws_dead_after_seconds: float = 75.0
     ws_signal_rate_per_second: int = 50
+    # Open sockets: a client reconnecting in a loop, or a script, cannot hold the process's memory.
+    ws_max_per_user: int = Field(default=10, ge=1)
+    ws_max_per_ip: int = Field(default=50, ge=1)
     # Documents: stored encrypted at rest; the key is generated into data_dir when not given.
     attachments_dir: Path | None = None
     attachments_key: SecretStr = SecretStr("")

@@ -11,6 +11,12 @@ Protocol (JSON text frames):
 - client → `{"type": "message.send", "conversation_id", "id", "body"}` answered by
   `{"type": "ack", "id", "seq"}` or `{"type": "error", "id", "code", "detail"}`;
 - other frame types are routed to handlers registered by features (call signaling).
+
+Frames the server cannot read are answered, never crashed on: a binary frame, a text frame that
+is not a JSON object (or nested too deep to read), an unknown type or a frame over `MAX_FRAME`
+get an `error` frame with a French `detail` and the socket stays open (before `auth`: closed with
+4400). A user or an address over its number of sockets (`ws_max_per_user`, `ws_max_per_ip`) has
+the new socket closed with 4429 and a French reason.
 """
 
 from __future__ import annotations
@@ -43,6 +49,24 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 64 * 1024
 QUEUE_LIMIT = 2000
 CATCH_UP_PAGE = 500
+TOO_MANY = 4429
+ECHO_MAX = 64
+
+BINARY_REFUSED = {
+    "type": "error",
+    "code": "binary_frame",
+    "detail": "Message binaire non accepté : le serveur attend du JSON en texte.",
+}
+TOO_LARGE = {"type": "error", "code": "frame_too_large", "detail": "Message trop volumineux."}
+UNREADABLE = {"type": "error", "code": "invalid_json", "detail": "Message illisible (JSON attendu)."}
+UNKNOWN_TYPE = {"type": "error", "code": "unknown_type", "detail": "Type de message inconnu."}
+FAILED = {
+    "type": "error",
+    "code": "internal_error",
+    "detail": "Le serveur n'a pas pu traiter ce message. Réessayez dans un instant.",
+}
+USER_CAP_REASON = "Trop de connexions ouvertes pour ce compte : fermez une autre fenêtre."
+IP_CAP_REASON = "Trop de connexions ouvertes depuis cette adresse."
 
 FrameHandler = Callable[["Connection", dict[str, Any]], Awaitable[None]]
 
@@ -83,7 +107,7 @@ class Connection:
         self.queue.put_nowait(frame)
 
     async def send(self, frame: dict[str, Any]) -> None:
-        await self.ws.send_text(json.dumps(frame, separators=(",", ":"), ensure_ascii=False))
+        await self.ws.send_text(frame_text(frame))
 
 
 class Hub:
@@ -94,6 +118,7 @@ class Hub:
         self.accounts = accounts
         self.conversations = conversations
         self.by_user: dict[str, set[Connection]] = {}
+        self.by_ip: dict[str, int] = {}  # open sockets per client address, signed in or not
         self.handlers: dict[str, FrameHandler] = {}
         self.on_disconnect: list[Callable[[Connection], Awaitable[None]]] = []
         self._heartbeat: asyncio.Task[None] | None = None
@@ -148,8 +173,29 @@ class Hub:
     # ---------------------------------------------------------------- socket side
     async def serve(self, ws: WebSocket) -> None:
         await ws.accept()
+        ip = ws.client.host if ws.client else ""
+        if self.by_ip.get(ip, 0) >= self.core.settings.ws_max_per_ip:
+            log.warning("socket refused: %d sockets already open from one address", self.by_ip[ip])
+            await _close_with(ws, TOO_MANY, _cap_error(IP_CAP_REASON), IP_CAP_REASON)
+            return
+        self.by_ip[ip] = self.by_ip.get(ip, 0) + 1
+        try:
+            await self._serve_counted(ws)
+        finally:
+            left = self.by_ip.get(ip, 1) - 1
+            if left > 0:
+                self.by_ip[ip] = left
+            else:
+                self.by_ip.pop(ip, None)
+
+    async def _serve_counted(self, ws: WebSocket) -> None:
         principal, last_seq = await self._authenticate(ws)
         if principal is None:
+            return
+        already = len(self.by_user.get(principal.user_id, ()))
+        if already >= self.core.settings.ws_max_per_user:
+            log.warning("socket refused: user %s has %d sockets open", principal.user_id, already)
+            await _close_with(ws, TOO_MANY, _cap_error(USER_CAP_REASON), USER_CAP_REASON)
             return
         conn = Connection(self, ws, principal, last_seq)
         self.by_user.setdefault(principal.user_id, set()).add(conn)  # live frames queue from now on
@@ -200,8 +246,8 @@ class Hub:
     async def _authenticate(self, ws: WebSocket) -> tuple[Principal | None, int]:
         settings = self.core.settings
         try:
-            raw = await asyncio.wait_for(ws.receive_text(), timeout=settings.ws_auth_timeout_seconds)
-            if len(raw) > 4096:
+            raw = await asyncio.wait_for(_receive(ws), timeout=settings.ws_auth_timeout_seconds)
+            if raw is None or len(raw) > 4096:  # binary or too large: not an auth frame
                 raise ValueError("auth frame too large")
             frame = SocketAuthFrame.model_validate_json(raw)  # a ValidationError is a ValueError
             ip = ws.client.host if ws.client else None
@@ -225,41 +271,48 @@ class Hub:
 
     async def _reader(self, conn: Connection) -> None:
         while True:
-            raw = await conn.ws.receive_text()
+            raw = await _receive(conn.ws)
             conn.last_received = time.monotonic()
+            if raw is None:
+                conn.push(BINARY_REFUSED)
+                continue
             if len(raw) > MAX_FRAME:
-                await conn.send(
-                    {"type": "error", "code": "frame_too_large", "detail": "Message trop volumineux."}
-                )
+                conn.push(TOO_LARGE)
                 continue
             try:
                 frame = json.loads(raw)
                 if not isinstance(frame, dict):
                     raise ValueError
-            except ValueError:
-                conn.push(
-                    {"type": "error", "code": "invalid_json", "detail": "Message illisible (JSON attendu)."}
-                )
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
+                conn.push(UNREADABLE)
                 continue
-            kind = frame.get("type")
-            if kind == "ping":
-                conn.push({"type": "pong"})
-            elif kind == "pong":
-                pass
-            elif kind == "message.send":
-                await self._send_message(conn, frame)
-            elif isinstance(kind, str) and kind in self.handlers:
-                try:
-                    await self.handlers[kind](conn, frame)
-                except DomainError as exc:
-                    conn.push(
-                        {"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail}
-                    )
-            else:
-                conn.push({"type": "error", "code": "unknown_type", "detail": "Type de message inconnu."})
+            try:
+                await self._dispatch(conn, frame)
+            except (WebSocketDisconnect, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # a bug in a handler fails this frame, not the socket
+                log.error("socket frame failed: %s", failure(exc))
+                conn.push(FAILED)
+
+    async def _dispatch(self, conn: Connection, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "ping":
+            conn.push({"type": "pong"})
+        elif kind == "pong":
+            pass
+        elif kind == "message.send":
+            await self._send_message(conn, frame)
+        elif isinstance(kind, str) and kind in self.handlers:
+            try:
+                await self.handlers[kind](conn, frame)
+            except DomainError as exc:
+                ref = _echo(frame.get("ref"))
+                conn.push({"type": "error", "ref": ref, "code": exc.code, "detail": exc.detail})
+        else:
+            conn.push(UNKNOWN_TYPE)
 
     async def _send_message(self, conn: Connection, frame: dict[str, Any]) -> None:
-        mid = frame.get("id") if isinstance(frame.get("id"), str) and len(frame["id"]) <= 64 else None
+        mid = _echo(frame.get("id"))
         try:
             send = MessageSendFrame.model_validate(frame)
         except ValidationError as exc:
@@ -319,10 +372,39 @@ class Hub:
                 return
 
 
-async def _close_with(ws: WebSocket, code: int, frame: dict[str, Any]) -> None:
+async def _receive(ws: WebSocket) -> str | None:
+    """The next frame's text; None for a binary frame (Starlette's `receive_text` raises KeyError)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(int(message.get("code") or 1000), message.get("reason"))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
+def frame_text(frame: dict[str, Any]) -> str:
+    """A frame's JSON; a lone surrogate a client sent (valid JSON, not UTF-8) is written escaped."""
+    text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(frame, separators=(",", ":"))
+    return text
+
+
+def _echo(value: Any) -> str | None:
+    """A client's id or ref, sent back in an answer only when it is a short string."""
+    return value if isinstance(value, str) and len(value) <= ECHO_MAX else None
+
+
+def _cap_error(detail: str) -> dict[str, Any]:
+    return {"type": "error", "code": "too_many_sockets", "detail": detail}
+
+
+async def _close_with(ws: WebSocket, code: int, frame: dict[str, Any], reason: str | None = None) -> None:
     with contextlib.suppress(Exception):
-        await ws.send_text(json.dumps(frame, ensure_ascii=False))
-        await ws.close(code=code)
+        await ws.send_text(frame_text(frame))
+        await ws.close(code=code, reason=reason)
 
 
 def realtime_router(get_hub: Callable[[], Hub]) -> APIRouter:
