@@ -13,6 +13,7 @@ from server.payment_providers.ports import (
     CheckoutRequest,
     CheckoutSession,
     PaymentProviderError,
+    PaymentState,
     ProviderEvent,
     RefundRequest,
     RefundResult,
@@ -39,6 +40,9 @@ class OfflinePaymentProvider:
 
     async def refund(self, request: RefundRequest) -> RefundResult:
         return RefundResult(refund_id=None, status="recorded")
+
+    async def payment_state(self, provider_payment_id: str) -> PaymentState:
+        raise PaymentProviderError(NOT_SUPPORTED, "offline payments have no provider state")
 
     def verify_webhook(self, payload: bytes, signature: str | None, now: datetime) -> ProviderEvent:
         raise WebhookRejectedError("not_configured")

@@ -7,6 +7,7 @@ PaymentProviderError        a call to the provider failed; nothing was changed o
     reason "not_supported"  this provider has no such operation (offline payments)
 WebhookRejectedError        an incoming event is not proven to come from the provider
     reason "not_configured" | "no_signature" | "malformed" | "bad_signature" | "stale"
+           | "too_large" | "too_deep" (signed, but not an event we read)
 
 The use-cases (`server.payments.service`) depend on this protocol only; `server.payment_providers.factory`
 picks `StripePaymentProvider` or `OfflinePaymentProvider` from the settings.
@@ -98,6 +99,18 @@ class ProviderEvent:
     currency: str | None = None
 
 
+@dataclass(frozen=True)
+class PaymentState:
+    """What the provider knows of one payment now (webhook events may arrive in any order)."""
+
+    provider_payment_id: str
+    payment_id: str | None  # our id, as we gave it to the provider (metadata)
+    paid: bool
+    refunded: bool  # refunded in full
+    amount_cents: int | None
+    currency: str | None
+
+
 class PaymentProvider(Protocol):
     """Takes payments for payment requests: a hosted checkout page, refunds, signed notifications."""
 
@@ -124,6 +137,9 @@ class PaymentProvider(Protocol):
 
     async def refund(self, request: RefundRequest) -> RefundResult:
         """Give the whole amount back. Raises PaymentProviderError."""
+
+    async def payment_state(self, provider_payment_id: str) -> PaymentState:
+        """The payment's current state at the provider. Raises PaymentProviderError."""
 
     def verify_webhook(self, payload: bytes, signature: str | None, now: datetime) -> ProviderEvent:
         """The event in `payload` if `signature` proves it comes from the provider, fresh.

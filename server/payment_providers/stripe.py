@@ -22,6 +22,7 @@ from server.payment_providers.ports import (
     CheckoutRequest,
     CheckoutSession,
     PaymentProviderError,
+    PaymentState,
     ProviderEvent,
     RefundRequest,
     RefundResult,
@@ -134,6 +135,26 @@ class StripePaymentProvider:
         return RefundResult(
             refund_id=refund_id if isinstance(refund_id, str) else None,
             status=status if isinstance(status, str) else "pending",
+        )
+
+    async def payment_state(self, provider_payment_id: str) -> PaymentState:
+        """The PaymentIntent and its latest charge (expanded): paid, refunded in full, our id."""
+        if not provider_payment_id.isascii() or not provider_payment_id.replace("_", "").isalnum():
+            raise PaymentProviderError(REFUSED, "not a payment intent id")
+        body = await self._call("GET", f"/v1/payment_intents/{provider_payment_id}?expand[]=latest_charge")
+        charge = body.get("latest_charge")
+        charge = charge if isinstance(charge, dict) else {}
+        metadata = body.get("metadata")
+        payment_id = metadata.get("payment_id") if isinstance(metadata, dict) else None
+        amount = body.get("amount_received")
+        currency = body.get("currency")
+        return PaymentState(
+            provider_payment_id=provider_payment_id,
+            payment_id=payment_id if isinstance(payment_id, str) else None,
+            paid=body.get("status") == "succeeded",
+            refunded=charge.get("refunded") is True,
+            amount_cents=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+            currency=currency.upper() if isinstance(currency, str) else None,
         )
 
     # ---------------------------------------------------------------- webhooks

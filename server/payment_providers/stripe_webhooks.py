@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,12 @@ from server.payment_providers.ports import (
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 REFUND_EVENTS = ("charge.refunded",)
 MAX_HEADER = 4096
+# Stripe's events are a few kilobytes and nested a dozen levels; Python's parser recurses once per
+# level and fails past ~1000 (RecursionError), so depth and size are measured before parsing.
+MAX_EVENT_BYTES = 256 * 1024
+MAX_DEPTH = 64
+# What changes the depth: an escaped character (skipped), a quote, a bracket.
+_TOKENS = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)
 
 
 def stripe_signature(payload: bytes, secret: str, timestamp: int) -> str:
@@ -87,15 +94,41 @@ def _integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def nesting_within(payload: bytes, limit: int) -> bool:
+    """Whether the JSON in `payload` nests arrays and objects at most `limit` deep (not parsed).
+
+    One pass over the quotes, escapes and brackets (brackets inside strings do not count).
+    """
+    depth, in_string = 0, False
+    for token in _TOKENS.finditer(payload):
+        mark = token.group()
+        if mark == b'"':
+            in_string = not in_string
+        elif in_string or len(mark) == 2:
+            continue
+        elif mark in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return False
+        else:
+            depth -= 1
+    return True
+
+
 def read_event(payload: bytes) -> ProviderEvent:
     """The event in a verified `payload`, reduced to what the domain acts on.
 
     Raises:
-        WebhookRejectedError: the body is not a Stripe event object.
+        WebhookRejectedError: the body is not a Stripe event object ("malformed"), or is larger
+            or nested deeper than any Stripe event ("too_large", "too_deep").
     """
+    if len(payload) > MAX_EVENT_BYTES:
+        raise WebhookRejectedError("too_large")
+    if not nesting_within(payload, MAX_DEPTH):
+        raise WebhookRejectedError("too_deep")
     try:
         event = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise WebhookRejectedError("malformed") from None
     if not isinstance(event, dict):
         raise WebhookRejectedError("malformed")

@@ -151,7 +151,16 @@ async def checkout_payment(
 @router.post(
     "/payments/stripe/webhook",
     response_model=WebhookAckPublic,
-    responses={400: {"model": ErrorPublic, "description": "Signature absente, invalide ou trop ancienne"}},
+    responses={
+        400: {
+            "model": ErrorPublic,
+            "description": "Signature absente, invalide ou trop ancienne ; contenu illisible",
+        },
+        503: {
+            "model": ErrorPublic,
+            "description": "Service de paiement injoignable : notification à renvoyer",
+        },
+    },
 )
 async def stripe_webhook(request: Request, payment_webhooks: PaymentWebhooksDep) -> WebhookAckPublic:
     """Stripe's signed notifications; the raw body is what the signature covers."""

@@ -165,6 +165,28 @@ def checkout_completed(session_id: str, payment_id: str, amount_cents: int, **ex
     }
 
 
+def charge_refunded(intent_id: str, amount_cents: int) -> dict[str, Any]:
+    """A `charge.refunded` event for a full refund, as Stripe sends it (no metadata of ours on it)."""
+    return {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": "charge.refunded",
+        "created": int(SUITE_CLOCK().timestamp()),
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": f"ch_{intent_id[3:]}",
+                "object": "charge",
+                "payment_intent": intent_id,
+                "refunded": True,
+                "amount_refunded": amount_cents,
+                "currency": "eur",
+                "metadata": {},
+            }
+        },
+    }
+
+
 def post_webhook(client: httpx.Client, payload: bytes, signature: str | bytes | None) -> httpx.Response:
     """POST a webhook as Stripe does; a bytes signature is sent as is (to test non-ASCII headers)."""
     headers: dict[bytes, bytes] = {b"Content-Type": b"application/json"}
@@ -188,6 +210,7 @@ class StripeFake:
     server: HTTPServer
     calls: list[StripeCall] = field(default_factory=list)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)  # PaymentIntents, by id
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     page_handler: Callable[[Request, str], Response] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -204,11 +227,14 @@ class StripeFake:
         expire = re.compile(r"/v1/checkout/sessions/[^/]+/expire$")
         self.server.expect_request(expire, method="POST").respond_with_handler(self._expire)
         self.server.expect_request(session, method="GET").respond_with_handler(self._retrieve)
+        intent = re.compile(r"/v1/payment_intents/[^/]+$")
+        self.server.expect_request(intent, method="GET").respond_with_handler(self._intent)
         self.server.expect_request(re.compile(r"/pay/[^/]+$"), method="GET").respond_with_handler(self._page)
 
     def reset(self) -> None:
         self.calls.clear()
         self.sessions.clear()
+        self.intents.clear()
         self.fail_next.clear()
         self.page_handler = None
 
@@ -268,6 +294,31 @@ class StripeFake:
             return call
         session = self.sessions.get(request.path.split("/")[4])
         return _json(session) if session else Response("{}", status=404, content_type="application/json")
+
+    def _intent(self, request: Request) -> Response:
+        call = self._record(request)
+        if isinstance(call, Response):
+            return call
+        intent = self.intents.get(request.path.split("/")[3])
+        return _json(intent) if intent else Response("{}", status=404, content_type="application/json")
+
+    def paid_intent(self, intent_id: str, payment_id: str, amount_cents: int, *, refunded: bool) -> None:
+        """Stripe's PaymentIntent `intent_id`: succeeded for our `payment_id`, refunded in full or not."""
+        self.intents[intent_id] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "status": "succeeded",
+            "amount": amount_cents,
+            "amount_received": amount_cents,
+            "currency": "eur",
+            "metadata": {"payment_id": payment_id},
+            "latest_charge": {
+                "id": f"ch_{intent_id[3:]}",
+                "object": "charge",
+                "refunded": refunded,
+                "amount_refunded": amount_cents if refunded else 0,
+            },
+        }
 
     def _refund(self, request: Request) -> Response:
         call = self._record(request)
