@@ -195,8 +195,9 @@ class PaymentWebhookService:
             if row.status == "refunded":
                 return "already_refunded", row.id
             if row.status != "paid":
-                # The refund came first: settle it now if the provider confirms it was paid, ours.
-                if state is None or not _paid_for(state, row):
+                # The refund came first: settle it now if the provider confirms it was paid, ours,
+                # and refunded.
+                if state is None or not state.refunded or not _paid_for(state, row):
                     return "not_paid", row.id
                 await self._payments.settle(
                     tx, row, method="online", actor=actor, provider_payment_id=state.provider_payment_id
