@@ -11,6 +11,7 @@ entries carry ids only, never file names or content.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import unicodedata
 import uuid
@@ -26,6 +27,7 @@ from contracts.wire.attachments import AttachmentPublic
 from contracts.wire.conversations import MessagePublic
 from server.attachments.blobs import (
     BlobCorruptedError,
+    BlobError,
     BlobKeyMismatchError,
     BlobMissingError,
     EncryptedBlobStore,
@@ -42,6 +44,11 @@ log = logging.getLogger(__name__)
 
 MAX_FILENAME = 180
 NOT_FOUND = "Document introuvable."
+ID_IN_USE = "Cet identifiant de message est déjà utilisé."
+OTHER_DOCUMENT = (
+    "Cet identifiant de document est déjà utilisé pour un autre fichier : "
+    "envoyez ce fichier sous un nouvel identifiant."
+)
 
 
 class FileTooLargeError(DomainError):
@@ -51,6 +58,17 @@ class FileTooLargeError(DomainError):
 
 class AttachmentCorruptedError(ConflictError):
     code = "attachment_corrupted"
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """A received file, stored as a blob, before its row is written."""
+
+    filename: str  # cleaned
+    kind: FileKind
+    blob_name: str
+    size: int
+    digest: bytes  # SHA-256 of the plaintext
 
 
 @dataclass
@@ -146,17 +164,23 @@ class AttachmentService:
         async with self._core.db.read() as session:
             conv = await self._conversations.load_for(session, actor, conversation_id)
             existing = await self._existing(session, actor, conv, attachment_id)
-            if existing is not None:
-                return existing, False
+        if existing is not None:
+            # A retry: the stored document if this is the same file, else 409 (nothing changes).
+            await self._same_upload(existing[1], filename, body)
+            return existing[0], False
+        async with self._core.db.read() as session:
+            conv = await self._conversations.load_for(session, actor, conversation_id)
             self._check_may_write(actor, conv, self._core.clock())
 
         writer = await self._store.writer()
+        digest = hashlib.sha256()
         try:
             sniffer = FileSniffer()
             async for chunk in body:
                 if sniffer.size + len(chunk) > self._max_bytes:
                     raise self._too_large()
                 sniffer.feed(chunk)
+                digest.update(chunk)
                 await writer.write(chunk)
             kind = sniffer.finish()
             blob = await writer.commit()
@@ -164,23 +188,44 @@ class AttachmentService:
             await writer.abort()
             raise
 
+        upload = _Upload(clean_filename(filename, kind), kind, blob.name, blob.size, digest.digest())
         try:
-            return await self._record(
-                actor, conversation_id, attachment_id, filename, kind, blob.name, blob.size
-            )
+            return await self._record(actor, conversation_id, attachment_id, upload)
         except BaseException:
             await self._store.delete(blob.name)
             raise
 
+    async def _same_upload(self, row: Attachment, filename: str, body: AsyncIterable[bytes]) -> None:
+        """Read a retried upload and raise ConflictError unless it is the stored file, same name."""
+        sniffer = FileSniffer()
+        digest = hashlib.sha256()
+        async for chunk in body:
+            if sniffer.size + len(chunk) > row.size:
+                raise ConflictError(OTHER_DOCUMENT, code="id_in_use", field="id")
+            sniffer.feed(chunk)
+            digest.update(chunk)
+        try:
+            kind = sniffer.finish()
+        except DomainError:  # not a document at all: not the stored one
+            raise ConflictError(OTHER_DOCUMENT, code="id_in_use", field="id") from None
+        await self._check_same(row, clean_filename(filename, kind), sniffer.size, digest.digest())
+
+    async def _check_same(self, row: Attachment, filename: str, size: int, digest: bytes) -> None:
+        if (row.filename, row.size) != (filename, size):
+            raise ConflictError(OTHER_DOCUMENT, code="id_in_use", field="id")
+        stored = hashlib.sha256()
+        try:
+            reader = await self._store.open(row.blob_name)
+            async for chunk in reader.chunks():
+                stored.update(chunk)
+        except BlobError as exc:  # cannot be compared: answered as before, the stored document
+            log.warning("attachment %s: retry not compared (%s)", row.id, type(exc).__name__)
+            return
+        if stored.digest() != digest:
+            raise ConflictError(OTHER_DOCUMENT, code="id_in_use", field="id")
+
     async def _record(
-        self,
-        actor: Actor,
-        conversation_id: str,
-        attachment_id: str,
-        filename: str,
-        kind: FileKind,
-        blob_name: str,
-        size: int,
+        self, actor: Actor, conversation_id: str, attachment_id: str, upload: _Upload
     ) -> tuple[MessagePublic, bool]:
         try:
             async with self._core.transaction() as tx:
@@ -188,19 +233,20 @@ class AttachmentService:
                 conv = await self._conversations.load_for(tx.session, actor, conversation_id)
                 existing = await self._existing(tx.session, actor, conv, attachment_id)
                 if existing is not None:
-                    await self._store.delete(blob_name)
-                    return existing, False
+                    await self._check_same(existing[1], upload.filename, upload.size, upload.digest)
+                    await self._store.delete(upload.blob_name)
+                    return existing[0], False
                 self._check_may_write(actor, conv, tx.now)
                 row = Attachment(
                     id=attachment_id,
                     conversation_id=conv.id,
                     uploader_id=actor.user_id,
-                    filename=clean_filename(filename, kind),
-                    content_type=kind.content_type,
-                    size=size,
-                    width=kind.width,
-                    height=kind.height,
-                    blob_name=blob_name,
+                    filename=upload.filename,
+                    content_type=upload.kind.content_type,
+                    size=upload.size,
+                    width=upload.kind.width,
+                    height=upload.kind.height,
+                    blob_name=upload.blob_name,
                     created_at=tx.now,
                 )
                 tx.session.add(row)
@@ -217,28 +263,30 @@ class AttachmentService:
                 await tx.audit(actor, "attachment.create", "attachment", attachment_id)
         except IntegrityError:
             # A concurrent retry with the same id committed first (PostgreSQL): answer with it.
-            await self._store.delete(blob_name)
             async with self._core.db.read() as session:
                 conv = await self._conversations.load_for(session, actor, conversation_id)
                 existing = await self._existing(session, actor, conv, attachment_id)
             if existing is None:
                 raise
-            return existing, False
-        log.info("attachment %s stored (%s bytes) in conversation %s", attachment_id, size, conv.id)
+            await self._check_same(existing[1], upload.filename, upload.size, upload.digest)
+            await self._store.delete(upload.blob_name)
+            return existing[0], False
+        log.info("attachment %s stored (%s bytes) in conversation %s", attachment_id, upload.size, conv.id)
         return message, True
 
     async def _existing(
         self, session: AsyncSession, actor: Actor, conv: Conversation, attachment_id: str
-    ) -> MessagePublic | None:
-        """The stored message of a retried upload; ConflictError if the id belongs to something else."""
+    ) -> tuple[MessagePublic, Attachment] | None:
+        """The stored message and document of a retried upload; ConflictError if the id belongs to
+        something else (another message, another sender or conversation)."""
         message = await session.get(Message, attachment_id)
         if message is None:
             return None
         attachment = await session.get(Attachment, attachment_id)
         if attachment is None or message.sender_id != actor.user_id or message.conversation_id != conv.id:
-            raise ConflictError("Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id")
+            raise ConflictError(ID_IN_USE, code="id_in_use", field="id")
         role = "practitioner" if message.sender_id == conv.practitioner_id else "patient"
-        return message_public(message, role)
+        return message_public(message, role), attachment
 
     @staticmethod
     def _check_may_write(actor: Actor, conv: Conversation, now: datetime) -> None:

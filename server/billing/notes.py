@@ -147,11 +147,12 @@ class NoteService:
         conversation_key = check_uuid(conversation_id, "conversation_id") if conversation_id else None
         claim_key = check_uuid(claim_id, "claim_id") if claim_id else None
         payment_key = check_uuid(payment_id, "payment_id") if payment_id else None
+        content = (cents, text, conversation_key, claim_key, payment_key)
         try:
             async with self._core.transaction() as tx:
                 existing = await tx.session.get(BillingNote, key)
                 if existing is not None:
-                    return self._retried(existing, actor, cents), False
+                    return self._retried(existing, actor, content), False
                 await self._check_links(tx.session, actor, conversation_key, claim_key, payment_key)
                 year = tx.now.astimezone(PARIS).year
                 sequence = await self._next_number(tx, actor.user_id or "", year)
@@ -180,11 +181,15 @@ class NoteService:
                 existing = await session.get(BillingNote, key)
             if existing is None:
                 raise
-            return self._retried(existing, actor, cents), False
+            return self._retried(existing, actor, content), False
 
     @staticmethod
-    def _retried(row: BillingNote, actor: Actor, cents: int) -> NotePublic:
-        if row.practitioner_id != actor.user_id or row.total_cents != cents:
+    def _retried(
+        row: BillingNote, actor: Actor, content: tuple[int, str, str | None, str | None, str | None]
+    ) -> NotePublic:
+        """The stored note of a retry; 409 when the id is another practitioner's or another note's."""
+        stored = (row.total_cents, row.label, row.conversation_id, row.claim_id, row.payment_id)
+        if row.practitioner_id != actor.user_id or stored != content:
             raise ConflictError("Cet identifiant de note est déjà utilisé.", code="id_in_use")
         return note_public(row)
 

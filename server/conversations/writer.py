@@ -142,12 +142,8 @@ class MessageWriter:
             for index, job in enumerate(jobs):
                 first = batch_ids.get(job.message_id)
                 if first is not None:  # the same id twice in one batch (a quick retry)
-                    same = jobs[first].actor.user_id == job.actor.user_id
-                    same = same and jobs[first].conversation_id == job.conversation_id
-                    if not same:
-                        results[index] = ConflictError(
-                            "Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id"
-                        )
+                    if not _same_send(jobs[first], job):
+                        results[index] = _id_in_use()
                     continue
                 outcome = self._check(job, existing, convs, now)
                 if outcome is None:
@@ -199,10 +195,10 @@ class MessageWriter:
             return NotFoundError("Conversation introuvable.")
         old = existing.get(job.message_id)
         if old is not None:
-            if old.sender_id != job.actor.user_id or old.conversation_id != job.conversation_id:
-                return ConflictError(
-                    "Cet identifiant de message est déjà utilisé.", code="id_in_use", field="id"
-                )
+            # A retry answers the stored message; the same id for anything else is refused.
+            stored = (old.sender_id, old.conversation_id, old.kind, old.body, old.data)
+            if stored != (job.actor.user_id, job.conversation_id, job.kind, job.body, job.data):
+                return _id_in_use()
             return _public(old, conv.row), False
         if job.actor.is_patient and not self._can_write(conv.row, now):
             return ForbiddenError(
@@ -338,6 +334,25 @@ class MessageWriter:
         await session.execute(insert(EVENTS), events)
         await session.execute(insert(AUDIT), audits)
         return results
+
+
+def _id_in_use() -> ConflictError:
+    return ConflictError(
+        "Cet identifiant de message est déjà utilisé pour un autre message : il n'a pas été modifié.",
+        code="id_in_use",
+        field="id",
+    )
+
+
+def _same_send(first: SendJob, again: SendJob) -> bool:
+    """Whether two sends with one id are the same message (a retry), not two different ones."""
+    return (first.actor.user_id, first.conversation_id, first.kind, first.body, first.data) == (
+        again.actor.user_id,
+        again.conversation_id,
+        again.kind,
+        again.body,
+        again.data,
+    )
 
 
 def _repeat(first: tuple[MessagePublic, bool] | DomainError) -> tuple[MessagePublic, bool] | DomainError:

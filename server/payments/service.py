@@ -150,7 +150,7 @@ class PaymentService:
                     raise ForbiddenError("Seul le praticien peut demander un paiement.")
                 existing = await tx.session.get(PaymentRequest, key)
                 if existing is not None:
-                    return await self._retried(tx.session, existing, conv, cents, text), False
+                    return await self._retried(tx.session, existing, conv, (cents, text, claim_key)), False
                 if claim_key is not None:
                     await self._check_claim(tx.session, actor, claim_key)
                 profile = await tx.session.get(PractitionerProfile, actor.user_id)
@@ -182,14 +182,19 @@ class PaymentService:
                 existing = await session.get(PaymentRequest, key)
                 if existing is None:
                     raise
-                return await self._retried(session, existing, conv, cents, text), False
+                return await self._retried(session, existing, conv, (cents, text, claim_key)), False
         log.info("payment %s asked in conversation %s", key, conv.id)
         return public, True
 
     async def _retried(
-        self, session: AsyncSession, row: PaymentRequest, conv: Conversation, cents: int, label: str
+        self,
+        session: AsyncSession,
+        row: PaymentRequest,
+        conv: Conversation,
+        content: tuple[int, str, str | None],
     ) -> PaymentPublic:
-        if row.conversation_id != conv.id or (row.amount_cents, row.label) != (cents, label):
+        """The stored request of a retry; 409 when the id is another request's (nothing changes)."""
+        if row.conversation_id != conv.id or (row.amount_cents, row.label, row.claim_id) != content:
             raise ConflictError("Cet identifiant de demande de paiement est déjà utilisé.", code="id_in_use")
         return await self.public(session, row, "practitioner")
 
