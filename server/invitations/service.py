@@ -2,7 +2,9 @@
 
 Only a PRO+ practitioner sends invitations. Inviting a contact who already has a conversation
 with the practitioner returns that conversation; inviting a contact with an open invitation
-updates that invitation (new link, 15 days again) instead of creating a second one. Every send
+updates that invitation (new link, 15 days again) instead of creating a second one, unless it is
+the same invitation asked again while its message is on its way or just sent (`DUPLICATE_WINDOW`):
+a double click, a retry or ten identical requests at once send one message. Every send
 goes through the persisted delivery queue, after the commit; this service is also the queue's
 handler for invitation jobs (it mints the link when the job is claimed).
 """
@@ -27,6 +29,7 @@ from contracts.wire.invitations import (
 from server.accounts.models import PractitionerProfile, User
 from server.conversations.models import Conversation
 from server.conversations.service import ConversationService
+from server.delivery.models import DeliveryJob
 from server.delivery.queue import DeliveryQueue
 from server.invitations.models import Invitation
 from server.invitations.records import (
@@ -34,6 +37,7 @@ from server.invitations.records import (
     OPEN_STATUSES,
     CleanInvitation,
     InvitationDraft,
+    effective_status,
     emit_invitation,
     invitation_expiry,
     invitation_public,
@@ -49,6 +53,8 @@ from server.kernel.errors import ConflictError, InvalidInputError, NotFoundError
 from server.kernel.ratelimit import RateLimiter, record_in
 
 UNSET: Any = object()
+# An identical invitation asked again within this time of its message being sent sends nothing.
+DUPLICATE_WINDOW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,14 @@ class InvitationService:
                     outcome="existing_conversation", invitation=None, conversation_id=conversation_id
                 )
             inv = await self._open_for_contact(tx, actor.user_id or "", clean)
+            if inv is not None and await self._same_on_its_way(tx, inv, clean):
+                # The same request again (double click, retry, concurrent copies): one message.
+                renewed = inv.expires_at != invitation_expiry(inv.created_at)
+                return InvitationOutcomePublic(
+                    outcome="updated" if renewed else "created",
+                    invitation=invitation_public(inv, tx.now),
+                    conversation_id=None,
+                )
             outcome = "updated" if inv is not None else "created"
             if inv is None:
                 inv = Invitation(
@@ -201,6 +215,29 @@ class InvitationService:
             public = invitation_public(inv, tx.now)
         self._queue.notify()
         return InvitationOutcomePublic(outcome=outcome, invitation=public, conversation_id=None)
+
+    @staticmethod
+    async def _same_on_its_way(tx: Tx, inv: Invitation, clean: CleanInvitation) -> bool:
+        """Whether `inv` already is `clean`, pending, with its message queued, in flight or just sent."""
+        current = (inv.first_name, inv.last_name, inv.email, inv.phone, inv.channel)
+        if current != (clean.first_name, clean.last_name, clean.email, clean.phone, clean.channel):
+            return False
+        if effective_status(inv, tx.now) != "pending":
+            return False
+        job = await tx.session.scalar(
+            select(DeliveryJob.id)
+            .where(
+                DeliveryJob.kind == KIND,
+                DeliveryJob.ref_id == inv.id,
+                DeliveryJob.channel == inv.channel,
+                or_(
+                    DeliveryJob.status == "queued",
+                    and_(DeliveryJob.status == "sent", DeliveryJob.sent_at >= tx.now - DUPLICATE_WINDOW),
+                ),
+            )
+            .limit(1)
+        )
+        return job is not None
 
     @staticmethod
     def _apply(inv: Invitation, clean: CleanInvitation) -> None:
