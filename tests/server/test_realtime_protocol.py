@@ -146,3 +146,20 @@ def test_message_send_with_an_id_too_long_is_not_echoed(live_server: LiveServer)
         sock.send({"type": "message.send", "id": "x" * 65, "conversation_id": str(uuid.uuid4()), "body": "b"})
         errors = _errors_then_pong(sock)
         assert [e["code"] for e in errors] == ["invalid_input"] and errors[0]["id"] is None
+
+
+@pytest.mark.expected_errors(r"socket frame failed: RuntimeError")
+def test_a_handler_failing_unexpectedly_fails_its_frame_not_the_socket(
+    live_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(conn: object, frame: dict[str, object]) -> None:
+        raise RuntimeError("a bug, with a value that must not reach the log: secret")
+
+    live_server.app.state.hub.register("test.broken", broken)
+    doctor = make_practitioner(live_server)
+    with RealtimeClient(live_server.ws_url, doctor.token) as sock:
+        sock.send({"type": "test.broken"})
+        errors = _errors_then_pong(sock)
+        assert [e["code"] for e in errors] == ["internal_error"]
+        assert errors[0]["detail"] == "Le serveur n'a pas pu traiter ce message. Réessayez dans un instant."
+    assert "socket frame failed: RuntimeError" in caplog.text and "secret" not in caplog.text
