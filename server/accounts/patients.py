@@ -41,6 +41,19 @@ def code_digest(reset_id: str, code: str) -> str:
     return hashlib.sha256(f"{reset_id}:{code}".encode()).hexdigest()
 
 
+async def _retire_codes(tx: Tx, user_id: str) -> None:
+    """End every live code of an account: a newer one was asked, or the password was changed."""
+    await tx.session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.user_id == user_id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > tx.now,
+        )
+        .values(expires_at=tx.now)
+    )
+
+
 class PatientAccountService:
     """Sign-up of patients, and password resets for any account."""
 
@@ -115,6 +128,8 @@ class PatientAccountService:
                 attempts=0,
                 used_at=None,
             )
+            if user_id is not None:
+                await _retire_codes(tx, user_id)  # only the newest code works
             tx.session.add(reset)
             await tx.session.flush()
             if user_id is not None:
@@ -180,6 +195,7 @@ class PatientAccountService:
                 else:
                     user_id = reset.user_id
                     reset.used_at = tx.now
+                    await _retire_codes(tx, user_id or "")  # a code asked meanwhile dies too
                     await tx.session.execute(
                         update(User).where(User.id == user_id).values(password_hash=hash_password(password))
                     )
