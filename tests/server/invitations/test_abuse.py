@@ -3,16 +3,31 @@ without locking out the genuine link, secrets kept out of the logs."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import threading
+from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.helpers.invitation_env import new_email, sign_up
-from tests.helpers.live_server import LiveServer
+from tests.helpers.factories import make_practitioner
+from tests.helpers.invitation_env import (
+    delivery_settings,
+    invite,
+    national,
+    new_email,
+    sign_up,
+    unique_mobile,
+    wait_until,
+)
+from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.smtp_capture import SmtpCapture
 
 CODE = re.compile(r"\b(\d{6})\b")
 NEW_PASSWORD = "une-nouvelle-phrase-7"
+TEST_TOOLS = ("mail.log",)  # aiosmtpd, the SMTP server of the tests
 
 
 def _code(smtp: SmtpCapture, email: str, count: int) -> str:
@@ -44,3 +59,50 @@ def test_a_newer_code_or_a_changed_password_ends_the_earlier_codes(
     assert again.status_code == 410
     login = {"role": "patient", "identifier": email, "password": NEW_PASSWORD}
     assert client.post("/auth/login", json=login).status_code == 200
+
+
+def test_no_token_link_or_code_reaches_the_logs(
+    tmp_path: Path, smtp: SmtpCapture, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An invitation link, a session token and a reset code are credentials: never logged.
+
+    Emails go through SMTP, SMS to the outbox (no SMS provider): both log their sends."""
+    caplog.set_level(logging.DEBUG)
+    with LiveServer(delivery_settings(tmp_path, smtp, None)) as server, unique_client(server) as client:
+        doctor = make_practitioner(server)
+        email, mobile = new_email("journal"), unique_mobile()
+        assert invite(client, doctor, email=email).status_code == 201
+        assert invite(client, doctor, phone=national(mobile), first_name="Zoé").status_code == 201
+        mail = smtp.wait(email)[0]
+        sms_files = wait_until(lambda: list((tmp_path / "outbox").glob("*.sms.txt")))
+        sms_link = re.search(r"/i/([A-Za-z0-9_-]{43})", sms_files[0].read_text(encoding="utf-8"))
+        assert sms_link is not None
+        assert httpx.get(mail.link, timeout=30).status_code == 200
+        patient = sign_up(client, email=email)
+        accepted = client.post(
+            "/invitation-links/accept", json={"token": mail.token}, headers=patient.headers
+        )
+        assert accepted.status_code == 200, accepted.text
+        started = client.post("/auth/password-reset", json={"identifier": email})
+        code = _code(smtp, email, 2)
+        done = client.post(
+            f"/auth/password-reset/{started.json()['reset_id']}/confirm",
+            json={"code": code, "password": NEW_PASSWORD},
+        )
+        assert done.status_code == 200, done.text
+        login = {"role": "patient", "identifier": email, "password": NEW_PASSWORD}
+        session = client.post("/auth/login", json=login).json()["token"]
+    secrets = {
+        "lien e-mail": mail.token,
+        "lien SMS": sms_link.group(1),
+        "code": code,
+        "session": patient.token,
+        "nouvelle session": done.json()["token"],
+        "connexion": session,
+    }
+    test_thread = threading.get_ident()  # this test's own HTTP client logs its URLs: not the product
+    product = [r for r in caplog.records if r.thread != test_thread and not r.name.startswith(TEST_TOOLS)]
+    logged = "\n".join(f"{r.name}: {r.getMessage()}" for r in product)
+    assert "delivery job" in logged and "outbox: sms" in logged  # the product's lines were captured
+    leaked = [name for name, secret in secrets.items() if secret in logged]
+    assert not leaked, f"{leaked} in the logs:\n{logged}"
