@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from server.accounts.models import PasswordReset, Session, User
-from server.accounts.service import ROLES, AccountService, NewPatient, check_password
+from server.accounts.service import ROLES, AccountService, NewPatient, check_password, login_account_key
 from server.accounts.texts import RESET_CODE_MINUTES, reset_code_email, reset_code_sms
 from server.delivery.models import DeliveryJob
 from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
@@ -24,7 +24,7 @@ from server.delivery.queue import DeliveryQueue, Prepared
 from server.kernel.contacts import is_mobile, normalize_email, normalize_phone
 from server.kernel.core import SYSTEM, Actor, Core, Tx
 from server.kernel.errors import GoneError, InvalidInputError
-from server.kernel.ratelimit import RateLimiter
+from server.kernel.ratelimit import RateLimiter, forget_in
 from server.kernel.security import hash_password, new_numeric_code, same_digest
 
 KIND = "password_reset"
@@ -204,7 +204,16 @@ class PatientAccountService:
                         .where(Session.user_id == user_id, Session.revoked_at.is_(None))
                         .values(revoked_at=tx.now)
                     )
-                    role = await tx.session.scalar(select(User.role).where(User.id == user_id))
+                    owner = (
+                        await tx.session.execute(
+                            select(User.role, User.email, User.phone).where(User.id == user_id)
+                        )
+                    ).one()
+                    role = owner.role
+                    # The new password lifts the account's sign-in lock (failures from anywhere).
+                    accounts = [login_account_key(role, c) for c in (owner.email, owner.phone) if c]
+                    near = [f"{a}:ip:{ip or '-'}" for a in accounts]
+                    await forget_in(tx.session, "login", accounts + near)
                     await tx.audit(
                         Actor(user_id, role or "patient", ip), "password_reset.confirm", "user", user_id or ""
                     )

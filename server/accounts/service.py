@@ -91,6 +91,11 @@ def check_name(value: str, label: str, field: str) -> str:
     return cleaned
 
 
+def login_account_key(role: str, identifier: str) -> str:
+    """The rate-limit key of the failures on one account (a normalised email or phone)."""
+    return f"acct:{role}:{identifier}"
+
+
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInputError(
@@ -276,14 +281,22 @@ class AccountService:
             key = fold(ident)[:128]
         settings = self._core.settings
         window = timedelta(minutes=settings.login_window_minutes)
-        keys = [f"acct:{role}:{key}"] + ([f"ip:{ip}"] if ip else [])
+        detail = f"Trop de tentatives de connexion. Réessayez dans {settings.login_window_minutes} minutes."
+        account = login_account_key(role, key)
+        # From one address: 10 failures for one account, or for all accounts together. From every
+        # address: 100 for one account, so that failures elsewhere do not keep its owner out.
+        near = [f"{account}:ip:{ip or '-'}"] + ([f"ip:{ip}"] if ip else [])
+        await self._limiter.check("login", near, settings.login_max_failures, window, detail)
         await self._limiter.check(
             "login",
-            keys,
-            settings.login_max_failures,
+            [account],
+            settings.login_account_max_failures,
             window,
-            f"Trop de tentatives de connexion. Réessayez dans {settings.login_window_minutes} minutes.",
+            "Trop de tentatives de connexion sur ce compte. Réessayez dans "
+            f"{settings.login_window_minutes} minutes, ou choisissez un nouveau mot de passe avec "
+            "« Mot de passe oublié ».",
         )
+        keys = [account, *near]
         column = User.email if "@" in key else User.phone
         async with self._core.db.read() as session:
             user = await session.scalar(select(User).where(User.role == role, column == key))
