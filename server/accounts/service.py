@@ -15,6 +15,7 @@ from contracts.identifiers import is_valid_rpps, normalize_rpps
 from contracts.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
 from contracts.text import clean_name, fold
 from contracts.wire.accounts import AccountUpdatedEvent, SessionPublic, UserPublic
+from contracts.wire.common import name_problem
 from server.accounts.models import PractitionerProfile, Session, User
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import Actor, Core
@@ -84,7 +85,7 @@ def check_name(value: str, label: str, field: str) -> str:
         raise InvalidInputError(
             f"Le {label} est trop long ({MAX_NAME} caractères au plus).", code="name_too_long", field=field
         )
-    if any(ord(c) < 32 for c in cleaned):
+    if any(ord(c) < 32 for c in cleaned) or name_problem(cleaned) is not None:
         raise InvalidInputError(
             f"Le {label} contient des caractères invalides.", code="invalid_name", field=field
         )

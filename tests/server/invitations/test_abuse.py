@@ -3,7 +3,6 @@ without locking out the genuine link, secrets kept out of the logs."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.factories import make_practitioner
+from tests.helpers.factories import PASSWORD, make_practitioner, rpps_number
 from tests.helpers.invitation_env import (
     delivery_settings,
     invite,
@@ -106,3 +105,46 @@ def test_no_token_link_or_code_reaches_the_logs(
     assert "delivery job" in logged and "outbox: sms" in logged  # the product's lines were captured
     leaked = [name for name, secret in secrets.items() if secret in logged]
     assert not leaked, f"{leaked} in the logs:\n{logged}"
+
+
+BIDI_CONTROLS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_names_refuse_bidi_controls_with_a_french_422_and_nothing_changes(
+    server: LiveServer, client: httpx.Client
+) -> None:
+    doctor = make_practitioner(server)
+    inv = invite(client, doctor, email=new_email("bidi")).json()["invitation"]
+    patient_body = {"first_name": "Zoé", "last_name": "Bernard", "password": PASSWORD}
+    practitioner_body = {
+        "email": new_email("bidi-praticien"),
+        "password": PASSWORD,
+        "first_name": "Claire",
+        "last_name": "Martin",
+        "profession": "medecin_generaliste",
+        "rpps": rpps_number(77),
+    }
+    for char in BIDI_CONTROLS:
+        name = f"Zoé{char}fdp.exe"
+        for field in ("first_name", "last_name"):
+            attempts = [
+                ("/auth/patients", {**patient_body, "email": new_email("bidi"), field: name}, {}),
+                ("/auth/practitioners", {**practitioner_body, field: name}, {}),
+                (
+                    "/invitations",
+                    {"first_name": "A", "last_name": "B", "email": new_email(), field: name},
+                    doctor.headers,
+                ),
+            ]
+            for path, body, headers in attempts:
+                r = client.post(path, json=body, headers=headers)
+                assert r.status_code == 422 and r.json()["code"] == "invalid_input", (path, r.text)
+                assert f"U+{ord(char):04X}" in r.json()["detail"] and "sens d'écriture" in r.json()["detail"]
+            r = client.patch(f"/invitations/{inv['id']}", json={field: name}, headers=doctor.headers)
+            assert r.status_code == 422 and "sens d'écriture" in r.json()["detail"], r.text
+    listed = client.get("/invitations", headers=doctor.headers).json()["items"]
+    assert [i["id"] for i in listed] == [inv["id"]] and listed[0]["first_name"] == "Hélène"
+    # Letters of right-to-left scripts stay welcome: only the invisible controls are refused.
+    assert (
+        invite(client, doctor, email=new_email("rtl"), first_name="مريم", last_name="כהן").status_code == 201
+    )
