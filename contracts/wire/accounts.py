@@ -94,6 +94,18 @@ class PatientCreate(Input):
     password: str = Field(max_length=256)
 
 
+class PatientSignupStartedPublic(BaseModel):
+    """The answer to a patient sign-up: the same whether or not the contact has an account."""
+
+    signup_id: str
+    channel: Literal["email", "sms"]
+    detail: str
+
+
+class PatientSignupConfirm(Input):
+    code: str = Field(min_length=1, max_length=12)
+
+
 class PasswordResetCreate(Input):
     identifier: str = Field(min_length=1, max_length=254, description="Adresse e-mail ou numéro de portable")
     role: Literal["patient", "practitioner"] = "patient"

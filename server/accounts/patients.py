@@ -1,4 +1,4 @@
-"""Patient self-service: sign-up, and the forgotten password (a 6-digit code by email or SMS).
+"""Forgotten password (a 6-digit code by email or SMS).
 
 A reset code lives 10 minutes (ASVS 6.5.5), allows 5 attempts, and is sent through the same
 persisted delivery queue as invitations (the code is drawn when the job is claimed and only its
@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from server.accounts.models import PasswordReset, Session, User
-from server.accounts.service import ROLES, AccountService, NewPatient, check_password, login_account_key
+from server.accounts.service import ROLES, AccountService, check_password, login_account_key
 from server.accounts.texts import RESET_CODE_MINUTES, reset_code_email, reset_code_sms
 from server.delivery.models import DeliveryJob
 from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
@@ -30,7 +30,6 @@ from server.kernel.security import hash_password, new_numeric_code, same_digest
 KIND = "password_reset"
 MAX_CODE_ATTEMPTS = 5
 CODE_LIFETIME = timedelta(minutes=RESET_CODE_MINUTES)
-SIGNUPS_PER_HOUR = 20
 RESETS_PER_HOUR_PER_ACCOUNT = 5
 RESETS_PER_HOUR_PER_IP = 20
 CONFIRMS_PER_HOUR_PER_IP = 30
@@ -55,7 +54,7 @@ async def _retire_codes(tx: Tx, user_id: str) -> None:
 
 
 class PatientAccountService:
-    """Sign-up of patients, and password resets for any account."""
+    """Password resets for any account (patients and practitioners)."""
 
     def __init__(
         self, core: Core, limiter: RateLimiter, accounts: AccountService, queue: DeliveryQueue
@@ -66,27 +65,6 @@ class PatientAccountService:
         self._queue = queue
         queue.register(KIND, self)
         queue.every(3600.0, self.purge_resets)
-
-    async def sign_up(self, data: NewPatient, ip: str | None) -> tuple[str, User]:
-        """Create a patient account and open a session.
-
-        Raises:
-            RateLimitedError: too many accounts created from this address within an hour.
-            InvalidInputError, ConflictError: see AccountService.create_patient.
-        """
-        await self._limiter.check(
-            "patient_signup",
-            [f"ip:{ip or '-'}"],
-            SIGNUPS_PER_HOUR,
-            timedelta(hours=1),
-            "Trop de comptes créés depuis cette connexion. Réessayez dans une heure.",
-        )
-        user = await self._accounts.create_patient(data)
-        await self._limiter.record("patient_signup", [f"ip:{ip or '-'}"])
-        async with self._core.transaction() as tx:
-            await tx.audit(Actor(user.id, "patient", ip), "patient.signup", "user", user.id)
-        token = await self._accounts.open_session(user.id)
-        return token, user
 
     # ---------------------------------------------------------------- forgotten password
     async def request_reset(self, identifier: str, role: str, ip: str | None) -> str:

@@ -3,6 +3,7 @@ without locking out the genuine link, secrets kept out of the logs."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -18,10 +19,12 @@ from tests.helpers.invitation_env import (
     national,
     new_email,
     sign_up,
+    signup_code,
     unique_mobile,
     wait_until,
 )
 from tests.helpers.live_server import LiveServer, unique_client
+from tests.helpers.ovh_fake import OvhFake
 from tests.helpers.smtp_capture import SmtpCapture
 
 CODE = re.compile(r"\b(\d{6})\b")
@@ -41,9 +44,9 @@ def test_a_newer_code_or_a_changed_password_ends_the_earlier_codes(
     email = new_email("codes")
     sign_up(client, email=email)
     first = client.post("/auth/password-reset", json={"identifier": email}).json()["reset_id"]
-    first_code = _code(smtp, email, 1)
+    first_code = _code(smtp, email, 2)  # the first is the sign-up code
     second = client.post("/auth/password-reset", json={"identifier": email}).json()["reset_id"]
-    second_code = _code(smtp, email, 2)
+    second_code = _code(smtp, email, 3)
     old = client.post(
         f"/auth/password-reset/{first}/confirm", json={"code": first_code, "password": NEW_PASSWORD}
     )
@@ -82,8 +85,9 @@ def test_no_token_link_or_code_reaches_the_logs(
             "/invitation-links/accept", json={"token": mail.token}, headers=patient.headers
         )
         assert accepted.status_code == 200, accepted.text
+        joined = signup_code(email, count=2)
         started = client.post("/auth/password-reset", json={"identifier": email})
-        code = _code(smtp, email, 2)
+        code = _code(smtp, email, 3)
         done = client.post(
             f"/auth/password-reset/{started.json()['reset_id']}/confirm",
             json={"code": code, "password": NEW_PASSWORD},
@@ -95,6 +99,7 @@ def test_no_token_link_or_code_reaches_the_logs(
         "lien e-mail": mail.token,
         "lien SMS": sms_link.group(1),
         "code": code,
+        "code d'inscription": joined,
         "session": patient.token,
         "nouvelle session": done.json()["token"],
         "connexion": session,
@@ -148,3 +153,78 @@ def test_names_refuse_bidi_controls_with_a_french_422_and_nothing_changes(
     assert (
         invite(client, doctor, email=new_email("rtl"), first_name="مريم", last_name="כהן").status_code == 201
     )
+
+
+def _start(client: httpx.Client, **contact: str) -> httpx.Response:
+    body = {"first_name": "Camille", "last_name": "Roux", "password": PASSWORD, **contact}
+    return client.post("/auth/patients", json=body)
+
+
+def test_sign_up_answers_the_same_whether_or_not_the_account_exists(
+    server: LiveServer, client: httpx.Client, smtp: SmtpCapture, ovh: OvhFake
+) -> None:
+    """60 sign-ups once answered 409 for each address with an account: who is a patient leaked."""
+    taken_email, taken_mobile = new_email("deja"), unique_mobile()
+    owner = sign_up(client, email=taken_email, phone=national(taken_mobile))
+    fresh_email, fresh_mobile = new_email("nouveau"), unique_mobile()
+    answers = {
+        name: _start(client, **contact)
+        for name, contact in {
+            "taken email": {"email": taken_email},
+            "fresh email": {"email": fresh_email},
+            "taken mobile": {"phone": national(taken_mobile)},
+            "fresh mobile": {"phone": national(fresh_mobile)},
+        }.items()
+    }
+    shapes = {name: (r.status_code, sorted(r.json()), r.json()["detail"]) for name, r in answers.items()}
+    assert shapes["taken email"] == shapes["fresh email"], shapes
+    assert shapes["taken mobile"] == shapes["fresh mobile"], shapes
+    assert shapes["fresh email"][0] == 202 and "code" in shapes["fresh email"][2]
+    # The owner is told, with the way to a new password, and gets no code.
+    told = smtp.wait(taken_email, count=2)[1]
+    assert "vous en avez déjà un" in told.text and "/mot-de-passe-oublie" in told.text
+    assert not CODE.search(told.text)
+    sms = json.loads(ovh.wait(taken_mobile)[0].raw_body)["message"]
+    assert "déjà un compte" in sms and len(sms) <= 160
+    for name in ("taken email", "taken mobile"):
+        for guess in ("000000", "123456"):
+            r = client.post(
+                f"/auth/patients/{answers[name].json()['signup_id']}/confirm", json={"code": guess}
+            )
+            assert r.status_code == 422 and r.json()["code"] == "invalid_code", r.text
+    login = {"role": "patient", "identifier": taken_email, "password": PASSWORD}
+    assert client.post("/auth/login", json=login).json()["user"]["id"] == owner.id  # unchanged
+    # A new address with someone else's mobile: the account gets the email only, and no error says why.
+    joined = sign_up(client, email=new_email("autre"), phone=national(taken_mobile))
+    assert joined.phone is None and joined.email is not None
+
+
+def test_sign_up_is_rate_limited_per_address_and_per_contact(server: LiveServer, smtp: SmtpCapture) -> None:
+    with unique_client(server) as client:
+        for _ in range(20):
+            assert _start(client, email=new_email("rafale")).status_code == 202
+        blocked = _start(client, email=new_email("rafale"))
+        assert blocked.status_code == 429 and "Réessayez dans une heure" in blocked.json()["detail"]
+    email = new_email("harcele")
+    for _ in range(5):
+        with unique_client(server) as client:
+            assert _start(client, email=email).status_code == 202
+    with unique_client(server) as client:
+        assert _start(client, email=email).status_code == 429  # someone's inbox is not flooded
+    assert len(smtp.wait(email, count=5)) == 5
+
+
+def test_a_sign_up_code_works_once_and_only_the_newest(
+    server: LiveServer, client: httpx.Client, smtp: SmtpCapture
+) -> None:
+    email = new_email("deux-fois")
+    first = _start(client, email=email).json()["signup_id"]
+    first_code = signup_code(email, count=1)
+    second = _start(client, email=email).json()["signup_id"]
+    second_code = signup_code(email, count=2)
+    old = client.post(f"/auth/patients/{first}/confirm", json={"code": first_code})
+    assert old.status_code == 410 and old.json()["code"] == "code_expired", old.text
+    done = client.post(f"/auth/patients/{second}/confirm", json={"code": second_code})
+    assert done.status_code == 201 and done.json()["user"]["email"] == email, done.text
+    again = client.post(f"/auth/patients/{second}/confirm", json={"code": second_code})
+    assert again.status_code == 410
