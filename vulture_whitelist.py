@@ -91,6 +91,7 @@ invitation_routes.correct_invitation
 invitation_routes.lookup_link
 invitation_routes.accept_link
 patient_routes.signup_patient
+patient_routes.confirm_patient_signup
 patient_routes.request_password_reset
 patient_routes.confirm_password_reset
 patient_routes.create_request
@@ -180,13 +181,15 @@ CallStats.send_fps  # a field of the per-second stats record, beside receive_fps
 # - memory_pair: the in-process adapter of the call signaling port (loopback tests);
 # - read_marker / marker_age_ms: the reading half of the test pattern's clock marker, beside the
 #   private drawing code they share (latency measured by the video tests);
-# - invitation_delivery: lets the tests run the periodic invitation-expiry sweep now.
+# - invitation_delivery: lets the tests run the periodic invitation-expiry sweep now;
+# - AccountService.create_patient: the tests' patients, without the sign-up code (issue 11).
 from server.domain.invitation_feature import invitation_delivery
 
 from desktop.api.realtime import RealtimeClient
 from desktop.services.ports import RealtimeLink
 from desktop.video.signaling import memory_pair
 from desktop.video.sources import marker_age_ms, read_marker
+from server.accounts.service import AccountService
 
 RealtimeClient.drop
 RealtimeLink.drop
@@ -194,6 +197,7 @@ memory_pair
 read_marker
 marker_age_ms
 invitation_delivery
+AccountService.create_patient
 
 # ---------------------------------------------------------------- shared billing rules (contracts.billing)
 # Reviewed with the desktop billing rework: nothing of the desktop uses these, and the rules engine

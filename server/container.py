@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from server.accounts.patients import PatientAccountService
 from server.accounts.service import AccountService
+from server.accounts.signup import PatientSignupService
 from server.attachments.blobs import EncryptedBlobStore, load_or_create_key
 from server.attachments.service import AttachmentService
 from server.billing.claims import ClaimService
@@ -41,6 +42,7 @@ class Services:
     limiter: RateLimiter
     accounts: AccountService
     patients: PatientAccountService
+    signups: PatientSignupService
     conversations: ConversationService
     delivery: DeliveryQueue
     invitations: InvitationService
@@ -71,6 +73,7 @@ def build_services(core: Core, mailer: Mailer, sms: SmsGateway, provider: Paymen
         limiter=limiter,
         accounts=accounts,
         patients=PatientAccountService(core, limiter, accounts, delivery),
+        signups=PatientSignupService(core, limiter, accounts, delivery),
         conversations=conversations,
         delivery=delivery,
         invitations=InvitationService(core, limiter, conversations, delivery),

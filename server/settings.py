@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     # Plan given to accounts created by sign-up. A practitioner's own local server says PRO+:
     # there the plan gates nothing anyone sells (docs/decisions.md).
     signup_plan: str = "PRO"
+    # Wrong passwords: per account from one address, and per address (any account)…
     login_max_failures: int = 10
+    # …and per account from every address, much higher: someone who knows an email cannot keep
+    # its owner out from the owner's own address; a password reset lifts this one.
+    login_account_max_failures: int = 100
     login_window_minutes: int = 15
     max_json_bytes: int = 256 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from contracts.wire.common import Input
+from contracts.wire.common import Input, PersonName
 
 # Names are capped generously here so that the domain answers a long name with its own French
 # sentence ("trop long, 100 caractères au plus") rather than a generic validation message.
@@ -22,8 +22,8 @@ class LoginCreate(Input):
 class PractitionerCreate(Input):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
-    first_name: str = Field(max_length=500)
-    last_name: str = Field(max_length=500)
+    first_name: PersonName = Field(max_length=500)
+    last_name: PersonName = Field(max_length=500)
     profession: str = Field(max_length=40)
     specialty: str | None = Field(default=None, max_length=80)
     rpps: str = Field(max_length=20)
@@ -87,11 +87,23 @@ class PersonPublic(BaseModel):
 
 
 class PatientCreate(Input):
-    first_name: str = NAME
-    last_name: str = NAME
+    first_name: PersonName = NAME
+    last_name: PersonName = NAME
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     password: str = Field(max_length=256)
+
+
+class PatientSignupStartedPublic(BaseModel):
+    """The answer to a patient sign-up: the same whether or not the contact has an account."""
+
+    signup_id: str
+    channel: Literal["email", "sms"]
+    detail: str
+
+
+class PatientSignupConfirm(Input):
+    code: str = Field(min_length=1, max_length=12)
 
 
 class PasswordResetCreate(Input):

@@ -67,6 +67,30 @@ def _line(value: str) -> str:
 # A one-line text under the policy, for what is not a field of an `Input` (query strings, path ids).
 Line = Annotated[str, AfterValidator(_line)]
 
+# Refused in a person's name besides: the bidirectional controls (embeddings and overrides
+# U+202A–U+202E, isolates U+2066–U+2069, marks U+200E, U+200F and U+061C). A name is shown to
+# others; « U+202E » turns « Zoé‮exe.pdf » around on their screen.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def name_problem(value: str) -> str | None:
+    """Why a person's name is refused beyond the input policy (French, after « invalide : »), or None."""
+    found = _BIDI_CONTROLS.search(value)
+    if found is None:
+        return None
+    return f"caractère de contrôle du sens d'écriture non accepté (U+{ord(found.group()):04X})"
+
+
+def _person_name(value: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# A person's first or last name in a request body.
+PersonName = Annotated[str, AfterValidator(_person_name)]
+
 
 class Input(BaseModel):
     """Base of request bodies and of the socket frames the server reads: unknown fields are refused,

@@ -9,12 +9,12 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from contracts.wire.accounts import NAME, PersonPublic
-from contracts.wire.common import Input
+from contracts.wire.common import Input, PersonName
 
 
 class InvitationCreate(Input):
-    first_name: str = NAME
-    last_name: str = NAME
+    first_name: PersonName = NAME
+    last_name: PersonName = NAME
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
 
@@ -22,8 +22,8 @@ class InvitationCreate(Input):
 class InvitationUpdate(Input):
     """Only the fields present change; `null` or "" removes a contact."""
 
-    first_name: str | None = Field(default=None, max_length=1000)
-    last_name: str | None = Field(default=None, max_length=1000)
+    first_name: PersonName | None = Field(default=None, max_length=1000)
+    last_name: PersonName | None = Field(default=None, max_length=1000)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
 

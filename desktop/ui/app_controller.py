@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QDialog, QVBoxLayout
 
 from contracts.wire.accounts import PractitionerCreate
 from desktop.domain.app_settings import LOCAL
@@ -31,6 +31,7 @@ from desktop.ui.main_presenter import MainPresenter
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tray_notifier import TrayNotifier
 from desktop.ui.widgets.conversation_list_model import ConversationListModel
+from desktop.ui.widgets.plain_text import PlainLabel
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class AppController(QObject):
             return await session.server_url(wait=wait)
         busy = QDialog()
         busy.setWindowTitle(self.tr("Teleconsult"))
-        QVBoxLayout(busy).addWidget(QLabel(self.tr("Démarrage du serveur local…"), busy))
+        QVBoxLayout(busy).addWidget(PlainLabel(self.tr("Démarrage du serveur local…"), busy))
         busy.open()
         try:
             return await session.server_url(wait=True)

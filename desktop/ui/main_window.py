@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -30,6 +29,7 @@ from desktop.ui.pages.conversation_page import ConversationPage
 from desktop.ui.pages.invitations_page import InvitationsPage
 from desktop.ui.widgets.conversation_list_model import ConversationListModel
 from desktop.ui.widgets.message_bar import MessageBar
+from desktop.ui.widgets.plain_text import PlainLabel
 from desktop.ui.widgets.requests_banner import RequestsBanner
 from desktop.ui.widgets.round_button import RoundButton
 from desktop.ui.widgets.status_indicator import StatusIndicator
@@ -62,9 +62,9 @@ class MainWindow(QMainWindow):
         header.setObjectName("header")
         header.setStyleSheet("QFrame#header { background: #0d47a1; } QFrame#header QLabel { color: white; }")
         top = QHBoxLayout(header)
-        brand = QLabel(self.tr("Teleconsult"), header)
+        brand = PlainLabel(self.tr("Teleconsult"), header)
         brand.setStyleSheet("font-size: 17px; font-weight: bold;")
-        self.account = QLabel(header)
+        self.account = PlainLabel(header)
         self.account.setAccessibleName(self.tr("Compte"))
         self.status = StatusIndicator(header)
         self.status.setStyleSheet("color: white;")
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.conversation_list = ConversationListPage(model, self.splitter)
         self.stack = QStackedWidget(self.splitter)
-        self.empty = QLabel(
+        self.empty = PlainLabel(
             self.tr("Choisissez une conversation, ou tapez le nom d'un patient dans la recherche (Ctrl+F)."),
             self.stack,
         )

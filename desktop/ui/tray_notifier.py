@@ -7,6 +7,8 @@ import logging
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from desktop.ui.widgets.plain_text import inert_markup
+
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +38,10 @@ class TrayNotifier:
         if self._tray is None:
             return
         try:
-            self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 8000)
+            # Some notification servers read markup in a body: a name shown as written.
+            self._tray.showMessage(
+                inert_markup(title), inert_markup(body), QSystemTrayIcon.MessageIcon.Information, 8000
+            )
         except Exception:
             log.info("notification failed", exc_info=True)
 

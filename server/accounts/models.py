@@ -90,3 +90,27 @@ class PasswordReset(Base):
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None]
+
+
+class PatientSignup(Base):
+    """A patient sign-up waiting for the code sent to its email or mobile (digest only).
+
+    The answer to a sign-up is the same whether or not the contact already has an account: then
+    `user_id` names that account, and the message sent says so instead of holding a code.
+    """
+
+    __tablename__ = "patient_signups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None]

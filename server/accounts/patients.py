@@ -1,4 +1,4 @@
-"""Patient self-service: sign-up, and the forgotten password (a 6-digit code by email or SMS).
+"""Forgotten password (a 6-digit code by email or SMS).
 
 A reset code lives 10 minutes (ASVS 6.5.5), allows 5 attempts, and is sent through the same
 persisted delivery queue as invitations (the code is drawn when the job is claimed and only its
@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from server.accounts.models import PasswordReset, Session, User
-from server.accounts.service import ROLES, AccountService, NewPatient, check_password
+from server.accounts.service import ROLES, AccountService, check_password, login_account_key
 from server.accounts.texts import RESET_CODE_MINUTES, reset_code_email, reset_code_sms
 from server.delivery.models import DeliveryJob
 from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
@@ -24,13 +24,12 @@ from server.delivery.queue import DeliveryQueue, Prepared
 from server.kernel.contacts import is_mobile, normalize_email, normalize_phone
 from server.kernel.core import SYSTEM, Actor, Core, Tx
 from server.kernel.errors import GoneError, InvalidInputError
-from server.kernel.ratelimit import RateLimiter
+from server.kernel.ratelimit import RateLimiter, forget_in
 from server.kernel.security import hash_password, new_numeric_code, same_digest
 
 KIND = "password_reset"
 MAX_CODE_ATTEMPTS = 5
 CODE_LIFETIME = timedelta(minutes=RESET_CODE_MINUTES)
-SIGNUPS_PER_HOUR = 20
 RESETS_PER_HOUR_PER_ACCOUNT = 5
 RESETS_PER_HOUR_PER_IP = 20
 CONFIRMS_PER_HOUR_PER_IP = 30
@@ -41,8 +40,21 @@ def code_digest(reset_id: str, code: str) -> str:
     return hashlib.sha256(f"{reset_id}:{code}".encode()).hexdigest()
 
 
+async def _retire_codes(tx: Tx, user_id: str) -> None:
+    """End every live code of an account: a newer one was asked, or the password was changed."""
+    await tx.session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.user_id == user_id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > tx.now,
+        )
+        .values(expires_at=tx.now)
+    )
+
+
 class PatientAccountService:
-    """Sign-up of patients, and password resets for any account."""
+    """Password resets for any account (patients and practitioners)."""
 
     def __init__(
         self, core: Core, limiter: RateLimiter, accounts: AccountService, queue: DeliveryQueue
@@ -53,27 +65,6 @@ class PatientAccountService:
         self._queue = queue
         queue.register(KIND, self)
         queue.every(3600.0, self.purge_resets)
-
-    async def sign_up(self, data: NewPatient, ip: str | None) -> tuple[str, User]:
-        """Create a patient account and open a session.
-
-        Raises:
-            RateLimitedError: too many accounts created from this address within an hour.
-            InvalidInputError, ConflictError: see AccountService.create_patient.
-        """
-        await self._limiter.check(
-            "patient_signup",
-            [f"ip:{ip or '-'}"],
-            SIGNUPS_PER_HOUR,
-            timedelta(hours=1),
-            "Trop de comptes créés depuis cette connexion. Réessayez dans une heure.",
-        )
-        user = await self._accounts.create_patient(data)
-        await self._limiter.record("patient_signup", [f"ip:{ip or '-'}"])
-        async with self._core.transaction() as tx:
-            await tx.audit(Actor(user.id, "patient", ip), "patient.signup", "user", user.id)
-        token = await self._accounts.open_session(user.id)
-        return token, user
 
     # ---------------------------------------------------------------- forgotten password
     async def request_reset(self, identifier: str, role: str, ip: str | None) -> str:
@@ -115,6 +106,8 @@ class PatientAccountService:
                 attempts=0,
                 used_at=None,
             )
+            if user_id is not None:
+                await _retire_codes(tx, user_id)  # only the newest code works
             tx.session.add(reset)
             await tx.session.flush()
             if user_id is not None:
@@ -180,6 +173,7 @@ class PatientAccountService:
                 else:
                     user_id = reset.user_id
                     reset.used_at = tx.now
+                    await _retire_codes(tx, user_id or "")  # a code asked meanwhile dies too
                     await tx.session.execute(
                         update(User).where(User.id == user_id).values(password_hash=hash_password(password))
                     )
@@ -188,7 +182,16 @@ class PatientAccountService:
                         .where(Session.user_id == user_id, Session.revoked_at.is_(None))
                         .values(revoked_at=tx.now)
                     )
-                    role = await tx.session.scalar(select(User.role).where(User.id == user_id))
+                    owner = (
+                        await tx.session.execute(
+                            select(User.role, User.email, User.phone).where(User.id == user_id)
+                        )
+                    ).one()
+                    role = owner.role
+                    # The new password lifts the account's sign-in lock (failures from anywhere).
+                    accounts = [login_account_key(role, c) for c in (owner.email, owner.phone) if c]
+                    near = [f"{a}:ip:{ip or '-'}" for a in accounts]
+                    await forget_in(tx.session, "login", accounts + near)
                     await tx.audit(
                         Actor(user_id, role or "patient", ip), "password_reset.confirm", "user", user_id or ""
                     )

@@ -12,6 +12,8 @@ from contracts.wire.accounts import (
     PasswordResetCreate,
     PasswordResetStartedPublic,
     PatientCreate,
+    PatientSignupConfirm,
+    PatientSignupStartedPublic,
     PractitionerCreate,
     SessionPublic,
     UserPublic,
@@ -19,6 +21,7 @@ from contracts.wire.accounts import (
 from server.accounts.deps import AccountsDep, CurrentUser
 from server.accounts.patients import PatientAccountService
 from server.accounts.service import NewPatient, NewPractitioner
+from server.accounts.signup import PatientSignupService
 from server.api.deps import SettingsDep, client_ip
 from server.api.queries import IdPath
 from server.kernel.errors import ForbiddenError
@@ -32,6 +35,14 @@ def _patients(request: Request) -> PatientAccountService:
 
 
 PatientsDep = Annotated[PatientAccountService, Depends(_patients)]
+
+
+def _signups(request: Request) -> PatientSignupService:
+    service: PatientSignupService = request.app.state.services.signups
+    return service
+
+
+SignupsDep = Annotated[PatientSignupService, Depends(_signups)]
 
 
 @router.post("/auth/login", response_model=SessionPublic)
@@ -69,11 +80,14 @@ async def me(principal: CurrentUser, accounts: AccountsDep) -> UserPublic:
 
 
 # ---------------------------------------------------------------- patients: sign-up, forgotten password
-@router.post("/auth/patients", response_model=SessionPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/auth/patients", response_model=PatientSignupStartedPublic, status_code=status.HTTP_202_ACCEPTED
+)
 async def signup_patient(
-    body: PatientCreate, request: Request, patients: PatientsDep, accounts: AccountsDep
-) -> SessionPublic:
-    """Create a patient account (email and/or phone) and sign in."""
+    body: PatientCreate, request: Request, signups: SignupsDep
+) -> PatientSignupStartedPublic:
+    """Start a patient sign-up: a code goes to the email (or the mobile). The answer is the same
+    whether or not the contact has an account (then the message sent says so)."""
     data = NewPatient(
         first_name=body.first_name,
         last_name=body.last_name,
@@ -81,7 +95,28 @@ async def signup_patient(
         email=body.email or None,
         phone=body.phone or None,
     )
-    token, user = await patients.sign_up(data, client_ip(request))
+    signup_id, channel = await signups.start(data, client_ip(request))
+    where = "par e-mail" if channel == "email" else "par SMS"
+    return PatientSignupStartedPublic(
+        signup_id=signup_id,
+        channel="email" if channel == "email" else "sms",
+        detail=f"Un code vous a été envoyé {where}. Saisissez-le pour terminer votre inscription "
+        "(il est valable 10 minutes).",
+    )
+
+
+@router.post(
+    "/auth/patients/{signup_id}/confirm", response_model=SessionPublic, status_code=status.HTTP_201_CREATED
+)
+async def confirm_patient_signup(
+    signup_id: IdPath,
+    body: PatientSignupConfirm,
+    request: Request,
+    signups: SignupsDep,
+    accounts: AccountsDep,
+) -> SessionPublic:
+    """Check the sign-up code: the account is created and signed in."""
+    token, user = await signups.confirm(signup_id, body.code, client_ip(request))
     return await accounts.session_public(token, user.id)
 
 

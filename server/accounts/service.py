@@ -15,6 +15,7 @@ from contracts.identifiers import is_valid_rpps, normalize_rpps
 from contracts.professions import PLANS, PROFESSIONS, SECTORS, SPECIALTIES
 from contracts.text import clean_name, fold
 from contracts.wire.accounts import AccountUpdatedEvent, SessionPublic, UserPublic
+from contracts.wire.common import name_problem
 from server.accounts.models import PractitionerProfile, Session, User
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import Actor, Core
@@ -84,11 +85,16 @@ def check_name(value: str, label: str, field: str) -> str:
         raise InvalidInputError(
             f"Le {label} est trop long ({MAX_NAME} caractères au plus).", code="name_too_long", field=field
         )
-    if any(ord(c) < 32 for c in cleaned):
+    if any(ord(c) < 32 for c in cleaned) or name_problem(cleaned) is not None:
         raise InvalidInputError(
             f"Le {label} contient des caractères invalides.", code="invalid_name", field=field
         )
     return cleaned
+
+
+def login_account_key(role: str, identifier: str) -> str:
+    """The rate-limit key of the failures on one account (a normalised email or phone)."""
+    return f"acct:{role}:{identifier}"
 
 
 def check_password(password: str) -> None:
@@ -276,14 +282,22 @@ class AccountService:
             key = fold(ident)[:128]
         settings = self._core.settings
         window = timedelta(minutes=settings.login_window_minutes)
-        keys = [f"acct:{role}:{key}"] + ([f"ip:{ip}"] if ip else [])
+        detail = f"Trop de tentatives de connexion. Réessayez dans {settings.login_window_minutes} minutes."
+        account = login_account_key(role, key)
+        # From one address: 10 failures for one account, or for all accounts together. From every
+        # address: 100 for one account, so that failures elsewhere do not keep its owner out.
+        near = [f"{account}:ip:{ip or '-'}"] + ([f"ip:{ip}"] if ip else [])
+        await self._limiter.check("login", near, settings.login_max_failures, window, detail)
         await self._limiter.check(
             "login",
-            keys,
-            settings.login_max_failures,
+            [account],
+            settings.login_account_max_failures,
             window,
-            f"Trop de tentatives de connexion. Réessayez dans {settings.login_window_minutes} minutes.",
+            "Trop de tentatives de connexion sur ce compte. Réessayez dans "
+            f"{settings.login_window_minutes} minutes, ou choisissez un nouveau mot de passe avec "
+            "« Mot de passe oublié ».",
         )
+        keys = [account, *near]
         column = User.email if "@" in key else User.phone
         async with self._core.db.read() as session:
             user = await session.scalar(select(User).where(User.role == role, column == key))

@@ -1,9 +1,9 @@
 """`OutboxDelivery`: the default when no SMTP relay or SMS provider is configured.
 
 Each message is written to a file in the outbox folder (an `.eml` any mail client opens, or a
-`.sms.txt`), readable by the server's user only, and its link is logged, so a practitioner who
-runs the server alone can copy the link and send it by hand. The log line holds ids and the link,
-never a name, an address or a number.
+`.sms.txt`), readable by the server's user only. The log line names the file, so a practitioner
+who runs the server alone can open it and send the link by hand; it holds ids only, never a link
+(a link is a credential), a code, a name, an address or a number.
 """
 
 from __future__ import annotations
@@ -53,13 +53,13 @@ class OutboxDelivery:
         self._announce()
         data = bytes(build_message(email, self._sender))
         path = await asyncio.to_thread(self._write, f"{self._stamp()}-{email.message_id}.eml", data)
-        log.info("outbox: email %s written to %s; link: %s", email.message_id, path.name, email.link or "-")
+        log.info("outbox: email %s written to %s", email.message_id, path.name)
 
     async def send_sms(self, sms: OutgoingSms) -> str:
         self._announce()
         data = f"À : {sms.to}\n\n{sms.text}\n".encode()
         path = await asyncio.to_thread(self._write, f"{self._stamp()}-{sms.message_id}.sms.txt", data)
-        log.info("outbox: sms %s written to %s; link: %s", sms.message_id, path.name, sms.link or "-")
+        log.info("outbox: sms %s written to %s", sms.message_id, path.name)
         return sms.message_id
 
     async def close(self) -> None:

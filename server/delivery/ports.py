@@ -33,14 +33,13 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    """An email in text and HTML; `link` is what an operator may copy from the outbox log."""
+    """An email in text and HTML."""
 
     to: str
     subject: str
     text: str
     html: str
     message_id: str  # stable per delivery job, so a duplicate after a crash can be recognised
-    link: str = ""
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -51,7 +50,6 @@ class OutgoingSms:
     to: str
     text: str
     message_id: str
-    link: str = ""
 
 
 class Mailer(Protocol):

@@ -98,14 +98,11 @@ class InvitationDelivery:
                 text=text.text,
                 html=text.html,
                 message_id=message_id,
-                link=link,
             )
             return Prepared(email=email)
         if job.channel == "sms" and inv.phone:
             return Prepared(
-                sms=OutgoingSms(
-                    to=inv.phone, text=invitation_sms(who, link), message_id=message_id, link=link
-                )
+                sms=OutgoingSms(to=inv.phone, text=invitation_sms(who, link), message_id=message_id)
             )
         return None
 

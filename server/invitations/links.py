@@ -1,8 +1,10 @@
 """Invitation links, patient side: what a link shows, and accepting it (conversation created).
 
 A link is single use: accepting revokes every link of the invitation. Guesses are limited per
-address: 30 unknown tokens in an hour and the address gets 429 on every token use for the rest
-of the hour (R7), whatever the token. An invitation addressed to a contact that already has a
+address: after 30 unknown tokens in an hour the address gets 429 on every unknown token for the
+rest of the hour (R7). Only unknown tokens count, and a token that exists always gets its answer:
+it is 256 random bits, never guessed, and patients behind one address (a mobile carrier's) keep
+their genuine links while someone among them guesses. An invitation addressed to a contact that already has a
 patient account can only be accepted from that account; otherwise any signed-in patient holding
 the link may accept it (the patient may have signed up with another address).
 """
@@ -156,15 +158,16 @@ class InvitationLinkService:
         )
 
     async def _record_guess(self, ip: str | None) -> None:
+        """Count an unknown token; 429 when the address already guessed too many."""
+        await self._check_guesses(ip)
         await self._limiter.record("invitation_link", [f"ip:{ip or '-'}"])
 
     async def inspect(self, token: str, ip: str | None) -> LinkView:
         """The state of a link, who invites, and whether the invited contact has an account.
 
         Raises:
-            RateLimitedError: too many unknown tokens from this address in the last hour.
+            RateLimitedError: an unknown token, after too many from this address in the last hour.
         """
-        await self._check_guesses(ip)
         row = None
         if _TOKEN.match(token):
             async with self._core.db.read() as session:
@@ -193,10 +196,10 @@ class InvitationLinkService:
 
         Raises:
             NotFoundError: unknown token (counted as a guess).
+            RateLimitedError: an unknown token, after too many from this address in the last hour.
             GoneError: expired, used, cancelled or replaced link.
             ConflictError: the invitation belongs to another patient account.
         """
-        await self._check_guesses(actor.ip)
         refused: DomainError | None = None
         result: InvitationAcceptedPublic | None = None
         async with self._core.transaction() as tx:

@@ -30,6 +30,13 @@ async def record_in(session: AsyncSession, bucket: str, keys: list[str], now: da
     )
 
 
+async def forget_in(session: AsyncSession, bucket: str, keys: list[str]) -> None:
+    """Drop the attempts counted for these keys, inside the caller's transaction."""
+    await session.execute(
+        delete(RateEvent).where(RateEvent.bucket == bucket, RateEvent.key.in_([stored_key(k) for k in keys]))
+    )
+
+
 class RateLimiter:
     """Counts attempts per (bucket, key) over a window; refuses past a limit."""
 
@@ -60,6 +67,11 @@ class RateLimiter:
         """Count one attempt, refusing it when the limit is already reached."""
         await self.check(bucket, keys, limit, window, detail)
         await self.record(bucket, keys)
+
+    async def forget(self, bucket: str, keys: list[str]) -> None:
+        """Drop the attempts counted for these keys (a lock lifted)."""
+        async with self._core.db.write() as session:
+            await forget_in(session, bucket, keys)
 
     async def purge(self, older_than: timedelta) -> None:
         async with self._core.db.write() as session:

@@ -22,7 +22,7 @@ CODE = re.compile(r"\b(\d{6})\b")
 
 
 def test_directory_request_accepted_by_the_practitioner_then_chat(
-    e2e_server: LiveServer, api_client: httpx.Client, phone: Any, shot: Shot
+    e2e_server: LiveServer, e2e_smtp: SmtpCapture, api_client: httpx.Client, phone: Any, shot: Shot
 ) -> None:
     server, client = e2e_server, api_client
     city = "Nantes"  # the e2e server is fresh for each run: this is the only Paul Lemaire in Nantes
@@ -39,6 +39,13 @@ def test_directory_request_accepted_by_the_practitioner_then_chat(
     phone.get_by_label("Mot de passe").fill(PASSWORD)
     shot("08-inscription")
     phone.get_by_role("button", name="Créer mon compte").click()
+    code_field = phone.get_by_label("Code reçu (6 chiffres)")
+    expect(code_field).to_be_focused()  # the code goes to the email: the same answer for anyone
+    expect(phone.get_by_role("status")).to_contain_text("Un code vous a été envoyé par e-mail")
+    code = CODE.search(e2e_smtp.wait(email)[0].text)
+    assert code is not None
+    code_field.fill(code.group(1))
+    phone.get_by_role("button", name="Valider mon inscription").click()
     arrive(phone, "/annuaire?bienvenue=1", "Trouver un praticien")
     expect(phone.locator("#welcome")).to_be_visible()
 

@@ -42,6 +42,12 @@ def test_patient_opens_the_email_link_signs_up_accepts_and_the_practitioner_gets
 
     signup.get_by_label("Mot de passe").fill(PASSWORD)
     signup.get_by_role("button", name="Créer mon compte").click()
+    code_field = signup.get_by_label("Code reçu (6 chiffres)")
+    expect(code_field).to_be_focused()
+    code = re.search(r"code : (\d{6})", e2e_smtp.wait(email, count=2)[1].text)  # after the invitation
+    assert code is not None
+    code_field.fill(code.group(1))
+    signup.get_by_role("button", name="Valider mon inscription").click()
     accept = phone.get_by_role("button", name="Accepter l'invitation")
     expect(accept).to_be_focused()  # focus moves to the next step
     expect(phone.locator("[data-me-name]")).to_have_text("Hélène Dupont")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -63,10 +65,35 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# The capture servers of the invitation tests, registered by their fixtures: sign-up reads its code there.
+INBOXES: dict[str, SmtpCapture | OvhFake] = {}
+SIGNUP_CODE = re.compile(r"code[^0-9]{0,40}(\d{6})")
+
+
+def _e164(phone: str) -> str:
+    digits = re.sub(r"[^0-9+]", "", phone)
+    return "+33" + digits[1:] if digits.startswith("0") else digits
+
+
+def signup_code(email: str | None = None, phone: str | None = None, count: int = 1) -> str:
+    """The code of the `count`-th sign-up message sent to `email` (or to `phone` by SMS)."""
+    if email:
+        smtp = INBOXES["smtp"]
+        assert isinstance(smtp, SmtpCapture)
+        text = smtp.wait(email, count=count)[count - 1].text
+    else:
+        ovh = INBOXES["ovh"]
+        assert isinstance(ovh, OvhFake) and phone
+        text = json.loads(ovh.wait(_e164(phone), count=count)[count - 1].raw_body)["message"]
+    found = SIGNUP_CODE.search(text)
+    assert found is not None, text
+    return found.group(1)
+
+
 def sign_up(
     client: httpx.Client, email: str | None = None, phone: str | None = None, **names: str
 ) -> Account:
-    """A patient account created through the public sign-up API."""
+    """A patient account created through the public sign-up API, with the code it sends."""
     body = {
         "first_name": names.get("first_name", "Hélène"),
         "last_name": names.get("last_name", "Dupont"),
@@ -74,7 +101,18 @@ def sign_up(
         "phone": phone,
         "password": PASSWORD,
     }
-    r = client.post("/auth/patients", json=body)
+    if email:
+        smtp = INBOXES["smtp"]
+        assert isinstance(smtp, SmtpCapture)
+        before = len(smtp.received(email))
+    else:
+        ovh = INBOXES["ovh"]
+        assert isinstance(ovh, OvhFake) and phone
+        before = len(ovh.sent_to(_e164(phone)))
+    started = client.post("/auth/patients", json=body)
+    assert started.status_code == 202, started.text
+    code = signup_code(email, phone, before + 1)
+    r = client.post(f"/auth/patients/{started.json()['signup_id']}/confirm", json={"code": code})
     assert r.status_code == 201, r.text
     user = r.json()["user"]
     return Account(

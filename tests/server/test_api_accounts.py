@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from server.container import Services
 from server.kernel.security import token_digest
 from tests.conftest import base_settings
 from tests.helpers.factories import PASSWORD, make_patient, make_practitioner, rpps_number, unique_email
+from tests.helpers.invitation_env import wait_until
 from tests.helpers.live_server import LiveServer, unique_client
 
 
@@ -107,21 +111,61 @@ def test_patient_logs_in_with_phone_in_any_french_format(api: httpx.Client, live
     assert r.json()["user"]["id"] == patient.id
 
 
-def test_login_rate_limited_per_account_after_ten_failures(live_server: LiveServer) -> None:
+def test_a_guesser_from_one_address_does_not_keep_the_owner_out(live_server: LiveServer) -> None:
+    """Ten wrong passwords once locked the account from every address for 15 minutes (issue 11)."""
     doctor = make_practitioner(live_server)
-    for _ in range(10):
-        api = unique_client(live_server)  # a new address each time: only the account limit applies
-        r = api.post(
-            "/auth/login",
-            json={"role": "practitioner", "identifier": doctor.email, "password": "faux-faux-faux"},
-        )
-        assert r.status_code == 401
-    blocked = api.post(
-        "/auth/login", json={"role": "practitioner", "identifier": doctor.email, "password": PASSWORD}
+    wrong = {"role": "practitioner", "identifier": doctor.email, "password": "faux-faux-faux"}
+    right = {**wrong, "password": PASSWORD}
+    with unique_client(live_server) as attacker, unique_client(live_server) as owner:
+        for _ in range(10):
+            assert attacker.post("/auth/login", json=wrong).status_code == 401
+        for body in (wrong, right):  # the attacker is throttled, even with the right password
+            blocked = attacker.post("/auth/login", json=body)
+            assert blocked.status_code == 429 and "Trop de tentatives" in blocked.json()["detail"]
+            assert int(blocked.headers["Retry-After"]) > 0
+        assert owner.post("/auth/login", json=wrong).status_code == 401  # a typo of the owner
+        assert owner.post("/auth/login", json=right).status_code == 200
+
+
+def _reset_code(outbox: Path, address: str) -> str:
+    for path in sorted(outbox.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if address in str(message["To"]):
+            body = message.get_body(preferencelist=("plain",))
+            assert body is not None
+            found = re.search(r"Voici votre code : (\d{6})", body.get_content())
+            assert found is not None
+            return found.group(1)
+    raise AssertionError("no code in the outbox")
+
+
+def test_failures_from_many_addresses_lock_the_account_until_a_password_reset(tmp_path: Path) -> None:
+    """The per-account limit over every address is much higher, and a reset code lifts it."""
+    settings = base_settings(
+        tmp_path, login_max_failures=3, login_account_max_failures=6, delivery_poll_seconds=0.2
     )
-    assert blocked.status_code == 429
-    assert "Trop de tentatives" in blocked.json()["detail"]
-    assert int(blocked.headers["Retry-After"]) > 0
+    with LiveServer(settings) as live:
+        patient = make_patient(live)
+        wrong = {"role": "patient", "identifier": patient.email, "password": "faux-faux-faux"}
+        for _ in range(3):  # three addresses, each below its own limit (3)
+            with unique_client(live) as c:
+                assert c.post("/auth/login", json=wrong).status_code == 401
+                assert c.post("/auth/login", json=wrong).status_code == 401
+        with unique_client(live) as owner:
+            locked = owner.post("/auth/login", json={**wrong, "password": PASSWORD})
+            assert locked.status_code == 429 and "Mot de passe oublié" in locked.json()["detail"], locked.text
+            started = owner.post("/auth/password-reset", json={"identifier": patient.email})
+            assert started.status_code == 202
+            code = wait_until(lambda: list((tmp_path / "outbox").glob("*.eml"))) and _reset_code(
+                tmp_path / "outbox", patient.email or ""
+            )
+            new_password = "une-nouvelle-phrase-7"
+            confirmed = owner.post(
+                f"/auth/password-reset/{started.json()['reset_id']}/confirm",
+                json={"code": code, "password": new_password},
+            )
+            assert confirmed.status_code == 200, confirmed.text
+            assert owner.post("/auth/login", json={**wrong, "password": new_password}).status_code == 200
 
 
 def test_login_rate_limited_per_ip_across_accounts(live_server: LiveServer) -> None:

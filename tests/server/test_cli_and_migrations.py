@@ -153,6 +153,9 @@ def test_a_database_at_the_old_feature_heads_joins_the_one_history(tmp_path: Pat
         upgrade_sync(url, old_head)
     rows = sqlite3.connect(tmp_path / "old.db").execute("SELECT version_num FROM alembic_version").fetchall()
     assert sorted(r[0] for r in rows) == ["0002_invitations", "0004", "0005_calls"]
-    upgrade_sync(url)
+    upgrade_sync(url, "0006")
     rows = sqlite3.connect(tmp_path / "old.db").execute("SELECT version_num FROM alembic_version").fetchall()
     assert rows == [("0006",)]
+    upgrade_sync(url)  # and the revisions after it follow in one line
+    rows = sqlite3.connect(tmp_path / "old.db").execute("SELECT version_num FROM alembic_version").fetchall()
+    assert len(rows) == 1

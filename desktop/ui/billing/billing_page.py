@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMenu,
     QPushButton,
     QTableWidget,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.billing.payments import OFFLINE_METHODS
 from desktop.ui.billing.transmission_notice import TransmissionNotice
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ class BillingPage(QWidget):
         self.back = QPushButton(self.tr("← Retour"), self)
         self.back.setAccessibleName(self.tr("Fermer la facturation"))
         self.back.clicked.connect(self.back_requested)
-        title = QLabel(self.tr("Facturation"), self)
+        title = PlainLabel(self.tr("Facturation"), self)
         title.setStyleSheet("font-size: 16px; font-weight: bold;")
         top.addWidget(self.back)
         top.addWidget(title, 1)
@@ -136,7 +136,7 @@ class BillingPage(QWidget):
         self.refresh = QPushButton(self.tr("Actualiser"), self)
         self.refresh.clicked.connect(self.refresh_requested)
         for widget in (
-            QLabel(self.tr("Du"), self), self.day_from, QLabel(self.tr("au"), self), self.day_to,
+            PlainLabel(self.tr("Du"), self), self.day_from, PlainLabel(self.tr("au"), self), self.day_to,
             self.claim_status, self.payment_status, self.refresh,
         ):  # fmt: skip
             filters.addWidget(widget)

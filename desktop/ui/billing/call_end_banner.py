@@ -8,7 +8,9 @@ billing controller decides when and for which conversation.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QToolButton, QWidget
+
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class CallEndBanner(QFrame):
@@ -23,7 +25,7 @@ class CallEndBanner(QFrame):
         self.setStyleSheet("QFrame#callEndBanner { background: #e3f2fd; border-bottom: 1px solid #90caf9; }")
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 6, 6)
-        self.label = QLabel(self)
+        self.label = PlainLabel(self)
         self.label.setStyleSheet("color: #0d47a1; font-weight: bold;")
         self.bill = QPushButton(self.tr("Facturer cette téléconsultation"), self)
         self.bill.setAccessibleName(self.tr("Facturer cette téléconsultation"))

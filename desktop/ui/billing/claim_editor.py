@@ -32,6 +32,7 @@ from contracts.clock import PARIS
 from desktop.ui.billing.claim_lines_table import ClaimLinesTable
 from desktop.ui.billing.claim_patient_form import ERROR_STYLE, ClaimPatientForm
 from desktop.ui.billing.transmission_notice import TransmissionNotice
+from desktop.ui.widgets.plain_text import PlainLabel
 
 PARIS_ZONE = QTimeZone(b"Europe/Paris")
 
@@ -62,9 +63,9 @@ class ClaimEditor(QWidget):
         self.back = QPushButton(self.tr("← Retour"), self)
         self.back.setAccessibleName(self.tr("Retour (Échap)"))
         self.back.clicked.connect(self.back_requested)
-        self.title = QLabel(self)
+        self.title = PlainLabel(self)
         self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
-        self.status = QLabel(self)
+        self.status = PlainLabel(self)
         self.status.setObjectName("claimStatus")
         self.status.setStyleSheet(
             "QLabel#claimStatus { background: #eeeeee; padding: 2px 8px; border-radius: 8px; }"
@@ -90,7 +91,7 @@ class ClaimEditor(QWidget):
         self.performed_at.setCalendarPopup(True)
         self.performed_at.setAccessibleName(self.tr("Date et heure de l'acte, heure de Paris"))
         self.performed_at.editingFinished.connect(self._on_performed_at_editing_finished)
-        self.performed_at_error = QLabel(act)
+        self.performed_at_error = PlainLabel(act)
         self.performed_at_error.setStyleSheet(ERROR_STYLE)
         self.performed_at_error.hide()
         when = QVBoxLayout()
@@ -125,7 +126,7 @@ class ClaimEditor(QWidget):
         self.flags: dict[str, QCheckBox] = {}
         self.flags_box.hide()
         form.addRow(self.flags_box)
-        self.notes = QLabel(act)
+        self.notes = PlainLabel(act)
         self.notes.setObjectName("claimNotes")
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #e65100;")
@@ -142,10 +143,10 @@ class ClaimEditor(QWidget):
         content.addWidget(lines_box)
         totals = QGroupBox(self.tr("Montants"), body)
         totals_column = QVBoxLayout(totals)
-        self.total = QLabel(totals)
+        self.total = PlainLabel(totals)
         self.total.setObjectName("claimTotal")
         self.total.setStyleSheet("font-size: 15px; font-weight: bold;")
-        self.estimate = QLabel(totals)
+        self.estimate = PlainLabel(totals)
         self.estimate.setObjectName("claimEstimate")
         self.estimate.setWordWrap(True)
         for label in (self.total, self.estimate):
@@ -162,7 +163,7 @@ class ClaimEditor(QWidget):
         scroll.setWidget(body)
         column.addWidget(scroll, 1)
 
-        self.problems = QLabel(self)
+        self.problems = PlainLabel(self)
         self.problems.setObjectName("claimProblems")
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(ERROR_STYLE)
@@ -208,7 +209,7 @@ class ClaimEditor(QWidget):
 
     @staticmethod
     def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
-        label = QLabel(text, parent)
+        label = PlainLabel(text, parent)
         label.setBuddy(widget)  # Alt + the underlined letter reaches the field
         return label
 

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.widgets.plain_text import PlainLabel
+
 UNVERIFIED_STYLE = "color: #e65100; font-weight: bold;"
 ERROR_STYLE = "color: #c62828;"
 MUTED_STYLE = "color: #616161;"
@@ -93,11 +95,11 @@ class ClaimLinesTable(QWidget):
         self.amounts, self.errors, self.flags, self.remove_buttons = {}, {}, {}, {}
         headers = (self.tr("Code"), self.tr("Acte ou majoration"), self.tr("Montant (€)"), "", "")
         for col, text in enumerate(headers):
-            head = QLabel(text, self.grid_host)
+            head = PlainLabel(text, self.grid_host)
             head.setStyleSheet("font-weight: bold;")
             self.grid.addWidget(head, 0, col)
         if not lines:
-            none = QLabel(self.tr("Aucun acte proposé : voyez les remarques ci-dessus."), self.grid_host)
+            none = PlainLabel(self.tr("Aucun acte proposé : voyez les remarques ci-dessus."), self.grid_host)
             none.setStyleSheet(MUTED_STYLE)
             self.grid.addWidget(none, 1, 0, 1, 5)
         for index, line in enumerate(lines):
@@ -114,7 +116,7 @@ class ClaimLinesTable(QWidget):
 
     def _add_line(self, row: int, line: LineView) -> None:
         host = self.grid_host
-        code = QLabel(line.code, host)
+        code = PlainLabel(line.code, host)
         code.setStyleSheet("font-weight: bold;")
         label = QWidget(host)
         texts = QVBoxLayout(label)
@@ -123,7 +125,7 @@ class ClaimLinesTable(QWidget):
         for text, style in [(line.label, "")] + [
             (t, MUTED_STYLE) for t in (line.reason, *line.warnings) if t
         ]:
-            part = QLabel(text, label)
+            part = PlainLabel(text, label)
             part.setWordWrap(True)
             part.setTextFormat(Qt.TextFormat.PlainText)
             part.setStyleSheet(style)
@@ -142,7 +144,7 @@ class ClaimLinesTable(QWidget):
         else:
             amount.setToolTip(self.tr("Montant du catalogue, vérifié à la source."))
         amount.editingFinished.connect(lambda c=line.code, e=amount: self.amount_committed.emit(c, e.text()))
-        flag = QLabel(self.tr("non vérifié") if line.unverified else "", host)
+        flag = PlainLabel(self.tr("non vérifié") if line.unverified else "", host)
         flag.setStyleSheet(UNVERIFIED_STYLE)
         flag.setAccessibleName(self.tr("Montant non vérifié") if line.unverified else "")
         self.grid.addWidget(code, row, 0, Qt.AlignmentFlag.AlignTop)
@@ -156,7 +158,7 @@ class ClaimLinesTable(QWidget):
             remove.clicked.connect(lambda _c=False, c=line.code: self.remove_requested.emit(c))
             self.grid.addWidget(remove, row, 4, Qt.AlignmentFlag.AlignTop)
             self.remove_buttons[line.code] = remove
-        error = QLabel(host)
+        error = PlainLabel(host)
         error.setObjectName(f"error_{line.field}")
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
@@ -168,11 +170,11 @@ class ClaimLinesTable(QWidget):
 
     def _add_optional(self, index: int, line: LineView) -> None:
         host = self.optional_host
-        code = QLabel(line.code, host)
-        text = QLabel("\n".join([line.reason or line.label, *line.warnings]), host)
+        code = PlainLabel(line.code, host)
+        text = PlainLabel("\n".join([line.reason or line.label, *line.warnings]), host)
         text.setWordWrap(True)
         text.setStyleSheet(MUTED_STYLE)
-        amount = QLabel(line.amount_text or self.tr("à saisir"), host)
+        amount = PlainLabel(line.amount_text or self.tr("à saisir"), host)
         add = QPushButton(self.tr("Ajouter"), host)
         add.setAccessibleName(self.tr("Ajouter la majoration %1").replace("%1", line.code))
         add.clicked.connect(lambda _c=False, c=line.code: self.add_requested.emit(c))

@@ -31,6 +31,7 @@ from contracts.billing.claim_parts import Exoneration, InsuranceNature, Parcours
 from contracts.billing.claims import Claim
 from contracts.identifiers import format_nir
 from desktop.billing.claims import UNKNOWN_BIRTH_DATE
+from desktop.ui.widgets.plain_text import PlainLabel
 
 ERROR_STYLE = "color: #c62828;"
 MUTED_STYLE = "color: #616161;"
@@ -114,7 +115,7 @@ class ClaimPatientForm(QWidget):
             self.parcours.addItem(self.tr(item.label), item.value)
         self.parcours.activated.connect(lambda _i: self.edited.emit("parcours", self.parcours.currentData()))
         self._row(coverage, "parcours", self.tr("Parcours de &soins"), self.parcours)
-        self.parcours_indicator = QLabel(self)
+        self.parcours_indicator = PlainLabel(self)
         self.parcours_indicator.setObjectName("parcoursIndicator")
         self.parcours_indicator.setWordWrap(True)
         self.parcours_indicator.setStyleSheet(MUTED_STYLE)
@@ -153,7 +154,7 @@ class ClaimPatientForm(QWidget):
             widget.setMinimumContentsLength(14)
         widget.setObjectName(f"claim_{name}")
         widget.setAccessibleName(label_text.replace("&", "") or widget.property("text") or name)
-        error = QLabel(self)
+        error = PlainLabel(self)
         error.setObjectName(f"error_{name}")
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
@@ -162,7 +163,7 @@ class ClaimPatientForm(QWidget):
         box.setSpacing(2)
         box.addWidget(widget)
         box.addWidget(error)
-        label = QLabel(label_text, self)
+        label = PlainLabel(label_text, self)
         label.setBuddy(widget)
         form.addRow(label, box)
         self.inputs[name] = widget

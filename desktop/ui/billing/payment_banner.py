@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPushButton,
     QToolButton,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from contracts.wire.payments import PaymentPublic
 from desktop.billing.payments import OFFLINE_METHODS
+from desktop.ui.widgets.plain_text import PlainLabel, plain_tooltip
 
 _STYLES = {
     "pending": "background: #fff8e1; border: 1px solid #ffe082;",
@@ -47,12 +47,14 @@ class PaymentRow(QFrame):
         )
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 6, 6, 6)
-        self.text = QLabel(self._text(payment), self)
+        self.text = PlainLabel(self._text(payment), self)
         self.text.setObjectName("paymentText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setStyleSheet("font-weight: bold;")
-        self.text.setToolTip(f"{payment.practitioner.sector_notice}\n{payment.fee_notice}".strip())
+        self.text.setToolTip(
+            plain_tooltip(f"{payment.practitioner.sector_notice}\n{payment.fee_notice}".strip())
+        )
         row.addWidget(self.text, 1)
         self.buttons: dict[str, QWidget] = {}
         if payment.pending:

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.widgets.plain_text import PlainLabel
+
 ERROR_STYLE = "color: #c62828;"
 
 
 def _error_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
+    label = PlainLabel(parent)
     label.setObjectName(name)
     label.setStyleSheet(ERROR_STYLE)
     label.setWordWrap(True)
@@ -44,7 +46,7 @@ class PaymentDialog(QDialog):
         self.setAccessibleName(self.tr("Demander un paiement à %1").replace("%1", patient_name))
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        intro = PlainLabel(
             self.tr("%1 verra la demande dans la conversation et pourra la régler.").replace(
                 "%1", patient_name
             ),
@@ -64,7 +66,7 @@ class PaymentDialog(QDialog):
         amount_box.setSpacing(2)
         amount_box.addWidget(self.amount)
         amount_box.addWidget(self.amount_error)
-        amount_label = QLabel(self.tr("&Montant (€)"), self)
+        amount_label = PlainLabel(self.tr("&Montant (€)"), self)
         amount_label.setBuddy(self.amount)
         form.addRow(amount_label, amount_box)
 
@@ -77,7 +79,7 @@ class PaymentDialog(QDialog):
         label_box.setSpacing(2)
         label_box.addWidget(self.label)
         label_box.addWidget(self.label_error)
-        text_label = QLabel(self.tr("&Libellé"), self)
+        text_label = PlainLabel(self.tr("&Libellé"), self)
         text_label.setBuddy(self.label)
         form.addRow(text_label, label_box)
         layout.addLayout(form)
@@ -87,7 +89,7 @@ class PaymentDialog(QDialog):
         self.link_claim.hide()
         layout.addWidget(self.link_claim)
 
-        self.preview = QLabel(self)
+        self.preview = PlainLabel(self)
         self.preview.setObjectName("paymentPreview")
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)

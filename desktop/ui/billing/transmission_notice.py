@@ -8,12 +8,13 @@ The claim editor and the billing view both say so, in the same words.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop.billing.claims import TRANSMISSION_NOTICE
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
-class TransmissionNotice(QLabel):
+class TransmissionNotice(PlainLabel):
     """« La télétransmission se fait dans votre logiciel agréé SESAM-Vitale avec votre carte CPS… »."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -17,7 +17,7 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop.services.call_media import DevicePreferences, list_device_choices
 from desktop.services.calls import ActiveCall
@@ -27,6 +27,7 @@ from desktop.ui.call.call_window import CallWindow
 from desktop.ui.call.devices_dialog import DevicesDialog
 from desktop.ui.dialogs.run import run_dialog
 from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.plain_text import PlainLabel
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class WaitingBanner(QFrame):
         self.setObjectName("waitingBanner")
         self.setStyleSheet("QFrame#waitingBanner { background: #e8f5e9; border-bottom: 1px solid #a5d6a7; }")
         row = QHBoxLayout(self)
-        self.label = QLabel(self.tr("Patient en salle d'attente : il attend votre appel vidéo."), self)
+        self.label = PlainLabel(self.tr("Patient en salle d'attente : il attend votre appel vidéo."), self)
         self.label.setStyleSheet("color: #1b5e20; font-weight: bold;")
         self.start = QPushButton(self.tr("Démarrer la vidéo"), self)
         self.start.setAccessibleName(self.tr("Démarrer la vidéo avec le patient en salle d'attente"))

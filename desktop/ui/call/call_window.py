@@ -19,7 +19,6 @@ from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPushButton,
     QToolButton,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.call.widgets.quality_indicator import QualityIndicator
 from desktop.ui.call.widgets.video_surface import VideoSurface
+from desktop.ui.widgets.plain_text import PlainLabel
 
 ICONS = Path(__file__).resolve().parents[3] / "resources" / "icons"
 
@@ -83,10 +83,10 @@ class CallWindow(QWidget):
         self.resize(960, 640)
         self.ended = False
 
-        self.state = QLabel(self)
+        self.state = PlainLabel(self)
         self.state.setObjectName("callState")
         self.state.setAccessibleName(self.tr("État de l'appel"))
-        self.presence = QLabel(self)
+        self.presence = PlainLabel(self)
         self.presence.setObjectName("callPresence")
         self.presence.setStyleSheet("color: #81c995; font-weight: bold;")
         self.presence.hide()
@@ -103,11 +103,11 @@ class CallWindow(QWidget):
         top.addWidget(self.quality)
         top.addWidget(self.fullscreen_button)
 
-        self.precheck = QLabel(self)
+        self.precheck = PlainLabel(self)
         self.precheck.setObjectName("callPrecheck")
         self.precheck.setWordWrap(True)
         self.precheck.hide()
-        self.notice = QLabel(self)
+        self.notice = PlainLabel(self)
         self.notice.setObjectName("callNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #fdd663;")

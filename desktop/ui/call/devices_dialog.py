@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout, QWidget
 
 from desktop.services.call_media import DeviceLists, DevicePreferences
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class DevicesDialog(QDialog):
@@ -18,7 +19,7 @@ class DevicesDialog(QDialog):
         self.setAccessibleName(self.tr("Choix de la caméra, du micro et du haut-parleur"))
         self._lists = lists
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        intro = PlainLabel(
             self.tr(
                 "Ces appareils servent aux prochains appels vidéo. « Par défaut du système » suit le "
                 "réglage de votre ordinateur."
@@ -36,7 +37,9 @@ class DevicesDialog(QDialog):
         form.addRow(self.tr("&Haut-parleur :"), self.speaker)
         layout.addLayout(form)
         if not (lists.cameras or lists.microphones or lists.speakers):
-            none = QLabel(self.tr("Aucun appareil détecté : les appels utiliseront ceux du système."), self)
+            none = PlainLabel(
+                self.tr("Aucun appareil détecté : les appels utiliseront ceux du système."), self
+            )
             none.setWordWrap(True)
             layout.addWidget(none)
         standard = QDialogButtonBox.StandardButton

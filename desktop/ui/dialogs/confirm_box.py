@@ -7,6 +7,7 @@ a nested event loop inside the qasync loop (docs/decisions-desktop.md). The defa
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from desktop.ui.dialogs.run import run_dialog
@@ -19,6 +20,7 @@ class ConfirmBox(QMessageBox):
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Question)
         self.setWindowTitle(title)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # the text names a patient: shown as written
         self.setText(text)
         self.confirm: QPushButton = self.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         self.cancel: QPushButton = self.addButton(

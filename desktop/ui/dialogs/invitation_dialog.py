@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import InvitationDraft
+from desktop.ui.widgets.plain_text import PlainLabel
 
 FIELDS = ("first_name", "last_name", "email", "phone")
 VALIDATE_DELAY_MS = 350
@@ -37,7 +38,7 @@ class InvitationDialog(QDialog):
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
 
-        self.plan_notice = QLabel(self)
+        self.plan_notice = PlainLabel(self)
         self.plan_notice.setObjectName("planNotice")
         self.plan_notice.setWordWrap(True)
         self.plan_notice.setStyleSheet(
@@ -46,7 +47,7 @@ class InvitationDialog(QDialog):
         self.plan_notice.hide()
         layout.addWidget(self.plan_notice)
 
-        intro = QLabel(
+        intro = PlainLabel(
             self.tr(
                 "L'invitation part par e-mail si vous indiquez une adresse (avec ou sans téléphone), "
                 "par SMS si vous n'indiquez qu'un numéro de portable. Elle est valable 15 jours."
@@ -70,7 +71,7 @@ class InvitationDialog(QDialog):
             edit = QLineEdit(self)
             edit.setObjectName(f"invitation_{field}")
             edit.setAccessibleName(labels[field].replace("&", ""))
-            error = QLabel(self)
+            error = PlainLabel(self)
             error.setObjectName(f"invitation_{field}_error")
             error.setStyleSheet("color: #c62828;")
             error.setWordWrap(True)
@@ -79,7 +80,7 @@ class InvitationDialog(QDialog):
             box.setSpacing(2)
             box.addWidget(edit)
             box.addWidget(error)
-            label = QLabel(labels[field], self)
+            label = PlainLabel(labels[field], self)
             label.setBuddy(edit)
             form.addRow(label, box)
             self.inputs[field] = edit
@@ -90,12 +91,12 @@ class InvitationDialog(QDialog):
         self.inputs["phone"].setPlaceholderText("06 12 34 56 78")
         layout.addLayout(form)
 
-        self.channel = QLabel(self)
+        self.channel = PlainLabel(self)
         self.channel.setObjectName("invitationChannel")
         self.channel.setStyleSheet("font-weight: bold;")
         self.channel.setAccessibleName(self.tr("Canal d'envoi"))
         layout.addWidget(self.channel)
-        self.general_error = QLabel(self)
+        self.general_error = PlainLabel(self)
         self.general_error.setStyleSheet("color: #c62828;")
         self.general_error.setWordWrap(True)
         self.general_error.hide()

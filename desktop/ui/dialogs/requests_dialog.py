@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from contracts.fr_format import short_datetime
 from contracts.wire.invitations import ConnectionRequestPublic
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class RequestRow(QFrame):
@@ -27,12 +27,18 @@ class RequestRow(QFrame):
         self.setStyleSheet("QFrame#requestRow { border-bottom: 1px solid #e0e0e0; }")
         layout = QHBoxLayout(self)
         text = QVBoxLayout()
-        name = QLabel(
-            f"<b>{_escape(request.patient.full_name)}</b> — {short_datetime(request.created_at)}", self
-        )
-        text.addWidget(name)
+        name = PlainLabel(request.patient.full_name, self)
+        bold = name.font()
+        bold.setBold(True)
+        name.setFont(bold)
+        when = PlainLabel(short_datetime(request.created_at), self)
+        heading = QHBoxLayout()
+        heading.addWidget(name)
+        heading.addWidget(when)
+        heading.addStretch(1)
+        text.addLayout(heading)
         if request.message:
-            message = QLabel(request.message, self)
+            message = PlainLabel(request.message, self)
             message.setWordWrap(True)
             message.setStyleSheet("color: #424242;")
             text.addWidget(message)
@@ -49,10 +55,6 @@ class RequestRow(QFrame):
         layout.addWidget(self.decline_button)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 class RequestsDialog(QDialog):
     """Dumb: emits `accept_requested(id)` / `decline_requested(id)`; Esc closes."""
 
@@ -64,7 +66,9 @@ class RequestsDialog(QDialog):
         self.setWindowTitle(self.tr("Demandes de mise en relation"))
         self.setMinimumSize(520, 320)
         layout = QVBoxLayout(self)
-        intro = QLabel(self.tr("Ces patients se sont inscrits seuls et souhaitent échanger avec vous."), self)
+        intro = PlainLabel(
+            self.tr("Ces patients se sont inscrits seuls et souhaitent échanger avec vous."), self
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.area = QScrollArea(self)
@@ -74,7 +78,7 @@ class RequestsDialog(QDialog):
         self.column.addStretch(1)
         self.area.setWidget(self.body)
         layout.addWidget(self.area, 1)
-        self.empty = QLabel(self.tr("Aucune demande en attente."), self)
+        self.empty = PlainLabel(self.tr("Aucune demande en attente."), self)
         layout.addWidget(self.empty)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.app_settings import LOCAL, REMOTE
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class ServerChoiceDialog(QDialog):
@@ -27,12 +27,12 @@ class ServerChoiceDialog(QDialog):
         self.setWindowTitle(self.tr("Bienvenue dans Teleconsult"))
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        intro = QLabel(self.tr("Où sont gardées vos conversations ?"), self)
+        intro = PlainLabel(self.tr("Où sont gardées vos conversations ?"), self)
         intro.setStyleSheet("font-size: 15px; font-weight: bold;")
         layout.addWidget(intro)
         self.local = QRadioButton(self.tr("Utiliser ce poste (serveur local)"), self)
         self.local.setChecked(True)
-        local_help = QLabel(
+        local_help = PlainLabel(
             self.tr(
                 "Teleconsult démarre son serveur sur cet ordinateur, avec ses données dans votre dossier "
                 "personnel. Idéal pour essayer seul ; vos patients doivent pouvoir joindre ce poste."
@@ -51,7 +51,7 @@ class ServerChoiceDialog(QDialog):
         group.addButton(self.remote)
         self.remote.toggled.connect(self.url.setEnabled)
         self.remote.toggled.connect(lambda on: self.url.setFocus() if on else None)
-        self.error = QLabel(self)
+        self.error = PlainLabel(self)
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
         self.error.hide()

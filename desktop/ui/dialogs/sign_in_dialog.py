@@ -6,7 +6,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTabWidget,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.dialogs.sign_up_form import SignUpForm
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class SignInDialog(QDialog):
@@ -37,7 +37,7 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         if reason:
-            why = QLabel(reason, self)
+            why = PlainLabel(reason, self)
             why.setWordWrap(True)
             why.setStyleSheet("background: #fff3e0; padding: 6px;")
             layout.addWidget(why)
@@ -49,13 +49,13 @@ class SignInDialog(QDialog):
         self.password = QLineEdit(sign_in)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(self.tr("Mot de passe"))
-        email_label = QLabel(self.tr("&E-mail"), sign_in)
+        email_label = PlainLabel(self.tr("&E-mail"), sign_in)
         email_label.setBuddy(self.email)
-        password_label = QLabel(self.tr("&Mot de passe"), sign_in)
+        password_label = PlainLabel(self.tr("&Mot de passe"), sign_in)
         password_label.setBuddy(self.password)
         form.addRow(email_label, self.email)
         form.addRow(password_label, self.password)
-        self.error = QLabel(sign_in)
+        self.error = PlainLabel(sign_in)
         self.error.setObjectName("signInError")
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)

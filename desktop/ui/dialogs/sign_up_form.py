@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from contracts.identifiers import is_valid_rpps
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES
 from contracts.wire.accounts import PractitionerCreate
 from desktop.api.http import request_body
 from desktop.domain.errors import UserFacingError
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class SignUpForm(QWidget):
@@ -53,12 +54,12 @@ class SignUpForm(QWidget):
             (self.tr("&Ville (facultatif)"), self.city),
         )
         for text, widget in rows:
-            buddy = QLabel(text, self)
+            buddy = PlainLabel(text, self)
             buddy.setBuddy(widget)
             widget.setAccessibleName(text.replace("&", ""))
             form.addRow(buddy, widget)
         layout.addLayout(form)
-        self.error = QLabel(self)
+        self.error = PlainLabel(self)
         self.error.setObjectName("signUpError")
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)

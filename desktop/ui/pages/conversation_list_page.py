@@ -6,7 +6,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QTableView,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.icons import icon
 from desktop.ui.widgets.conversation_delegate import ROW_HEIGHT, ConversationDelegate
 from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationListModel
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class ConversationListPage(QWidget):
@@ -63,7 +63,7 @@ class ConversationListPage(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setMouseTracking(True)
         self.list.setAccessibleName(self.tr("Conversations"))
-        self.empty = QLabel(self)
+        self.empty = PlainLabel(self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: #757575; padding: 24px;")

@@ -13,7 +13,6 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPushButton,
     QToolButton,
@@ -31,6 +30,7 @@ from desktop.ui.icons import icon
 from desktop.ui.widgets.message_editor import MessageEditor
 from desktop.ui.widgets.message_list import MessageList
 from desktop.ui.widgets.patient_write_control import PatientWriteControl
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 def dropped_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
@@ -65,7 +65,7 @@ class ConversationPage(QWidget):
         header.setObjectName("conversationHeader")
         header.setStyleSheet("QWidget#conversationHeader { border-bottom: 1px solid #e0e0e0; }")
         top = QHBoxLayout(header)
-        self.title = QLabel(header)
+        self.title = PlainLabel(header)
         self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.title.setAccessibleName(self.tr("Patient"))
         self.camera = QToolButton(header)
@@ -84,7 +84,7 @@ class ConversationPage(QWidget):
 
         self.messages = MessageList(clock, self)
         layout.addWidget(self.messages, 1)
-        self.notice = QLabel(self)
+        self.notice = PlainLabel(self)
         self.notice.setObjectName("conversationNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from contracts.fr_format import short_datetime
 from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import STATUS_LABELS, status_label
+from desktop.ui.widgets.plain_text import PlainLabel, plain_tooltip
 
 _STATUS_COLORS = {
     "pending": "#1565c0",
@@ -51,7 +51,7 @@ class InvitationsPage(QWidget):
         self.invitations: list[InvitationPublic] = []
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        title = QLabel(self.tr("Invitations patients"), self)
+        title = PlainLabel(self.tr("Invitations patients"), self)
         title.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Rechercher (nom, e-mail, téléphone)…"))
@@ -92,7 +92,7 @@ class InvitationsPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
-        self.detail = QLabel(self)
+        self.detail = PlainLabel(self)
         self.detail.setWordWrap(True)
         self.detail.setStyleSheet("color: #c62828;")
         layout.addWidget(self.detail)
@@ -144,7 +144,7 @@ class InvitationsPage(QWidget):
                 item.setData(ID_ROLE, inv.id)
                 if column == 3:
                     item.setForeground(QColor(_STATUS_COLORS.get(inv.status, "#000000")))
-                    item.setToolTip(inv.delivery_error or text)
+                    item.setToolTip(plain_tooltip(inv.delivery_error or text))
                 self.table.setItem(row, column, item)
         if selected is not None:
             for row, inv in enumerate(invitations):

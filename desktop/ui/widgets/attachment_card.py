@@ -6,11 +6,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImageReader, QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from contracts.fr_format import file_size
 from contracts.wire.conversations import AttachmentPublic
 from desktop.ui.icons import pixmap
+from desktop.ui.widgets.plain_text import PlainLabel
 
 THUMBNAIL = QSize(220, 220)
 
@@ -27,7 +28,7 @@ class AttachmentCard(QFrame):
         self.setObjectName("attachmentCard")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.preview = QLabel(self)
+        self.preview = PlainLabel(self)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         if attachment.is_image:
             self.preview.setText(self.tr("Aperçu en cours…"))
@@ -39,10 +40,10 @@ class AttachmentCard(QFrame):
         else:
             self.preview.hide()
         row = QHBoxLayout()
-        kind = QLabel(self)
+        kind = PlainLabel(self)
         kind.setPixmap(pixmap("photo" if attachment.is_image else "document", 22))
         row.addWidget(kind)
-        self.name = QLabel(f"{attachment.filename}  ({file_size(attachment.size)})", self)
+        self.name = PlainLabel(f"{attachment.filename}  ({file_size(attachment.size)})", self)
         self.name.setWordWrap(True)
         self.open_button = QPushButton(self.tr("Ouvrir"), self)
         self.open_button.setAccessibleName(self.tr("Ouvrir %1").replace("%1", attachment.filename))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QWidget
 
 from desktop.kernel.messages import Level, UserMessage
+from desktop.ui.widgets.plain_text import PlainLabel
 
 _STYLES = {
     Level.INFO: "background: #e3f2fd; color: #0d47a1;",
@@ -22,7 +23,7 @@ class MessageBar(QFrame):
         self.setObjectName("messageBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 6, 6)
-        self.label = QLabel(self)
+        self.label = PlainLabel(self)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton(self)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from contracts.fr_format import clock_time
 from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import OutboxItem
 from desktop.ui.widgets.attachment_card import AttachmentCard
+from desktop.ui.widgets.plain_text import PlainLabel
 
 BUBBLE_WIDTH = 560
 _MINE = "background: #e3f2fd; border-radius: 10px;"
@@ -43,7 +44,7 @@ class MessageBubble(QWidget):
             inner.addWidget(self.card)
         else:
             body = message.body if message is not None else (pending.body if pending else "")
-            self.text = QLabel(body, self.frame)
+            self.text = PlainLabel(body, self.frame)
             self.text.setWordWrap(True)
             self.text.setTextFormat(Qt.TextFormat.PlainText)  # never interpret what a patient typed
             self.text.setTextInteractionFlags(
@@ -59,7 +60,7 @@ class MessageBubble(QWidget):
                 self.text.setObjectName("systemMessage")
                 self.text.setStyleSheet("color: #616161; font-style: italic;")
             inner.addWidget(self.text)
-        self.meta = QLabel(self.frame)
+        self.meta = PlainLabel(self.frame)
         self.meta.setStyleSheet("color: #757575; font-size: 11px;")
         self.meta.setAlignment(Qt.AlignmentFlag.AlignRight)
         inner.addWidget(self.meta)

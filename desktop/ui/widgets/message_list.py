@@ -10,17 +10,18 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from contracts.clock import Clock, paris_day
 from contracts.fr_format import day_label
 from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
 from desktop.ui.widgets.message_bubble import MessageBubble
+from desktop.ui.widgets.plain_text import PlainLabel
 from desktop.ui.widgets.upload_row import UploadRow
 
 
-class DaySeparator(QLabel):
+class DaySeparator(PlainLabel):
     """« ───── mardi 24 novembre ───── »."""
 
     def __init__(self, day: date, today: date, parent: QWidget | None = None) -> None:
@@ -53,7 +54,7 @@ class MessageList(QScrollArea):
         self.column.setSpacing(2)
         self.column.addStretch(1)
         self.setWidget(self.container)
-        self.hint = QLabel(
+        self.hint = PlainLabel(
             self.tr("Déposez ici un PDF ou une photo pour l'envoyer au patient."), self.container
         )
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QWidget
 
 from contracts.clock import Clock, paris_day
 from contracts.wire.conversations import PatientWritePublic
 from desktop.ui.translations import FRENCH
+from desktop.ui.widgets.plain_text import PlainLabel
 
 MODES = ("always", "never", "until")
 
@@ -24,7 +25,7 @@ class PatientWriteControl(QWidget):
         self.clock = clock
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self.tr("Le patient peut écrire :"), self)
+        self.label = PlainLabel(self.tr("Le patient peut écrire :"), self)
         self.mode = QComboBox(self)
         self.mode.addItems([self.tr("toujours"), self.tr("jamais"), self.tr("jusqu'au…")])
         self.mode.setAccessibleName(self.tr("Le patient peut écrire"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
+
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class RequestsBanner(QFrame):
@@ -17,7 +19,7 @@ class RequestsBanner(QFrame):
         self.setStyleSheet("QFrame#requestsBanner { background: #fff8e1; border-top: 1px solid #ffe082; }")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
-        self.label = QLabel(self)
+        self.label = PlainLabel(self)
         self.view_button = QPushButton(self.tr("Voir"), self)
         self.view_button.setAccessibleName(self.tr("Voir les demandes de mise en relation"))
         self.view_button.clicked.connect(self.view_requested)

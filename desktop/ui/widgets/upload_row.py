@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from contracts.fr_format import file_size
 from desktop.domain.outbox_item import OutboxItem
+from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class UploadRow(QFrame):
@@ -20,7 +21,7 @@ class UploadRow(QFrame):
         self.setObjectName("uploadRow")
         self.setStyleSheet("QFrame#uploadRow { background: #f5f5f5; border-radius: 6px; }")
         layout = QHBoxLayout(self)
-        self.label = QLabel(f"{item.filename}  ({file_size(item.size)})", self)
+        self.label = PlainLabel(f"{item.filename}  ({file_size(item.size)})", self)
         self.bar = QProgressBar(self)
         self.bar.setRange(0, max(1, item.size))
         self.bar.setValue(0)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
-from tests.helpers.invitation_env import delivery_settings
+from tests.helpers.invitation_env import INBOXES, delivery_settings
 from tests.helpers.live_server import LiveServer, unique_client
 from tests.helpers.ovh_fake import OvhFake
 from tests.helpers.smtp_capture import SmtpCapture
@@ -18,6 +18,7 @@ from tests.helpers.smtp_capture import SmtpCapture
 @pytest.fixture(scope="session")
 def smtp() -> Iterator[SmtpCapture]:
     capture = SmtpCapture().start()
+    INBOXES["smtp"] = capture  # where sign_up() reads its code
     yield capture
     capture.stop()
 
@@ -25,6 +26,7 @@ def smtp() -> Iterator[SmtpCapture]:
 @pytest.fixture(scope="session")
 def ovh() -> Iterator[OvhFake]:
     fake = OvhFake().start()
+    INBOXES["ovh"] = fake
     yield fake
     fake.stop()
 

@@ -139,9 +139,10 @@ def test_unknown_and_malformed_tokens(server: LiveServer, client: httpx.Client) 
     assert client.get(f"{server.url}/i/{'y' * 43}").status_code == 404
 
 
-def test_repeated_guesses_are_rate_limited_per_address(
+def test_repeated_guesses_are_rate_limited_per_address_and_the_genuine_link_still_works(
     server: LiveServer, client: httpx.Client, smtp: SmtpCapture
 ) -> None:
+    """Patients behind one carrier address keep their links while someone there guesses (issue 11)."""
     doctor = make_practitioner(server)
     email = new_email()
     invite(client, doctor, email=email)
@@ -157,13 +158,24 @@ def test_repeated_guesses_are_rate_limited_per_address(
                     guesser.post("/invitation-links/lookup", json={"token": token}).json()["state"]
                     == "unknown"
                 )
-        limited = guesser.post("/invitation-links/lookup", json={"token": real})
+        guess = uuid.uuid4().hex + uuid.uuid4().hex[:11]
+        limited = guesser.post("/invitation-links/lookup", json={"token": guess})
         detail = french_error(limited, 429, "rate_limited")
         assert "heure" in detail and limited.headers["Retry-After"] == "3600"
-        page = guesser.get(f"{server.url}/i/{real}")
+        page = guesser.get(f"{server.url}/i/{guess}")
         assert page.status_code == 429 and "Trop de tentatives" in page.text
-    # Another address is not affected, and the link still works.
-    assert client.post("/invitation-links/lookup", json={"token": real}).json()["state"] == "valid"
+        patient = make_patient(server)
+        refused = guesser.post("/invitation-links/accept", json={"token": guess}, headers=patient.headers)
+        french_error(refused, 429, "rate_limited")
+        # The genuine link, from the same address: shown, and accepted.
+        assert guesser.post("/invitation-links/lookup", json={"token": real}).json()["state"] == "valid"
+        assert guesser.get(f"{server.url}/i/{real}").status_code == 200
+        accepted = guesser.post("/invitation-links/accept", json={"token": real}, headers=patient.headers)
+        assert accepted.status_code == 200, accepted.text
+        # Still throttled afterwards.
+        french_error(guesser.post("/invitation-links/lookup", json={"token": guess}), 429, "rate_limited")
+    # Another address is not affected.
+    assert client.post("/invitation-links/lookup", json={"token": guess}).json()["state"] == "unknown"
 
 
 def test_every_invitation_endpoint_refuses_another_practitioners_ids(

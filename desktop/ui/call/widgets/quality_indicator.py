@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
+from desktop.ui.widgets.plain_text import PlainLabel
 from desktop.video.stats import CallQuality, CallStats
 
 _COLOURS = {CallQuality.GOOD: "#2e7d32", CallQuality.FAIR: "#ef6c00", CallQuality.POOR: "#c62828"}
 
 
-class QualityIndicator(QLabel):
+class QualityIndicator(PlainLabel):
     """Fed once a second by `CallStats`; empty until the first figures arrive."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -31,6 +31,14 @@
  */
 
 /**
+ * POST /auth/patients: the same answer whether or not the contact has an account.
+ * @typedef {object} PatientSignupStarted
+ * @property {string} signup_id
+ * @property {"email" | "sms"} channel
+ * @property {string} detail  where the code was sent, in French
+ */
+
+/**
  * POST /auth/password-reset.
  * @typedef {object} PasswordResetStarted
  * @property {string} reset_id

@@ -7,6 +7,7 @@ import { $, $$, $maybe, focusOn, show, typed } from "../dom.js";
 import { clearErrors, formValues, setBusy, showError } from "../forms.js";
 import { initLayout, signOut } from "../layout.js";
 import { getSession, saveSession } from "../session.js";
+import { wireSignupCode } from "../signup_code.js";
 /** @import { InvitationAccepted, SessionPublic, User } from "../types.js" */
 
 /** @typedef {"accept" | "signup" | "signin"} Step */
@@ -55,44 +56,18 @@ function landing(/** @type {HTMLElement} */ accept) {
         showOnly(button.dataset.show === "signin" ? "signin" : "signup");
       });
     }
-    signupForm.addEventListener("submit", signUp);
-    signinForm.addEventListener("submit", signIn);
-  }
-
-  /** @param {SubmitEvent} event */
-  async function signUp(event) {
-    event.preventDefault();
-    const form = signupForm;
-    clearErrors(form, summary);
-    const v = formValues(form);
-    setBusy(form, true);
-    try {
-      /** @type {SessionPublic} */
-      const session = await api("/auth/patients", {
-        method: "POST",
-        auth: false,
-        body: {
-          first_name: v.first_name,
-          last_name: v.last_name,
-          email: v.email || null,
-          phone: v.phone || null,
-          password: v.password,
-        },
-      });
-      saveSession(session.token, session.user);
-      showAccept(session.user);
-    } catch (failure) {
-      const error = apiError(failure);
-      if (error.code === "account_exists") {
+    wireSignupCode({
+      signupForm,
+      codeForm: typed($("#signup-code-form"), HTMLFormElement),
+      summary,
+      onSignedIn: (user) => showAccept(user),
+      onConflict: (detail) => {
         showOnly("signin", false);
-        typed($("#si-identifier"), HTMLInputElement).value = v.email || v.phone || "";
-        showError(signinForm, summary, { detail: error.detail, field: "password" });
-      } else {
-        showError(form, summary, error);
-      }
-    } finally {
-      setBusy(form, false);
-    }
+        showError(signinForm, summary, { detail, field: "password" });
+        return true;
+      },
+    });
+    signinForm.addEventListener("submit", signIn);
   }
 
   /** @param {SubmitEvent} event */
