@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from server.kernel import security
-from tests.helpers.factories import PASSWORD, make_practitioner, rpps_number, unique_email
+from tests.helpers.factories import PASSWORD, make_patient, make_practitioner, rpps_number, unique_email
 from tests.helpers.live_server import LiveServer, unique_client
 
 
@@ -133,3 +138,36 @@ def test_signups_hash_off_the_loop_before_the_transaction(sqlite_server: LiveSer
         assert doctor.status_code == 201, doctor.text
     assert len(spy.calls) == 2
     assert_off_loop_and_outside_writes(spy.calls, {"hash"})
+
+
+def test_password_reset_hashes_before_its_transaction(sqlite_server: LiveServer, spy: Spy) -> None:
+    patient = make_patient(sqlite_server)
+    assert patient.email is not None
+    outbox = sqlite_server.settings.effective_outbox_dir
+    with unique_client(sqlite_server) as client:
+        started = client.post("/auth/password-reset", json={"identifier": patient.email})
+        assert started.status_code == 202, started.text
+        code = _code_sent_to(outbox, patient.email)
+        spy.calls.clear()
+        confirmed = client.post(
+            f"/auth/password-reset/{started.json()['reset_id']}/confirm",
+            json={"code": code, "password": "une-nouvelle-phrase-7"},
+        )
+        assert confirmed.status_code == 200, confirmed.text
+    assert_off_loop_and_outside_writes(spy.calls, {"hash"})
+
+
+def _code_sent_to(outbox: Path, email: str, timeout: float = 20) -> str:
+    """The six-digit code of the email the delivery queue wrote for `email` into the outbox folder."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in outbox.glob("*.eml"):
+            message = BytesParser(policy=default).parsebytes(path.read_bytes())
+            if message["To"] == email:
+                body = message.get_body(preferencelist=("plain",))
+                assert body is not None
+                found = re.search(r"\b(\d{6})\b", body.get_content())
+                assert found is not None
+                return found.group(1)
+        time.sleep(0.05)
+    raise AssertionError("no code was written to the outbox")
