@@ -48,6 +48,10 @@ class Sender:
 
     def _run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.Client(timeout=10, headers=headers) as client:  # one client: no TLS setup per try
+            self._send_all(client)
+
+    def _send_all(self, client: httpx.Client) -> None:
         n = 0
         while not self.stop.is_set():
             n += 1
@@ -56,11 +60,9 @@ class Sender:
             body = {"body": f"message {n} ({message_id[:8]})"}
             while True:  # the same client id until the server acknowledges it
                 try:
-                    r = httpx.put(
+                    r = client.put(
                         f"{self.urls()}/api/v1/conversations/{self.conversation_id}/messages/{message_id}",
                         json=body,
-                        headers=headers,
-                        timeout=10,
                     )
                     if r.status_code in (200, 201):
                         self.acked.append(message_id)
