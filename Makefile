@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 JS := server/patient_web/static/js
 
-.PHONY: run test lint bench server clean stress-check
+.PHONY: run test lint bench server clean stress-check soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: lint
 # Browser, UI and realtime tests 5 times beside `stress-ng --cpu 2`: prints "N runs, N failures".
 stress-check: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/stress_check.py --runs 5
+
+# Chaos at length: server processes SIGKILLed many times under senders and resuming sockets, on
+# SQLite and on two PostgreSQL processes with their Redis killed and hung (a few kills in `make test`).
+soak: $(STAMP)
+	TELECONSULT_SOAK=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -s tests/server/test_chaos.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -32,6 +32,9 @@ from typing import Any
 from keyring.backend import KeyringBackend
 
 TOKEN_VARIABLE = "TELECONSULT_BENCH_TOKEN"
+# The key sealing the bench's local databases (bench only): the app under test reads it from
+# `BenchKeyring`, the bench fills the 100 000-row cache with it.
+BENCH_CACHE_KEY = "YmVuY2gtY2FjaGUta2V5LW9mLTMyLWJ5dGVzLW9rISE="
 CONVERSATIONS = 200  # on the server, for the start-up runs
 BIG_CACHE = 100_000
 RUNS = 5
@@ -55,6 +58,8 @@ class BenchKeyring(KeyringBackend):
     priority = 1  # type: ignore[assignment]
 
     def get_password(self, service: str, username: str) -> str | None:
+        if username.startswith("cache-key|"):
+            return BENCH_CACHE_KEY
         return os.environ.get(TOKEN_VARIABLE)
 
     def set_password(self, service: str, username: str, password: str) -> None:
@@ -62,6 +67,14 @@ class BenchKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         return None
+
+
+def _bench_cipher() -> Any:
+    import base64
+
+    from desktop.storage.cipher import Cipher
+
+    return Cipher(base64.b64decode(BENCH_CACHE_KEY))
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -187,7 +200,8 @@ def _fill_big_cache(home: Path, server_url: str, doctor: dict[str, str]) -> None
     from desktop.storage.schema import open_database
 
     config = AppConfig(home / "data", home / "config")
-    db = open_database(config.account_dir(server_url, doctor["id"]) / "local.sqlite3")
+    cipher = _bench_cipher()
+    db = open_database(config.account_dir(server_url, doctor["id"]) / "local.sqlite3", cipher)
     now = datetime.now(UTC)
     rows = [
         ConversationSummary(
@@ -206,7 +220,7 @@ def _fill_big_cache(home: Path, server_url: str, doctor: dict[str, str]) -> None
         )
         for i, (first, last) in enumerate(_names(BIG_CACHE))
     ]
-    asyncio.run(LocalCache(db).save_conversations(rows))
+    asyncio.run(LocalCache(db, cipher).save_conversations(rows))
     db.close()
 
 
@@ -304,8 +318,9 @@ def keystroke_probe(folder: str) -> None:
 
     app = QApplication([])
     keep = install_translations(app)
-    db = open_database(Path(folder) / "local.sqlite3")
-    service = ConversationService(cast(ServerApi, None), LocalCache(db), "bench")
+    cipher = _bench_cipher()
+    db = open_database(Path(folder) / "local.sqlite3", cipher)
+    service = ConversationService(cast(ServerApi, None), LocalCache(db, cipher), "bench")
     started = time.perf_counter()
     asyncio.run(service.load_cache())
     load_ms = (time.perf_counter() - started) * 1000
@@ -357,10 +372,11 @@ def _search_rows(tmp: Path) -> list[dict[str, object]]:
     from desktop.storage.schema import open_database
 
     folder = tmp / "search"
-    db = open_database(folder / "local.sqlite3")
+    cipher = _bench_cipher()
+    db = open_database(folder / "local.sqlite3", cipher)
     now = datetime.now(UTC)
     asyncio.run(
-        LocalCache(db).save_conversations(
+        LocalCache(db, cipher).save_conversations(
             [
                 ConversationSummary(
                     f"c{i}",

@@ -320,7 +320,7 @@ async def _setup_search(runtime: Any, count: int) -> str:
             rpps=_rpps(2),
         )
     )
-    pw = hash_password("correct-horse-42")
+    pw = await hash_password("correct-horse-42")
     now = runtime.core.clock()
     batch = 5000
     for start in range(0, count, batch):

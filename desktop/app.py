@@ -26,6 +26,7 @@ from desktop.services.session import SessionService, SignedIn
 from desktop.services.sync import SocketEventHandler, StatusHandler
 from desktop.services.workspace import WorkspaceParts
 from desktop.storage.cache import LocalCache
+from desktop.storage.cipher import Cipher, new_key
 from desktop.storage.credentials import CredentialStore
 from desktop.storage.outbox_store import OutboxStore
 from desktop.storage.schema import open_database
@@ -81,7 +82,9 @@ async def _healthy(url: str) -> bool:
 def workspace_parts(config: AppConfig, signed_in: SignedIn) -> WorkspaceParts:
     """The adapters of one account: API client, local database, outbox, socket."""
     folder = config.account_dir(signed_in.server_key, signed_in.account.id)
-    db = open_database(folder / "local.sqlite3")
+    key = signed_in.cache_key  # None: no secure keyring, the database stays in memory
+    cipher = Cipher(key if key is not None else new_key())
+    db = open_database(folder / "local.sqlite3" if key is not None else None, cipher)
     api = make_api(signed_in.server_url, signed_in.token)
 
     def realtime(
@@ -95,8 +98,8 @@ def workspace_parts(config: AppConfig, signed_in: SignedIn) -> WorkspaceParts:
 
     return WorkspaceParts(
         api=api,
-        cache=LocalCache(db),
-        outbox_store=OutboxStore(db, folder / "outbox"),
+        cache=LocalCache(db, cipher),
+        outbox_store=OutboxStore(db, folder / "outbox", cipher),
         realtime_factory=realtime,
         close_storage=db.close,
     )

@@ -8,7 +8,8 @@ refused with a French message naming it), secrets are `SecretStr` (never printed
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,19 @@ _FRENCH_BOOLEANS = {"oui": True, "non": False}
 
 class SettingsError(ValueError):
     """A setting has a value the server cannot use."""
+
+
+# A URL's password (`scheme://user:password@host`) and password-like query parameters.
+_URL_PASSWORD = re.compile(r"(?P<head>://[^/@:?#]*:)[^@/?#]*(?=@)")
+_URL_QUERY_SECRET = re.compile(r"(?P<head>[?&](?:password|pass|pwd|secret|token)=)[^&#]*", re.IGNORECASE)
+# Settings that are URLs and may carry a password: shown with it masked.
+URL_FIELDS = ("database_url", "redis_url")
+
+
+def redact_url(url: str) -> str:
+    """`url` with its password and password-like query parameters replaced by ***."""
+    masked = _URL_PASSWORD.sub(r"\g<head>***", url)
+    return _URL_QUERY_SECRET.sub(r"\g<head>***", masked)
 
 
 def default_data_dir() -> Path:
@@ -129,6 +143,22 @@ class Settings(BaseSettings):
     def effective_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
 
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        """repr() and str(): secrets are masked by SecretStr, URLs show no password."""
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name in URL_FIELDS and isinstance(value, str) else value
+
+    @field_validator("database_url", "redis_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        """A URL the drivers can read (checked here, so the error names the variable)."""
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*://\S*", value):
+            raise ValueError("not a URL")
+        port = re.match(r"[^:]+://(?:[^@/?#]*@)?(?:\[[^]]*\]|[^:/?#]*)(?::([^/?#]*))?", value)
+        if value and port and port.group(1) is not None and not port.group(1).isdigit():
+            raise ValueError("port is not a number")
+        return value
+
     @field_validator("*", mode="before")
     @classmethod
     def _from_text(cls, value: Any) -> Any:
@@ -176,6 +206,9 @@ class Settings(BaseSettings):
             shown = values.get(name, "")
             if name in _SECRETS:
                 shown = "***"
+            elif name in URL_FIELDS:  # a URL the drivers cannot read: only its scheme is shown
+                scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", str(shown))
+                shown = f"{scheme.group(0)}…" if scheme else "***"
             raise SettingsError(f"Valeur invalide pour {PREFIX}{name.upper()} : {shown!r}") from None
 
     def replace(self, **changes: Any) -> Settings:

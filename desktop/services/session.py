@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contracts.wire.accounts import PractitionerCreate, UserPublic
 from desktop.api.errors import INVALID_RESPONSE, ApiError
@@ -28,12 +28,16 @@ ApiFactory = Callable[[str, str | None], ServerApi]
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A session: the server, the account, and the bearer token."""
+    """A session: the server, the account, the bearer token and the local database's key.
+
+    `cache_key` None: no secure keyring, the account's local database stays in memory.
+    """
 
     server_url: str
     server_key: str
     account: UserPublic
-    token: str
+    token: str = field(repr=False)
+    cache_key: bytes | None = field(default=None, repr=False)
 
     @property
     def credential_key(self) -> str:
@@ -157,7 +161,8 @@ class SessionService:
             plan=s.account_plan or None,
             event_seq=0,
         )
-        return SignedIn(server_url, s.server_key, account, token)
+        key = await self._credentials.cache_key(f"{s.server_key}|{account.id}")
+        return SignedIn(server_url, s.server_key, account, token, key)
 
     async def sign_in(self, server_url: str, email: str, password: str) -> SignedIn:
         """Sign in with email and password.
@@ -182,7 +187,8 @@ class SessionService:
         return await self._remember(server_url, session.token, session.user)
 
     async def _remember(self, server_url: str, token: str, account: UserPublic) -> SignedIn:
-        signed = SignedIn(server_url, self._settings.server_key, account, token)
+        key = await self._credentials.cache_key(f"{self._settings.server_key}|{account.id}")
+        signed = SignedIn(server_url, self._settings.server_key, account, token, key)
         self.remember_account(account)
         await self._credentials.set(signed.credential_key, token)
         await self.warn_if_no_keyring()

@@ -4,6 +4,9 @@ Conversations are stored as columns (no JSON to parse) so 100 000 rows load in a
 second on the worker thread; messages keep their wire JSON (`MessagePublic`), a conversation at a
 time. Rows were validated when they came from the server: they are rebuilt without validating
 again (`model_construct`), the lean path the list's 100 000 rows need.
+
+Names, the preview's text and the messages' JSON are sealed (`desktop.storage.cipher`): they are
+opened on the worker thread at load, and the search index is built in memory from them.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from pydantic import ValidationError
 from contracts.wire.accounts import PersonPublic
 from contracts.wire.conversations import MessagePublic, PatientWritePublic
 from desktop.domain.conversation_summary import ConversationSummary, MessagePreview
+from desktop.storage.cipher import Cipher, UnreadableValueError
 from desktop.storage.sqlite_worker import SqliteWorker, transaction
 
 _CONVERSATION_COLUMNS = (
-    "id, patient_id, first_name, last_name, updated_at, last_seq, read_seq, other_read_seq, unread, "
-    "preview_kind, preview_text, preview_role, preview_at, write_mode, write_until, can_write"
+    "id, patient_id, sealed, updated_at, last_seq, read_seq, other_read_seq, unread, "
+    "preview_kind, preview_role, preview_at, write_mode, write_until, can_write"
 )
+_SEP = "\x00"  # between the sealed texts of a row; no name holds it (the server refuses it)
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,18 @@ def _patient_write(mode: Any, until: str | None) -> PatientWritePublic:  # mode:
     return PatientWritePublic.model_construct(mode=mode, until=date.fromisoformat(until) if until else None)
 
 
+def _sealed_row(cipher: Cipher, row: Row) -> Row:
+    """The stored form of a `conversation_row`: names and preview text sealed together."""
+    texts = _SEP.join((str(row[2]), str(row[3]), str(row[10] or "")))
+    return (row[0], row[1], cipher.seal(texts, str(row[0])), *row[4:10], *row[11:])
+
+
+def _opened_row(cipher: Cipher, stored: Sequence[Any]) -> Row:
+    """The `conversation_row` of a stored row (raises UnreadableValueError)."""
+    first, last, text = cipher.open(stored[2], stored[0]).split(_SEP, 2)
+    return (stored[0], stored[1], first, last, *stored[3:9], text, *stored[9:])
+
+
 class CachedRows:
     """Cached conversations as raw rows, decoded one by one when first needed.
 
@@ -119,8 +136,9 @@ class CachedRows:
 class LocalCache:
     """Conversations, messages and sync state of one account, in its local database."""
 
-    def __init__(self, db: SqliteWorker) -> None:
+    def __init__(self, db: SqliteWorker, cipher: Cipher) -> None:
         self._db = db
+        self._cipher = cipher
 
     # ---------------------------------------------------------------- state
     async def get_state(self, key: str) -> str | None:
@@ -150,18 +168,27 @@ class LocalCache:
     async def load_rows(self) -> CachedRows:
         """Every cached conversation, undecoded (see `CachedRows`)."""
 
+        cipher = self._cipher
+
         def read(conn: sqlite3.Connection) -> CachedRows:
             cursor = conn.execute(f"SELECT {_CONVERSATION_COLUMNS} FROM conversations")  # noqa: S608
-            return CachedRows({str(r[0]): r for r in cursor})
+            rows: dict[str, Row] = {}
+            for stored in cursor:
+                try:
+                    rows[str(stored[0])] = _opened_row(cipher, stored)
+                except UnreadableValueError:  # the server sends it again at the next sync
+                    log.warning("a cached conversation could not be read: skipped")
+            return CachedRows(rows)
 
         return await self._db.call(read)
 
     async def save_conversations(self, conversations: Sequence[ConversationSummary]) -> None:
         """Insert or replace summaries, in one transaction."""
-        rows = [conversation_row(c) for c in conversations]
+        cipher = self._cipher
+        rows = [_sealed_row(cipher, conversation_row(c)) for c in conversations]
         if not rows:
             return
-        marks = ", ".join("?" * 16)
+        marks = ", ".join("?" * 14)
 
         def write(conn: sqlite3.Connection) -> None:
             conn.executemany(
@@ -175,34 +202,37 @@ class LocalCache:
     async def messages(self, conversation_id: str, limit: int = 200) -> list[MessagePublic]:
         """The latest `limit` cached messages of a conversation, in seq order."""
 
+        cipher = self._cipher
+
         def read(conn: sqlite3.Connection) -> list[MessagePublic]:
             rows = conn.execute(
-                "SELECT json FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
+                "SELECT id, sealed FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
                 (conversation_id, limit),
             ).fetchall()
-            return _messages(r[0] for r in reversed(rows))
+            return _messages(cipher, reversed(rows))
 
         return await self._db.call(read)
 
     async def save_messages(self, messages: Sequence[MessagePublic]) -> None:
-        rows = [(m.id, m.conversation_id, m.seq, m.model_dump_json()) for m in messages]
+        seal = self._cipher.seal
+        rows = [(m.id, m.conversation_id, m.seq, seal(m.model_dump_json(), m.id)) for m in messages]
         if not rows:
             return
 
         def write(conn: sqlite3.Connection) -> None:
             conn.executemany(
-                "INSERT OR REPLACE INTO messages (id, conversation_id, seq, json) VALUES (?, ?, ?, ?)", rows
+                "INSERT OR REPLACE INTO messages (id, conversation_id, seq, sealed) VALUES (?, ?, ?, ?)", rows
             )
 
         await self._db.call(lambda conn: transaction(conn, write))
 
 
-def _messages(documents: Iterable[str]) -> list[MessagePublic]:
-    """Cached messages in order; one an older version stored in another shape is left out."""
+def _messages(cipher: Cipher, rows: Iterable[Sequence[Any]]) -> list[MessagePublic]:
+    """Cached messages in order; one that does not open or validate (older shape) is left out."""
     found: list[MessagePublic] = []
-    for document in documents:
+    for message_id, sealed in rows:
         try:
-            found.append(MessagePublic.model_validate_json(document))
-        except ValidationError:
+            found.append(MessagePublic.model_validate_json(cipher.open(sealed, str(message_id))))
+        except (ValidationError, UnreadableValueError):
             log.warning("a cached message could not be read: skipped")
     return found

@@ -1,4 +1,4 @@
-"""Session tokens in the OS keyring; in memory only when no secure keyring exists.
+"""Session tokens and local database keys in the OS keyring; in memory only when no secure keyring exists.
 
 A token is never written to disk in clear: the fail/null backends and every `keyrings.alt`
 backend (plaintext or merely base64 files) are refused, and the user is told the session will
@@ -8,6 +8,8 @@ not be remembered.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 
 import keyring
@@ -15,14 +17,16 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from desktop.domain.keyring_status import KeyringStatus
+from desktop.storage.cipher import KEY_BYTES, new_key
 
 log = logging.getLogger(__name__)
 
 SERVICE = "teleconsult"
 
 NO_KEYRING = (
-    "Aucun trousseau sécurisé n'est disponible sur ce poste : votre session est gardée en mémoire "
-    "seulement, et il faudra vous reconnecter au prochain lancement."
+    "Aucun trousseau sécurisé n'est disponible sur ce poste : votre session et vos conversations "
+    "hors ligne sont gardées en mémoire seulement. Il faudra vous reconnecter au prochain lancement, "
+    "et la liste sera rechargée depuis le serveur."
 )
 
 _UNSAFE_MODULE_PREFIXES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
@@ -99,6 +103,32 @@ class CredentialStore:
         except keyring.errors.KeyringError:
             log.warning("keyring delete failed", exc_info=True)
 
+    def _cache_key(self, account: str) -> bytes | None:
+        """The key of the account's local database; made on first use. None: no secure keyring."""
+        if not self.status().secure:
+            return None
+        name = f"cache-key|{account}"
+        try:
+            stored = self._resolve().get_password(SERVICE, name)
+        except keyring.errors.KeyringError:
+            log.warning("keyring read failed: local data kept in memory", exc_info=True)
+            return None
+        if stored:
+            try:
+                key = base64.b64decode(stored, validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if len(key) == KEY_BYTES:
+                return key
+            log.warning("local database key unreadable in the keyring: a new one is made")
+        key = new_key()
+        try:
+            self._resolve().set_password(SERVICE, name, base64.b64encode(key).decode("ascii"))
+        except keyring.errors.KeyringError:
+            log.warning("keyring write failed: local data kept in memory", exc_info=True)
+            return None
+        return key
+
     # Keyring calls may block (D-Bus, an unlock prompt): always off the event loop thread.
     async def get(self, key: str) -> str | None:
         return await asyncio.to_thread(self._get, key)
@@ -109,6 +139,10 @@ class CredentialStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._delete, key)
+
+    async def cache_key(self, account: str) -> bytes | None:
+        """The 256-bit key sealing `account`'s local database (None: keep it in memory only)."""
+        return await asyncio.to_thread(self._cache_key, account)
 
     async def check(self) -> KeyringStatus:
         return await asyncio.to_thread(self.status)

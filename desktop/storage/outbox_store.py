@@ -2,13 +2,16 @@
 
 A row is committed (synchronous=FULL) before the UI shows the item as pending, and deleted only
 after the server acknowledged it; a document is first copied into the outbox folder so the
-practitioner may move or delete the original meanwhile.
+practitioner may move or delete the original meanwhile. The text, the copy's path and the
+document's name are sealed (`desktop.storage.cipher`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -16,14 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
+from desktop.storage.cipher import Cipher, UnreadableValueError
 from desktop.storage.errors import StorageError
 from desktop.storage.sqlite_worker import SqliteWorker
 
-_COLUMNS = "id, kind, conversation_id, body, file_path, filename, size, created_at, attempts, error"
+_COLUMNS = "id, kind, conversation_id, sealed, size, created_at, attempts, error"
+
+log = logging.getLogger(__name__)
 
 
-def _item(row: tuple[Any, ...]) -> OutboxItem:
-    (item_id, kind, conversation_id, body, file_path, filename, size, created, attempts, error) = row
+def _item(cipher: Cipher, row: tuple[Any, ...]) -> OutboxItem | None:
+    (item_id, kind, conversation_id, sealed, size, created, attempts, error) = row
+    try:
+        body, file_path, filename = json.loads(cipher.open(sealed, str(item_id)))
+    except (UnreadableValueError, ValueError):
+        log.warning("an outbox item could not be read: skipped")
+        return None
     return OutboxItem(
         id=str(item_id),
         kind=str(kind),
@@ -41,9 +52,10 @@ def _item(row: tuple[Any, ...]) -> OutboxItem:
 class OutboxStore:
     """Rows of the `outbox` table plus the folder holding copies of queued documents."""
 
-    def __init__(self, db: SqliteWorker, files_dir: Path) -> None:
+    def __init__(self, db: SqliteWorker, files_dir: Path, cipher: Cipher) -> None:
         self._db = db
         self._files = files_dir
+        self._cipher = cipher
 
     async def add(self, item: OutboxItem, source: Path | None = None) -> OutboxItem:
         """Persist `item`; for an upload, copy `source` into the outbox folder first.
@@ -70,19 +82,20 @@ class OutboxStore:
                 file_path=target,
             )
 
+        texts = [stored.body, str(stored.file_path) if stored.file_path else None, stored.filename]
+        sealed = self._cipher.seal(json.dumps(texts), stored.id)
+
         def write(conn: sqlite3.Connection) -> None:
             position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM outbox").fetchone()[0]
             conn.execute(
-                "INSERT OR IGNORE INTO outbox (id, position, kind, conversation_id, body, file_path, "
-                "filename, size, created_at, attempts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)",
+                "INSERT OR IGNORE INTO outbox (id, position, kind, conversation_id, sealed, "
+                "size, created_at, attempts, error) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL)",
                 (
                     stored.id,
                     position,
                     stored.kind,
                     stored.conversation_id,
-                    stored.body,
-                    str(stored.file_path) if stored.file_path else None,
-                    stored.filename,
+                    sealed,
                     stored.size,
                     stored.created_at.timestamp(),
                 ),
@@ -100,7 +113,7 @@ class OutboxStore:
         rows = await self._db.call(
             lambda conn: conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY position").fetchall()  # noqa: S608
         )
-        return [_item(tuple(r)) for r in rows]
+        return [item for r in rows if (item := _item(self._cipher, tuple(r))) is not None]
 
     async def get(self, item_id: str) -> OutboxItem | None:
         rows = await self._db.call(
@@ -109,7 +122,7 @@ class OutboxStore:
                 (item_id,),
             ).fetchall()
         )
-        return _item(tuple(rows[0])) if rows else None
+        return _item(self._cipher, tuple(rows[0])) if rows else None
 
     async def count_attempt(self, item_id: str) -> None:
         await self._db.call(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -19,24 +20,36 @@ from desktop.storage.errors import StorageError
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
+# Decides, on the first connection, whether the database may be kept (see `Cipher.admits`).
+Admission = Callable[[sqlite3.Connection], bool]
+
 
 class SqliteWorker:
-    """Runs functions of a `sqlite3.Connection` on a dedicated thread."""
+    """Runs functions of a `sqlite3.Connection` on a dedicated thread.
 
-    def __init__(self, path: Path, schema: str) -> None:
+    `path` None: a database in memory, gone when closed. `admit`: a database it refuses is
+    deleted and made again, empty (a local cache sealed with a key that is not this one).
+    """
+
+    def __init__(self, path: Path | None, schema: str, admit: Admission | None = None) -> None:
         self._path = path
         self._schema = schema
+        self._admit = admit
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="teleconsult-sqlite")
         self._conn: sqlite3.Connection | None = None
         self._closed = False
         self._lock = threading.Lock()
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | None:
         return self._path
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
+    def _open(self) -> sqlite3.Connection:
+        if self._path is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=True)
+        else:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             fresh = not self._path.exists()
             conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=True)
@@ -46,10 +59,31 @@ class SqliteWorker:
             conn.execute("PRAGMA journal_mode=WAL")
             # FULL: an outbox row that was committed survives a power cut (nothing acknowledged is lost)
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.executescript(self._schema)
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript(self._schema)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = self._open()
+            if self._admit is not None and not self._admit(conn):
+                conn.close()
+                self._discard()
+                conn = self._open()
+                if not self._admit(conn):
+                    conn.close()
+                    raise sqlite3.DatabaseError("a new local database was refused")
             self._conn = conn
         return self._conn
+
+    def _discard(self) -> None:
+        """Delete the database and its journal files: their content cannot be read any more."""
+        if self._path is None:
+            return
+        log.warning("local database unreadable with the current key: discarded, synced again")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                self._path.with_name(self._path.name + suffix).unlink()
 
     def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:

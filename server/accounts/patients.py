@@ -136,6 +136,8 @@ class PatientAccountService:
         )
         wrong: InvalidInputError | None = None
         user_id: str | None = None
+        # Hashed before the transaction (in a hashing thread): the writer is not held for argon2.
+        new_hash = await hash_password(password)
         async with self._core.transaction() as tx:
             try:
                 key = str(uuid.UUID(reset_id))
@@ -175,7 +177,7 @@ class PatientAccountService:
                     reset.used_at = tx.now
                     await _retire_codes(tx, user_id or "")  # a code asked meanwhile dies too
                     await tx.session.execute(
-                        update(User).where(User.id == user_id).values(password_hash=hash_password(password))
+                        update(User).where(User.id == user_id).values(password_hash=new_hash)
                     )
                     await tx.session.execute(
                         update(Session)

@@ -176,7 +176,7 @@ class AccountService:
         """
         clean = self.validate_practitioner(data)
         user_id = str(uuid.uuid4())
-        password_hash = hash_password(data.password)
+        password_hash = await hash_password(data.password)
         try:
             async with self._core.transaction() as tx:
                 user = User(
@@ -235,12 +235,13 @@ class AccountService:
         if email is None and phone is None:
             raise InvalidInputError("Indiquez une adresse e-mail ou un numéro de téléphone.", field="email")
         check_password(data.password)
+        password_hash = await hash_password(data.password)  # before any transaction
         user = User(
             id=str(uuid.uuid4()),
             role="patient",
             email=email,
             phone=phone,
-            password_hash=hash_password(data.password),
+            password_hash=password_hash,
             first_name=first,
             last_name=last,
             birth_date=data.birth_date,
@@ -301,11 +302,9 @@ class AccountService:
         column = User.email if "@" in key else User.phone
         async with self._core.db.read() as session:
             user = await session.scalar(select(User).where(User.role == role, column == key))
-        if (
-            user is None
-            or user.disabled
-            or not verify_password(user.password_hash if user else None, password)
-        ):
+        # Verified after the read session is closed, in a hashing thread.
+        matches = await verify_password(user.password_hash if user else None, password)
+        if user is None or user.disabled or not matches:
             await self._limiter.record("login", keys)
             raise AuthenticationError("Identifiant ou mot de passe incorrect.", code="invalid_credentials")
         token = await self.open_session(user.id)

@@ -113,16 +113,17 @@ class ServerChild:
                 stderr=log,
             )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._check_log()
-                raise RuntimeError(f"the server process exited at start ({self.proc.returncode})")
-            try:
-                if httpx.get(f"{self.api}/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
+        with httpx.Client(timeout=2) as probe:  # one client: its TLS context is not rebuilt per poll
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    self._check_log()
+                    raise RuntimeError(f"the server process exited at start ({self.proc.returncode})")
+                try:
+                    if probe.get(f"{self.api}/health").status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05)
         self.stop()
         raise RuntimeError("the server process did not start")
 

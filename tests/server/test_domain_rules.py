@@ -78,12 +78,13 @@ def test_tokens_are_long_random_and_stored_hashed() -> None:
     assert token_digest(token) != token and len(token_digest(token)) == 64
 
 
-def test_password_hash_is_argon2id_and_verifies() -> None:
-    h = hash_password("un mot de passe")
+@pytest.mark.asyncio
+async def test_password_hash_is_argon2id_and_verifies() -> None:
+    h = await hash_password("un mot de passe")
     assert h.startswith("$argon2id$")
-    assert verify_password(h, "un mot de passe")
-    assert not verify_password(h, "autre chose")
-    assert not verify_password(None, "un mot de passe")
+    assert await verify_password(h, "un mot de passe")
+    assert not await verify_password(h, "autre chose")
+    assert not await verify_password(None, "un mot de passe")
 
 
 def test_settings_precedence_env_file_then_environment_then_flags(tmp_path: Path) -> None:

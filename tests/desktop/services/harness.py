@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,7 +79,9 @@ def signed_in(server: LiveServer, account: ServerAccount, plan: str = "PRO+") ->
         plan=plan,
         event_seq=0,
     )
-    return SignedIn(server.url, server.url, me, account.token)
+    # The same key for the same account: a workspace opened again reads the database it wrote.
+    cache_key = hashlib.sha256(f"test cache key {account.id}".encode()).digest()
+    return SignedIn(server.url, server.url, me, account.token, cache_key)
 
 
 async def open_workspace(

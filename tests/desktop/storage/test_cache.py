@@ -11,8 +11,11 @@ from contracts.wire.conversations import ConversationPublic, MessagePublic
 from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.outbox_item import MESSAGE, UPLOAD, OutboxItem
 from desktop.storage.cache import LocalCache
+from desktop.storage.cipher import Cipher
 from desktop.storage.outbox_store import OutboxStore
 from desktop.storage.schema import open_database
+
+CIPHER = Cipher(bytes(range(32)))
 
 
 def summary(i: int) -> ConversationSummary:
@@ -48,8 +51,8 @@ def summary(i: int) -> ConversationSummary:
 
 @pytest.mark.asyncio
 async def test_conversations_messages_and_state_round_trip(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "local.sqlite3")
-    cache = LocalCache(db)
+    db = open_database(tmp_path / "local.sqlite3", CIPHER)
+    cache = LocalCache(db, CIPHER)
     rows = [summary(i) for i in range(1, 6)]
     await cache.save_conversations(rows)
     message = MessagePublic.model_validate(
@@ -69,8 +72,8 @@ async def test_conversations_messages_and_state_round_trip(tmp_path: Path) -> No
     await cache.set_last_event_seq(42)
     db.close()
 
-    db = open_database(tmp_path / "local.sqlite3")
-    cache = LocalCache(db)
+    db = open_database(tmp_path / "local.sqlite3", CIPHER)
+    cache = LocalCache(db, CIPHER)
     cached = await cache.load_rows()
     loaded = {cid: cached.take(cid) for cid, *_ in cached.index_rows()}
     assert loaded == {c.id: c for c in rows}
@@ -84,8 +87,8 @@ async def test_conversations_messages_and_state_round_trip(tmp_path: Path) -> No
 async def test_outbox_keeps_order_and_copies_files(tmp_path: Path) -> None:
     source = tmp_path / "ordonnance.pdf"
     source.write_bytes(b"%PDF-1.4 test")
-    db = open_database(tmp_path / "local.sqlite3")
-    store = OutboxStore(db, tmp_path / "outbox")
+    db = open_database(tmp_path / "local.sqlite3", CIPHER)
+    store = OutboxStore(db, tmp_path / "outbox", CIPHER)
     now = datetime.now(UTC)
     await store.add(OutboxItem("u1", MESSAGE, "c1", now, body="un"))
     upload = await store.add(OutboxItem("u2", UPLOAD, "c1", now, filename="ordonnance.pdf"), source)
@@ -94,8 +97,8 @@ async def test_outbox_keeps_order_and_copies_files(tmp_path: Path) -> None:
     assert upload.file_path is not None and upload.file_path.read_bytes() == b"%PDF-1.4 test"
     db.close()
 
-    db = open_database(tmp_path / "local.sqlite3")
-    store = OutboxStore(db, tmp_path / "outbox")
+    db = open_database(tmp_path / "local.sqlite3", CIPHER)
+    store = OutboxStore(db, tmp_path / "outbox", CIPHER)
     assert [i.id for i in await store.items()] == ["u1", "u2", "u3"]
     await store.remove("u2")
     assert [i.id for i in await store.items()] == ["u1", "u3"]
