@@ -24,18 +24,24 @@ log = logging.getLogger(__name__)
 
 # Decides, on the first connection, whether the database may be kept (see `Cipher.admits`).
 Admission = Callable[[sqlite3.Connection], bool]
+# Reads, from a refused database, what must survive it; answers how to write it into the new one.
+Carry = Callable[[sqlite3.Connection], Callable[[sqlite3.Connection], None]]
 
 
 class SqliteWorker:
     """Runs functions of a `sqlite3.Connection` on a dedicated thread.
 
     `path` None: a database in memory, gone when closed. `admit`: a database it refuses is
-    deleted and made again, empty (a local cache sealed with a key that is not this one).
+    deleted and made again, empty (a local cache sealed with a key that is not this one), but for
+    what `carry` reads from it before and writes into the new one (work not yet sent).
     """
 
-    def __init__(self, path: Path | None, schema: str, admit: Admission | None = None) -> None:
+    def __init__(
+        self, path: Path | None, schema: str, admit: Admission | None = None, carry: Carry | None = None
+    ) -> None:
         self._path = path
         self._schema = schema
+        self._carry = carry
         self._admit = admit
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="teleconsult-sqlite")
         self._conn: sqlite3.Connection | None = None
@@ -67,12 +73,15 @@ class SqliteWorker:
         if self._conn is None:
             conn = self._open()
             if self._admit is not None and not self._admit(conn):
+                restore = self._carry(conn) if self._carry is not None else None
                 conn.close()
                 self._discard()
                 conn = self._open()
                 if not self._admit(conn):
                     conn.close()
                     raise sqlite3.DatabaseError("a new local database was refused")
+                if restore is not None:
+                    restore(conn)
             self._conn = conn
         return self._conn
 

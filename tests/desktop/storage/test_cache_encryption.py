@@ -134,6 +134,47 @@ async def test_a_database_from_before_the_encryption_is_discarded(tmp_path: Path
 
 
 @pytest.mark.asyncio
+async def test_the_outbox_of_a_database_from_before_the_encryption_is_carried_over_sealed(
+    tmp_path: Path,
+) -> None:
+    """An upgrade does not lose what the practitioner queued offline with the previous version."""
+    path = tmp_path / "local.sqlite3"
+    copy = tmp_path / "outbox" / "u1"
+    copy.parent.mkdir()
+    copy.write_bytes(b"%PDF-1.4")
+    with sqlite3.connect(path) as old:  # the outbox table as the previous version wrote it
+        old.execute(
+            "CREATE TABLE outbox (id TEXT PRIMARY KEY, position INTEGER NOT NULL, kind TEXT NOT NULL, "
+            "conversation_id TEXT NOT NULL, body TEXT NOT NULL DEFAULT '', file_path TEXT, "
+            "filename TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL, "
+            "attempts INTEGER NOT NULL DEFAULT 0, error TEXT)"
+        )
+        old.execute(
+            "INSERT INTO outbox VALUES ('m1', 1, ?, 'c1', ?, NULL, '', 0, 1.0, 2, NULL)",
+            (MESSAGE, "Douleur thoracique depuis hier"),
+        )
+        old.execute(
+            "INSERT INTO outbox VALUES ('u1', 2, ?, 'c1', '', ?, 'Ordonnance-Dupont.pdf', 8, 2.0, 0, NULL)",
+            (UPLOAD, str(copy)),
+        )
+    old.close()
+    cipher = Cipher(new_key())
+    db = open_database(path, cipher)
+    items = await OutboxStore(db, copy.parent, cipher).items()
+    db.close()
+    assert [(i.id, i.kind, i.body, i.filename, i.file_path, i.attempts) for i in items] == [
+        ("m1", MESSAGE, "Douleur thoracique depuis hier", "", None, 2),
+        ("u1", UPLOAD, "", "Ordonnance-Dupont.pdf", copy, 0),
+    ]
+    on_disk = b"".join(
+        path.with_name(path.name + s).read_bytes()
+        for s in ("", "-wal")
+        if path.with_name(path.name + s).exists()
+    )
+    assert b"Douleur" not in on_disk and b"Ordonnance" not in on_disk
+
+
+@pytest.mark.asyncio
 async def test_without_a_key_nothing_reaches_the_disk(tmp_path: Path, source: Path) -> None:
     cipher = Cipher(new_key())
     db = open_database(None, cipher)  # no secure keyring: the composition root passes no path
