@@ -77,7 +77,9 @@ class Runtime:
 
 
 def make_bus(settings: Settings) -> EventBus:
-    return RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    if settings.redis_url:
+        return RedisBus(settings.redis_url, settings.effective_bus_namespace)
+    return InProcessBus()
 
 
 async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Runtime:
@@ -103,7 +105,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Cloc
     runtime = Runtime(settings, db, bus, core, services, hub)
     runtime.cleanups += [adapters.close, provider.close]
     try:
-        await bus.start(hub.on_bus_message)
+        await bus.start(hub.on_bus_message, hub.resync)
         hub.start()
         housekeeping = Housekeeping(core, [purge_rate_events, purge_sessions])
         housekeeping.start()

@@ -7,6 +7,7 @@ refused with a French message naming it), secrets are `SecretStr` (never printed
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
     redis_url: str = ""
+    # Pub/sub channel namespace: deployments sharing one Redis never see each other's frames.
+    # Empty: derived from the database URL (processes of one deployment share their database).
+    bus_namespace: str = ""
     public_url: str = ""
     # Sessions: idle and absolute lifetimes (ASVS 7.3; NIST SP 800-63B AAL2).
     session_idle_minutes: int = 30
@@ -105,6 +109,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'teleconsult.db'}"
+
+    @property
+    def effective_bus_namespace(self) -> str:
+        """`bus_namespace`, or a digest of the database URL (never the URL: it may hold a password)."""
+        if self.bus_namespace.strip():
+            return self.bus_namespace.strip()
+        return hashlib.sha256(self.effective_database_url.encode()).hexdigest()[:16]
 
     @property
     def effective_public_url(self) -> str:

@@ -92,9 +92,10 @@ class ErrorPublic(BaseModel):
 
 
 class HealthPublic(BaseModel):
-    status: str
+    status: str  # "ok", or "degraded" when the bus or the storage is (the server still answers)
     database: str
     version: str
+    bus: str = "ok"  # "ok" | "degraded": live frames between processes may be late
 
 
 _TYPE_MESSAGES = {

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 64 * 1024
 QUEUE_LIMIT = 2000
 CATCH_UP_PAGE = 500
+CATCH_UP = "__catch_up__"  # internal: read this socket's missed events from the database
+DEGRADED_POLL_SECONDS = 2.0  # while the bus is degraded, sockets catch up this often
 
 FrameHandler = Callable[["Connection", dict[str, Any]], Awaitable[None]]
 
@@ -51,6 +53,7 @@ class Connection:
     """One authenticated socket: its outgoing queue and the last persisted seq it was sent."""
 
     __slots__ = (
+        "catch_up_pending",
         "closed",
         "hub",
         "last_received",
@@ -71,6 +74,7 @@ class Connection:
         self.last_received = time.monotonic()
         self.last_touch = time.monotonic()
         self.closed = False
+        self.catch_up_pending = False
         self.rate: dict[str, Any] = {}
 
     def push(self, frame: dict[str, Any]) -> None:
@@ -97,12 +101,22 @@ class Hub:
         self.handlers: dict[str, FrameHandler] = {}
         self.on_disconnect: list[Callable[[Connection], Awaitable[None]]] = []
         self._heartbeat: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- bus side
     async def on_bus_message(self, message: BusMessage) -> None:
         for item in message.get("frames", ()):
             for conn in self.by_user.get(item.get("user_id", ""), ()):
                 conn.push(item["frame"])
+
+    async def resync(self) -> None:
+        """Frames from other processes may have been missed: every socket catches up from the
+        database (each persisted event still reaches it once, in order)."""
+        for conns in list(self.by_user.values()):
+            for conn in list(conns):
+                if not conn.catch_up_pending:
+                    conn.catch_up_pending = True
+                    conn.push({"type": CATCH_UP})
 
     def register(self, frame_type: str, handler: FrameHandler) -> None:
         self.handlers[frame_type] = handler
@@ -113,17 +127,27 @@ class Hub:
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        self._heartbeat = asyncio.get_running_loop().create_task(self._heartbeat_loop(), name="ws-heartbeat")
+        loop = asyncio.get_running_loop()
+        self._heartbeat = loop.create_task(self._heartbeat_loop(), name="ws-heartbeat")
+        self._poller = loop.create_task(self._degraded_loop(), name="ws-degraded-poll")
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
+        for task in (self._heartbeat, self._poller):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._heartbeat = self._poller = None
         for conns in list(self.by_user.values()):
             for conn in list(conns):
                 conn.push({"type": "__close__", "code": 1012})
+
+    async def _degraded_loop(self) -> None:
+        """While the bus cannot be trusted, the database feeds the sockets every few seconds."""
+        while True:
+            await asyncio.sleep(DEGRADED_POLL_SECONDS)
+            if self.core.bus.state != "ok":
+                await self.resync()
 
     async def _heartbeat_loop(self) -> None:
         settings = self.core.settings
@@ -286,6 +310,10 @@ class Hub:
                     with contextlib.suppress(Exception):
                         await conn.ws.close(code=int(frame["code"]))
                     return
+                if kind == CATCH_UP:
+                    conn.catch_up_pending = False
+                    await self._catch_up(conn, upto=None)
+                    continue
                 if kind == "event":
                     seq = int(frame["seq"])
                     if seq <= conn.last_seq:
