@@ -94,7 +94,11 @@ async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Cloc
     url = settings.effective_database_url
     if migrate:
         await upgrade(url)
-    db = Database(url)
+    db = Database(url, reserve_bytes=settings.storage_reserve_bytes)
+    try:
+        db.storage.prepare()
+    except OSError:
+        db.storage.mark_full()  # no room even for the reserve: writes wait for space
     bus = make_bus(settings)
     core = Core(settings, db, bus, clock)
     adapters = build_delivery(settings)

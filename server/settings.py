@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     port: int = 8765
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
+    # Kept free beside the SQLite database: freed when the disk fills up, so sign-in still works.
+    storage_reserve_bytes: int = 8 * 1024 * 1024
     redis_url: str = ""
     # Pub/sub channel namespace: deployments sharing one Redis never see each other's frames.
     # Empty: derived from the database URL (processes of one deployment share their database).

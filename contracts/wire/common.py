@@ -96,6 +96,7 @@ class HealthPublic(BaseModel):
     database: str
     version: str
     bus: str = "ok"  # "ok" | "degraded": live frames between processes may be late
+    storage: str = "ok"  # "ok" | "full": writes are refused (503 storage_full), reads work
 
 
 _TYPE_MESSAGES = {

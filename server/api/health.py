@@ -22,5 +22,7 @@ async def health(core: CoreDep) -> HealthPublic:
         await session.execute(text("SELECT 1"))
     backend = "sqlite" if core.db.sqlite else "postgresql"
     bus = core.bus.state  # read from memory: a hung Redis does not hang /health
-    status = "ok" if bus == "ok" else "degraded"
-    return HealthPublic(status=status, database=backend, version="0.1.0", bus=bus)
+    core.db.storage.probe()
+    storage = "full" if core.db.storage.full else "ok"
+    status = "ok" if bus == "ok" and storage == "ok" else "degraded"
+    return HealthPublic(status=status, database=backend, version="0.1.0", bus=bus, storage=storage)
