@@ -37,8 +37,9 @@ from server.db.migrate import upgrade
 from server.delivery.factory import build_delivery
 from server.events.bus import InProcessBus, RedisBus
 from server.invitations.routes import ROUTERS as INVITATION_ROUTERS
+from server.kernel.audit import archive_audit, seal_audit
 from server.kernel.core import Core
-from server.kernel.housekeeping import Housekeeping, purge_rate_events
+from server.kernel.housekeeping import Housekeeping, purge_rate_events, purge_user_events
 from server.kernel.ports import EventBus
 from server.patient_web import mount as mount_patient_web
 from server.patient_web.help_routes import help_router
@@ -76,6 +77,10 @@ class Runtime:
         await self.db.dispose()
 
 
+# What housekeeping runs, in order (the audit log is sealed before its old entries are archived).
+PURGES = (purge_rate_events, purge_user_events, purge_sessions, seal_audit, archive_audit)
+
+
 def make_bus(settings: Settings) -> EventBus:
     if settings.redis_url:
         return RedisBus(settings.redis_url, settings.effective_bus_namespace)
@@ -111,7 +116,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Cloc
     try:
         await bus.start(hub.on_bus_message, hub.resync)
         hub.start()
-        housekeeping = Housekeeping(core, [purge_rate_events, purge_sessions])
+        housekeeping = Housekeeping(core, PURGES)
         housekeeping.start()
         runtime.cleanups.append(housekeeping.stop)
         services.delivery.start()

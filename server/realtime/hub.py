@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.websockets import WebSocketState
 
 from contracts.wire.common import french_validation
@@ -36,6 +36,7 @@ from server.conversations.service import ConversationService, MessageDraft
 from server.kernel.core import Core
 from server.kernel.errors import DomainError
 from server.kernel.failures import failure
+from server.kernel.models import UserEvent
 from server.kernel.ports import BusMessage
 
 log = logging.getLogger(__name__)
@@ -180,9 +181,10 @@ class Hub:
         writer: asyncio.Task[None] | None = None
         try:
             current = await self._current_seq(principal.user_id)
-            # A client ahead of the server (restored database, another server) starts again from
-            # the server's own numbering; `reset` tells it to reload its state over REST.
-            reset = last_seq > current
+            # A client ahead of the server (restored database, another server), or behind what
+            # the server still keeps (events past the resume window are purged), starts again
+            # from the server's own numbering; `reset` tells it to reload its state over REST.
+            reset = last_seq > current or await self._missed(principal.user_id, last_seq, current)
             if reset:
                 conn.last_seq = current
             await conn.send(
@@ -220,6 +222,16 @@ class Hub:
         async with self.core.db.read() as session:
             value = await session.scalar(select(User.event_seq).where(User.id == user_id))
         return int(value or 0)
+
+    async def _missed(self, user_id: str, last_seq: int, current: int) -> bool:
+        """Whether events after `last_seq` were purged: the next one kept is not `last_seq + 1`."""
+        if last_seq >= current:
+            return False
+        async with self.core.db.read() as session:
+            first = await session.scalar(
+                select(func.min(UserEvent.seq)).where(UserEvent.user_id == user_id, UserEvent.seq > last_seq)
+            )
+        return first is None or int(first) > last_seq + 1
 
     async def _authenticate(self, ws: WebSocket) -> tuple[Principal | None, int]:
         settings = self.core.settings

@@ -155,4 +155,4 @@ def test_a_database_at_the_old_feature_heads_joins_the_one_history(tmp_path: Pat
     assert sorted(r[0] for r in rows) == ["0002_invitations", "0004", "0005_calls"]
     upgrade_sync(url)
     rows = sqlite3.connect(tmp_path / "old.db").execute("SELECT version_num FROM alembic_version").fetchall()
-    assert rows == [("0006",)]
+    assert rows == [("0007",)]
