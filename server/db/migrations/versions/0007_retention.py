@@ -7,7 +7,7 @@ Revises: 0006
 - `audit_log.chain_seq` (unique) and `audit_log.prev_hash`: the hash chain, filled by housekeeping
   (entries written before this revision are sealed at the first run, in the order of their ids);
 - `audit_archive`: entries past the online period, moved whole;
-- `audit_chain`: the head of the chain (one row).
+- `audit_chain`: the head of the chain (one row, created here: sequence 0, the genesis hash).
 """
 
 from __future__ import annotations
@@ -52,13 +52,15 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_archive", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_archive_at"), ["at"], unique=False)
 
-    op.create_table(
+    chain = op.create_table(
         "audit_chain",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    # The head exists from the start: processes sealing at once lock it, never race to create it.
+    op.bulk_insert(chain, [{"id": 1, "seq": 0, "hash": "0" * 64}])
 
 
 def downgrade() -> None:
