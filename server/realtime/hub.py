@@ -33,8 +33,9 @@ from contracts.wire.conversations import MessageAckFrame, MessageSendFrame, Sock
 from server.accounts.models import User
 from server.accounts.service import AccountService, Principal
 from server.conversations.service import ConversationService, MessageDraft
+from server.db.storage import DiskFullError
 from server.kernel.core import Core
-from server.kernel.errors import DomainError
+from server.kernel.errors import DomainError, StorageFullError
 from server.kernel.failures import failure
 from server.kernel.models import UserEvent
 from server.kernel.ports import BusMessage
@@ -287,9 +288,10 @@ class Hub:
             elif isinstance(kind, str) and kind in self.handlers:
                 try:
                     await self.handlers[kind](conn, frame)
-                except DomainError as exc:
+                except (DomainError, DiskFullError) as exc:  # the socket stays open
+                    error = StorageFullError() if isinstance(exc, DiskFullError) else exc
                     conn.push(
-                        {"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail}
+                        {"type": "error", "ref": frame.get("ref"), "code": error.code, "detail": error.detail}
                     )
             else:
                 conn.push({"type": "error", "code": "unknown_type", "detail": "Type de message inconnu."})

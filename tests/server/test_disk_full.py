@@ -143,6 +143,11 @@ def test_a_full_disk_answers_503_keeps_reads_and_sign_in_and_recovers(
             )
             frame = next(f for f in (sock.recv() for _ in range(5)) if f["type"] in ("ack", "error"))
             assert frame["code"] == "storage_full"
+            sock.send({"type": "call.start", "conversation_id": conv, "ref": "appel"})
+            frame = next(
+                f for f in (sock.recv() for _ in range(5)) if f["type"] in ("call.start.ok", "error")
+            )
+            assert (frame["code"], frame["ref"]) == ("storage_full", "appel")
             sock.send({"type": "ping"})
             assert sock.recv()["type"] == "pong"  # the socket stays open
 
