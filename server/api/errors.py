@@ -18,8 +18,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.wire.common import french_validation
-from server.db.storage import DiskFullError, is_storage_full
-from server.kernel.errors import DomainError, RateLimitedError, StorageFullError
+from server.kernel.errors import (
+    DiskFullError,
+    DomainError,
+    RateLimitedError,
+    StorageFullError,
+    is_storage_full,
+)
 from server.kernel.failures import failure
 
 log = logging.getLogger(__name__)

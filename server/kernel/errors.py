@@ -15,6 +15,11 @@ DomainError
 
 from __future__ import annotations
 
+# A full disk, raised by the database layer: re-exported here for the layers above the kernel.
+from server.db.storage import DiskFullError, is_storage_full
+
+__all__ = ["DiskFullError", "is_storage_full"]
+
 
 class DomainError(Exception):
     """Base of every error the server reports to a client."""

@@ -33,9 +33,8 @@ from contracts.wire.conversations import MessageAckFrame, MessageSendFrame, Sock
 from server.accounts.models import User
 from server.accounts.service import AccountService, Principal
 from server.conversations.service import ConversationService, MessageDraft
-from server.db.storage import DiskFullError
 from server.kernel.core import Core
-from server.kernel.errors import DomainError, StorageFullError
+from server.kernel.errors import DiskFullError, DomainError, StorageFullError
 from server.kernel.failures import failure
 from server.kernel.models import UserEvent
 from server.kernel.ports import BusMessage
