@@ -4,10 +4,10 @@ deployments sharing one Redis (issue 11, part 4: faults)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +18,8 @@ import httpx
 import pytest
 import redis
 
-from server.events.bus import RedisBus
+from server.app import make_bus
+from server.kernel.ports import EventBus
 from server.settings import Settings
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
 from tests.helpers.live_server import run_in_thread
@@ -39,20 +40,36 @@ class OwnRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> OwnRedis:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
+    def start(self, timeout: float = 30) -> OwnRedis:
+        """Start (again, on the same port) and return once it answers PING."""
+        log = Path(tempfile.gettempdir()) / f"own-redis-{self.port}.log"
+        with log.open("ab") as err:
+            self.proc = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=err,
+                stderr=err,
+            )
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                tail = log.read_text(errors="replace")[-500:]
+                raise RuntimeError(f"redis-server exited ({self.proc.returncode}): {tail}")
             try:
                 if redis.Redis(port=self.port, socket_timeout=0.5).ping():
                     return self
             except redis.RedisError:
                 time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        raise RuntimeError("redis-server did not answer in time")
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -68,7 +85,15 @@ class OwnRedis:
 
 @pytest.fixture
 def own_redis() -> Iterator[OwnRedis]:
-    server = OwnRedis().start()
+    for attempt in range(3):  # a free port may be taken by another process before redis binds it
+        server = OwnRedis()
+        try:
+            server.start()
+            break
+        except RuntimeError:
+            server.kill()
+            if attempt == 2:
+                raise
     try:
         yield server
     finally:
@@ -161,25 +186,30 @@ def test_a_hung_redis_blocks_no_write_and_health_says_degraded(
 
 
 def test_the_namespace_defaults_to_the_database_and_may_be_set(tmp_path: Path) -> None:
-    one = Settings.load(environ={"TELECONSULT_DATABASE_URL": "postgresql+asyncpg://u:secret@h/one"})
-    two = Settings.load(environ={"TELECONSULT_DATABASE_URL": "postgresql+asyncpg://u:secret@h/two"})
+    absent = tmp_path / "absent.env"
+    one = Settings.load({"TELECONSULT_DATABASE_URL": "postgresql+asyncpg://u:secret@h/one"}, absent)
+    two = Settings.load({"TELECONSULT_DATABASE_URL": "postgresql+asyncpg://u:secret@h/two"}, absent)
     assert one.effective_bus_namespace != two.effective_bus_namespace
     assert "secret" not in one.effective_bus_namespace
-    named = Settings.load(environ={"TELECONSULT_BUS_NAMESPACE": "cabinet-lyon", **os.environ})
+    named = Settings.load({"TELECONSULT_BUS_NAMESPACE": "cabinet-lyon"}, absent)
     assert named.effective_bus_namespace == "cabinet-lyon"
 
 
-def test_two_deployments_on_one_redis_do_not_see_each_other(own_redis: OwnRedis) -> None:
-    def namespace(database: str) -> str:
-        settings = Settings.load(environ={"TELECONSULT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"})
-        return settings.effective_bus_namespace
+def test_two_deployments_on_one_redis_do_not_see_each_other(own_redis: OwnRedis, tmp_path: Path) -> None:
+    def bus_of(database: str) -> EventBus:
+        """The bus a server of that deployment builds (the product's own `make_bus`)."""
+        environ = {
+            "TELECONSULT_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+            "TELECONSULT_REDIS_URL": own_redis.url,
+        }
+        return make_bus(Settings.load(environ, tmp_path / "absent.env"))
 
     async def go() -> dict[str, list[Any]]:
         received: dict[str, list[Any]] = {"a1": [], "a2": [], "b": []}
         buses = {
-            "a1": RedisBus(own_redis.url, namespace("/srv/a.db")),
-            "a2": RedisBus(own_redis.url, namespace("/srv/a.db")),
-            "b": RedisBus(own_redis.url, namespace("/srv/b.db")),
+            "a1": bus_of("/srv/a.db"),
+            "a2": bus_of("/srv/a.db"),  # another process of deployment a
+            "b": bus_of("/srv/b.db"),
         }
         for name, bus in buses.items():
 
