@@ -71,6 +71,7 @@ from server.patient_web import pages as patient_pages
 _security_headers  # @app.middleware("http") in server/api/app.py
 _domain  # @app.exception_handler(DomainError) in server/api/errors.py
 _unexpected  # @app.exception_handler(Exception) in server/api/errors.py
+_storage_full  # @app.exception_handler(DiskFullError) in server/api/errors.py
 attachment_routes.put_attachment
 attachment_routes.get_attachment
 auth_routes.signup_practitioner

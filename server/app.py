@@ -37,8 +37,9 @@ from server.db.migrate import upgrade
 from server.delivery.factory import build_delivery
 from server.events.bus import InProcessBus, RedisBus
 from server.invitations.routes import ROUTERS as INVITATION_ROUTERS
+from server.kernel.audit import archive_audit, seal_audit
 from server.kernel.core import Core
-from server.kernel.housekeeping import Housekeeping, purge_rate_events
+from server.kernel.housekeeping import Housekeeping, purge_rate_events, purge_user_events
 from server.kernel.ports import EventBus
 from server.patient_web import mount as mount_patient_web
 from server.patient_web.help_routes import help_router
@@ -76,8 +77,14 @@ class Runtime:
         await self.db.dispose()
 
 
+# What housekeeping runs, in order (the audit log is sealed before its old entries are archived).
+PURGES = (purge_rate_events, purge_user_events, purge_sessions, seal_audit, archive_audit)
+
+
 def make_bus(settings: Settings) -> EventBus:
-    return RedisBus(settings.redis_url) if settings.redis_url else InProcessBus()
+    if settings.redis_url:
+        return RedisBus(settings.redis_url, settings.effective_bus_namespace)
+    return InProcessBus()
 
 
 async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Runtime:
@@ -92,7 +99,11 @@ async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Cloc
     url = settings.effective_database_url
     if migrate:
         await upgrade(url)
-    db = Database(url)
+    db = Database(url, reserve_bytes=settings.storage_reserve_bytes)
+    try:
+        db.storage.prepare()
+    except OSError:
+        db.storage.mark_full()  # no room even for the reserve: writes wait for space
     bus = make_bus(settings)
     core = Core(settings, db, bus, clock)
     adapters = build_delivery(settings)
@@ -103,9 +114,9 @@ async def start_runtime(settings: Settings, *, migrate: bool = True, clock: Cloc
     runtime = Runtime(settings, db, bus, core, services, hub)
     runtime.cleanups += [adapters.close, provider.close]
     try:
-        await bus.start(hub.on_bus_message)
+        await bus.start(hub.on_bus_message, hub.resync)
         hub.start()
-        housekeeping = Housekeeping(core, [purge_rate_events, purge_sessions])
+        housekeeping = Housekeeping(core, PURGES)
         housekeeping.start()
         runtime.cleanups.append(housekeeping.stop)
         services.delivery.start()

@@ -1,4 +1,5 @@
-"""The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan."""
+"""The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan,
+audit-verify."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
 from server.container import Services
+from server.db.database import Database
 from server.db.migrate import upgrade
+from server.kernel.audit import seal_audit, verify_audit
 from server.kernel.errors import DomainError
 from server.settings import Settings, SettingsError
 
@@ -87,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(plan)
     plan.add_argument("--email", required=True)
     plan.add_argument("--plan", required=True, choices=["PRO", "PRO+"])
+
+    verify = sub.add_parser(
+        "audit-verify", help="vérifier la chaîne d'empreintes du journal d'audit (premier maillon rompu)"
+    )
+    _add_common(verify)
     return parser
 
 
@@ -113,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_create_practitioner(settings, args))
         if args.command == "set-plan":
             return asyncio.run(_set_plan(settings, args.email, args.plan))
+        if args.command == "audit-verify":
+            return asyncio.run(_audit_verify(settings))
     except DomainError as exc:
         print(f"Erreur : {exc.detail}", file=sys.stderr)
         return 1
@@ -179,4 +190,26 @@ async def _set_plan(settings: Settings, email: str, plan: str) -> int:
         print(f"Formule de {email} : {plan}.")
 
     await _with_services(settings, action)
+    return 0
+
+
+async def _audit_verify(settings: Settings) -> int:
+    """0 when every sealed entry's link holds, 1 at the first broken one (named by its number)."""
+    await upgrade(settings.effective_database_url)
+    db = Database(settings.effective_database_url)
+    try:
+        async with db.write() as session:  # entries not sealed yet are sealed first
+            await seal_audit(session, datetime.now(UTC))  # sealing does not read the time
+        async with db.read() as session:
+            result = await verify_audit(session)
+    finally:
+        await db.dispose()
+    if result.broken_at is not None:
+        print(
+            f"Journal d'audit altéré : premier maillon rompu à l'entrée n° {result.broken_at} "
+            f"({result.reason}) ; {result.checked} entrées vérifiées avant elle.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Journal d'audit intègre : {result.checked} entrées vérifiées.")
     return 0

@@ -7,6 +7,7 @@ refused with a French message naming it), secrets are `SecretStr` (never printed
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -53,7 +54,12 @@ class Settings(BaseSettings):
     port: int = 8765
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
+    # Kept free beside the SQLite database: freed when the disk fills up, so sign-in still works.
+    storage_reserve_bytes: int = 8 * 1024 * 1024
     redis_url: str = ""
+    # Pub/sub channel namespace: deployments sharing one Redis never see each other's frames.
+    # Empty: derived from the database URL (processes of one deployment share their database).
+    bus_namespace: str = ""
     public_url: str = ""
     # Sessions: idle and absolute lifetimes (ASVS 7.3; NIST SP 800-63B AAL2).
     session_idle_minutes: int = 30
@@ -126,6 +132,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'teleconsult.db'}"
+
+    @property
+    def effective_bus_namespace(self) -> str:
+        """`bus_namespace`, or a digest of the database URL (never the URL: it may hold a password)."""
+        if self.bus_namespace.strip():
+            return self.bus_namespace.strip()
+        return hashlib.sha256(self.effective_database_url.encode()).hexdigest()[:16]
 
     @property
     def effective_public_url(self) -> str:

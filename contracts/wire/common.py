@@ -116,9 +116,11 @@ class ErrorPublic(BaseModel):
 
 
 class HealthPublic(BaseModel):
-    status: str
+    status: str  # "ok", or "degraded" when the bus or the storage is (the server still answers)
     database: str
     version: str
+    bus: str = "ok"  # "ok" | "degraded": live frames between processes may be late
+    storage: str = "ok"  # "ok" | "full": writes are refused (503 storage_full), reads work
 
 
 _TYPE_MESSAGES = {

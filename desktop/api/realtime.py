@@ -169,6 +169,10 @@ class RealtimeClient:
             if not isinstance(first, dict) or first.get("type") != "ready":
                 log.info("realtime auth refused: %s", first.get("code") if isinstance(first, dict) else "?")
                 return True
+            if first.get("reset") is True:
+                # The server no longer holds the events after our seq (purged past its resume
+                # window, or a restored database): the "reset" handler reloads over REST.
+                await self._dispatch(ws, {**first, "type": "reset"})
             self._set_status(ConnectionStatus.ONLINE)
             while not self._stopped:
                 raw = await asyncio.wait_for(ws.recv(), SILENCE_LIMIT)

@@ -75,6 +75,7 @@ class SyncService:
         self.realtime = realtime_factory(
             api.ws_url, lambda: api.token, cache.last_event_seq, self._on_event, self._on_status
         )
+        self.realtime.add_frame_handler("reset", self._on_reset)
 
     @property
     def status(self) -> ConnectionStatus:
@@ -144,6 +145,14 @@ class SyncService:
         await self._refresh_account()
 
     # ---------------------------------------------------------------- events
+    async def _on_reset(self, frame: dict[str, Any]) -> None:
+        """The socket cannot replay what we missed (`ready.reset`): reload the conversations over
+        REST, then go on from the server's numbering."""
+        await self._conversations.full_refresh()
+        seq = frame.get("seq")
+        if isinstance(seq, int):
+            await self._cache.set_last_event_seq(seq)
+
     async def _on_event(self, seq: int, name: str, data: dict[str, Any]) -> None:
         try:
             await self._routes.apply(name, data)

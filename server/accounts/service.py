@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,6 +18,7 @@ from contracts.text import clean_name, fold
 from contracts.wire.accounts import AccountUpdatedEvent, SessionPublic, UserPublic
 from contracts.wire.common import name_problem
 from server.accounts.models import PractitionerProfile, Session, User
+from server.db.storage import DiskFullError
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import Actor, Core
 from server.kernel.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
@@ -313,7 +315,7 @@ class AccountService:
     async def open_session(self, user_id: str) -> str:
         token = new_token()
         settings = self._core.settings
-        async with self._core.transaction() as tx:
+        async with self._core.transaction(essential=True) as tx:  # sign-in works on a full disk
             tx.session.add(
                 Session(
                     token_hash=token_digest(token),
@@ -353,15 +355,16 @@ class AccountService:
         if now >= sess.expires_at or now - sess.last_used_at >= idle:
             raise AuthenticationError("Session expirée. Connectez-vous à nouveau.", code="session_expired")
         if now - sess.last_used_at > timedelta(seconds=60):  # one write a minute at most
-            async with self._core.db.write() as session:
-                await session.execute(
-                    update(Session).where(Session.token_hash == digest).values(last_used_at=now)
-                )
+            with contextlib.suppress(DiskFullError):  # a full disk must not stop reads
+                async with self._core.db.write(essential=True) as session:
+                    await session.execute(
+                        update(Session).where(Session.token_hash == digest).values(last_used_at=now)
+                    )
         return Principal(user_id=sess.user_id, role=role, token_hash=digest, ip=ip)
 
     async def touch(self, principal: Principal) -> None:
         """Keep a session alive while its socket is (heartbeat)."""
-        async with self._core.db.write() as session:
+        async with self._core.db.write(essential=True) as session:
             await session.execute(
                 update(Session)
                 .where(Session.token_hash == principal.token_hash, Session.revoked_at.is_(None))

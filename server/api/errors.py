@@ -18,7 +18,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.wire.common import french_validation
-from server.kernel.errors import DomainError, RateLimitedError
+from server.kernel.errors import (
+    DiskFullError,
+    DomainError,
+    RateLimitedError,
+    StorageFullError,
+    is_storage_full,
+)
 from server.kernel.failures import failure
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,18 @@ def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
 
 
 _INTERNAL = error_body("internal_error", "Erreur interne du serveur. Réessayez dans un instant.")
+_FULL = StorageFullError()
+_STORAGE_FULL = error_body(_FULL.code, _FULL.detail)
+STORAGE_RETRY_AFTER = "60"
+
+
+def _mark_storage_full(app: Any) -> None:
+    """A disk-full error outside a database write (a document's file): writes are refused now."""
+    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    db = getattr(runtime, "db", None)
+    if db is not None:
+        db.storage.mark_full()
+
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -71,17 +89,24 @@ class CatchAll:
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:
-            log.error("unexpected error: %s", failure(exc))
+            full = is_storage_full(exc)
+            if full:
+                _mark_storage_full(scope.get("app"))
+            else:
+                log.error("unexpected error: %s", failure(exc))
             try:
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1011})
                 elif not started:
-                    body = json.dumps(_INTERNAL, ensure_ascii=False).encode()
+                    body = json.dumps(_STORAGE_FULL if full else _INTERNAL, ensure_ascii=False).encode()
                     headers = [
                         (b"content-type", b"application/json"),
                         (b"content-length", str(len(body)).encode()),
                     ]
-                    await send({"type": "http.response.start", "status": 500, "headers": headers})
+                    if full:
+                        headers.append((b"retry-after", STORAGE_RETRY_AFTER.encode()))
+                    status = 503 if full else 500
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
                     await send({"type": "http.response.body", "body": body})
             except Exception:  # the client went away, or the answer had already begun
                 log.warning("unexpected error: the answer could not be completed")
@@ -95,9 +120,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
+        if isinstance(exc, StorageFullError):
+            headers = {"Retry-After": STORAGE_RETRY_AFTER}
         return JSONResponse(
             error_body(exc.code, exc.detail, field=exc.field), status_code=exc.status, headers=headers
         )
+
+    @app.exception_handler(DiskFullError)
+    async def _storage_full(_request: Request, _exc: DiskFullError) -> JSONResponse:
+        return JSONResponse(_STORAGE_FULL, status_code=503, headers={"Retry-After": STORAGE_RETRY_AFTER})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -112,7 +143,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Reached only by an exception of a middleware outside `CatchAll`.
+        if is_storage_full(exc):
+            _mark_storage_full(request.app)
+            return JSONResponse(_STORAGE_FULL, status_code=503, headers={"Retry-After": STORAGE_RETRY_AFTER})
         log.error("unexpected error: %s", failure(exc))
         return JSONResponse(_INTERNAL, status_code=500)

@@ -28,8 +28,16 @@ from contracts.wire.conversations import MessageEvent, MessagePublic
 from contracts.wire.events import event_data
 from server.accounts.models import User
 from server.conversations.models import Conversation, Message
+from server.db.storage import DiskFullError
 from server.kernel.core import Actor, Core
-from server.kernel.errors import ConflictError, DomainError, ForbiddenError, InternalError, NotFoundError
+from server.kernel.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InternalError,
+    NotFoundError,
+    StorageFullError,
+)
 from server.kernel.failures import failure
 from server.kernel.models import AuditEntry, UserEvent
 
@@ -110,6 +118,11 @@ class MessageWriter:
                 continue
             try:
                 frames = await self._write(jobs)
+            except DiskFullError:  # nothing stored, and one by one would not find room either
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(StorageFullError())
+                continue
             except Exception as exc:  # nothing of the batch was stored: each send on its own
                 log.warning("message batch of %d failed, written one by one: %s", len(jobs), failure(exc))
                 for job in jobs:
@@ -122,6 +135,10 @@ class MessageWriter:
         """One send in its own transaction; a failure is its sender's alone."""
         try:
             frames = await self._write([job])
+        except DiskFullError:
+            if not job.future.done():
+                job.future.set_exception(StorageFullError())
+            return
         except Exception as exc:
             log.error("message send failed: %s", failure(exc))
             if not job.future.done():

@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from server.db.storage import DiskFullError, StorageGuard, is_storage_full
+
 T = TypeVar("T")
 
 # Every engine: an error's text never carries the statement's parameters (they are health data and
@@ -22,6 +24,16 @@ HIDE_PARAMETERS = True
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_dir(url: str) -> Path | None:
+    """The folder of a SQLite database file (where its disk's free space is measured)."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).parent
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -52,9 +64,10 @@ class Database:
     them run beside the writer). On PostgreSQL both share one pool.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, reserve_bytes: int = 0) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
+        self.storage = StorageGuard(_sqlite_dir(url), reserve_bytes)
         if self.sqlite:
             ensure_sqlite_dir(url)
             self._write_engine = create_async_engine(
@@ -92,10 +105,29 @@ class Database:
         return self._write_engine
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction committed on success, rolled back on any error."""
-        async with self._writer() as session, session.begin():
-            yield session
+    async def write(self, *, essential: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction committed on success, rolled back on any error.
+
+        Args:
+            essential: a write that must go on when the disk is full (a session opened at
+                sign-in, a rate-limit count, the audit log): it may use the freed reserve.
+
+        Raises:
+            DiskFullError: the disk is full (this write failed for want of space, or an earlier
+                one did and no space came back): nothing was stored.
+        """
+        if self.storage.refuses(essential):
+            raise DiskFullError
+        try:
+            async with self._writer() as session, session.begin():
+                yield session
+        except DiskFullError:
+            raise
+        except Exception as exc:
+            if is_storage_full(exc):
+                self.storage.mark_full()
+                raise DiskFullError from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -119,9 +119,13 @@ class Core:
         self._closed = False
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """Run a write transaction; on commit, publish its frames."""
-        async with self.db.write() as session:
+    async def transaction(self, *, essential: bool = False) -> AsyncIterator[Tx]:
+        """Run a write transaction; on commit, publish its frames.
+
+        Raises:
+            DiskFullError: the disk is full (`essential` writes may still use its reserve).
+        """
+        async with self.db.write(essential=essential) as session:
             tx = Tx(session=session, now=self.clock())
             yield tx
         if tx.frames:
@@ -170,7 +174,7 @@ class Core:
         while self._pending_audit:
             batch, self._pending_audit = self._pending_audit[:500], self._pending_audit[500:]
             try:
-                async with self.db.write() as session:
+                async with self.db.write(essential=True) as session:
                     await session.execute(insert(AuditEntry), batch)
             except Exception as exc:
                 log.error("audit flush failed; %d entries kept for retry: %s", len(batch), failure(exc))

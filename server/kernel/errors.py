@@ -9,10 +9,16 @@ DomainError
 ├── ConflictError          (409) the request contradicts the stored state
 ├── GoneError              (410) the object existed but is no longer usable
 ├── RateLimitedError       (429) too many attempts; retry later
-└── InternalError          (500) the server could not do it (nothing changed); retry later
+├── InternalError          (500) the server could not do it (nothing changed); retry later
+└── StorageFullError       (503) the disk is full (nothing changed); reads and sign-in still work
 """
 
 from __future__ import annotations
+
+# A full disk, raised by the database layer: re-exported here for the layers above the kernel.
+from server.db.storage import DiskFullError, is_storage_full
+
+__all__ = ["DiskFullError", "is_storage_full"]
 
 
 class DomainError(Exception):
@@ -85,3 +91,16 @@ class InternalError(DomainError):
 
     status = 500
     code = "internal_error"
+
+
+class StorageFullError(DomainError):
+    """The server's storage is full: nothing was stored; reads and sign-in still work."""
+
+    status = 503
+    code = "storage_full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "L'espace de stockage du serveur est plein : rien n'a été enregistré. Vos données "
+            "restent consultables ; réessayez plus tard."
+        )

@@ -1,5 +1,6 @@
-"""Periodic clean-up of short-lived rows: each feature hands in its purge (rate-limit counts here,
-finished sessions from accounts), run once at start and then every hour."""
+"""Periodic clean-up of short-lived rows: each feature hands in its purge (rate-limit counts and
+persisted events past the resume window here, finished sessions from accounts, the audit log's
+sealing and archiving from `server.kernel.audit`), run once at start and then every hour."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.kernel.core import Core
 from server.kernel.failures import failure
-from server.kernel.models import RateEvent
+from server.kernel.models import RateEvent, UserEvent
 
 log = logging.getLogger(__name__)
 
 # Longer than every rate-limit window in use (the longest is one hour), so no count is cut short.
 RATE_EVENTS_KEPT = timedelta(days=2)
+
+# The longest resume window: a socket further behind than this is told to reload (`reset`).
+EVENTS_KEPT = timedelta(days=30)
 
 Purge = Callable[[AsyncSession, datetime], Awaitable[int]]
 
@@ -27,6 +31,15 @@ Purge = Callable[[AsyncSession, datetime], Awaitable[int]]
 async def purge_rate_events(session: AsyncSession, now: datetime) -> int:
     """Delete rate-limit counts older than any window; returns how many."""
     result = await session.execute(delete(RateEvent).where(RateEvent.at < now - RATE_EVENTS_KEPT))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def purge_user_events(session: AsyncSession, now: datetime) -> int:
+    """Delete persisted events older than the resume window; returns how many.
+
+    The per-user numbering lives on `users.event_seq`, so numbers are never reused.
+    """
+    result = await session.execute(delete(UserEvent).where(UserEvent.created_at < now - EVENTS_KEPT))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -60,7 +60,7 @@ class RateLimiter:
                 raise RateLimitedError(detail, retry_after=int(window.total_seconds()))
 
     async def record(self, bucket: str, keys: list[str]) -> None:
-        async with self._core.db.write() as session:
+        async with self._core.db.write(essential=True) as session:  # counts go on when the disk is full
             await record_in(session, bucket, keys, self._core.clock())
 
     async def hit(self, bucket: str, keys: list[str], limit: int, window: timedelta, detail: str) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.websockets import WebSocketState
 
 from contracts.wire.common import french_validation
@@ -40,8 +40,9 @@ from server.accounts.models import User
 from server.accounts.service import AccountService, Principal
 from server.conversations.service import ConversationService, MessageDraft
 from server.kernel.core import Core
-from server.kernel.errors import DomainError
+from server.kernel.errors import DiskFullError, DomainError, StorageFullError
 from server.kernel.failures import failure
+from server.kernel.models import UserEvent
 from server.kernel.ports import BusMessage
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ FAILED = {
 }
 USER_CAP_REASON = "Trop de connexions ouvertes pour ce compte : fermez une autre fenêtre."
 IP_CAP_REASON = "Trop de connexions ouvertes depuis cette adresse."
+CATCH_UP = "__catch_up__"  # internal: read this socket's missed events from the database
+DEGRADED_POLL_SECONDS = 2.0  # while the bus is degraded, sockets catch up this often
 
 FrameHandler = Callable[["Connection", dict[str, Any]], Awaitable[None]]
 
@@ -75,6 +78,7 @@ class Connection:
     """One authenticated socket: its outgoing queue and the last persisted seq it was sent."""
 
     __slots__ = (
+        "catch_up_pending",
         "closed",
         "hub",
         "last_received",
@@ -95,6 +99,7 @@ class Connection:
         self.last_received = time.monotonic()
         self.last_touch = time.monotonic()
         self.closed = False
+        self.catch_up_pending = False
         self.rate: dict[str, Any] = {}
 
     def push(self, frame: dict[str, Any]) -> None:
@@ -122,12 +127,22 @@ class Hub:
         self.handlers: dict[str, FrameHandler] = {}
         self.on_disconnect: list[Callable[[Connection], Awaitable[None]]] = []
         self._heartbeat: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- bus side
     async def on_bus_message(self, message: BusMessage) -> None:
         for item in message.get("frames", ()):
             for conn in self.by_user.get(item.get("user_id", ""), ()):
                 conn.push(item["frame"])
+
+    async def resync(self) -> None:
+        """Frames from other processes may have been missed: every socket catches up from the
+        database (each persisted event still reaches it once, in order)."""
+        for conns in list(self.by_user.values()):
+            for conn in list(conns):
+                if not conn.catch_up_pending:
+                    conn.catch_up_pending = True
+                    conn.push({"type": CATCH_UP})
 
     def register(self, frame_type: str, handler: FrameHandler) -> None:
         self.handlers[frame_type] = handler
@@ -138,17 +153,27 @@ class Hub:
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        self._heartbeat = asyncio.get_running_loop().create_task(self._heartbeat_loop(), name="ws-heartbeat")
+        loop = asyncio.get_running_loop()
+        self._heartbeat = loop.create_task(self._heartbeat_loop(), name="ws-heartbeat")
+        self._poller = loop.create_task(self._degraded_loop(), name="ws-degraded-poll")
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
+        for task in (self._heartbeat, self._poller):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._heartbeat = self._poller = None
         for conns in list(self.by_user.values()):
             for conn in list(conns):
                 conn.push({"type": "__close__", "code": 1012})
+
+    async def _degraded_loop(self) -> None:
+        """While the bus cannot be trusted, the database feeds the sockets every few seconds."""
+        while True:
+            await asyncio.sleep(DEGRADED_POLL_SECONDS)
+            if self.core.bus.state != "ok":
+                await self.resync()
 
     async def _heartbeat_loop(self) -> None:
         settings = self.core.settings
@@ -202,9 +227,10 @@ class Hub:
         writer: asyncio.Task[None] | None = None
         try:
             current = await self._current_seq(principal.user_id)
-            # A client ahead of the server (restored database, another server) starts again from
-            # the server's own numbering; `reset` tells it to reload its state over REST.
-            reset = last_seq > current
+            # A client ahead of the server (restored database, another server), or behind what
+            # the server still keeps (events past the resume window are purged), starts again
+            # from the server's own numbering; `reset` tells it to reload its state over REST.
+            reset = last_seq > current or await self._missed(principal.user_id, last_seq, current)
             if reset:
                 conn.last_seq = current
             await conn.send(
@@ -242,6 +268,16 @@ class Hub:
         async with self.core.db.read() as session:
             value = await session.scalar(select(User.event_seq).where(User.id == user_id))
         return int(value or 0)
+
+    async def _missed(self, user_id: str, last_seq: int, current: int) -> bool:
+        """Whether events after `last_seq` were purged: the next one kept is not `last_seq + 1`."""
+        if last_seq >= current:
+            return False
+        async with self.core.db.read() as session:
+            first = await session.scalar(
+                select(func.min(UserEvent.seq)).where(UserEvent.user_id == user_id, UserEvent.seq > last_seq)
+            )
+        return first is None or int(first) > last_seq + 1
 
     async def _authenticate(self, ws: WebSocket) -> tuple[Principal | None, int]:
         settings = self.core.settings
@@ -305,9 +341,10 @@ class Hub:
         elif isinstance(kind, str) and kind in self.handlers:
             try:
                 await self.handlers[kind](conn, frame)
-            except DomainError as exc:
+            except (DomainError, DiskFullError) as exc:  # the socket stays open
+                error = StorageFullError() if isinstance(exc, DiskFullError) else exc
                 ref = _echo(frame.get("ref"))
-                conn.push({"type": "error", "ref": ref, "code": exc.code, "detail": exc.detail})
+                conn.push({"type": "error", "ref": ref, "code": error.code, "detail": error.detail})
         else:
             conn.push(UNKNOWN_TYPE)
 
@@ -339,6 +376,10 @@ class Hub:
                     with contextlib.suppress(Exception):
                         await conn.ws.close(code=int(frame["code"]))
                     return
+                if kind == CATCH_UP:
+                    conn.catch_up_pending = False
+                    await self._catch_up(conn, upto=None)
+                    continue
                 if kind == "event":
                     seq = int(frame["seq"])
                     if seq <= conn.last_seq:

@@ -88,3 +88,33 @@ async def test_a_refused_token_signs_out(sqlite_server: LiveServer) -> None:
     finally:
         await client.stop()
         await asyncio.wait_for(task, 10)
+
+
+@pytest.mark.asyncio
+async def test_a_reset_ready_reaches_the_reset_handler_before_events(sqlite_server: LiveServer) -> None:
+    """The server cannot replay after our seq (`ready.reset`): the handler reloads, then events go on."""
+    doctor = make_practitioner(sqlite_server)
+    patient = make_patient(sqlite_server)
+    conversation_id = make_conversation(sqlite_server, doctor, patient)
+    recorder = Recorder()
+    recorder.last_seq = 10_000  # a seq the server no longer knows (restored database, purged events)
+    resets: list[int] = []
+    client = client_for(sqlite_server, doctor.token, recorder)
+
+    async def on_reset(frame: dict[str, object]) -> None:
+        seq = frame["seq"]
+        assert isinstance(seq, int)
+        resets.append(seq)
+        recorder.last_seq = seq
+
+    client.add_frame_handler("reset", on_reset)
+    task = asyncio.get_running_loop().create_task(client.run())
+    try:
+        await wait_for(lambda: client.status is ConnectionStatus.ONLINE)
+        assert resets == [1]  # the server's own numbering: conversation.created
+        with httpx.Client(base_url=sqlite_server.api) as http:
+            assert send(http, patient, conversation_id, "après la remise à zéro").status_code == 201
+        await wait_for(lambda: (2, "message.created") in recorder.events)
+    finally:
+        await client.stop()
+        await asyncio.wait_for(task, 10)

@@ -170,3 +170,41 @@ async def test_an_event_that_needs_the_unreachable_server_is_deferred_not_skippe
     finally:
         await workspace.close()
         await services.close()
+
+
+@pytest.mark.asyncio
+async def test_events_purged_while_away_reload_the_list_over_rest(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Back after the server purged the events it missed (`ready.reset`): the list is read again."""
+    from sqlalchemy import delete
+
+    from server.container import Services
+    from server.kernel.models import UserEvent
+
+    doctor = make_practitioner(sqlite_server)
+    helene = make_patient(sqlite_server, first_name="Hélène", last_name="Dupont")
+    marc = make_patient(sqlite_server, first_name="Marc", last_name="Petit")
+    make_conversation(sqlite_server, doctor, helene)
+    home = tmp_path / "client"
+    services = app_services(home, sqlite_server)
+    workspace, _ = await open_workspace(services, sqlite_server, doctor)
+    await wait_for(lambda: len(workspace.conversations) == 1)
+    await workspace.close()
+    await services.close()
+
+    second = make_conversation(sqlite_server, doctor, marc)  # its event is then purged
+
+    async def purge(server_services: Services) -> None:
+        async with server_services.core.db.write() as session:
+            await session.execute(delete(UserEvent).where(UserEvent.user_id == doctor.id))
+
+    sqlite_server.run(purge)
+    services = app_services(home, sqlite_server)
+    workspace, _ = await open_workspace(services, sqlite_server, doctor)
+    try:
+        await wait_for(lambda: workspace.conversations.get(second) is not None)
+        assert len(workspace.conversations) == 2
+    finally:
+        await workspace.close()
+        await services.close()

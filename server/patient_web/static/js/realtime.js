@@ -17,13 +17,16 @@ export class Realtime {
    * @param {(event: string, data: EventData) => void} options.onEvent
    * @param {(status: SocketStatus) => void} [options.onStatus]
    * @param {() => void} [options.onSessionEnded]
+   * @param {() => void} [options.onReset]  the server no longer holds the events after ours
+   *   (older than its resume window, or a restored database): the page reloads its state
    */
-  constructor({ userId, startSeq, onEvent, onStatus, onSessionEnded }) {
+  constructor({ userId, startSeq, onEvent, onStatus, onSessionEnded, onReset }) {
     this.userId = userId;
     this.seq = startSeq || 0;
     this.onEvent = onEvent;
     this.onStatus = onStatus || (() => {});
     this.onSessionEnded = onSessionEnded || (() => {});
+    this.onReset = onReset || (() => location.reload());
     /** @type {Map<string, (frame: IncomingFrame) => void>} */
     this.frameHandlers = new Map();
     /** @type {WebSocket | null} */
@@ -98,6 +101,12 @@ export class Realtime {
     if (!frame || typeof frame.type !== "string") return;
     if (frame.type === "ready") {
       this.attempt = 0;
+      if (frame.reset) {
+        // Resume from the server's numbering; what we missed is read again over REST.
+        this.seq = frame.seq ?? 0;
+        setLastSeq(this.userId, this.seq);
+        this.onReset();
+      }
       this.onStatus("connected");
     } else if (frame.type === "ping") {
       this.send({ type: "pong" });

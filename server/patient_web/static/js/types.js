@@ -251,7 +251,8 @@
  * set by a frame type are absent.
  * @typedef {object} IncomingFrame
  * @property {string} type  "ready" | "ping" | "event" | "error" | "call.offer" | …
- * @property {number} [seq]  "event"
+ * @property {number} [seq]  "event"; "ready": the server's latest
+ * @property {boolean} [reset]  "ready": the events after `last_seq` are gone, reload over REST
  * @property {string} [event]  "event": "message.created", "call.started" …
  * @property {EventData} [data]  "event"
  * @property {string} [code]  "error"
