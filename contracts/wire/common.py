@@ -91,6 +91,19 @@ class ErrorPublic(BaseModel):
     field: str | None = None
 
 
+class FieldErrorPublic(BaseModel):
+    """One problem of a refused request: the field at fault (dotted, « » for the whole body)."""
+
+    field: str
+    detail: str
+
+
+class InvalidInputPublic(ErrorPublic):
+    """A 422 `invalid_input`: the first problem in `detail`, every problem in `errors`."""
+
+    errors: list[FieldErrorPublic] = []
+
+
 class HealthPublic(BaseModel):
     status: str
     database: str
