@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
@@ -97,7 +98,10 @@ class _NoSocketTrace(logging.Filter):
     but still readable."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno <= logging.DEBUG and f"{os.sep}websockets{os.sep}" in record.pathname)
+        import websockets
+
+        library = str(Path(websockets.__file__).parent) + os.sep
+        return not (record.levelno <= logging.DEBUG and record.pathname.startswith(library))
 
 
 def configure_logging(level: str) -> None:
