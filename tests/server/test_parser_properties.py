@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contracts.wire.common import find_text_problem
 from server.calls.signals import CHECK_STATES, DEVICE_STATES, SIGNAL_TYPES, clean_precheck, clean_signal
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.errors import InvalidInputError
@@ -51,12 +52,28 @@ JSON = st.recursive(
 FIELDS = ["call_id", "peer", "session", "sdp", "candidate", "reason", "conversation_id", "result", "state"]
 
 
+# An ICE candidate as a client may write it: the contract's keys, any values.
+CANDIDATES = st.fixed_dictionaries(
+    {"candidate": st.text(max_size=60)},
+    optional={
+        "sdpMid": st.text(max_size=4) | JSON,
+        "sdpMLineIndex": st.integers(-2, 70) | JSON,
+        "usernameFragment": st.text(max_size=10) | JSON,
+    },
+)
+
+
 @st.composite
 def frames(draw: st.DrawFn, types: list[str]) -> dict[str, Any]:
-    """A frame of one of `types` (or any type), with contract fields and others, of any value."""
+    """A frame of one of `types` (or any type): each contract field present or not, of a plausible
+    value (any text; a candidate-shaped object) or of any JSON value, and unknown fields."""
     frame: dict[str, Any] = {"type": draw(st.sampled_from(types) | st.text(max_size=20) | JSON)}
-    for name in draw(st.lists(st.sampled_from(FIELDS) | st.text(max_size=8), max_size=6)):
-        frame[name] = draw(JSON | st.text(max_size=80))
+    for name in FIELDS:
+        if draw(st.integers(0, 3)):
+            plausible = CANDIDATES if name == "candidate" else st.text(min_size=1, max_size=80)
+            frame[name] = draw(plausible | plausible | JSON)
+    for name in draw(st.lists(st.text(max_size=8), max_size=2)):
+        frame[name] = draw(JSON)
     return frame
 
 
@@ -184,6 +201,8 @@ def test_call_frames_are_rebuilt_or_refused_in_french(frame: dict[str, Any]) -> 
     else:
         assert clean_signal(clean) == clean  # a rebuilt frame is a fixed point
         assert set(clean) <= {"type", "call_id", "peer", "session", "sdp", "candidate", "reason"}
+        # Every text relayed follows the input policy (an SDP may hold line breaks).
+        assert find_text_problem(clean, multiline_keys=frozenset({"sdp"})) is None
         json.dumps(clean)
 
 
@@ -195,6 +214,32 @@ def test_every_valid_call_frame_is_accepted_as_sent(frame: dict[str, Any]) -> No
     if isinstance(expected.get("candidate"), dict):
         expected["candidate"] = {"sdpMid": None, "sdpMLineIndex": None, **expected["candidate"]}
     assert clean == expected
+
+
+REFUSED = st.one_of(st.integers(0, 0x1F), st.integers(0x7F, 0x9F), st.integers(0xD800, 0xDFFF)).map(chr)
+
+
+@bounded(60)
+@given(valid_signals(), REFUSED, st.data())
+def test_a_control_character_anywhere_in_a_call_frame_is_refused(
+    frame: dict[str, Any], char: str, data: st.DataObject
+) -> None:
+    texts = [k for k in ("call_id", "peer", "session", "sdp", "reason") if k in frame]
+    if isinstance(frame.get("candidate"), dict):
+        texts.append("candidate.candidate")
+    where = data.draw(st.sampled_from(texts))
+    if where == "sdp" and char in "\t\n\r":
+        return  # an SDP is written on several lines
+    holder = frame["candidate"] if where == "candidate.candidate" else frame
+    key = where.rsplit(".", 1)[-1]
+    at = data.draw(st.integers(0, len(holder[key])))
+    holder[key] = holder[key][:at] + char + holder[key][at:]
+    try:
+        clean_signal(frame)
+    except InvalidInputError as refusal:
+        assert refusal.code == "invalid_call_frame"
+    else:
+        raise AssertionError(f"U+{ord(char):04X} accepted in {where}")
 
 
 @bounded(60)
