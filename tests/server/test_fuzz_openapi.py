@@ -50,9 +50,9 @@ SCHEMA_CHECKS = {"status_code_conformance", "content_type_conformance", "respons
 # Signing out ends the caller's session: that operation gets a fresh session of its own each time.
 SIGN_OUT = ("POST", "/api/v1/auth/logout")
 
-# Each request leaves from a loopback address of its own range (127.201.x.y), so that the per-IP
+# Each request leaves from a loopback address of its own range (127.201-250.x.y), so that the per-IP
 # limits of sign-in and sign-up answer 429 to the fuzzer only, never to another test.
-_ips = (f"127.201.{n // 250}.{n % 250 + 1}" for n in itertools.count())
+_ips = (f"127.{201 + (n // 62500) % 50}.{(n // 250) % 250}.{n % 250 + 1}" for n in itertools.count())
 
 
 class _FromAddress(HTTPAdapter):
