@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 JS := server/patient_web/static/js
 
-.PHONY: run test lint bench server clean stress-check soak
+.PHONY: run test lint bench server clean stress-check soak fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ lint: $(STAMP) $(NODE_STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Deeper fuzzing than `make test`: schemathesis on every operation with many more examples (random
+# seeds), on SQLite and PostgreSQL; prints per backend "N operations, N requests, N server errors,
+# N schema violations". FUZZ_EXAMPLES examples per operation, mode and address kind.
+FUZZ_EXAMPLES ?= 60
+fuzz: $(STAMP)
+	TELECONSULT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/server/test_fuzz_openapi.py tests/contracts/test_properties.py tests/server/test_parser_properties.py $(PYTEST_ARGS)
 
 # Browser, UI and realtime tests 5 times beside `stress-ng --cpu 2`: prints "N runs, N failures".
 stress-check: $(STAMP)

@@ -25,6 +25,7 @@ from server.accounts.service import purge_sessions
 from server.api.errors import install_error_handlers
 from server.api.health import router as health_router
 from server.api.limits import BodySizeLimit
+from server.api.openapi import document_errors
 from server.attachments.routes import router as attachments_router
 from server.billing.routes import router as billing_router
 from server.calls.ice_servers import describe as describe_ice
@@ -163,6 +164,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_errors(app, API_PREFIX)
     for router in [*api_routers(), *(extra_routers or [])]:
         app.include_router(router, prefix=API_PREFIX)
 

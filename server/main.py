@@ -7,9 +7,11 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
@@ -99,6 +101,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NoSocketTrace(logging.Filter):
+    """Drops the websockets library's DEBUG trace, which uvicorn writes under `uvicorn.error`: every
+    socket frame (a message's text, a session token) and handshake header, each cut to 75 characters
+    but still readable."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import websockets
+
+        library = str(Path(websockets.__file__).parent) + os.sep
+        return not (record.levelno <= logging.DEBUG and record.pathname.startswith(library))
+
+
+def configure_logging(level: str) -> None:
+    """The process's log: `level` for every logger, but none that prints values (health data)."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    hold_value_loggers()
+
+
+def hold_value_loggers() -> None:
+    """Hold back the loggers that print values at DEBUG (again after uvicorn configured its own)."""
+    # aiosqlite's debug lines print each call with its arguments: the statement's parameters.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
+    socket_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _NoSocketTrace) for f in socket_log.filters):
+        socket_log.addFilter(_NoSocketTrace())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -106,11 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # aiosqlite's debug lines print each call with its arguments: the statement's parameters.
-    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
+    configure_logging(settings.log_level)
     try:
         if args.command == "serve":
             return _serve(settings)
@@ -146,6 +171,7 @@ def _serve(settings: Settings) -> int:
         proxy_headers=True,
         server_header=False,
     )
+    hold_value_loggers()  # uvicorn.Config configured uvicorn's loggers
     uvicorn.Server(config).run()
     return 0
 

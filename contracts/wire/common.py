@@ -115,6 +115,19 @@ class ErrorPublic(BaseModel):
     field: str | None = None
 
 
+class FieldErrorPublic(BaseModel):
+    """One problem of a refused request: the field at fault (dotted, « » for the whole body)."""
+
+    field: str
+    detail: str
+
+
+class InvalidInputPublic(ErrorPublic):
+    """A 422 `invalid_input`: the first problem in `detail`, every problem in `errors`."""
+
+    errors: list[FieldErrorPublic] = []
+
+
 class HealthPublic(BaseModel):
     status: str  # "ok", or "degraded" when the bus or the storage is (the server still answers)
     database: str

@@ -76,7 +76,7 @@ class PatientSignupService:
             "patient_signup", [f"contact:{contact}"], SIGNUPS_PER_HOUR_PER_CONTACT, window, detail
         )
         await self._limiter.record("patient_signup", [f"ip:{ip or '-'}", f"contact:{contact}"])
-        password_hash = hash_password(data.password)
+        password_hash = await hash_password(data.password)
         async with self._core.transaction() as tx:
             column = User.email if channel == "email" else User.phone
             existing = await tx.session.scalar(

@@ -127,8 +127,10 @@ def paris_days(column: Any, date_from: date | None, date_to: date | None) -> lis
     if date_from and date_to and date_from > date_to:
         raise InvalidInputError("La date de début est après la date de fin.", field="from")
     conditions = []
-    if date_from is not None:
+    # The first and the last day a date can name bound nothing (and their instants in UTC would
+    # overflow a datetime): from 0001-01-01 or until 9999-12-31 is « no bound ».
+    if date_from is not None and date_from > date.min:
         conditions.append(column >= paris_day_start(date_from))
-    if date_to is not None:
+    if date_to is not None and date_to < date.max:
         conditions.append(column < paris_day_start(date_to + timedelta(days=1)))
     return conditions
