@@ -30,8 +30,6 @@ SOAK = os.environ.get("TELECONSULT_SOAK", "") not in ("", "0")
 SENDERS = 6 if SOAK else 3
 SQLITE_KILLS = 20 if SOAK else 3
 POSTGRES_ROUNDS = 5 if SOAK else 1  # a round: kill A, kill Redis, kill B, hang Redis
-# What a server writes when it cannot publish to Redis (the data is committed; sockets resume).
-REDIS_DOWN = r"event bus publish failed|redis bus|Redis"
 TIMEOUT = 1200 if SOAK else 300
 
 
@@ -118,7 +116,6 @@ def test_sqlite_server_killed_under_senders_and_resuming_sockets(
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.expected_errors(REDIS_DOWN)
 @pytest.mark.timeout(TIMEOUT)
 def test_two_postgres_processes_killed_with_redis_killed_and_hung(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
