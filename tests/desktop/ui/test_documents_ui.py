@@ -163,6 +163,7 @@ async def test_the_paperclip_and_save_as_dialogs_are_awaited_not_run(
         await wait_for(lambda: len(page.messages.bubbles) == 1, timeout=20)
         (bubble,) = page.messages.bubbles.values()
         assert bubble.card is not None and bubble.card.attachment.filename == "compte-rendu.pdf"
+        await wait_for(lambda: desktop.workspace.outbox.count == 0, timeout=30)  # the upload acknowledged
 
         page.attach.click()  # cancelled: nothing is sent
         await wait_for(lambda: visible(OpenFilesDialog) is not None)
