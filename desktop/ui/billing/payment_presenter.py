@@ -14,6 +14,7 @@ import logging
 import uuid
 from decimal import Decimal
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from contracts.clock import paris_day
@@ -76,6 +77,8 @@ class PaymentPresenter(QObject):
             latest = await self.billing.claims.latest_of(self.conversation_id) if find_claim else None
         except UserFacingError as exc:
             log.info("payment defaults not loaded: %s", type(exc).__name__)
+            return
+        if not shiboken6.isValid(self.dialog.amount):  # the dialog was closed meanwhile
             return
         if latest is not None and not self.dialog.amount.text():
             self.use_claim(latest)
