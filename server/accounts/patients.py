@@ -19,7 +19,7 @@ from server.accounts.models import PasswordReset, Session, User
 from server.accounts.service import ROLES, AccountService, check_password, login_account_key
 from server.accounts.texts import RESET_CODE_MINUTES, reset_code_email, reset_code_sms
 from server.delivery.models import DeliveryJob
-from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
+from server.delivery.ports import DeliveryError
 from server.delivery.queue import DeliveryQueue, Prepared
 from server.kernel.contacts import is_mobile, normalize_email, normalize_phone
 from server.kernel.core import SYSTEM, Actor, Core, Tx
@@ -224,17 +224,15 @@ class PatientAccountService:
             return None
         code = new_numeric_code(6)
         reset.code_hash = code_digest(reset.id, code)  # a retried send draws a new code
-        message_id = f"reset-{job.id}"
-        if job.channel == "email" and user.email:
-            text = reset_code_email(code, user.first_name)
-            email = OutgoingEmail(
-                to=user.email, subject=text.subject, text=text.text, html=text.html, message_id=message_id
-            )
-            return Prepared(email=email, give_up_after=reset.expires_at)
-        if job.channel == "sms" and user.phone:
-            sms = OutgoingSms(to=user.phone, text=reset_code_sms(code), message_id=message_id)
-            return Prepared(sms=sms, give_up_after=reset.expires_at)
-        return None
+        return Prepared.on_channel(
+            job.channel,
+            email_to=user.email,
+            phone_to=user.phone,
+            email=lambda: reset_code_email(code, user.first_name),
+            sms=lambda: reset_code_sms(code),
+            message_id=f"reset-{job.id}",
+            give_up_after=reset.expires_at,
+        )
 
     async def delivered(self, tx: Tx, job: DeliveryJob) -> None:
         await tx.audit(SYSTEM, "password_reset.sent", "password_reset", job.ref_id)

@@ -22,7 +22,7 @@ from server.accounts.patients import CODE_LIFETIME, MAX_CODE_ATTEMPTS, code_dige
 from server.accounts.service import AccountService, NewPatient, check_name, check_password
 from server.accounts.texts import signup_code_email, signup_code_sms, signup_exists_email, signup_exists_sms
 from server.delivery.models import DeliveryJob
-from server.delivery.ports import DeliveryError, OutgoingEmail, OutgoingSms
+from server.delivery.ports import DeliveryError
 from server.delivery.queue import DeliveryQueue, Prepared
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import SYSTEM, Actor, Core, Tx
@@ -245,34 +245,26 @@ class PatientSignupService:
             owner = await tx.session.get(User, signup.user_id)
             name = owner.first_name if owner is not None else signup.first_name
             forgot = f"{self._core.settings.effective_public_url}{FORGOT_PATH}"
-            if job.channel == "email" and signup.email:
-                text = signup_exists_email(name, forgot)
-                return Prepared(
-                    email=OutgoingEmail(
-                        to=signup.email,
-                        subject=text.subject,
-                        text=text.text,
-                        html=text.html,
-                        message_id=message_id,
-                    ),
-                    give_up_after=signup.expires_at,
-                )
-            if job.channel == "sms" and signup.phone:
-                sms = OutgoingSms(to=signup.phone, text=signup_exists_sms(forgot), message_id=message_id)
-                return Prepared(sms=sms, give_up_after=signup.expires_at)
-            return None
+            return Prepared.on_channel(
+                job.channel,
+                email_to=signup.email,
+                phone_to=signup.phone,
+                email=lambda: signup_exists_email(name, forgot),
+                sms=lambda: signup_exists_sms(forgot),
+                message_id=message_id,
+                give_up_after=signup.expires_at,
+            )
         code = new_numeric_code(6)
         signup.code_hash = code_digest(signup.id, code)  # a retried send draws a new code
-        if job.channel == "email" and signup.email:
-            text = signup_code_email(code, signup.first_name)
-            email = OutgoingEmail(
-                to=signup.email, subject=text.subject, text=text.text, html=text.html, message_id=message_id
-            )
-            return Prepared(email=email, give_up_after=signup.expires_at)
-        if job.channel == "sms" and signup.phone:
-            sms = OutgoingSms(to=signup.phone, text=signup_code_sms(code), message_id=message_id)
-            return Prepared(sms=sms, give_up_after=signup.expires_at)
-        return None
+        return Prepared.on_channel(
+            job.channel,
+            email_to=signup.email,
+            phone_to=signup.phone,
+            email=lambda: signup_code_email(code, signup.first_name),
+            sms=lambda: signup_code_sms(code),
+            message_id=message_id,
+            give_up_after=signup.expires_at,
+        )
 
     async def delivered(self, tx: Tx, job: DeliveryJob) -> None:
         await tx.audit(SYSTEM, "patient.signup_sent", "patient_signup", job.ref_id)

@@ -37,6 +37,7 @@ from server.delivery.ports import (
     OutgoingSms,
     SmsGateway,
 )
+from server.delivery.texts import EmailText
 from server.kernel.core import Core, Tx
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,32 @@ class Prepared:
     email: OutgoingEmail | None = None
     sms: OutgoingSms | None = None
     give_up_after: datetime | None = None  # no attempt after this instant (short-lived codes)
+
+    @classmethod
+    def on_channel(
+        cls,
+        channel: str,
+        *,
+        email_to: str | None,
+        phone_to: str | None,
+        email: Callable[[], EmailText],
+        sms: Callable[[], str],
+        message_id: str,
+        give_up_after: datetime | None = None,
+    ) -> Prepared | None:
+        """The message of a job on its channel (« email » or « sms »), None when that contact is gone;
+        the texts are written only for the channel used."""
+        if channel == "email" and email_to:
+            text = email()
+            outgoing = OutgoingEmail(
+                to=email_to, subject=text.subject, text=text.text, html=text.html, message_id=message_id
+            )
+            return cls(email=outgoing, give_up_after=give_up_after)
+        if channel == "sms" and phone_to:
+            return cls(
+                sms=OutgoingSms(to=phone_to, text=sms(), message_id=message_id), give_up_after=give_up_after
+            )
+        return None
 
 
 class JobHandler(Protocol):
