@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from tests.helpers.server_process import free_port
 
@@ -48,14 +49,21 @@ class RedisProcess:
         ]
         if self.password:
             command += ["--requirepass", self.password]
-        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = self.folder / f"redis-{self.port}.log"
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(command, stdout=out, stderr=out)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+            if self.proc.poll() is not None:  # the port was taken meanwhile, say
+                tail = log.read_text(errors="replace")[-500:]
+                self.proc = None
+                raise RuntimeError(f"redis-server exited: {tail}")
+            try:  # answering PING, not merely listening
+                if redis.Redis(port=self.port, password=self.password, socket_timeout=0.5).ping():
                     return self
-            except OSError:
-                time.sleep(0.05)
+            except redis.RedisError:
+                pass
+            time.sleep(0.05)
         self.kill()
         raise RuntimeError("redis-server did not start")
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,77 +13,23 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from server.app import make_bus
 from server.kernel.ports import EventBus
 from server.settings import Settings
 from tests.conftest import POSTGRES_URL, create_postgres_database, need
 from tests.helpers.live_server import run_in_thread
-from tests.helpers.server_process import ServerChild, free_port
+from tests.helpers.redis_process import RedisProcess
+from tests.helpers.server_process import ServerChild
 from tests.helpers.ws import RealtimeClient
 from tests.server.test_scale_out import _setup_pair
 
 
-class OwnRedis:
-    """`redis-server` on a free port, ours to kill, restart and SIGSTOP."""
-
-    def __init__(self) -> None:
-        need(shutil.which("redis-server") is not None, "redis-server absent : installer Redis")
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self, timeout: float = 30) -> OwnRedis:
-        """Start (again, on the same port) and return once it answers PING."""
-        log = Path(tempfile.gettempdir()) / f"own-redis-{self.port}.log"
-        with log.open("ab") as err:
-            self.proc = subprocess.Popen(
-                [
-                    "redis-server",
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                stdout=err,
-                stderr=err,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                tail = log.read_text(errors="replace")[-500:]
-                raise RuntimeError(f"redis-server exited ({self.proc.returncode}): {tail}")
-            try:
-                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
-                    return self
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not answer in time")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.kill()
-            self.proc.wait(10)
-            self.proc = None
-
-    def signal(self, sig: int) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-
-
 @pytest.fixture
-def own_redis() -> Iterator[OwnRedis]:
+def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    need(shutil.which("redis-server") is not None, "redis-server absent : installer Redis")
     for attempt in range(3):  # a free port may be taken by another process before redis binds it
-        server = OwnRedis()
+        server = RedisProcess(tmp_path)
         try:
             server.start()
             break
@@ -101,7 +44,9 @@ def own_redis() -> Iterator[OwnRedis]:
 
 
 @pytest.fixture
-def two_on_own_redis(own_redis: OwnRedis, tmp_path: Path) -> Iterator[tuple[ServerChild, ServerChild, str]]:
+def two_on_own_redis(
+    own_redis: RedisProcess, tmp_path: Path
+) -> Iterator[tuple[ServerChild, ServerChild, str]]:
     need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
     env = {
         "TELECONSULT_DATABASE_URL": create_postgres_database(POSTGRES_URL),
@@ -127,7 +72,7 @@ def _bodies(frames: list[dict[str, Any]]) -> list[str]:
 
 
 def test_a_redis_restart_costs_live_delivery_only_seconds(
-    two_on_own_redis: tuple[ServerChild, ServerChild, str], own_redis: OwnRedis, tmp_path: Path
+    two_on_own_redis: tuple[ServerChild, ServerChild, str], own_redis: RedisProcess, tmp_path: Path
 ) -> None:
     a, b, database_url = two_on_own_redis
     doctor_token, patient_token, conv, _ = run_in_thread(_setup_pair(database_url, tmp_path))
@@ -152,13 +97,13 @@ def test_a_redis_restart_costs_live_delivery_only_seconds(
 
 
 def test_a_hung_redis_blocks_no_write_and_health_says_degraded(
-    two_on_own_redis: tuple[ServerChild, ServerChild, str], own_redis: OwnRedis, tmp_path: Path
+    two_on_own_redis: tuple[ServerChild, ServerChild, str], own_redis: RedisProcess, tmp_path: Path
 ) -> None:
     a, b, database_url = two_on_own_redis
     doctor_token, patient_token, conv, _ = run_in_thread(_setup_pair(database_url, tmp_path))
     with RealtimeClient(b.ws_url, doctor_token) as sock, httpx.Client(base_url=a.api, timeout=30) as api:
         sock.events(1, event="conversation.created")
-        own_redis.signal(signal.SIGSTOP)
+        own_redis.hang()
         try:
             took = [_post(api, conv, patient_token, f"figé {i}") for i in range(5)]
             assert max(took) < 1.0, took  # was ~5 s each
@@ -175,7 +120,7 @@ def test_a_hung_redis_blocks_no_write_and_health_says_degraded(
             got = sock.events(5, event="message.created", timeout=15)
             assert _bodies(got) == [f"figé {i}" for i in range(5)]
         finally:
-            own_redis.signal(signal.SIGCONT)
+            own_redis.resume()
         _post(api, conv, patient_token, "reprise")
         assert _bodies(sock.events(1, event="message.created", timeout=8)) == ["reprise"]
         assert sock.quiet(1.0) == []
@@ -195,7 +140,7 @@ def test_the_namespace_defaults_to_the_database_and_may_be_set(tmp_path: Path) -
     assert named.effective_bus_namespace == "cabinet-lyon"
 
 
-def test_two_deployments_on_one_redis_do_not_see_each_other(own_redis: OwnRedis, tmp_path: Path) -> None:
+def test_two_deployments_on_one_redis_do_not_see_each_other(own_redis: RedisProcess, tmp_path: Path) -> None:
     def bus_of(database: str) -> EventBus:
         """The bus a server of that deployment builds (the product's own `make_bus`)."""
         environ = {
