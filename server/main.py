@@ -30,7 +30,7 @@ log = logging.getLogger("teleconsult.server")
 # ---------------------------------------------------------------------------------------------- CLI
 def _settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    for name in ("host", "port", "database_url", "redis_url", "public_url"):
+    for name in ("host", "port", "database_url", "redis_url", "public_url", "trusted_proxies"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port d'écoute (défaut 8765)")
     serve.add_argument("--redis-url", help="Redis pour plusieurs processus serveur")
     serve.add_argument("--public-url", help="URL publique des pages patients (liens des invitations)")
+    serve.add_argument(
+        "--trusted-proxies",
+        help="adresses des proxys dont X-Forwarded-For est cru, séparées par des virgules (défaut 127.0.0.1,::1)",
+    )
     serve.add_argument(
         "--allow-practitioner-signup", action="store_true", help="autoriser la création de comptes praticiens"
     )
@@ -169,6 +173,7 @@ def _serve(settings: Settings) -> int:
         log_level=settings.log_level,
         access_log=False,  # URLs carry ids only, but keep logs minimal (health data rules)
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,  # only these peers' X-Forwarded-* are believed
         server_header=False,
     )
     hold_value_loggers()  # uvicorn.Config configured uvicorn's loggers

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Empty: derived from the database URL (processes of one deployment share their database).
     bus_namespace: str = ""
     public_url: str = ""
+    # Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (comma-separated IPs or networks, "*" for any): rate limits and the audit then see the real
+    # client's address. Empty: no proxy is trusted, the peer's address is used (docs/deploy.md).
+    trusted_proxies: str = "127.0.0.1,::1"
     # Sessions: idle and absolute lifetimes (ASVS 7.3; NIST SP 800-63B AAL2).
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -22,8 +23,9 @@ from dataclasses import dataclass, field
 
 import httpx
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
+NODE_HEADER = "X-Served-By"  # the node a proxy sent a request or a socket to (deploy/haproxy.cfg)
 Urls = Callable[[], str]  # a base URL to use now (a random live process, for two processes)
 
 
@@ -40,6 +42,8 @@ class Sender:
     acked: list[str] = field(default_factory=list)
     retries: int = 0
     thread: threading.Thread | None = None
+    tls: ssl.SSLContext | None = None  # the CA to trust behind an HTTPS proxy (tests/helpers/scale_demo.py)
+    nodes: Counter[str] = field(default_factory=Counter)  # acks per node (`X-Served-By` of the proxy)
 
     def start(self) -> Sender:
         self.thread = threading.Thread(target=self._run, name="chaos-sender", daemon=True)
@@ -48,7 +52,8 @@ class Sender:
 
     def _run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(timeout=10, headers=headers) as client:  # one client: no TLS setup per try
+        verify: ssl.SSLContext | bool = self.tls if self.tls is not None else True
+        with httpx.Client(timeout=10, headers=headers, verify=verify) as client:  # one client: no TLS setup per try
             self._send_all(client)
 
     def _send_all(self, client: httpx.Client) -> None:
@@ -66,6 +71,7 @@ class Sender:
                     )
                     if r.status_code in (200, 201):
                         self.acked.append(message_id)
+                        self.nodes[r.headers.get(NODE_HEADER, "-")] += 1
                         break
                     if r.status_code < 500 and r.status_code != 429:
                         raise AssertionError(f"send refused: {r.status_code} {r.text}")
@@ -97,6 +103,10 @@ class Receiver:
     reconnect: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tls: ssl.SSLContext | None = None
+    # Behind a proxy: (node, monotonic time) of each socket once ready, and of each drop.
+    sessions: list[tuple[str, float]] = field(default_factory=list)
+    drops: list[tuple[str, float]] = field(default_factory=list)
 
     def start(self) -> Receiver:
         self.thread = threading.Thread(target=self._run, name="chaos-receiver", daemon=True)
@@ -114,24 +124,34 @@ class Receiver:
 
     def _session(self) -> None:
         url = self.urls().replace("http", "ws", 1) + "/api/v1/ws"
-        with connect(url, open_timeout=5, compression=None) as ws:
-            ws.send(json.dumps({"type": "auth", "token": self.token, "last_seq": self.last_seq}))
-            ready = json.loads(ws.recv(timeout=5))
-            if ready.get("type") != "ready":
-                return
-            assert not ready.get("reset"), "the server lost events this receiver had processed"
-            self.resumes += 1
-            while not self.stop.is_set():
-                if self.reconnect.is_set():
-                    self.reconnect.clear()
-                    return  # a resume asked by the test: catch up from the database
-                try:
-                    frame = json.loads(ws.recv(timeout=0.2))
-                except TimeoutError:
-                    continue
-                if frame.get("type") != "event":
-                    continue
-                self._process(frame)
+        tls = self.tls if url.startswith("wss:") else None
+        with connect(url, open_timeout=5, compression=None, ssl=tls) as ws:
+            node = ws.response.headers.get(NODE_HEADER, "-") if ws.response is not None else "-"
+            try:
+                ws.send(json.dumps({"type": "auth", "token": self.token, "last_seq": self.last_seq}))
+                ready = json.loads(ws.recv(timeout=5))
+                if ready.get("type") != "ready":
+                    return
+                assert not ready.get("reset"), "the server lost events this receiver had processed"
+                self.resumes += 1
+                self.sessions.append((node, time.monotonic()))
+                self._listen(ws)
+            except (OSError, ConnectionClosed, TimeoutError):
+                self.drops.append((node, time.monotonic()))
+                raise
+
+    def _listen(self, ws: ClientConnection) -> None:
+        while not self.stop.is_set():
+            if self.reconnect.is_set():
+                self.reconnect.clear()
+                return  # a resume asked by the test: catch up from the database
+            try:
+                frame = json.loads(ws.recv(timeout=0.2))
+            except TimeoutError:
+                continue
+            if frame.get("type") != "event":
+                continue
+            self._process(frame)
 
     def _process(self, frame: dict[str, object]) -> None:
         seq = int(str(frame["seq"]))
