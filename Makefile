@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 JS := server/patient_web/static/js
 
-.PHONY: run test lint bench server clean stress-check soak fuzz
+.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ stress-check: $(STAMP)
 # SQLite and on two PostgreSQL processes with their Redis killed and hung (a few kills in `make test`).
 soak: $(STAMP)
 	TELECONSULT_SOAK=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -s tests/server/test_chaos.py $(PYTEST_ARGS)
+
+# Three server processes behind HAProxy with TLS (deploy/haproxy.cfg): the consultation through the
+# proxy, a node SIGKILLed under load, a rolling restart; prints the figures (docs/deploy.md).
+scale-demo: $(STAMP)
+	$(BIN)/python scripts/scale_demo.py
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from contracts.clock import Clock, system_clock
 from server.accounts.routes import router as accounts_router
@@ -187,6 +188,9 @@ def create_app(
     app.add_middleware(
         BodySizeLimit, json_limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes + 65536
     )
+    # Outermost: behind a trusted reverse proxy, every layer (rate limits, audit, the socket) sees
+    # the client's address from X-Forwarded-For; from any other peer the header is ignored.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

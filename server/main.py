@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="URL publique des pages patients (liens des invitations)")
     serve.add_argument(
         "--trusted-proxies",
-        help="adresses des proxys dont X-Forwarded-For est cru, séparées par des virgules (défaut 127.0.0.1,::1)",
+        help="proxys dont X-Forwarded-For est cru, séparés par des virgules (défaut 127.0.0.1,::1)",
     )
     serve.add_argument(
         "--allow-practitioner-signup", action="store_true", help="autoriser la création de comptes praticiens"
@@ -172,8 +172,7 @@ def _serve(settings: Settings) -> int:
         ws_max_size=256 * 1024,
         log_level=settings.log_level,
         access_log=False,  # URLs carry ids only, but keep logs minimal (health data rules)
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,  # only these peers' X-Forwarded-* are believed
+        proxy_headers=False,  # the app reads X-Forwarded-* itself, from TELECONSULT_TRUSTED_PROXIES only
         server_header=False,
     )
     hold_value_loggers()  # uvicorn.Config configured uvicorn's loggers

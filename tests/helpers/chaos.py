@@ -53,7 +53,9 @@ class Sender:
     def _run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
         verify: ssl.SSLContext | bool = self.tls if self.tls is not None else True
-        with httpx.Client(timeout=10, headers=headers, verify=verify) as client:  # one client: no TLS setup per try
+        with httpx.Client(
+            timeout=10, headers=headers, verify=verify
+        ) as client:  # one client: no TLS setup per try
             self._send_all(client)
 
     def _send_all(self, client: httpx.Client) -> None:

@@ -85,6 +85,7 @@ class LiveServer:
             log_level="warning",
             log_config=None,  # uvicorn's loggers propagate: the test's error check sees them
             access_log=False,
+            proxy_headers=False,  # as `teleconsult-server serve`: the app applies trusted_proxies itself
             lifespan="on",
         )
         self._server = uvicorn.Server(config)

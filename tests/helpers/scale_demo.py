@@ -71,6 +71,9 @@ class Length:
     warm_seconds: float  # traffic before the kill
     after_kill_seconds: float  # traffic after every socket came back, before the restart
     between_restarts_seconds: float  # traffic between two nodes of the rolling restart
+    # The rolling restart also restarts the node that was killed (and restarted) just before; the
+    # short length skips it: every node is still restarted once, and a start costs seconds.
+    roll_killed: bool = True
 
     @staticmethod
     def full() -> Length:
@@ -78,16 +81,18 @@ class Length:
 
     @staticmethod
     def short() -> Length:
-        return Length(pairs=6, warm_seconds=1.5, after_kill_seconds=1.5, between_restarts_seconds=1.0)
+        return Length(
+            pairs=6, warm_seconds=1.0, after_kill_seconds=1.0, between_restarts_seconds=1.0, roll_killed=False
+        )
 
 
-class StepFailed(Exception):
+class StepError(Exception):
     pass
 
 
 def check(condition: bool, what: str) -> None:
     if not condition:
-        raise StepFailed(what)
+        raise StepError(what)
 
 
 @dataclass
@@ -208,7 +213,13 @@ def _pg_connect_args(url: str) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
-    return {"user": u.username, "password": u.password, "host": u.host, "port": u.port, "database": u.database}
+    return {
+        "user": u.username,
+        "password": u.password,
+        "host": u.host,
+        "port": u.port,
+        "database": u.database,
+    }
 
 
 def create_database(admin_url: str) -> tuple[str, str]:
@@ -383,7 +394,9 @@ def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
     nodes: list[ServerChild] = []
     proxy: HaproxyProcess | None = None
     try:
-        with report.step("start", "PostgreSQL (fresh database), Redis, TLS, 3 server processes, HAProxy") as d:
+        with report.step(
+            "start", "PostgreSQL (fresh database), Redis, TLS, 3 server processes, HAProxy"
+        ) as d:
             database, database_url = create_database(admin_url)
             redis = RedisProcess(folder).start()
             tls = make_tls(folder)
@@ -399,9 +412,12 @@ def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
                 "TELECONSULT_TRUSTED_PROXIES": "127.0.0.1",
                 "TELECONSULT_DELIVERY_POLL_SECONDS": "0.2",
             }
-            for _ in NODES:  # one after the other: the first applies the migrations
-                node = ServerChild(data, env, args=("--allow-practitioner-signup",), inherit_settings=False)
-                nodes.append(node.start())
+            nodes += [
+                ServerChild(data, env, args=("--allow-practitioner-signup",), inherit_settings=False)
+                for _ in NODES
+            ]
+            nodes[0].start()  # applies the migrations; the two others then start side by side
+            _in_parallel([node.start for node in nodes[1:]])
             proxy = HaproxyProcess(haproxy, folder, tls, nodes)
             proxy.port = proxy_port
             proxy.env["TC_BIND"] = f"127.0.0.1:{proxy_port}"
@@ -420,9 +436,31 @@ def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _in_parallel(actions: list[Callable[[], object]]) -> None:
+    """Run the actions in threads; the first failure is raised once all have ended."""
+    failures: list[BaseException] = []
+
+    def run(action: Callable[[], object]) -> None:
+        try:
+            action()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(a,), daemon=True) for a in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+
+
 # -------------------------------------------------------------------------------------- scenario
 def _ok(r: httpx.Response, *codes: int) -> dict[str, Any]:
-    check(r.status_code in (codes or (200,)), f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text}")
+    check(
+        r.status_code in (codes or (200,)),
+        f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text}",
+    )
     body: dict[str, Any] = r.json() if r.content else {}
     return body
 
@@ -482,7 +520,7 @@ def _socket_on_other_node(c: Cluster, token: str, avoid: str, last_seq: int = 0)
         if sock.node != avoid:
             return sock
         sock.close()
-    raise StepFailed(f"every socket landed on {avoid}")
+    raise StepError(f"every socket landed on {avoid}")
 
 
 def consultation(c: Cluster, report: Report) -> None:
@@ -533,7 +571,9 @@ def consultation(c: Cluster, report: Report) -> None:
             check(page.status_code == 200, f"invitation page: {page.status_code}")
             d["page_node"] = page.headers.get(NODE_HEADER)
 
-        with report.step("patient", "patient signs up (code from the outbox) and accepts the invitation") as d:
+        with report.step(
+            "patient", "patient signs up (code from the outbox) and accepts the invitation"
+        ) as d:
             started = _ok(
                 client.post(
                     "/auth/patients",
@@ -547,7 +587,9 @@ def consultation(c: Cluster, report: Report) -> None:
                 202,
             )
             code = _signup_code(outbox, patient_email)
-            patient = _ok(client.post(f"/auth/patients/{started['signup_id']}/confirm", json={"code": code}), 201)
+            patient = _ok(
+                client.post(f"/auth/patients/{started['signup_id']}/confirm", json={"code": code}), 201
+            )
             ph = {"Authorization": f"Bearer {patient['token']}"}
             accepted = _ok(client.post("/invitation-links/accept", json={"token": link_token}, headers=ph))
             conv = accepted["conversation_id"]
@@ -555,27 +597,35 @@ def consultation(c: Cluster, report: Report) -> None:
             status = _ok(client.get(f"/invitations/{invitation_id}", headers=dh))["status"]
             check(status == "accepted", f"invitation status {status}")
             seq = _ok(client.get("/me", headers=ph))["event_seq"]
-            patient_sock = stack.enter_context(_socket_on_other_node(c, patient["token"], doctor_sock.node, seq))
+            patient_sock = stack.enter_context(
+                _socket_on_other_node(c, patient["token"], doctor_sock.node, seq)
+            )
             d |= {"practitioner_node": doctor_sock.node, "patient_node": patient_sock.node}
             check(patient_sock.node != doctor_sock.node, "both sockets on one node")
 
         with report.step("chat", "chat both ways, over REST and over the WebSocket, across nodes") as d:
             for sender, headers, receiver in ((patient, ph, doctor_sock), (doctor, dh, patient_sock)):
                 mid = str(uuid.uuid4())
-                r = client.put(f"/conversations/{conv}/messages/{mid}", json={"body": "Bonjour (REST)"}, headers=headers)
+                r = client.put(
+                    f"/conversations/{conv}/messages/{mid}", json={"body": "Bonjour (REST)"}, headers=headers
+                )
                 _ok(r, 201)
                 _frame(receiver, "message.created", data__message__id=mid)
                 d[f"rest_{sender['user']['role']}_node"] = r.headers.get(NODE_HEADER)
             for sock, other in ((doctor_sock, patient_sock), (patient_sock, doctor_sock)):
                 mid = str(uuid.uuid4())
-                sock.send({"type": "message.send", "id": mid, "conversation_id": conv, "body": "Bonjour (socket)"})
+                sock.send(
+                    {"type": "message.send", "id": mid, "conversation_id": conv, "body": "Bonjour (socket)"}
+                )
                 _frame(sock, "ack", id=mid)
                 _frame(other, "message.created", data__message__id=mid)
             listed = _ok(client.get(f"/conversations/{conv}/messages", headers=dh))
             d["messages"] = len(listed["items"])
             check(d["messages"] == 4, f"{d['messages']} messages listed, 4 sent")
 
-        with report.step("document", "PDF uploaded by the patient, downloaded by the practitioner on another node") as d:
+        with report.step(
+            "document", "PDF uploaded by the patient, downloaded by the practitioner on another node"
+        ) as d:
             pdf = _pdf()
             aid = str(uuid.uuid4())
             up = client.put(
@@ -594,9 +644,14 @@ def consultation(c: Cluster, report: Report) -> None:
                 if nodes_seen - {up.headers.get(NODE_HEADER)}:
                     break
             check(bool(nodes_seen - {up.headers.get(NODE_HEADER)}), "every download on the upload's node")
-            d |= {"upload_node": up.headers.get(NODE_HEADER), "download_nodes": sorted(str(n) for n in nodes_seen)}
+            d |= {
+                "upload_node": up.headers.get(NODE_HEADER),
+                "download_nodes": sorted(str(n) for n in nodes_seen),
+            }
 
-        with report.step("call", "call signaling relayed between sockets on two nodes (offer, answer, ICE)") as d:
+        with report.step(
+            "call", "call signaling relayed between sockets on two nodes (offer, answer, ICE)"
+        ) as d:
             doctor_sock.send({"type": "call.start", "conversation_id": conv, "ref": "r1"})
             call_id = _frame(doctor_sock, "call.start.ok")["call"]["id"]
             patient_sock.send({"type": "call.ready", "call_id": call_id, "peer": "navigateur"})
@@ -606,14 +661,18 @@ def consultation(c: Cluster, report: Report) -> None:
             patient_sock.send({"type": "call.answer", "call_id": call_id, "session": "s1", "sdp": _SDP})
             _frame(doctor_sock, "call.answer", call_id=call_id)
             for sock, other in ((doctor_sock, patient_sock), (patient_sock, doctor_sock)):
-                sock.send({"type": "call.candidate", "call_id": call_id, "session": "s1", "candidate": _CANDIDATE})
+                sock.send(
+                    {"type": "call.candidate", "call_id": call_id, "session": "s1", "candidate": _CANDIDATE}
+                )
                 got = _frame(other, "call.candidate", call_id=call_id)
                 check(got.get("candidate") == _CANDIDATE, f"candidate relayed as {got.get('candidate')}")
             doctor_sock.send({"type": "call.hangup", "call_id": call_id, "reason": "hangup"})
             _frame(patient_sock, "call.hangup", call_id=call_id)
             d["relayed"] = "offer, answer, 2 candidates, hangup"
 
-        with report.step("payment", "payment request, then the practitioner records a payment by cheque") as d:
+        with report.step(
+            "payment", "payment request, then the practitioner records a payment by cheque"
+        ) as d:
             payment = _ok(
                 client.post(
                     f"/conversations/{conv}/payments",
@@ -623,7 +682,9 @@ def consultation(c: Cluster, report: Report) -> None:
                 201,
             )
             _frame(patient_sock, "payment.created")
-            paid = _ok(client.post(f"/payments/{payment['id']}/mark-paid", json={"method": "cheque"}, headers=dh))
+            paid = _ok(
+                client.post(f"/payments/{payment['id']}/mark-paid", json={"method": "cheque"}, headers=dh)
+            )
             check(paid["status"] == "paid", f"payment status {paid['status']}")
             _frame(patient_sock, "payment.updated")
             seen_by_patient = _ok(client.get(f"/payments/{payment['id']}", headers=ph))
@@ -645,7 +706,11 @@ def consultation(c: Cluster, report: Report) -> None:
 
 
 _SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-_CANDIDATE = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+_CANDIDATE = {
+    "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+}
 
 
 # ---------------------------------------------------------------------------------- load & chaos
@@ -689,7 +754,9 @@ def _make_pairs(c: Cluster, count: int) -> list[tuple[str, str, str]]:
                     )
                 )
                 async with runtime.core.transaction() as tx:
-                    conv, _ = await runtime.services.conversations.ensure_conversation(tx, doctor.id, patient.id)
+                    conv, _ = await runtime.services.conversations.ensure_conversation(
+                        tx, doctor.id, patient.id
+                    )
                 tokens = (await accounts.open_session(doctor.id), await accounts.open_session(patient.id))
                 sender, receiver = tokens if i % 2 == 0 else tokens[::-1]
                 pairs.append((sender, receiver, conv.id))
@@ -734,7 +801,9 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
     stop_sending, stop_receiving = threading.Event(), threading.Event()
     urls = lambda: c.proxy.url  # noqa: E731 - every client goes through the proxy
     tls = c.tls.client_context()
-    with report.step("load", f"{length.pairs} senders (REST) and {length.pairs} receiving sockets through the proxy") as d:
+    with report.step(
+        "load", f"{length.pairs} senders (REST) and {length.pairs} receiving sockets through the proxy"
+    ) as d:
         made = _make_pairs(c, length.pairs)
         pairs = [
             (
@@ -779,17 +848,23 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
                 "reconnect_ms_p50": round(statistics.median(reconnects) * 1000, 1),
                 "reconnect_ms_max": round(max(reconnects) * 1000, 1),
             }
-        with report.step("restart_killed", f"the killed node restarted, back in HAProxy") as d:
+        with report.step("restart_killed", "the killed node restarted, back in HAProxy") as d:
             c.node(victim).start()
             c.proxy.wait_states({victim: "UP"}, 30)
             d["node"] = victim
-        for name in NODES:
-            with report.step(f"rolling_{name}", f"rolling restart: {name} stopped (SIGTERM) and restarted under traffic") as d:
+        for name in [n for n in NODES if length.roll_killed or n != victim]:
+            with report.step(
+                f"rolling_{name}", f"rolling restart: {name} stopped (SIGTERM) and restarted under traffic"
+            ) as d:
                 acked_before = _acked(pairs)
+                t0 = time.monotonic()
                 c.node(name).stop()  # graceful: uvicorn closes its sockets (1012) and finishes requests
+                d["stop_s"] = round(time.monotonic() - t0, 2)
                 c.proxy.wait_states({name: "DOWN"}, 10)
                 _flowing(pairs, length.between_restarts_seconds / 2)
+                t0 = time.monotonic()
                 c.node(name).start()
+                d["start_s"] = round(time.monotonic() - t0, 2)
                 c.proxy.wait_states({name: "UP"}, 30)
                 _wait(lambda: all(_current_node(r) for _, r in pairs), 30, "a socket did not come back")
                 _flowing(pairs, length.between_restarts_seconds / 2)
@@ -814,7 +889,9 @@ def node_errors(c: Cluster) -> list[str]:
 
     found = []
     for log in sorted(c.nodes[0].data_dir.glob("server-*.log")):
-        found += [f"{log.name}: {line}" for line in product_errors_in(log.read_text(errors="replace").splitlines())]
+        found += [
+            f"{log.name}: {line}" for line in product_errors_in(log.read_text(errors="replace").splitlines())
+        ]
     return found
 
 

@@ -13,10 +13,10 @@ from websockets.sync.client import ClientConnection, connect
 
 
 class RealtimeClient:
-    def __init__(
-        self, url: str, token: str, last_seq: int = 0, *, tls: ssl.SSLContext | None = None
-    ) -> None:
-        self._opener = connect(url, open_timeout=10, compression=None, ssl=tls if url.startswith("wss:") else None)
+    def __init__(self, url: str, token: str, last_seq: int = 0, *, tls: ssl.SSLContext | None = None) -> None:
+        self._opener = connect(
+            url, open_timeout=10, compression=None, ssl=tls if url.startswith("wss:") else None
+        )
         self.conn: ClientConnection = self._opener.__enter__()
         # The node a proxy sent this socket to (deploy/haproxy.cfg adds `X-Served-By`).
         self.node = self.conn.response.headers.get("X-Served-By", "-") if self.conn.response else "-"
