@@ -82,7 +82,7 @@ class Length:
     @staticmethod
     def short() -> Length:
         return Length(
-            pairs=6, warm_seconds=1.0, after_kill_seconds=1.0, between_restarts_seconds=1.0, roll_killed=False
+            pairs=4, warm_seconds=1.0, after_kill_seconds=1.0, between_restarts_seconds=1.0, roll_killed=False
         )
 
 

@@ -40,3 +40,10 @@ def test_three_nodes_behind_haproxy_lose_and_duplicate_nothing(capsys: pytest.Ca
     assert figures["messages_lost"] == 0 and figures["messages_duplicated"] == 0
     assert figures["messages_delivered"] == figures["messages_acked"]
     assert all(figures["requests_per_node"][n] > 0 for n in scale_demo.NODES), figures
+
+
+def test_the_deploy_guide_shows_the_tested_haproxy_config() -> None:
+    """docs/deploy.md quotes deploy/haproxy.cfg, the file the demo runs, word for word."""
+    guide = (scale_demo.ROOT / "docs" / "deploy.md").read_text()
+    quoted = guide.split("```haproxy\n", 1)[1].split("\n```", 1)[0]
+    assert quoted == scale_demo.HAPROXY_CONFIG.read_text().rstrip("\n")
