@@ -347,6 +347,13 @@ class HaproxyProcess:
         """HTTP requests (WebSocket upgrades included) each node answered, as HAProxy counted them."""
         return {name: int(row.get("req_tot") or row["stot"]) for name, row in sorted(self.stats().items())}
 
+    def retries_per_node(self) -> dict[str, dict[str, int]]:
+        """Connections HAProxy retried (`wretr`) and sent to another node (`wredis`), per node."""
+        return {
+            name: {"retried": int(row.get("wretr") or 0), "redispatched": int(row.get("wredis") or 0)}
+            for name, row in sorted(self.stats().items())
+        }
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.send_signal(signal.SIGUSR1)  # soft stop: finish, then exit
@@ -797,6 +804,22 @@ def _current_node(r: Receiver) -> tuple[str, float] | None:
     return sessions[-1]
 
 
+def _moved(r: Receiver, node: str, since: float) -> float | None:
+    """Seconds from `since` until the socket was ready again on another node than `node`."""
+    later = [t for n, t in list(r.sessions) if t > since and n != node]
+    return later[0] - since if later else None
+
+
+def _wait_moved(receivers: list[Receiver], node: str, since: float, timeout: float = 30) -> list[float]:
+    """Until every socket that was on `node` is ready on another: the seconds each took."""
+    _wait(lambda: all(_moved(r, node, since) is not None for r in receivers), timeout, "a socket stayed away")
+    return [float(_moved(r, node, since) or 0.0) for r in receivers]
+
+
+def _ms(values: list[float], pick: Callable[[list[float]], float]) -> float | None:
+    return round(pick(values) * 1000, 1) if values else None
+
+
 def chaos(c: Cluster, report: Report, length: Length) -> Tally:
     stop_sending, stop_receiving = threading.Event(), threading.Event()
     urls = lambda: c.proxy.url  # noqa: E731 - every client goes through the proxy
@@ -822,7 +845,8 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
             sorted(Counter((_current_node(r) or ("-", 0.0))[0] for _, r in pairs).items())
         )
         d["acked"] = _acked(pairs)
-    reconnects: list[float] = []
+    reconnects: list[float] = []  # after the SIGKILL, seconds per socket that was on the node
+    graceful: list[float] = []  # after each SIGTERM of the rolling restart
     try:
         with report.step("kill", "SIGKILL of the node holding the most sockets, under traffic") as d:
             on = Counter((_current_node(r) or ("-", 0.0))[0] for _, r in pairs)
@@ -833,20 +857,15 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
             killed_at = time.monotonic()
             c.node(victim).kill()
 
-            def back(r: Receiver) -> float | None:
-                later = [t for node, t in r.sessions if t > killed_at and node != victim]
-                return later[0] - killed_at if later else None
-
-            _wait(lambda: all(back(r) is not None for r in hit), 30, "a socket did not come back")
-            reconnects = [float(back(r) or 0.0) for r in hit]
+            reconnects = _wait_moved(hit, victim, killed_at)
             c.proxy.wait_states({victim: "DOWN"}, 10)
             _flowing(pairs, length.after_kill_seconds)
             d |= {
                 "node": victim,
                 "sockets_dropped": len(hit),
                 "acked_during": _acked(pairs) - acked_before,
-                "reconnect_ms_p50": round(statistics.median(reconnects) * 1000, 1),
-                "reconnect_ms_max": round(max(reconnects) * 1000, 1),
+                "reconnect_ms_p50": _ms(reconnects, statistics.median),
+                "reconnect_ms_max": _ms(reconnects, max),
             }
         with report.step("restart_killed", "the killed node restarted, back in HAProxy") as d:
             c.node(victim).start()
@@ -857,9 +876,12 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
                 f"rolling_{name}", f"rolling restart: {name} stopped (SIGTERM) and restarted under traffic"
             ) as d:
                 acked_before = _acked(pairs)
+                held = [r for _, r in pairs if (_current_node(r) or ("-", 0.0))[0] == name]
                 t0 = time.monotonic()
                 c.node(name).stop()  # graceful: uvicorn closes its sockets (1012) and finishes requests
                 d["stop_s"] = round(time.monotonic() - t0, 2)
+                graceful += _wait_moved(held, name, t0)
+                d["sockets_moved"] = len(held)
                 c.proxy.wait_states({name: "DOWN"}, 10)
                 _flowing(pairs, length.between_restarts_seconds / 2)
                 t0 = time.monotonic()
@@ -876,8 +898,10 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
         stop_receivers(pairs)
         d |= {"lost": tally.lost, "duplicated": tally.duplicated}
         check(tally.lost == 0 and tally.duplicated == 0, tally.line("scale-demo"))
-    report.figure("reconnect_ms_p50", round(statistics.median(reconnects) * 1000, 1) if reconnects else None)
-    report.figure("reconnect_ms_max", round(max(reconnects) * 1000, 1) if reconnects else None)
+    report.figure("reconnect_after_kill_ms_p50", _ms(reconnects, statistics.median))
+    report.figure("reconnect_after_kill_ms_max", _ms(reconnects, max))
+    report.figure("reconnect_after_sigterm_ms_p50", _ms(graceful, statistics.median))
+    report.figure("reconnect_after_sigterm_ms_max", _ms(graceful, max))
     report.figure("send_retries", tally.retries)
     report.figure("socket_resumes", tally.resumes)
     report.figure("acks_per_node", dict(sorted(sum((s.nodes for s, _ in pairs), Counter()).items())))
@@ -917,6 +941,7 @@ def run(
             consultation(c, report)
             tally = chaos(c, report, length)
             report.figure("requests_per_node", c.proxy.requests_per_node())
+            report.figure("proxy_retries_per_node", c.proxy.retries_per_node())
             errors = node_errors(c)
             with report.step("logs", "no ERROR in the server processes' logs") as d:
                 d["errors"] = len(errors)
