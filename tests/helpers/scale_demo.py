@@ -396,6 +396,7 @@ class Cluster:
 @contextlib.contextmanager
 def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
     folder = Path(tempfile.mkdtemp(prefix="teleconsult-scale-"))
+    keep = True
     database = ""
     redis: RedisProcess | None = None
     nodes: list[ServerChild] = []
@@ -431,6 +432,11 @@ def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
             proxy.start()
             d |= {"proxy": proxy.url, "database": database, "nodes": [n.port for n in nodes]}
         yield Cluster(folder, admin_url, tls, redis, database, database_url, nodes, proxy)
+    except BaseException:
+        keep = True  # the logs of HAProxy, of the nodes and of Redis, for the failure's reader
+        raise
+    else:
+        keep = False
     finally:
         if proxy is not None:
             proxy.stop()
@@ -440,7 +446,10 @@ def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
             redis.kill()
         if database:
             drop_database(admin_url, database)
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep:
+            report.out(f"Journaux gardés dans {folder} (haproxy.log, data/server-*.log, redis-*.log)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _in_parallel(actions: list[Callable[[], object]]) -> None:
@@ -932,6 +941,10 @@ def run(
     started = time.monotonic()
     ok = True
     tally: Tally | None = None
+    if not postgres_reachable(admin):
+        host = admin.split("@")[-1].split("/")[0]
+        out(f"ÉCHEC : PostgreSQL ne répond pas sur {host} (TELECONSULT_TEST_POSTGRES_URL ou --postgres-url)")
+        return False
     binary = haproxy_binary(install)
     if binary is None:
         out("ÉCHEC : haproxy introuvable (paquet Debian « haproxy »)")
