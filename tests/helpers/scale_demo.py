@@ -28,6 +28,7 @@ import datetime as dt
 import ipaddress
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -48,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.sync.client import ClientConnection, connect
 
 from tests.helpers.chaos import NODE_HEADER, Receiver, Sender, Tally, settle, stop_receivers, stop_senders
 from tests.helpers.redis_process import RedisProcess
@@ -730,6 +733,76 @@ _CANDIDATE = {
 
 
 # ---------------------------------------------------------------------------------- load & chaos
+@dataclass
+class SocketSender(Sender):
+    """A sender over its own WebSocket (`message.send`, answered by `ack`), as the desktop sends:
+    after a drop or a missing ack it reconnects through the proxy and sends the same id again."""
+
+    def _run(self) -> None:
+        ws: ClientConnection | None = None
+        node = "-"
+        n = 0
+        try:
+            while not self.stop.is_set():
+                n += 1
+                message_id = str(uuid.uuid4())
+                self.sent.append(message_id)
+                frame = {
+                    "type": "message.send",
+                    "id": message_id,
+                    "conversation_id": self.conversation_id,
+                    "body": f"message {n} ({message_id[:8]})",
+                }
+                while True:  # the same id until acknowledged
+                    try:
+                        if ws is None:
+                            ws, node = self._open()
+                        ws.send(json.dumps(frame))
+                        self._await_ack(ws, message_id)
+                        self.acked.append(message_id)
+                        self.nodes[node] += 1
+                        break
+                    except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError):
+                        if ws is not None:
+                            ws.close()
+                        ws = None
+                        self.retries += 1
+                        time.sleep(0.05 + random.random() * 0.05)
+                if self.pause:
+                    time.sleep(self.pause)
+        finally:
+            if ws is not None:
+                ws.close()
+
+    def _open(self) -> tuple[ClientConnection, str]:
+        url = self.urls().replace("http", "ws", 1) + "/api/v1/ws"
+        opener = connect(
+            url, open_timeout=5, compression=None, ssl=self.tls if url.startswith("wss:") else None
+        )
+        ws = opener.__enter__()  # closed by `ws.close()` (as tests/helpers/ws.py does)
+        try:
+            ws.send(json.dumps({"type": "auth", "token": self.token, "last_seq": 0}))
+            deadline = time.monotonic() + 5
+            while json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic()))).get("type") != "ready":
+                pass
+        except BaseException:
+            ws.close()
+            raise
+        return ws, ws.response.headers.get(NODE_HEADER, "-") if ws.response is not None else "-"
+
+    @staticmethod
+    def _await_ack(ws: ClientConnection, message_id: str, timeout: float = 5) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if frame.get("id") != message_id:
+                continue  # events (its own messages, resumed), pongs
+            if frame.get("type") == "ack":
+                return
+            if frame.get("type") == "error":
+                raise AssertionError(f"send refused: {frame.get('code')} {frame.get('detail')}")
+
+
 def _make_pairs(c: Cluster, count: int) -> list[tuple[str, str, str]]:
     """(sender token, receiver token, conversation): half practitioner → patient, half the other way.
 
@@ -834,15 +907,19 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
     urls = lambda: c.proxy.url  # noqa: E731 - every client goes through the proxy
     tls = c.tls.client_context()
     with report.step(
-        "load", f"{length.pairs} senders (REST) and {length.pairs} receiving sockets through the proxy"
+        "load",
+        f"{length.pairs} senders (1 in 3 over its socket, the others REST), {length.pairs} sockets receiving",
     ) as d:
         made = _make_pairs(c, length.pairs)
+        # One sender in three sends over its WebSocket, the others over REST.
         pairs = [
             (
-                Sender(urls, sender, conv, stop_sending, pause=0.02, tls=tls),
+                (SocketSender if i % 3 == 2 else Sender)(
+                    urls, sender, conv, stop_sending, pause=0.02, tls=tls
+                ),
                 Receiver(urls, receiver, stop_receiving, tls=tls),
             )
-            for sender, receiver, conv in made
+            for i, (sender, receiver, conv) in enumerate(made)
         ]
         for _, r in pairs:
             r.start()
@@ -913,6 +990,9 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
     report.figure("reconnect_after_sigterm_ms_max", _ms(graceful, max))
     report.figure("send_retries", tally.retries)
     report.figure("socket_resumes", tally.resumes)
+    by_socket = [s for s, _ in pairs if isinstance(s, SocketSender)]
+    report.figure("acked_over_rest", sum(len(s.acked) for s, _ in pairs if not isinstance(s, SocketSender)))
+    report.figure("acked_over_websocket", sum(len(s.acked) for s in by_socket))
     report.figure("acks_per_node", dict(sorted(sum((s.nodes for s, _ in pairs), Counter()).items())))
     return tally
 
