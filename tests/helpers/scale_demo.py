@@ -341,7 +341,7 @@ class HaproxyProcess:
                 raise RuntimeError(f"haproxy exited: {self.log_path.read_text(errors='replace')[-800:]}")
             with contextlib.suppress(OSError, IndexError, KeyError):
                 seen = {name: row["status"] for name, row in self.stats().items()}
-                if all(seen.get(n, "").startswith(state) for n, state in wanted.items()):
+                if all(state in seen.get(n, "") for n, state in wanted.items()):
                     return
             time.sleep(0.05)
         raise TimeoutError(f"haproxy's view of the nodes: {seen}, wanted {wanted}")
@@ -963,6 +963,8 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
             ) as d:
                 acked_before = _acked(pairs)
                 held = [r for _, r in pairs if (_current_node(r) or ("-", 0.0))[0] == name]
+                # Drained first: HAProxy sends it nothing new, its sockets reconnect straight elsewhere.
+                c.proxy.command(f"set server {BACKEND}/{name} state drain")
                 t0 = time.monotonic()
                 c.node(name).stop()  # graceful: uvicorn closes its sockets (1012) and finishes requests
                 d["stop_s"] = round(time.monotonic() - t0, 2)
@@ -973,6 +975,7 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
                 t0 = time.monotonic()
                 c.node(name).start()
                 d["start_s"] = round(time.monotonic() - t0, 2)
+                c.proxy.command(f"set server {BACKEND}/{name} state ready")
                 c.proxy.wait_states({name: "UP"}, 30)
                 _wait(lambda: all(_current_node(r) for _, r in pairs), 30, "a socket did not come back")
                 _flowing(pairs, length.between_restarts_seconds / 2)
