@@ -969,6 +969,8 @@ def chaos(c: Cluster, report: Report, length: Length) -> Tally:
                 c.node(name).stop()  # graceful: uvicorn closes its sockets (1012) and finishes requests
                 d["stop_s"] = round(time.monotonic() - t0, 2)
                 graceful += _wait_moved(held, name, t0)
+                closed = [t - t0 for r in held for n, t in list(r.drops) if n == name and t > t0][: len(held)]
+                d["socket_closed_ms_p50"] = _ms(closed, statistics.median)
                 d["sockets_moved"] = len(held)
                 c.proxy.wait_states({name: "DOWN"}, 10)
                 _flowing(pairs, length.between_restarts_seconds / 2)
