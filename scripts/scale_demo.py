@@ -5,7 +5,7 @@ any failed step, lost or duplicated message. The logic is tests/helpers/scale_de
 tests/server/test_scale_demo.py runs a short version of it); HAProxy runs with deploy/haproxy.cfg.
 
 HAProxy comes from Debian (`apt-get install haproxy`); as root, the script installs it.
-PostgreSQL: TELECONSULT_TEST_POSTGRES_URL or --postgres-url (default postgres@127.0.0.1:5432).
+PostgreSQL: TELECONSULT_TEST_POSTGRES_URL or --postgres-url (default postgres@127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ tests/server/test_scale_demo.py (a short length, in `make test`). What it starts
 and all stopped at the end:
 
 - a fresh PostgreSQL database `scale_demo_<random>` on the server of TELECONSULT_TEST_POSTGRES_URL
-  (default postgres@127.0.0.1:5432), dropped at the end;
+  (default postgres@127.0.0.1:5432, database `postgres`), dropped at the end;
 - a Redis of its own (tests/helpers/redis_process.py);
 - a throwaway certificate authority and a certificate for 127.0.0.1/localhost, made with
   `cryptography`; every client here trusts that CA and nothing else;
@@ -63,7 +63,7 @@ BACKEND = "teleconsult_nodes"
 NODES = ("node1", "node2", "node3")
 PASSWORD = "correct-horse-42"
 SIGNUP_CODE = re.compile(r"code[^0-9]{0,40}(\d{6})")
-DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"  # only to create and drop
 
 
 @dataclass(frozen=True)
@@ -1029,6 +1029,9 @@ def run(
     if not postgres_reachable(admin):
         host = admin.split("@")[-1].split("/")[0]
         out(f"ÉCHEC : PostgreSQL ne répond pas sur {host} (TELECONSULT_TEST_POSTGRES_URL ou --postgres-url)")
+        return False
+    if shutil.which("redis-server") is None:
+        out("ÉCHEC : redis-server introuvable (paquet Debian « redis-server »)")
         return False
     binary = haproxy_binary(install)
     if binary is None:
