@@ -287,10 +287,10 @@ def haproxy_binary(install: bool) -> str | None:
 class HaproxyProcess:
     """`haproxy -db -f deploy/haproxy.cfg` in the foreground, its log in a file."""
 
-    def __init__(self, binary: str, folder: Path, tls: Tls, nodes: list[ServerChild]) -> None:
+    def __init__(self, binary: str, folder: Path, tls: Tls, nodes: list[ServerChild], port: int) -> None:
         self.binary = binary
         self.folder = folder
-        self.port = free_port()
+        self.port = port
         self.stats_socket = folder / "haproxy.sock"
         self.log_path = folder / "haproxy.log"
         self.env = {
@@ -429,9 +429,7 @@ def cluster(report: Report, admin_url: str, haproxy: str) -> Iterator[Cluster]:
             ]
             nodes[0].start()  # applies the migrations; the two others then start side by side
             _in_parallel([node.start for node in nodes[1:]])
-            proxy = HaproxyProcess(haproxy, folder, tls, nodes)
-            proxy.port = proxy_port
-            proxy.env["TC_BIND"] = f"127.0.0.1:{proxy_port}"
+            proxy = HaproxyProcess(haproxy, folder, tls, nodes, proxy_port)  # the port the links name
             proxy.start()
             d |= {"proxy": proxy.url, "database": database, "nodes": [n.port for n in nodes]}
         yield Cluster(folder, admin_url, tls, redis, database, database_url, nodes, proxy)
