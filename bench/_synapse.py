@@ -129,8 +129,9 @@ def ensure_synapse() -> Path:
             )
         except subprocess.CalledProcessError as exc:
             shutil.rmtree(VENV, ignore_errors=True)
-            tail = exc.stderr.decode(errors="replace").strip().splitlines()[-3:]
-            raise Unavailable(f"installing matrix-synapse=={SYNAPSE_VERSION} failed: {tail}") from exc
+            lines = exc.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+            reason = next((line for line in reversed(lines) if line.startswith("ERROR")), lines[-1])
+            raise Unavailable(f"installing matrix-synapse=={SYNAPSE_VERSION} failed: {reason[:300]}") from exc
         except (OSError, subprocess.TimeoutExpired) as exc:
             shutil.rmtree(VENV, ignore_errors=True)
             raise Unavailable(f"installing matrix-synapse=={SYNAPSE_VERSION} failed: {exc}") from exc
