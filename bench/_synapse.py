@@ -269,6 +269,15 @@ class SynapseProcess:
         fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def runnable_wait_seconds(self) -> float:
+        """Time the homeserver's threads were ready to run but waited for a CPU (Linux schedstat)."""
+        assert self.proc is not None
+        total = 0
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                total += int(task.read_text(encoding="ascii").split()[1])
+        return total / 1e9
+
     def _tail(self) -> str:
         lines: list[str] = []
         for name in ("stderr.log", "homeserver.log"):
@@ -502,9 +511,10 @@ async def _measure(
         try:
             await asyncio.gather(*(flag.wait() for flag in ready))
             await load.run_phase(send_client, WARMUP_PER_SENDER * senders, "warm-up")
-            cpu_before = server.cpu_seconds()
+            cpu_before, wait_before = server.cpu_seconds(), server.runnable_wait_seconds()
             phase, t0 = await load.run_phase(send_client, messages, "measured")
             cpu_s = server.cpu_seconds() - cpu_before
+            wait_s = server.runnable_wait_seconds() - wait_before
         finally:
             for task in syncing:
                 task.cancel()
@@ -522,6 +532,8 @@ async def _measure(
         "send_p50_ms": round(_percentile(phase.send_ms, 50), 1),
         "send_p99_ms": round(_percentile(phase.send_ms, 99), 1),
         "server_cpu_ms_per_msg": round(cpu_s * 1000 / received, 2) if received else float("nan"),
+        "server_cpu_share": round(cpu_s / elapsed, 2) if received else float("nan"),
+        "server_waiting_for_cpu_share": round(wait_s / elapsed, 2) if received else float("nan"),
         "wall_s": round(elapsed, 2),
     }
     return figures, details
