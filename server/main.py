@@ -22,6 +22,7 @@ from server.db.database import Database
 from server.db.migrate import upgrade
 from server.kernel.audit import seal_audit, verify_audit
 from server.kernel.errors import DomainError
+from server.kernel.logs import log_handler
 from server.settings import Settings, SettingsError
 
 log = logging.getLogger("teleconsult.server")
@@ -113,9 +114,10 @@ class _NoSocketTrace(logging.Filter):
         return not (record.levelno <= logging.DEBUG and record.pathname.startswith(library))
 
 
-def configure_logging(level: str) -> None:
-    """The process's log: `level` for every logger, but none that prints values (health data)."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """The process's log: `level` for every logger, but none that prints values (health data);
+    `log_format` « text » or « json » (`server.kernel.logs`)."""
+    logging.basicConfig(level=level.upper(), handlers=[log_handler(log_format)])
     hold_value_loggers()
 
 
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "serve":
             return _serve(settings)
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(settings: Settings) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     app = build_app(settings)
     config = uvicorn.Config(
@@ -167,6 +170,8 @@ def _serve(settings: Settings) -> int:
         ws_per_message_deflate=False,  # 4-6x less memory per socket; frames are small JSON
         ws_max_size=256 * 1024,
         log_level=settings.log_level,
+        # JSON: uvicorn's loggers keep no handler of their own and write through the root's.
+        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
         access_log=False,  # URLs carry ids only, but keep logs minimal (health data rules)
         proxy_headers=True,
         server_header=False,
