@@ -1,5 +1,5 @@
 """The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan,
-audit-verify."""
+audit-verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
 from server.container import Services
+from server.db.backup import BackupError, backup, restore
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.kernel.audit import seal_audit, verify_audit
@@ -99,6 +100,16 @@ def _parser() -> argparse.ArgumentParser:
         "audit-verify", help="vérifier la chaîne d'empreintes du journal d'audit (premier maillon rompu)"
     )
     _add_common(verify)
+
+    save = sub.add_parser(
+        "backup", help="sauvegarder (SQLite) la base, les documents et leur clé dans une archive .tar.gz"
+    )
+    _add_common(save)
+    save.add_argument("archive", help="fichier d'archive à écrire, ex. teleconsult-2026-12-03.tar.gz")
+
+    load = sub.add_parser("restore", help="restaurer une archive de `backup` dans un dossier de données vide")
+    _add_common(load)
+    load.add_argument("archive", help="archive écrite par `teleconsult-server backup`")
     return parser
 
 
@@ -151,10 +162,33 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_set_plan(settings, args.email, args.plan))
         if args.command == "audit-verify":
             return asyncio.run(_audit_verify(settings))
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(settings, args.command, Path(args.archive))
     except DomainError as exc:
         print(f"Erreur : {exc.detail}", file=sys.stderr)
         return 1
+    except BackupError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
     return 2
+
+
+def _backup_or_restore(settings: Settings, command: str, archive: Path) -> int:
+    if command == "backup":
+        summary = backup(settings, archive)
+        print(
+            f"Sauvegarde écrite : {archive} (base {summary.database_bytes} octets, "
+            f"{summary.documents} documents, clé {'incluse' if summary.with_key else 'NON incluse'})."
+        )
+        if not summary.with_key:
+            print("La clé des documents vient de TELECONSULT_ATTACHMENTS_KEY : conservez-la à part.")
+        return 0
+    summary = restore(settings, archive)
+    print(
+        f"Sauvegarde restaurée dans {settings.data_dir} : {summary.documents} documents, "
+        f"clé {'restaurée' if summary.with_key else 'absente de l’archive (TELECONSULT_ATTACHMENTS_KEY)'}."
+    )
+    return 0
 
 
 def _serve(settings: Settings) -> int:
