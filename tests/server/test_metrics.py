@@ -8,6 +8,7 @@ is counted as a failed delivery; no label ever holds an id, an email or a name.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from server.kernel.metrics import route_template
 from tests.conftest import POSTGRES_URL, base_settings, create_postgres_database, need
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
+from tests.helpers.redis_process import RedisProcess
 from tests.helpers.smtp_capture import SmtpCapture
 from tests.helpers.ws import RealtimeClient
 
@@ -125,6 +127,8 @@ def test_a_request_is_counted_under_its_route_template(server: LiveServer) -> No
     assert value(after, "teleconsult_http_request_duration_seconds_sum", **health) > 0
     assert value(after, "teleconsult_bus_state", state="ok") == 1
     assert value(after, "teleconsult_storage_full") == 0
+    assert ("teleconsult_message_writer_queue_depth", frozenset()) in after
+    assert value(after, "teleconsult_info", bus="memory") == 1
 
 
 def test_an_open_socket_shows_up_and_goes(server: LiveServer) -> None:
@@ -189,6 +193,34 @@ def test_no_label_holds_an_id_an_email_or_a_name(server: LiveServer) -> None:
         value(samples, "teleconsult_http_requests_total", method="GET", route="(aucune route)", status="4xx")
         >= 1
     )
+
+
+def started_redis(folder: Path) -> RedisProcess:
+    """A Redis of the test's own (a free port may be taken before redis binds it: three tries)."""
+    for attempt in range(3):
+        redis = RedisProcess(folder)
+        try:
+            return redis.start()
+        except RuntimeError:
+            redis.kill()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def test_the_bus_state_follows_redis(tmp_path: Path) -> None:
+    need(shutil.which("redis-server") is not None, "redis-server absent : installer Redis")
+    redis = started_redis(tmp_path)
+    try:
+        settings = base_settings(tmp_path / "server", redis_url=redis.url, metrics_token=TOKEN)
+        with LiveServer(settings) as server:
+            up = wait_for(server, lambda m: value(m, "teleconsult_bus_state", state="ok") == 1)
+            assert value(up, "teleconsult_info", bus="redis") == 1
+            redis.kill()
+            down = wait_for(server, lambda m: value(m, "teleconsult_bus_state", state="degraded") == 1)
+            assert value(down, "teleconsult_bus_state", state="ok") == 0
+    finally:
+        redis.kill()
 
 
 def test_route_template_before_routing_is_not_the_path() -> None:
