@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from server.kernel.logs import JsonFormatter
 from tests.helpers.documents import make_pdf, upload
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
+from tests.helpers.server_process import ServerChild
 
 
 class JsonLines(logging.Handler):
@@ -87,3 +89,15 @@ def test_an_exception_is_written_without_its_text() -> None:
     assert line["error"].startswith("ValueError at tests/server/test_structured_logs.py")
     assert "Dupont" not in json.dumps(line)
     assert line["request_id"] is None and line["route"] is None
+
+
+def test_serve_writes_only_json_lines(tmp_path: Path) -> None:
+    """`teleconsult-server serve` with TELECONSULT_LOG_FORMAT=json: uvicorn's own lines too."""
+    child = ServerChild(tmp_path, {"TELECONSULT_LOG_FORMAT": "json"}, inherit_settings=False)
+    with child:
+        answer = httpx.get(f"{child.api}/health", headers={"X-Request-ID": "sonde-1"}, timeout=30)
+        assert answer.headers["x-request-id"] == "sonde-1"
+    lines = child.log_path.read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # nothing else on standard error
+    assert {"uvicorn.error", "teleconsult.server"} <= {r["logger"] for r in records}
+    assert any(r["message"] == "Application startup complete." for r in records)
