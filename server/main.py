@@ -17,6 +17,7 @@ from typing import Any
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
+from server.attachments.blobs import key_id, load_or_create_key
 from server.container import Services
 from server.db.backup import BackupError, backup, restore
 from server.db.database import Database
@@ -188,7 +189,36 @@ def _backup_or_restore(settings: Settings, command: str, archive: Path) -> int:
         f"Sauvegarde restaurée dans {settings.data_dir} : {summary.documents} documents, "
         f"clé {'restaurée' if summary.with_key else 'absente de l’archive (TELECONSULT_ATTACHMENTS_KEY)'}."
     )
+    unreadable = _documents_under_another_key(settings)
+    if unreadable:
+        print(
+            f"Attention : {unreadable} documents sont chiffrés sous une autre clé que celle configurée "
+            "(clé absente ou différente) : ils resteront illisibles sans la bonne clé.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _documents_under_another_key(settings: Settings) -> int:
+    """How many stored documents the configured key cannot open (their header names its key id)."""
+    root = settings.effective_attachments_dir
+    files = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "tmp"]
+    if not files:
+        return 0
+    key_file = settings.data_dir / "attachments.key"
+    if not settings.attachments_key.get_secret_value() and not key_file.is_file():
+        return len(files)
+    try:
+        expected = key_id(load_or_create_key(settings.attachments_key.get_secret_value(), key_file))
+    except SettingsError:
+        return len(files)
+    other = 0
+    for path in files:
+        with path.open("rb") as f:
+            header = f.read(4 + len(expected))
+        other += header[4:] != expected
+    return other
 
 
 def _serve(settings: Settings) -> int:

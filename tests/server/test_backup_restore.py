@@ -12,6 +12,7 @@ passwords (conversation, messages, the document's bytes, the claim), and
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -113,10 +114,13 @@ def read_back(server: LiveServer, stored: Stored) -> list[dict[str, Any]]:
     return messages
 
 
-def cli(*args: str, data_dir: Path, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
-    """`teleconsult-server …` in a process of its own, configured by its flags only."""
+def cli(
+    *args: str, data_dir: Path, database_url: str | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """`teleconsult-server …` in a process of its own, configured by its flags (and `settings`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELECONSULT_")}
     env |= {"PYTHONPATH": str(ROOT), "TELECONSULT_ENV_FILE": str(data_dir / "absent.env")}
+    env |= {f"TELECONSULT_{name.upper()}": value for name, value in settings.items()}
     command = [sys.executable, "-m", "server", args[0], "--data-dir", str(data_dir), *args[1:]]
     if database_url:
         command += ["--database-url", database_url]
@@ -218,6 +222,11 @@ def test_sqlite_backup_taken_while_writing_restores(tmp_path: Path) -> None:
     refused = cli("restore", str(archive), data_dir=first_dir)
     assert refused.returncode == 1
     assert "existe déjà" in refused.stderr
+    # Restored where another documents key is configured: said, and the exit code says it too.
+    other_key = base64.b64encode(b"\x07" * 32).decode()
+    wrong = cli("restore", str(archive), data_dir=tmp_path / "other", attachments_key=other_key)
+    assert wrong.returncode == 1
+    assert "1 documents sont chiffrés sous une autre clé" in wrong.stderr
 
     restored = cli("restore", str(archive), data_dir=second_dir)
     assert restored.returncode == 0, restored.stderr
