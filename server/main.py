@@ -1,5 +1,5 @@
 """The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan,
-audit-verify."""
+audit-verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -17,11 +17,14 @@ from typing import Any
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
+from server.attachments.blobs import key_id, load_or_create_key
 from server.container import Services
+from server.db.backup import BackupError, backup, restore
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.kernel.audit import seal_audit, verify_audit
 from server.kernel.errors import DomainError
+from server.kernel.logs import log_handler
 from server.settings import Settings, SettingsError
 
 log = logging.getLogger("teleconsult.server")
@@ -98,6 +101,16 @@ def _parser() -> argparse.ArgumentParser:
         "audit-verify", help="vérifier la chaîne d'empreintes du journal d'audit (premier maillon rompu)"
     )
     _add_common(verify)
+
+    save = sub.add_parser(
+        "backup", help="sauvegarder (SQLite) la base, les documents et leur clé dans une archive .tar.gz"
+    )
+    _add_common(save)
+    save.add_argument("archive", help="fichier d'archive à écrire, ex. teleconsult-2026-12-03.tar.gz")
+
+    load = sub.add_parser("restore", help="restaurer une archive de `backup` dans un dossier de données vide")
+    _add_common(load)
+    load.add_argument("archive", help="archive écrite par `teleconsult-server backup`")
     return parser
 
 
@@ -113,9 +126,10 @@ class _NoSocketTrace(logging.Filter):
         return not (record.levelno <= logging.DEBUG and record.pathname.startswith(library))
 
 
-def configure_logging(level: str) -> None:
-    """The process's log: `level` for every logger, but none that prints values (health data)."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """The process's log: `level` for every logger, but none that prints values (health data);
+    `log_format` « text » or « json » (`server.kernel.logs`)."""
+    logging.basicConfig(level=level.upper(), handlers=[log_handler(log_format)])
     hold_value_loggers()
 
 
@@ -135,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "serve":
             return _serve(settings)
@@ -149,14 +163,67 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_set_plan(settings, args.email, args.plan))
         if args.command == "audit-verify":
             return asyncio.run(_audit_verify(settings))
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(settings, args.command, Path(args.archive))
     except DomainError as exc:
         print(f"Erreur : {exc.detail}", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     return 2
 
 
+def _backup_or_restore(settings: Settings, command: str, archive: Path) -> int:
+    if command == "backup":
+        summary = backup(settings, archive)
+        print(
+            f"Sauvegarde écrite : {archive} (base {summary.database_bytes} octets, "
+            f"{summary.documents} documents, clé {'incluse' if summary.with_key else 'NON incluse'})."
+        )
+        if not summary.with_key:
+            print("La clé des documents vient de TELECONSULT_ATTACHMENTS_KEY : conservez-la à part.")
+        return 0
+    summary = restore(settings, archive)
+    print(
+        f"Sauvegarde restaurée dans {settings.data_dir} : {summary.documents} documents, "
+        f"clé {'restaurée' if summary.with_key else 'absente de l’archive (TELECONSULT_ATTACHMENTS_KEY)'}."
+    )
+    unreadable = _documents_under_another_key(settings)
+    if unreadable:
+        print(
+            f"Attention : {unreadable} documents sont chiffrés sous une autre clé que celle configurée "
+            "(clé absente ou différente) : ils resteront illisibles sans la bonne clé.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _documents_under_another_key(settings: Settings) -> int:
+    """How many stored documents the configured key cannot open (their header names its key id)."""
+    root = settings.effective_attachments_dir
+    files = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "tmp"]
+    if not files:
+        return 0
+    key_file = settings.data_dir / "attachments.key"
+    if not settings.attachments_key.get_secret_value() and not key_file.is_file():
+        return len(files)
+    try:
+        expected = key_id(load_or_create_key(settings.attachments_key.get_secret_value(), key_file))
+    except SettingsError:
+        return len(files)
+    other = 0
+    for path in files:
+        with path.open("rb") as f:
+            header = f.read(4 + len(expected))
+        other += header[4:] != expected
+    return other
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     app = build_app(settings)
     config = uvicorn.Config(
@@ -167,6 +234,8 @@ def _serve(settings: Settings) -> int:
         ws_per_message_deflate=False,  # 4-6x less memory per socket; frames are small JSON
         ws_max_size=256 * 1024,
         log_level=settings.log_level,
+        # JSON: uvicorn's loggers keep no handler of their own and write through the root's.
+        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
         access_log=False,  # URLs carry ids only, but keep logs minimal (health data rules)
         proxy_headers=True,
         server_header=False,

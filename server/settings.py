@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     turn_secret: SecretStr = SecretStr("")
     turn_ttl_seconds: int = 3600
     log_level: str = "info"
+    # « text » (one line per record) or « json » (one object per line: time, level, logger,
+    # message, request id, route template) for a log collector.
+    log_format: str = "text"
+    # Bearer token of GET /metrics (Prometheus); empty: /metrics answers 404.
+    metrics_token: SecretStr = SecretStr("")
 
     @property
     def effective_database_url(self) -> str:
@@ -170,6 +175,21 @@ class Settings(BaseSettings):
         port = re.match(r"[^:]+://(?:[^@/?#]*@)?(?:\[[^]]*\]|[^:/?#]*)(?::([^/?#]*))?", value)
         if value and port and port.group(1) is not None and not port.group(1).isdigit():
             raise ValueError("port is not a number")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError("log format is text or json")
+        return value.strip().lower()
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr) -> SecretStr:
+        """Long enough not to be guessed: /metrics tells who is connected and how busy the server is."""
+        if value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("metrics token shorter than 16 characters")
         return value
 
     @field_validator("*", mode="before")
