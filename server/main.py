@@ -1,5 +1,5 @@
 """The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan,
-audit-verify."""
+audit-verify, documents-migrate, documents-rotate-key."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contracts.clock import system_clock
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
+from server.attachments.db_store import DatabaseBlobStore
+from server.attachments.file_store import FileBlobStore
+from server.attachments.stores import StoreReport, build_blob_store, copy_files_to_database, reseal_all
 from server.container import Services
 from server.db.database import Database
 from server.db.migrate import upgrade
@@ -98,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
         "audit-verify", help="vérifier la chaîne d'empreintes du journal d'audit (premier maillon rompu)"
     )
     _add_common(verify)
+
+    documents = sub.add_parser(
+        "documents-migrate",
+        help="copier les documents chiffrés des fichiers du dossier de données vers la base de données",
+    )
+    _add_common(documents)
+    rotate = sub.add_parser(
+        "documents-rotate-key",
+        help="rechiffrer chaque document sous la clé actuelle (TELECONSULT_ATTACHMENTS_KEY), "
+        "après quoi les anciennes clés peuvent être retirées",
+    )
+    _add_common(rotate)
+    rotate.add_argument(
+        "--store", choices=["files", "database"], help="stockage à traiter (défaut : celui du serveur)"
+    )
     return parser
 
 
@@ -149,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_set_plan(settings, args.email, args.plan))
         if args.command == "audit-verify":
             return asyncio.run(_audit_verify(settings))
+        if args.command in ("documents-migrate", "documents-rotate-key"):
+            return asyncio.run(_documents(settings, args.command, getattr(args, "store", None)))
     except DomainError as exc:
         print(f"Erreur : {exc.detail}", file=sys.stderr)
         return 1
@@ -239,3 +260,45 @@ async def _audit_verify(settings: Settings) -> int:
         return 1
     print(f"Journal d'audit intègre : {result.checked} entrées vérifiées.")
     return 0
+
+
+async def _documents(settings: Settings, command: str, kind: str | None) -> int:
+    """`documents-migrate` (files → database) or `documents-rotate-key`; 1 when a blob failed."""
+    await upgrade(settings.effective_database_url)
+    db = Database(settings.effective_database_url, reserve_bytes=settings.storage_reserve_bytes)
+    try:
+        if command == "documents-migrate":
+            files = build_blob_store(settings, db, system_clock, "files")
+            database = build_blob_store(settings, db, system_clock, "database")
+            assert isinstance(files, FileBlobStore) and isinstance(database, DatabaseBlobStore)
+            report = await copy_files_to_database(files, database)
+            print(
+                f"Documents copiés dans la base de données : {report.done} ; "
+                f"déjà présents : {report.skipped}."
+            )
+        else:
+            report = await reseal_all(build_blob_store(settings, db, system_clock, kind))
+            print(
+                f"Documents rechiffrés sous la clé actuelle : {report.done} ; "
+                f"déjà sous cette clé : {report.skipped}."
+            )
+    finally:
+        await db.dispose()
+    return _report_failures(report)
+
+
+def _report_failures(report: StoreReport) -> int:
+    if report.unknown_key:
+        print(
+            f"{len(report.unknown_key)} document(s) chiffré(s) sous une clé absente de la configuration "
+            "(TELECONSULT_ATTACHMENTS_KEY, TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS) : "
+            + ", ".join(report.unknown_key),
+            file=sys.stderr,
+        )
+    if report.damaged:
+        print(
+            f"{len(report.damaged)} document(s) endommagé(s), laissé(s) tel(s) quel(s) : "
+            + ", ".join(report.damaged),
+            file=sys.stderr,
+        )
+    return 1 if report.failed else 0
