@@ -235,3 +235,19 @@ class ServerProcess(ServerChild):
             done.set()
             sampler.join()
         return UploadMeasure(r.status_code, seconds, before, peak, self.rss())
+
+    def measure_download(
+        self, client: httpx.Client, pair: Pair, attachment_id: str
+    ) -> tuple[bytes, UploadMeasure]:
+        """Download one document as a stream, sampling the server's RSS meanwhile."""
+        before = self.rss()
+        peak = before
+        received = bytearray()
+        started = time.perf_counter()
+        with client.stream("GET", f"/attachments/{attachment_id}", headers=pair.headers) as r:
+            for piece in r.iter_bytes():
+                received += piece
+                peak = max(peak, self.rss())
+        return bytes(received), UploadMeasure(
+            r.status_code, time.perf_counter() - started, before, peak, self.rss()
+        )
