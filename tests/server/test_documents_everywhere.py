@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.attachments.blobs import load_keyring
+from server.settings import Settings, SettingsError
 from tests.conftest import POSTGRES_URL, base_settings, create_postgres_database, need
 from tests.helpers.documents import make_big_pdf, make_pdf, upload
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
@@ -162,3 +164,23 @@ def test_documents_are_migrated_then_their_key_rotated_on_the_command_line(
     )
     assert lost.returncode == 1
     assert "3 document(s) chiffré(s) sous une clé absente de la configuration" in lost.stderr
+
+
+def test_the_store_follows_the_database_unless_set_and_a_wrong_value_is_refused(tmp_path: Path) -> None:
+    def load(**env: str) -> Settings:
+        return Settings.load(environ=env, dotenv_path=tmp_path / "none.env", overrides={"data_dir": tmp_path})
+
+    assert load().effective_documents_store == "files"
+    postgres = "postgresql+asyncpg://teleconsult@db.example/teleconsult"
+    assert load(TELECONSULT_DATABASE_URL=postgres).effective_documents_store == "database"
+    assert (
+        load(TELECONSULT_DATABASE_URL=postgres, TELECONSULT_DOCUMENTS_STORE="files").effective_documents_store
+        == "files"
+    )
+    assert load(TELECONSULT_DOCUMENTS_STORE=" Database ").effective_documents_store == "database"
+    with pytest.raises(SettingsError, match="TELECONSULT_DOCUMENTS_STORE"):
+        load(TELECONSULT_DOCUMENTS_STORE="s3")
+    shown = repr(load(TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS=K1))
+    assert K1 not in shown
+    with pytest.raises(SettingsError, match="TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS"):
+        load_keyring(K2, tmp_path / "none.key", f"{K1},trop-court")
