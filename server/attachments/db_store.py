@@ -88,7 +88,8 @@ class _DatabaseWriter(BlobWriter):
 
 
 async def _remove(db: Database, name: str) -> None:
-    async with db.write() as session:
+    # Essential: removing an upload that failed for want of space must go on when the disk is full.
+    async with db.write(essential=True) as session:
         await session.execute(delete(BlobChunk).where(BlobChunk.name == name))
         await session.execute(delete(BlobRow).where(BlobRow.name == name))
 
