@@ -5,7 +5,8 @@ same associated data), one row of ``blob_chunks`` each, under a ``blobs`` header
 stores its records in short transactions as they arrive (no lock or connection is held while a
 slow client sends) under a header row marked incomplete; the transaction that stores the last
 record marks it complete, and only a complete blob can be opened, listed or copied. An abandoned
-upload is removed by `abort()`, or after a crash by housekeeping (`purge_partial_blobs`).
+upload is removed by `abort()`, or after a crash by housekeeping (`purge_partial_blobs`). Blobs
+still in files from before the switch are read from there until copied (`documents-migrate`).
 Re-sealing a blob under a new key rewrites its rows and header in one transaction; a reader
 that was streaming the old records picks up the new header and goes on from the same chunk.
 """
@@ -34,6 +35,7 @@ from server.attachments.blobs import (
     Sealer,
     check_name,
 )
+from server.attachments.file_store import FileBlobStore
 from server.attachments.models import BlobChunk, BlobRow
 from server.db.database import Database
 
@@ -126,10 +128,15 @@ class _DatabaseReader(BlobReader):
 class DatabaseBlobStore:
     """Encrypted blobs in the ``blobs`` and ``blob_chunks`` tables of `db`."""
 
-    def __init__(self, db: Database, keys: Keyring, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, keys: Keyring, clock: Clock, legacy: FileBlobStore | None = None
+    ) -> None:
         self.db = db
         self.keys = keys
         self.clock = clock
+        # Blobs written as files before the switch, read (and deleted) there until
+        # `documents-migrate` has copied them: an upgrade loses no document meanwhile.
+        self._legacy = legacy
 
     async def writer(self) -> BlobWriter:
         writer = _DatabaseWriter(self, secrets.token_hex(16))
@@ -145,14 +152,24 @@ class DatabaseBlobStore:
         return row
 
     async def open(self, name: str) -> BlobReader:
-        async with self.db.read() as session:
-            row = await self._header(session, name)
+        try:
+            async with self.db.read() as session:
+                row = await self._header(session, name)
+        except BlobMissingError:
+            if self._legacy is None:
+                raise
+            return await self._legacy.open(name)
         if row.records < 1 or row.size < 0 or row.size > row.records * CHUNK:
             raise BlobCorruptedError(f"blob {name}: bad header")
         opener = await asyncio.to_thread(Opener, self.keys, name, bytes(row.header))
         return _DatabaseReader(self, opener, row.records, row.size)
 
     async def exists(self, name: str) -> bool:
+        if await self._in_database(name):
+            return True
+        return self._legacy is not None and await self._legacy.exists(name)
+
+    async def _in_database(self, name: str) -> bool:
         async with self.db.read() as session:
             found = await session.scalar(
                 select(BlobRow.name).where(BlobRow.name == check_name(name), BlobRow.complete.is_(True))
@@ -161,6 +178,8 @@ class DatabaseBlobStore:
 
     async def delete(self, name: str) -> None:
         await _remove(self.db, check_name(name))
+        if self._legacy is not None:
+            await self._legacy.delete(name)
 
     async def names(self) -> AsyncIterator[str]:
         after = ""
@@ -223,7 +242,7 @@ class DatabaseBlobStore:
 
         The caller verifies `reader` first: records are copied as they are, not re-sealed.
         """
-        if await self.exists(reader.name):
+        if await self._in_database(reader.name):
             return False
         try:
             async with self.db.write() as session:

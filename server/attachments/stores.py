@@ -41,6 +41,9 @@ def build_blob_store(settings: Settings, db: Database, clock: Clock, kind: str |
         settings.attachments_previous_keys.get_secret_value(),
     )
     if (kind or settings.effective_documents_store) == "database":
+        if kind is None and settings.effective_attachments_dir.is_dir():
+            # Files left by a server that used the file store: still served until copied.
+            return DatabaseBlobStore(db, keys, clock, FileBlobStore(settings.effective_attachments_dir, keys))
         return DatabaseBlobStore(db, keys, clock)
     files = FileBlobStore(settings.effective_attachments_dir, keys)
     removed = files.prepare()

@@ -131,6 +131,16 @@ def test_documents_are_migrated_then_their_key_rotated_on_the_command_line(
     again = cli(tmp_path, "documents-rotate-key", "--store", "files", env=rotate_files)
     assert "rechiffrés sous la clé actuelle : 0 ; déjà sous cette clé : 3" in again.stdout
 
+    # A server switched to the database store still serves them from the files meanwhile.
+    with server_on(tmp_path, database, "", K2) as server:
+        assert server.services.attachments.store.__class__.__name__ == (
+            "DatabaseBlobStore" if database else "FileBlobStore"
+        )
+    with server_on(tmp_path, database, "database", K2) as server:
+        for aid, pdf in documents.items():
+            got = fetch(server, patient, aid)
+            assert got.status_code == 200 and got.content == pdf
+
     # Then copied into the database, once.
     migrate_env = {**database, "TELECONSULT_ATTACHMENTS_KEY": K2}
     copied = cli(tmp_path, "documents-migrate", env=migrate_env)
