@@ -225,12 +225,8 @@ class DatabaseBlobStore:
                     plain = b"".join(old.open(r, first + i, first + i == last) for i, r in enumerate(records))
                     return sealer.seal(plain, first + count - 1 == last)
 
-                for index, record in enumerate(await asyncio.to_thread(reseal), start=first):
-                    await session.execute(
-                        update(BlobChunk)
-                        .where(BlobChunk.name == name, BlobChunk.idx == index)
-                        .values(data=record)
-                    )
+                # Bulk UPDATE by primary key: one executemany per batch of 16 records.
+                await session.execute(update(BlobChunk), _rows(name, first, await asyncio.to_thread(reseal)))
             if sealer.index != row.records:
                 raise BlobCorruptedError(f"blob {name}: record count differs")
             row.header = sealer.header
