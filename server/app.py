@@ -27,6 +27,7 @@ from server.api.health import router as health_router
 from server.api.limits import BodySizeLimit
 from server.api.metrics import router as metrics_router
 from server.api.openapi import document_errors
+from server.attachments.db_store import purge_partial_blobs
 from server.attachments.routes import router as attachments_router
 from server.billing.routes import router as billing_router
 from server.calls.ice_servers import describe as describe_ice
@@ -83,7 +84,14 @@ class Runtime:
 
 
 # What housekeeping runs, in order (the audit log is sealed before its old entries are archived).
-PURGES = (purge_rate_events, purge_user_events, purge_sessions, seal_audit, archive_audit)
+PURGES = (
+    purge_rate_events,
+    purge_user_events,
+    purge_sessions,
+    seal_audit,
+    archive_audit,
+    purge_partial_blobs,
+)
 
 
 def make_bus(settings: Settings) -> EventBus:

@@ -1,5 +1,5 @@
 """The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan,
-audit-verify, backup, restore."""
+audit-verify, backup, restore, documents-migrate, documents-rotate-key."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contracts.clock import system_clock
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
-from server.attachments.blobs import key_id, load_or_create_key
+from server.attachments.blobs import KEY_ID, MAGIC, SALT, BlobKeyMismatchError, load_keyring
+from server.attachments.db_store import DatabaseBlobStore
+from server.attachments.file_store import FileBlobStore
+from server.attachments.stores import StoreReport, build_blob_store, copy_files_to_database, reseal_all
 from server.container import Services
 from server.db.backup import BackupError, backup, restore
 from server.db.database import Database
@@ -111,6 +115,20 @@ def _parser() -> argparse.ArgumentParser:
     load = sub.add_parser("restore", help="restaurer une archive de `backup` dans un dossier de données vide")
     _add_common(load)
     load.add_argument("archive", help="archive écrite par `teleconsult-server backup`")
+    documents = sub.add_parser(
+        "documents-migrate",
+        help="copier les documents chiffrés des fichiers du dossier de données vers la base de données",
+    )
+    _add_common(documents)
+    rotate = sub.add_parser(
+        "documents-rotate-key",
+        help="rechiffrer chaque document sous la clé actuelle (TELECONSULT_ATTACHMENTS_KEY), "
+        "après quoi les anciennes clés peuvent être retirées",
+    )
+    _add_common(rotate)
+    rotate.add_argument(
+        "--store", choices=["files", "database"], help="stockage à traiter (défaut : celui du serveur)"
+    )
     return parser
 
 
@@ -165,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_audit_verify(settings))
         if args.command in ("backup", "restore"):
             return _backup_or_restore(settings, args.command, Path(args.archive))
+        if args.command in ("documents-migrate", "documents-rotate-key"):
+            return asyncio.run(_documents(settings, args.command, getattr(args, "store", None)))
     except DomainError as exc:
         print(f"Erreur : {exc.detail}", file=sys.stderr)
         return 1
@@ -209,15 +229,22 @@ def _documents_under_another_key(settings: Settings) -> int:
     key_file = settings.data_dir / "attachments.key"
     if not settings.attachments_key.get_secret_value() and not key_file.is_file():
         return len(files)
-    try:
-        expected = key_id(load_or_create_key(settings.attachments_key.get_secret_value(), key_file))
+    try:  # the current key and the previous ones (a rotation may be under way)
+        keyring = load_keyring(
+            settings.attachments_key.get_secret_value(),
+            key_file,
+            settings.attachments_previous_keys.get_secret_value(),
+        )
     except SettingsError:
         return len(files)
     other = 0
     for path in files:
         with path.open("rb") as f:
-            header = f.read(4 + len(expected))
-        other += header[4:] != expected
+            header = f.read(len(MAGIC) + KEY_ID + SALT)
+        try:
+            keyring.key_for(header, path.name)
+        except BlobKeyMismatchError:
+            other += 1
     return other
 
 
@@ -308,3 +335,45 @@ async def _audit_verify(settings: Settings) -> int:
         return 1
     print(f"Journal d'audit intègre : {result.checked} entrées vérifiées.")
     return 0
+
+
+async def _documents(settings: Settings, command: str, kind: str | None) -> int:
+    """`documents-migrate` (files → database) or `documents-rotate-key`; 1 when a blob failed."""
+    await upgrade(settings.effective_database_url)
+    db = Database(settings.effective_database_url, reserve_bytes=settings.storage_reserve_bytes)
+    try:
+        if command == "documents-migrate":
+            files = build_blob_store(settings, db, system_clock, "files")
+            database = build_blob_store(settings, db, system_clock, "database")
+            assert isinstance(files, FileBlobStore) and isinstance(database, DatabaseBlobStore)
+            report = await copy_files_to_database(files, database)
+            print(
+                f"Documents copiés dans la base de données : {report.done} ; "
+                f"déjà présents : {report.skipped}."
+            )
+        else:
+            report = await reseal_all(build_blob_store(settings, db, system_clock, kind))
+            print(
+                f"Documents rechiffrés sous la clé actuelle : {report.done} ; "
+                f"déjà sous cette clé : {report.skipped}."
+            )
+    finally:
+        await db.dispose()
+    return _report_failures(report)
+
+
+def _report_failures(report: StoreReport) -> int:
+    if report.unknown_key:
+        print(
+            f"{len(report.unknown_key)} document(s) chiffré(s) sous une clé absente de la configuration "
+            "(TELECONSULT_ATTACHMENTS_KEY, TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS) : "
+            + ", ".join(report.unknown_key),
+            file=sys.stderr,
+        )
+    if report.damaged:
+        print(
+            f"{len(report.damaged)} document(s) endommagé(s), laissé(s) tel(s) quel(s) : "
+            + ", ".join(report.damaged),
+            file=sys.stderr,
+        )
+    return 1 if report.failed else 0

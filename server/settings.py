@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     # Documents: stored encrypted at rest; the key is generated into data_dir when not given.
     attachments_dir: Path | None = None
     attachments_key: SecretStr = SecretStr("")
+    # Keys that sealed older documents (comma-separated base64): read, never written with.
+    attachments_previous_keys: SecretStr = SecretStr("")
+    # Where documents live: "files" (attachments_dir) or "database" (the server's database, so
+    # every server process reaches them). Empty: "database" on PostgreSQL, else "files".
+    documents_store: str = ""
     # Delivery (invitations, codes): SMTP, SMS gateway, or a local outbox folder when unset.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -158,6 +163,12 @@ class Settings(BaseSettings):
         return self.attachments_dir or self.data_dir / "attachments"
 
     @property
+    def effective_documents_store(self) -> str:
+        if self.documents_store:
+            return self.documents_store
+        return "files" if self.effective_database_url.startswith("sqlite") else "database"
+
+    @property
     def effective_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
 
@@ -190,6 +201,14 @@ class Settings(BaseSettings):
         """Long enough not to be guessed: /metrics tells who is connected and how busy the server is."""
         if value.get_secret_value() and len(value.get_secret_value()) < 16:
             raise ValueError("metrics token shorter than 16 characters")
+        return value
+
+    @field_validator("documents_store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("", "database", "files"):
+            raise ValueError("database or files")
         return value
 
     @field_validator("*", mode="before")
