@@ -133,6 +133,8 @@ ClaimDocument.schema_version
 # Validators called by Pydantic on every settings value.
 Settings._from_text
 Settings._optional_path
+Settings._log_format
+Settings._metrics_token
 
 # ---------------------------------------------------------------- SQLAlchemy: hooks and columns
 # TypeDecorator and DeclarativeBase hooks are called by SQLAlchemy; these columns are written

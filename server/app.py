@@ -26,7 +26,9 @@ from server.accounts.service import purge_sessions
 from server.api.errors import install_error_handlers
 from server.api.health import router as health_router
 from server.api.limits import BodySizeLimit
+from server.api.metrics import router as metrics_router
 from server.api.openapi import document_errors
+from server.attachments.db_store import purge_partial_blobs
 from server.attachments.routes import router as attachments_router
 from server.billing.routes import router as billing_router
 from server.calls.ice_servers import describe as describe_ice
@@ -37,11 +39,14 @@ from server.conversations.routes import router as conversations_router
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.delivery.factory import build_delivery
+from server.delivery.stats import delivery_jobs
 from server.events.bus import InProcessBus, RedisBus
 from server.invitations.routes import ROUTERS as INVITATION_ROUTERS
 from server.kernel.audit import archive_audit, seal_audit
 from server.kernel.core import Core
 from server.kernel.housekeeping import Housekeeping, purge_rate_events, purge_user_events
+from server.kernel.logs import RequestContext
+from server.kernel.metrics import HttpMetrics, Metrics, Sample
 from server.kernel.ports import EventBus
 from server.patient_web import mount as mount_patient_web
 from server.patient_web.help_routes import help_router
@@ -80,7 +85,14 @@ class Runtime:
 
 
 # What housekeeping runs, in order (the audit log is sealed before its old entries are archived).
-PURGES = (purge_rate_events, purge_user_events, purge_sessions, seal_audit, archive_audit)
+PURGES = (
+    purge_rate_events,
+    purge_user_events,
+    purge_sessions,
+    seal_audit,
+    archive_audit,
+    purge_partial_blobs,
+)
 
 
 def make_bus(settings: Settings) -> EventBus:
@@ -188,10 +200,53 @@ def create_app(
     app.add_middleware(
         BodySizeLimit, json_limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes + 65536
     )
-    # Outermost: behind a trusted reverse proxy, every layer (rate limits, audit, the socket) sees
-    # the client's address from X-Forwarded-For; from any other peer the header is ignored.
+    app.include_router(metrics_router)
+    app.state.metrics = Metrics()
+    # Outermost: the latency counts the whole answer, the request id covers every log line.
+    app.add_middleware(HttpMetrics, metrics=app.state.metrics)
+    app.add_middleware(RequestContext)
+    # Outermost of all: behind a trusted reverse proxy, every layer (request id, rate limits, audit,
+    # the socket) sees the client's address from X-Forwarded-For; from any other peer it is ignored.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
+
+
+def observe_runtime(metrics: Metrics, runtime: Runtime) -> None:
+    """The gauges read from the running process when /metrics is scraped."""
+
+    def single(value: float, **labels: str) -> Callable[[], Awaitable[list[Sample]]]:
+        async def collect() -> list[Sample]:
+            return [(labels, value)]
+
+        return collect
+
+    async def sockets() -> list[Sample]:
+        return [({}, float(runtime.hub.count))]
+
+    async def sends() -> list[Sample]:
+        return [({}, float(runtime.services.conversations.sends_waiting))]
+
+    async def jobs() -> list[Sample]:
+        return await delivery_jobs(runtime.db)
+
+    async def bus() -> list[Sample]:
+        state = runtime.bus.state
+        return [({"state": name}, float(state == name)) for name in ("ok", "degraded")]
+
+    async def storage() -> list[Sample]:
+        return [({}, float(runtime.db.storage.full))]
+
+    backend = "redis" if runtime.settings.redis_url else "memory"
+    metrics.gauge("teleconsult_info", "Bus d'événements de ce processus", single(1.0, bus=backend))
+    metrics.gauge("teleconsult_websockets_open", "WebSocket authentifiées ouvertes sur ce processus", sockets)
+    metrics.gauge(
+        "teleconsult_message_writer_queue_depth",
+        "Envois de messages en attente d'écriture (ce processus)",
+        sends,
+    )
+    metrics.gauge("teleconsult_delivery_jobs", "Envois e-mail / SMS en file ou abandonnés, par canal", jobs)
+    metrics.gauge("teleconsult_bus_state", "État du bus d'événements (1 pour l'état courant)", bus)
+    metrics.gauge("teleconsult_storage_full", "1 quand le disque est plein (écritures refusées)", storage)
 
 
 def build_app(settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> FastAPI:
@@ -203,6 +258,7 @@ def build_app(settings: Settings, *, migrate: bool = True, clock: Clock = system
         app.state.runtime = runtime
         app.state.services = runtime.services
         app.state.hub = runtime.hub
+        observe_runtime(app.state.metrics, runtime)
         try:
             yield
         finally:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from server.accounts.patients import PatientAccountService
 from server.accounts.service import AccountService
 from server.accounts.signup import PatientSignupService
-from server.attachments.blobs import EncryptedBlobStore, load_or_create_key
 from server.attachments.service import AttachmentService
+from server.attachments.stores import build_blob_store
 from server.billing.claims import ClaimService
 from server.billing.notes import NoteService
 from server.calls.service import CallService
@@ -92,13 +92,7 @@ def build_services(core: Core, mailer: Mailer, sms: SmsGateway, provider: Paymen
 
 
 def _attachments(core: Core, conversations: ConversationService) -> AttachmentService:
-    """The documents service with its encrypted store, key and folders from the settings."""
-    settings = core.settings
-    key = load_or_create_key(
-        settings.attachments_key.get_secret_value(), settings.data_dir / "attachments.key"
-    )
-    store = EncryptedBlobStore(settings.effective_attachments_dir, key)
-    removed = store.prepare()
-    if removed:
-        log.info("removed %d partial attachment files left by an interrupted upload", removed)
-    return AttachmentService(core, conversations, store, settings.max_upload_bytes)
+    """The documents service with its encrypted store from the settings."""
+    store = build_blob_store(core.settings, core.db, core.clock)
+    log.info("documents stored in %s", type(store).__name__)
+    return AttachmentService(core, conversations, store, core.settings.max_upload_bytes)

@@ -1,5 +1,5 @@
 """The command line of `teleconsult-server`: serve, migrate, create-practitioner, set-plan,
-audit-verify."""
+audit-verify, backup, restore, documents-migrate, documents-rotate-key."""
 
 from __future__ import annotations
 
@@ -14,14 +14,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contracts.clock import system_clock
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALTIES
 from server.accounts.service import NewPractitioner
 from server.app import build_app, start_runtime
+from server.attachments.blobs import KEY_ID, MAGIC, SALT, BlobKeyMismatchError, load_keyring
+from server.attachments.db_store import DatabaseBlobStore
+from server.attachments.file_store import FileBlobStore
+from server.attachments.stores import StoreReport, build_blob_store, copy_files_to_database, reseal_all
 from server.container import Services
+from server.db.backup import BackupError, backup, restore
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.kernel.audit import seal_audit, verify_audit
 from server.kernel.errors import DomainError
+from server.kernel.logs import log_handler
 from server.settings import Settings, SettingsError
 
 log = logging.getLogger("teleconsult.server")
@@ -102,6 +109,30 @@ def _parser() -> argparse.ArgumentParser:
         "audit-verify", help="vérifier la chaîne d'empreintes du journal d'audit (premier maillon rompu)"
     )
     _add_common(verify)
+
+    save = sub.add_parser(
+        "backup", help="sauvegarder (SQLite) la base, les documents et leur clé dans une archive .tar.gz"
+    )
+    _add_common(save)
+    save.add_argument("archive", help="fichier d'archive à écrire, ex. teleconsult-2026-12-03.tar.gz")
+
+    load = sub.add_parser("restore", help="restaurer une archive de `backup` dans un dossier de données vide")
+    _add_common(load)
+    load.add_argument("archive", help="archive écrite par `teleconsult-server backup`")
+    documents = sub.add_parser(
+        "documents-migrate",
+        help="copier les documents chiffrés des fichiers du dossier de données vers la base de données",
+    )
+    _add_common(documents)
+    rotate = sub.add_parser(
+        "documents-rotate-key",
+        help="rechiffrer chaque document sous la clé actuelle (TELECONSULT_ATTACHMENTS_KEY), "
+        "après quoi les anciennes clés peuvent être retirées",
+    )
+    _add_common(rotate)
+    rotate.add_argument(
+        "--store", choices=["files", "database"], help="stockage à traiter (défaut : celui du serveur)"
+    )
     return parser
 
 
@@ -117,9 +148,10 @@ class _NoSocketTrace(logging.Filter):
         return not (record.levelno <= logging.DEBUG and record.pathname.startswith(library))
 
 
-def configure_logging(level: str) -> None:
-    """The process's log: `level` for every logger, but none that prints values (health data)."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """The process's log: `level` for every logger, but none that prints values (health data);
+    `log_format` « text » or « json » (`server.kernel.logs`)."""
+    logging.basicConfig(level=level.upper(), handlers=[log_handler(log_format)])
     hold_value_loggers()
 
 
@@ -139,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "serve":
             return _serve(settings)
@@ -153,14 +185,76 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_set_plan(settings, args.email, args.plan))
         if args.command == "audit-verify":
             return asyncio.run(_audit_verify(settings))
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(settings, args.command, Path(args.archive))
+        if args.command in ("documents-migrate", "documents-rotate-key"):
+            return asyncio.run(_documents(settings, args.command, getattr(args, "store", None)))
     except DomainError as exc:
         print(f"Erreur : {exc.detail}", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     return 2
 
 
+def _backup_or_restore(settings: Settings, command: str, archive: Path) -> int:
+    if command == "backup":
+        summary = backup(settings, archive)
+        print(
+            f"Sauvegarde écrite : {archive} (base {summary.database_bytes} octets, "
+            f"{summary.documents} documents, clé {'incluse' if summary.with_key else 'NON incluse'})."
+        )
+        if not summary.with_key:
+            print("La clé des documents vient de TELECONSULT_ATTACHMENTS_KEY : conservez-la à part.")
+        return 0
+    summary = restore(settings, archive)
+    print(
+        f"Sauvegarde restaurée dans {settings.data_dir} : {summary.documents} documents, "
+        f"clé {'restaurée' if summary.with_key else 'absente de l’archive (TELECONSULT_ATTACHMENTS_KEY)'}."
+    )
+    unreadable = _documents_under_another_key(settings)
+    if unreadable:
+        print(
+            f"Attention : {unreadable} documents sont chiffrés sous une autre clé que celle configurée "
+            "(clé absente ou différente) : ils resteront illisibles sans la bonne clé.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _documents_under_another_key(settings: Settings) -> int:
+    """How many stored documents the configured key cannot open (their header names its key id)."""
+    root = settings.effective_attachments_dir
+    files = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "tmp"]
+    if not files:
+        return 0
+    key_file = settings.data_dir / "attachments.key"
+    if not settings.attachments_key.get_secret_value() and not key_file.is_file():
+        return len(files)
+    try:  # the current key and the previous ones (a rotation may be under way)
+        keyring = load_keyring(
+            settings.attachments_key.get_secret_value(),
+            key_file,
+            settings.attachments_previous_keys.get_secret_value(),
+        )
+    except SettingsError:
+        return len(files)
+    other = 0
+    for path in files:
+        with path.open("rb") as f:
+            header = f.read(len(MAGIC) + KEY_ID + SALT)
+        try:
+            keyring.key_for(header, path.name)
+        except BlobKeyMismatchError:
+            other += 1
+    return other
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     app = build_app(settings)
     config = uvicorn.Config(
@@ -171,6 +265,8 @@ def _serve(settings: Settings) -> int:
         ws_per_message_deflate=False,  # 4-6x less memory per socket; frames are small JSON
         ws_max_size=256 * 1024,
         log_level=settings.log_level,
+        # JSON: uvicorn's loggers keep no handler of their own and write through the root's.
+        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
         access_log=False,  # URLs carry ids only, but keep logs minimal (health data rules)
         proxy_headers=False,  # the app reads X-Forwarded-* itself, from TELECONSULT_TRUSTED_PROXIES only
         server_header=False,
@@ -243,3 +339,45 @@ async def _audit_verify(settings: Settings) -> int:
         return 1
     print(f"Journal d'audit intègre : {result.checked} entrées vérifiées.")
     return 0
+
+
+async def _documents(settings: Settings, command: str, kind: str | None) -> int:
+    """`documents-migrate` (files → database) or `documents-rotate-key`; 1 when a blob failed."""
+    await upgrade(settings.effective_database_url)
+    db = Database(settings.effective_database_url, reserve_bytes=settings.storage_reserve_bytes)
+    try:
+        if command == "documents-migrate":
+            files = build_blob_store(settings, db, system_clock, "files")
+            database = build_blob_store(settings, db, system_clock, "database")
+            assert isinstance(files, FileBlobStore) and isinstance(database, DatabaseBlobStore)
+            report = await copy_files_to_database(files, database)
+            print(
+                f"Documents copiés dans la base de données : {report.done} ; "
+                f"déjà présents : {report.skipped}."
+            )
+        else:
+            report = await reseal_all(build_blob_store(settings, db, system_clock, kind))
+            print(
+                f"Documents rechiffrés sous la clé actuelle : {report.done} ; "
+                f"déjà sous cette clé : {report.skipped}."
+            )
+    finally:
+        await db.dispose()
+    return _report_failures(report)
+
+
+def _report_failures(report: StoreReport) -> int:
+    if report.unknown_key:
+        print(
+            f"{len(report.unknown_key)} document(s) chiffré(s) sous une clé absente de la configuration "
+            "(TELECONSULT_ATTACHMENTS_KEY, TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS) : "
+            + ", ".join(report.unknown_key),
+            file=sys.stderr,
+        )
+    if report.damaged:
+        print(
+            f"{len(report.damaged)} document(s) endommagé(s), laissé(s) tel(s) quel(s) : "
+            + ", ".join(report.damaged),
+            file=sys.stderr,
+        )
+    return 1 if report.failed else 0

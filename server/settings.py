@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     # Documents: stored encrypted at rest; the key is generated into data_dir when not given.
     attachments_dir: Path | None = None
     attachments_key: SecretStr = SecretStr("")
+    # Keys that sealed older documents (comma-separated base64): read, never written with.
+    attachments_previous_keys: SecretStr = SecretStr("")
+    # Where documents live: "files" (attachments_dir) or "database" (the server's database, so
+    # every server process reaches them). Empty: "database" on PostgreSQL, else "files".
+    documents_store: str = ""
     # Delivery (invitations, codes): SMTP, SMS gateway, or a local outbox folder when unset.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -129,6 +134,11 @@ class Settings(BaseSettings):
     turn_secret: SecretStr = SecretStr("")
     turn_ttl_seconds: int = 3600
     log_level: str = "info"
+    # « text » (one line per record) or « json » (one object per line: time, level, logger,
+    # message, request id, route template) for a log collector.
+    log_format: str = "text"
+    # Bearer token of GET /metrics (Prometheus); empty: /metrics answers 404.
+    metrics_token: SecretStr = SecretStr("")
 
     @property
     def effective_database_url(self) -> str:
@@ -157,6 +167,12 @@ class Settings(BaseSettings):
         return self.attachments_dir or self.data_dir / "attachments"
 
     @property
+    def effective_documents_store(self) -> str:
+        if self.documents_store:
+            return self.documents_store
+        return "files" if self.effective_database_url.startswith("sqlite") else "database"
+
+    @property
     def effective_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
 
@@ -174,6 +190,29 @@ class Settings(BaseSettings):
         port = re.match(r"[^:]+://(?:[^@/?#]*@)?(?:\[[^]]*\]|[^:/?#]*)(?::([^/?#]*))?", value)
         if value and port and port.group(1) is not None and not port.group(1).isdigit():
             raise ValueError("port is not a number")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError("log format is text or json")
+        return value.strip().lower()
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr) -> SecretStr:
+        """Long enough not to be guessed: /metrics tells who is connected and how busy the server is."""
+        if value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("metrics token shorter than 16 characters")
+        return value
+
+    @field_validator("documents_store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("", "database", "files"):
+            raise ValueError("database or files")
         return value
 
     @field_validator("*", mode="before")

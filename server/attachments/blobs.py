@@ -1,18 +1,22 @@
-"""Documents at rest: AES-256-GCM in 64 KiB chunks, under generated names, written and read as streams.
+"""Documents at rest: the encrypted blob format, the master keys, and the blob-store port.
 
-Layout of a blob file (format 1)::
+A blob is a header and a sequence of records (format 1)::
 
     header  = b"TCB1" | key id (8 bytes) | salt (16 bytes)                  28 bytes
     record* = nonce (12 random bytes) | AES-256-GCM(chunk) with its tag      ≤ 64 KiB + 28 bytes
 
-Every chunk but the last holds exactly 64 KiB of plaintext. The file key is
+Every chunk but the last holds exactly 64 KiB of plaintext. The blob key is
 HKDF-SHA256(master key, salt), so no two blobs share a key. Each record's associated data is
 ``header | blob name | chunk index (8 bytes) | final flag (1 byte)``: a record moved within the
-file, to another file, dropped, or a file cut at a record boundary or extended, all fail the GCM
-check. The key id (an HMAC of the master key) tells a changed key apart from a damaged file.
+blob, to another blob, dropped, or a blob cut at a record boundary or extended, all fail the GCM
+check. The key id (an HMAC of the master key) names the master key that sealed the blob: a
+`Keyring` holds the current key (every new blob) and previous ones (read only, until
+`documents-rotate-key` has re-sealed every blob under the current key).
 
-Writes go to ``tmp/<name>.part`` and are renamed into ``<name[:2]>/<name>`` once complete and
-flushed to disk; crypto and file I/O run in worker threads, 1 MiB at a time.
+Two stores keep these bytes behind one port (`BlobStore`): `FileBlobStore` (a file per blob
+under the data folder; `server.attachments.file_store`) and `DatabaseBlobStore` (a header row and
+a row per record, in the server's database; `server.attachments.db_store`). Either streams: about
+1 MiB (`BATCH`) of a document is in memory at a time, and crypto runs in worker threads.
 """
 
 from __future__ import annotations
@@ -26,11 +30,10 @@ import hmac
 import os
 import secrets
 import struct
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -47,37 +50,115 @@ KEY_ID = 8
 SALT = 16
 HEADER = len(MAGIC) + KEY_ID + SALT
 RECORD = NONCE + CHUNK + TAG
+OVERHEAD = NONCE + TAG
 BATCH = 16 * CHUNK  # plaintext handed to a worker thread at a time
+PER_BATCH = BATCH // CHUNK
 _INFO = b"teleconsult/attachments/v1"
 
 
 class BlobError(Exception):
-    """Base of the blob store's errors (messages carry blob names only, never content)."""
+    """Base of the blob stores' errors (messages carry blob names only, never content)."""
 
 
 class BlobMissingError(BlobError):
-    """No blob file under that name."""
+    """No blob under that name."""
 
 
 class BlobCorruptedError(BlobError):
-    """The blob file fails its integrity check: damaged, truncated, or tampered with."""
+    """The blob fails its integrity check: damaged, truncated, or tampered with."""
 
 
 class BlobKeyMismatchError(BlobCorruptedError):
-    """The blob was encrypted under another master key than the configured one."""
+    """The blob was sealed under a master key the keyring does not hold."""
 
 
 def key_id(master: bytes) -> bytes:
     return hmac.new(master, b"teleconsult attachments key id", hashlib.sha256).digest()[:KEY_ID]
 
 
-def _file_cipher(master: bytes, salt: bytes) -> AESGCM:
+def check_name(name: str) -> str:
+    """A store-generated blob name (128-bit hex), else BlobMissingError (never a path)."""
+    if len(name) != 32 or not all(c in "0123456789abcdef" for c in name):
+        raise BlobMissingError(f"invalid blob name {name!r}")
+    return name
+
+
+class Keyring:
+    """The current master key (seals every new blob) and previous ones (open older blobs)."""
+
+    def __init__(self, current: bytes, previous: Sequence[bytes] = ()) -> None:
+        for key in (current, *previous):
+            if len(key) != 32:
+                raise ValueError("the attachments key must be 32 bytes")
+        self.current = current
+        self.current_id = key_id(current)
+        self._keys = {key_id(key): key for key in previous}
+        self._keys[self.current_id] = current
+
+    def key_for(self, header: bytes, name: str) -> bytes:
+        """The master key that sealed a blob of this header.
+
+        Raises:
+            BlobKeyMismatchError: a key the ring does not hold (changed, or removed too early).
+        """
+        key = self._keys.get(header[len(MAGIC) : len(MAGIC) + KEY_ID])
+        if key is None:
+            raise BlobKeyMismatchError(f"blob {name}: encrypted under another key")
+        return key
+
+    def is_current(self, header: bytes) -> bool:
+        return hmac.compare_digest(header[len(MAGIC) : len(MAGIC) + KEY_ID], self.current_id)
+
+
+def _cipher(master: bytes, salt: bytes) -> AESGCM:
     key = HKDF(algorithm=SHA256(), length=32, salt=salt, info=_INFO).derive(master)
     return AESGCM(key)
 
 
 def _aad(header: bytes, name: str, index: int, final: bool) -> bytes:
     return header + name.encode("ascii") + struct.pack(">QB", index, 1 if final else 0)
+
+
+class Sealer:
+    """Seals the chunks of one new blob under the keyring's current key, in order."""
+
+    def __init__(self, keys: Keyring, name: str) -> None:
+        salt = secrets.token_bytes(SALT)
+        self.name = name
+        self.header = MAGIC + keys.current_id + salt
+        self._cipher = _cipher(keys.current, salt)
+        self.index = 0  # records sealed so far
+
+    def seal(self, batch: bytes, last: bool) -> list[bytes]:
+        """Records for `batch` (whole chunks, or the rest when `last`; an empty blob has one)."""
+        view = memoryview(batch)
+        out = []
+        for start in range(0, len(batch), CHUNK) if batch else range(1):
+            final = last and start + CHUNK >= len(batch)
+            nonce = secrets.token_bytes(NONCE)
+            aad = _aad(self.header, self.name, self.index, final)
+            out.append(nonce + self._cipher.encrypt(nonce, view[start : start + CHUNK], aad))
+            self.index += 1
+        return out
+
+
+class Opener:
+    """Opens the records of one stored blob, given its header."""
+
+    def __init__(self, keys: Keyring, name: str, header: bytes) -> None:
+        if len(header) != HEADER or not header.startswith(MAGIC):
+            raise BlobCorruptedError(f"blob {name}: bad header")
+        self.name = name
+        self.header = header
+        self._cipher = _cipher(keys.key_for(header, name), header[len(MAGIC) + KEY_ID :])
+
+    def open(self, record: bytes, index: int, final: bool) -> bytes:
+        try:
+            return self._cipher.decrypt(
+                record[:NONCE], record[NONCE:], _aad(self.header, self.name, index, final)
+            )
+        except (InvalidTag, ValueError):
+            raise BlobCorruptedError(f"blob {self.name}: record {index} fails authentication") from None
 
 
 @dataclass(frozen=True)
@@ -87,29 +168,18 @@ class StoredBlob:
 
 
 class BlobWriter:
-    """One blob being written; `write()` chunks, then `commit()` (or `abort()`, idempotent)."""
+    """One blob being written: `write()` plaintext, then `commit()` (or `abort()`, idempotent).
 
-    def __init__(self, store: EncryptedBlobStore, name: str, master: bytes) -> None:
+    Nothing is visible under the blob's name before `commit()` returns. Subclasses keep the
+    records (`_put`) and publish them (`_publish`, which receives the last records).
+    """
+
+    def __init__(self, keys: Keyring, name: str) -> None:
         self.name = name
-        self._store = store
-        self._temp = store.temp_dir / f"{name}.part"
-        salt = secrets.token_bytes(SALT)
-        self._header = MAGIC + key_id(master) + salt
-        self._cipher = _file_cipher(master, salt)
+        self._sealer = Sealer(keys, name)
         self._buffer = bytearray()
-        self._index = 0
         self._size = 0
-        self._file: BinaryIO | None = None
         self._done = False
-
-    async def open(self) -> None:
-        def create() -> BinaryIO:
-            fd = os.open(self._temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-            f = os.fdopen(fd, "wb")
-            f.write(self._header)
-            return f
-
-        self._file = await asyncio.to_thread(create)
 
     async def write(self, data: bytes) -> None:
         self._buffer += data
@@ -119,174 +189,144 @@ class BlobWriter:
             cut = (len(self._buffer) - 1) // CHUNK * CHUNK
             batch = bytes(self._buffer[:cut])
             del self._buffer[:cut]
-            await asyncio.to_thread(self._encrypt, batch, False)
+            await self._put(await asyncio.to_thread(self._sealer.seal, batch, False))
 
     async def commit(self) -> StoredBlob:
-        """Encrypt the rest, flush to disk and move the blob to its final place."""
+        """Seal the rest and make the blob visible, durably."""
         batch, self._buffer = bytes(self._buffer), bytearray()
-        await asyncio.to_thread(self._finish, batch)
+        records = await asyncio.to_thread(self._sealer.seal, batch, True)
+        await self._publish(records, self._size)
         self._done = True
         return StoredBlob(self.name, self._size)
 
     async def abort(self) -> None:
-        """Forget the blob: the partial file is removed."""
+        """Forget the blob: what was written of it is removed."""
         if self._done:
             return
         self._done = True
-        await asyncio.to_thread(self._discard)
+        await self._discard()
 
-    # ---------------------------------------------------------------- worker-thread side
-    def _encrypt(self, batch: bytes, last: bool) -> None:
-        assert self._file is not None
-        view = memoryview(batch)
-        starts = range(0, len(batch), CHUNK) if batch else range(1)
-        for start in starts:
-            chunk = view[start : start + CHUNK]
-            final = last and start + CHUNK >= len(batch)
-            nonce = secrets.token_bytes(NONCE)
-            sealed = self._cipher.encrypt(nonce, chunk, _aad(self._header, self.name, self._index, final))
-            self._file.write(nonce)
-            self._file.write(sealed)
-            self._index += 1
+    async def _put(self, records: list[bytes]) -> None:
+        raise NotImplementedError
 
-    def _finish(self, batch: bytes) -> None:
-        assert self._file is not None
-        try:
-            self._encrypt(batch, True)
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        finally:
-            self._file.close()
-        final = self._store.path_of(self.name)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        self._temp.replace(final)
-        _fsync_dir(final.parent)
+    async def _publish(self, records: list[bytes], size: int) -> None:
+        raise NotImplementedError
 
-    def _discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        self._temp.unlink(missing_ok=True)
+    async def _discard(self) -> None:
+        raise NotImplementedError
 
 
 class BlobReader:
-    """An open blob: `verify()` checks every record, `chunks()` streams the plaintext."""
+    """An open blob: `verify()` checks every record, `chunks()` streams the plaintext.
 
-    def __init__(self, name: str, file: BinaryIO, master: bytes) -> None:
-        self.name = name
-        self._file = file
-        total = os.fstat(file.fileno()).st_size
-        header = file.read(HEADER)
-        if len(header) < HEADER or not header.startswith(MAGIC):
-            raise BlobCorruptedError(f"blob {name}: bad header")
-        if not hmac.compare_digest(header[4 : 4 + KEY_ID], key_id(master)):
-            raise BlobKeyMismatchError(f"blob {name}: encrypted under another key")
-        self._header = header
-        self._cipher = _file_cipher(master, header[4 + KEY_ID :])
-        body = total - HEADER
-        self._records = max(1, -(-body // RECORD))
-        last = body - (self._records - 1) * RECORD
-        if last < NONCE + TAG:
-            raise BlobCorruptedError(f"blob {name}: truncated")
-        self.size = body - self._records * (NONCE + TAG)
+    Subclasses fetch raw records (`_fetch`); `size` is the plaintext size its layout implies.
+    """
 
-    def _read_records(self, first: int, count: int) -> list[bytes]:
-        out = []
-        for index in range(first, min(first + count, self._records)):
-            record = self._file.read(RECORD)
-            final = index == self._records - 1
-            aad = _aad(self._header, self.name, index, final)
-            try:
-                out.append(self._cipher.decrypt(record[:NONCE], record[NONCE:], aad))
-            except (InvalidTag, ValueError):
-                raise BlobCorruptedError(f"blob {self.name}: record {index} fails authentication") from None
-        return out
+    size: int
+
+    def __init__(self, opener: Opener, records: int) -> None:
+        self.name = opener.name
+        self._opener = opener
+        self._records = records
+
+    async def _fetch(self, first: int, count: int) -> list[bytes]:
+        raise NotImplementedError
+
+    async def _reopened(self) -> Opener | None:
+        """The blob's opener again when it was re-sealed meanwhile (key rotation), else None."""
+        return None
+
+    def open_records(self, first: int, records: list[bytes]) -> list[bytes]:
+        """The plaintext of `records`, the first at index `first` (worker-thread side)."""
+        last = self._records - 1
+        return [self._opener.open(record, first + i, first + i == last) for i, record in enumerate(records)]
+
+    async def _batch(self, first: int) -> list[bytes]:
+        count = min(PER_BATCH, self._records - first)
+        records = await self._fetch(first, count)
+        try:
+            if len(records) != count:
+                raise BlobCorruptedError(f"blob {self.name}: truncated")
+            return await asyncio.to_thread(self.open_records, first, records)
+        except BlobCorruptedError:
+            # Re-sealed under the current key while being read: the same plaintext, chunk for chunk.
+            opener = await self._reopened()
+            if opener is None:
+                raise
+            self._opener = opener
+            records = await self._fetch(first, count)
+            if len(records) != count:
+                raise BlobCorruptedError(f"blob {self.name}: truncated") from None
+            return await asyncio.to_thread(self.open_records, first, records)
 
     async def verify(self) -> None:
-        """Authenticate every record without keeping any plaintext; then rewind."""
-
-        def run() -> None:
-            self._file.seek(HEADER)
-            for first in range(0, self._records, BATCH // CHUNK):
-                self._read_records(first, BATCH // CHUNK)
-            self._file.seek(HEADER)
-
-        await asyncio.to_thread(run)
+        """Authenticate every record without keeping any plaintext."""
+        total = 0
+        for first in range(0, self._records, PER_BATCH):
+            total += sum(len(plain) for plain in await self._batch(first))
+        if total != self.size:
+            raise BlobCorruptedError(f"blob {self.name}: size differs from its records")
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The plaintext, 64 KiB at a time, each chunk authenticated before it is yielded."""
         try:
-            await asyncio.to_thread(self._file.seek, HEADER)
-            per_batch = BATCH // CHUNK
-            for first in range(0, self._records, per_batch):
-                for plain in await asyncio.to_thread(self._read_records, first, per_batch):
+            for first in range(0, self._records, PER_BATCH):
+                for plain in await self._batch(first):
                     if plain:
                         yield plain
         finally:
             self.close()
 
+    async def raw_batches(self) -> AsyncIterator[list[bytes]]:
+        """The sealed records as stored, a batch at a time (copied verbatim to another store)."""
+        for first in range(0, self._records, PER_BATCH):
+            yield await self._fetch(first, min(PER_BATCH, self._records - first))
+
+    @property
+    def header(self) -> bytes:
+        return self._opener.header
+
+    @property
+    def records(self) -> int:
+        return self._records
+
     def close(self) -> None:
-        self._file.close()
+        """Release what the reader holds (idempotent)."""
 
 
-class EncryptedBlobStore:
-    """Encrypted files under `root`, named by the store (random 128-bit hex names)."""
+class BlobStore(Protocol):
+    """Where encrypted blobs live: files in the data folder, or rows in the database."""
 
-    def __init__(self, root: Path, master_key: bytes) -> None:
-        if len(master_key) != 32:
-            raise ValueError("the attachments key must be 32 bytes")
-        self.root = root
-        self.temp_dir = root / "tmp"
-        self._master = master_key
-
-    def prepare(self, stale_after_seconds: float = 24 * 3600) -> int:
-        """Create the folders and remove partial files left by a crash; returns how many."""
-        self.temp_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            self.root.chmod(0o700)
-        removed = 0
-        limit = time.time() - stale_after_seconds
-        for part in self.temp_dir.glob("*.part"):
-            with contextlib.suppress(OSError):
-                if part.stat().st_mtime < limit:
-                    part.unlink()
-                    removed += 1
-        return removed
-
-    def path_of(self, name: str) -> Path:
-        if len(name) != 32 or not all(c in "0123456789abcdef" for c in name):
-            raise BlobMissingError(f"invalid blob name {name!r}")
-        return self.root / name[:2] / name
+    keys: Keyring
 
     async def writer(self) -> BlobWriter:
         """A new blob under a fresh generated name (nothing visible until `commit()`)."""
-        writer = BlobWriter(self, secrets.token_hex(16), self._master)
-        await writer.open()
-        return writer
+        ...
 
     async def open(self, name: str) -> BlobReader:
-        """Open a stored blob for reading.
+        """Open a stored blob.
 
         Raises:
             BlobMissingError: no such blob.
-            BlobCorruptedError: its header is damaged or it was written under another key.
+            BlobCorruptedError: its header is damaged or sealed under a key the ring lacks.
         """
-        path = self.path_of(name)
+        ...
 
-        def run() -> BlobReader:
-            try:
-                file = path.open("rb")
-            except FileNotFoundError:
-                raise BlobMissingError(f"blob {name} is missing") from None
-            try:
-                return BlobReader(name, file, self._master)
-            except BaseException:
-                file.close()
-                raise
+    async def exists(self, name: str) -> bool: ...
 
-        return await asyncio.to_thread(run)
+    async def delete(self, name: str) -> None: ...
 
-    async def delete(self, name: str) -> None:
-        await asyncio.to_thread(self.path_of(name).unlink, True)
+    def names(self) -> AsyncIterator[str]:
+        """Every committed blob's name."""
+        ...
+
+    async def reseal(self, name: str) -> bool:
+        """Re-encrypt a blob under the current key in place (readers see old or new, whole).
+
+        Returns:
+            False when it already was under the current key.
+        """
+        ...
 
 
 def load_or_create_key(configured: str, key_file: Path) -> bytes:
@@ -298,9 +338,9 @@ def load_or_create_key(configured: str, key_file: Path) -> bytes:
         SettingsError: the configured key or the key file is not 32 bytes of base64.
     """
     if configured.strip():
-        return _decode_key(configured, "TELECONSULT_ATTACHMENTS_KEY")
+        return decode_key(configured, "TELECONSULT_ATTACHMENTS_KEY")
     try:
-        key = _decode_key(key_file.read_text("ascii"), str(key_file))
+        key = decode_key(key_file.read_text("ascii"), str(key_file))
     except FileNotFoundError:
         pass
     else:
@@ -320,11 +360,25 @@ def load_or_create_key(configured: str, key_file: Path) -> bytes:
             os.link(temp, key_file)
     finally:
         temp.unlink(missing_ok=True)
-    _fsync_dir(key_file.parent)
-    return _decode_key(key_file.read_text("ascii"), str(key_file))
+    fsync_dir(key_file.parent)
+    return decode_key(key_file.read_text("ascii"), str(key_file))
 
 
-def _decode_key(text: str, origin: str) -> bytes:
+def load_keyring(configured: str, key_file: Path, previous: str) -> Keyring:
+    """The current key (`load_or_create_key`) and the previous ones, comma-separated base64.
+
+    Raises:
+        SettingsError: one of the keys is not 32 bytes of base64.
+    """
+    old = [
+        decode_key(text, "TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS")
+        for text in previous.split(",")
+        if text.strip()
+    ]
+    return Keyring(load_or_create_key(configured, key_file), old)
+
+
+def decode_key(text: str, origin: str) -> bytes:
     try:
         key = base64.b64decode(text.strip().replace("-", "+").replace("_", "/"), validate=True)
     except (binascii.Error, ValueError):
@@ -337,7 +391,7 @@ def _decode_key(text: str, origin: str) -> bytes:
     return key
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     if os.name != "posix":
         return
     fd = os.open(path, os.O_RDONLY)

@@ -1,4 +1,5 @@
-"""The attachments table: one row per stored document, whose id is also its message's id.
+"""The attachments table (one row per stored document, whose id is also its message's id) and
+the blob tables of the database store.
 
 The file itself is an encrypted blob (`server.attachments.blobs`) under a generated name; the user's
 file name is kept here, for display and download only.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.base import Base
@@ -33,3 +34,30 @@ class Attachment(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     blob_name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class BlobRow(Base):
+    """The header of an encrypted blob kept in the database (`server.attachments.db_store`).
+
+    Written with ``complete`` false when an upload starts; set true, with the size and the
+    number of records, in the transaction that stores the last record: only then is it readable.
+    """
+
+    __tablename__ = "blobs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    header: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)  # plaintext bytes
+    records: Mapped[int] = mapped_column(Integer)
+    complete: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BlobChunk(Base):
+    """One sealed record of a blob (nonce, ciphertext and tag of up to 64 KiB of plaintext)."""
+
+    __tablename__ = "blob_chunks"
+
+    name: Mapped[str] = mapped_column(ForeignKey("blobs.name", ondelete="CASCADE"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,7 +1,7 @@
 """Documents in conversations: streamed, recognised by content, encrypted at rest, audited.
 
 An upload is checked before a byte is read (participant, patient-write policy, idempotent retry),
-then streamed through `FileSniffer` and an `EncryptedBlobStore` writer at the same time, so only
+then streamed through `FileSniffer` and a `BlobStore` writer (files or database) at the same time, so only
 about 1 MiB of it is ever in memory. The attachment row and its message (kind ``attachment``,
 same id) are written in one transaction, which also sends ``message.created`` to both
 participants and audits ``attachment.create``. A download re-authenticates every record of the
@@ -30,7 +30,7 @@ from server.attachments.blobs import (
     BlobError,
     BlobKeyMismatchError,
     BlobMissingError,
-    EncryptedBlobStore,
+    BlobStore,
 )
 from server.attachments.filetypes import EXTENSIONS, FileKind, FileSniffer
 from server.attachments.models import Attachment
@@ -121,7 +121,7 @@ class AttachmentService:
     """Upload and download of documents by the two participants of a conversation."""
 
     def __init__(
-        self, core: Core, conversations: ConversationService, store: EncryptedBlobStore, max_bytes: int
+        self, core: Core, conversations: ConversationService, store: BlobStore, max_bytes: int
     ) -> None:
         self._core = core
         self._conversations = conversations
@@ -129,7 +129,7 @@ class AttachmentService:
         self._max_bytes = max_bytes
 
     @property
-    def store(self) -> EncryptedBlobStore:
+    def store(self) -> BlobStore:
         return self._store
 
     def _too_large(self) -> FileTooLargeError:

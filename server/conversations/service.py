@@ -117,6 +117,11 @@ class ConversationService:
     async def close(self) -> None:
         await self._writer.close()
 
+    @property
+    def sends_waiting(self) -> int:
+        """Message sends waiting for the writer's next transaction (for the metrics)."""
+        return self._writer.waiting
+
     # ---------------------------------------------------------------- helpers
     async def load_for(self, session: AsyncSession, actor: Actor, conversation_id: str) -> Conversation:
         """The conversation if the actor takes part in it; NotFoundError otherwise (no existence leak)."""

@@ -101,6 +101,11 @@ class MessageWriter:
         self._queue.put_nowait(job)
         return await job.future
 
+    @property
+    def waiting(self) -> int:
+        """Sends queued for the next shared transaction (the metrics' writer queue depth)."""
+        return self._queue.qsize()
+
     async def close(self) -> None:
         if self._worker is not None:
             self._worker.cancel()

@@ -154,3 +154,30 @@ def test_home_and_help_pages_and_the_keyboard(e2e_server: LiveServer, phone: Any
     phone.get_by_role("navigation", name="Navigateurs").get_by_role("link", name="Safari").click()
     assert phone.url.endswith("#safari")
     shot("15-aide-camera-et-micro")
+
+
+def test_results_of_a_running_search_are_marked_stale_until_its_answer(
+    e2e_server: LiveServer, phone: Any
+) -> None:
+    """A card clicked while a search runs would vanish with its open form when the answer lands
+    (seen under load): the list is marked busy and not clickable, the count says a search runs."""
+    make_practitioner(e2e_server, first_name="Inès", last_name="Garnier", city="Brest")
+    patient = make_patient(e2e_server, email=new_email("ines-search"))
+    sign_in(phone, e2e_server, patient.email)
+    phone.goto(f"{e2e_server.url}/annuaire")
+    expect(phone.locator("#result-count")).to_contain_text("trouvé")
+    held: list[Any] = []
+    phone.route("**/api/v1/directory?*", lambda route: held.append(route))  # answered when released
+    phone.get_by_label("Ville").fill("brest")
+    phone.get_by_role("button", name="Rechercher").click()
+    expect(phone.locator("#result-count")).to_have_text("Recherche en cours…")
+    expect(phone.locator("#results")).to_have_attribute("aria-busy", "true")
+    for _ in range(500):  # until the browser's request reaches the route (pumped by Playwright calls)
+        if held:
+            break
+        phone.wait_for_timeout(20)
+    assert held, "the search request was sent"
+    held[0].continue_()
+    expect(phone.locator("#result-count")).to_have_text("1 praticien trouvé.")
+    expect(phone.locator("#results")).not_to_have_attribute("aria-busy", "true")
+    phone.unroute("**/api/v1/directory?*")

@@ -37,16 +37,22 @@ class TestClock:
         self._lock = threading.Lock()
         self._start = start.astimezone(UTC)
         self._origin = time.monotonic()
+        self._frozen = False
 
     def __call__(self) -> datetime:
         with self._lock:
+            if self._frozen:
+                return self._start
             return self._start + timedelta(seconds=time.monotonic() - self._origin)
 
-    def set(self, instant: datetime) -> None:
-        """From now on, the clock reads `instant` (then runs on)."""
+    def set(self, instant: datetime, *, frozen: bool = False) -> None:
+        """From now on, the clock reads `instant`, then runs on — or stays there when `frozen`
+        (for an instant a test must still be at after slow steps: on a loaded machine, a sign-in
+        alone can take longer than the two seconds before midnight)."""
         with self._lock:
             self._start = instant.astimezone(UTC)
             self._origin = time.monotonic()
+            self._frozen = frozen
 
     def advance(self, delta: timedelta) -> None:
         self.set(self() + delta)

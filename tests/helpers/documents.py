@@ -8,11 +8,13 @@ import struct
 import uuid
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
+from sqlalchemy import delete, select, update
 
-from server.attachments.models import Attachment
+from server.attachments.blobs import HEADER, RECORD
+from server.attachments.file_store import FileBlobStore
+from server.attachments.models import Attachment, BlobChunk, BlobRow
 from server.container import Services
 from tests.helpers.factories import Account
 from tests.helpers.live_server import LiveServer
@@ -120,23 +122,72 @@ def upload(
     )
 
 
-def stored_blobs(server: LiveServer) -> set[Path]:
-    """Every committed blob file of the server (partial uploads excluded)."""
-    root = server.settings.effective_attachments_dir
-    return {p for p in root.glob("*/*") if p.parent.name != "tmp" and p.is_file()}
+def stored_blobs(server: LiveServer) -> set[str]:
+    """The name of every committed blob of the server's store (partial uploads excluded)."""
+
+    async def names(services: Services) -> set[str]:
+        return {name async for name in services.attachments.store.names()}
+
+    return server.run(names)
 
 
-def partial_files(server: LiveServer) -> list[Path]:
-    return sorted((server.settings.effective_attachments_dir / "tmp").glob("*"))
+def partial_files(server: LiveServer) -> list[str]:
+    """Uploads begun and not committed: partial files, or incomplete blob rows."""
+    store = server.services.attachments.store
+    if isinstance(store, FileBlobStore):
+        return sorted(p.name for p in store.temp_dir.glob("*"))
+
+    async def incomplete(services: Services) -> list[str]:
+        async with services.core.db.read() as session:
+            return sorted(await session.scalars(select(BlobRow.name).where(BlobRow.complete.is_(False))))
+
+    return server.run(incomplete)
 
 
-def blob_path(server: LiveServer, attachment_id: str) -> Path:
-    """Where the encrypted file of an attachment lives (looked up in the database)."""
-
+def blob_name(server: LiveServer, attachment_id: str) -> str:
     async def lookup(services: Services) -> str:
         async with services.core.db.read() as session:
             row = await session.get(Attachment, attachment_id)
             assert row is not None
             return row.blob_name
 
-    return server.services.attachments.store.path_of(server.run(lookup))
+    return server.run(lookup)
+
+
+def read_stored(server: LiveServer, name: str) -> bytes:
+    """A blob as stored, in the file layout (header, then the records), from either store."""
+    store = server.services.attachments.store
+    if isinstance(store, FileBlobStore):
+        return store.path_of(name).read_bytes()
+
+    async def rows(services: Services) -> bytes:
+        async with services.core.db.read() as session:
+            header = await session.scalar(select(BlobRow.header).where(BlobRow.name == name))
+            chunks = await session.scalars(
+                select(BlobChunk.data).where(BlobChunk.name == name).order_by(BlobChunk.idx)
+            )
+            assert header is not None
+            return bytes(header) + b"".join(bytes(c) for c in chunks)
+
+    return server.run(rows)
+
+
+def write_stored(server: LiveServer, name: str, data: bytes) -> None:
+    """Replace a stored blob by `data` in the file layout (to damage it, or to put it back)."""
+    store = server.services.attachments.store
+    if isinstance(store, FileBlobStore):
+        store.path_of(name).write_bytes(data)
+        return
+    header, body = data[:HEADER], data[HEADER:]
+    records = [body[i : i + RECORD] for i in range(0, len(body), RECORD)]
+
+    async def replace(services: Services) -> None:
+        async with services.core.db.write() as session:
+            await session.execute(delete(BlobChunk).where(BlobChunk.name == name))
+            await session.execute(
+                update(BlobRow).where(BlobRow.name == name).values(header=header, records=len(records))
+            )
+            for index, record in enumerate(records):
+                session.add(BlobChunk(name=name, idx=index, data=record))
+
+    server.run(replace)

@@ -10,7 +10,8 @@ and all stopped at the end:
 - a Redis of its own (tests/helpers/redis_process.py);
 - a throwaway certificate authority and a certificate for 127.0.0.1/localhost, made with
   `cryptography`; every client here trusts that CA and nothing else;
-- three server processes on one data folder (documents, outbox) and one attachments key;
+- three server processes with one attachments key (documents in PostgreSQL, the default there)
+  and one data folder (the outbox the sign-up code is read from);
 - HAProxy with deploy/haproxy.cfg, the file docs/deploy.md documents, unchanged: only its
   environment variables are set here.
 

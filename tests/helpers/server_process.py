@@ -159,14 +159,18 @@ class ServerChild:
 
 
 class ServerProcess(ServerChild):
-    """A child server on SQLite in `data_dir`, prepared in-process, for measuring what it does."""
+    """A child server in `data_dir` (on SQLite unless `env` names a database), prepared in-process,
+    for measuring what it does."""
 
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__(data_dir, inherit_settings=False)
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__(data_dir, env, inherit_settings=False)
+        self.settings_env = dict(env or {})
 
     def settings(self) -> Settings:
         return Settings.load(
-            environ={}, dotenv_path=self.data_dir / "absent.env", overrides={"data_dir": self.data_dir}
+            environ=self.settings_env,
+            dotenv_path=self.data_dir / "absent.env",
+            overrides={"data_dir": self.data_dir},
         )
 
     def prepare_pair(self) -> Pair:
@@ -231,3 +235,19 @@ class ServerProcess(ServerChild):
             done.set()
             sampler.join()
         return UploadMeasure(r.status_code, seconds, before, peak, self.rss())
+
+    def measure_download(
+        self, client: httpx.Client, pair: Pair, attachment_id: str
+    ) -> tuple[bytes, UploadMeasure]:
+        """Download one document as a stream, sampling the server's RSS meanwhile."""
+        before = self.rss()
+        peak = before
+        received = bytearray()
+        started = time.perf_counter()
+        with client.stream("GET", f"/attachments/{attachment_id}", headers=pair.headers) as r:
+            for piece in r.iter_bytes():
+                received += piece
+                peak = max(peak, self.rss())
+        return bytes(received), UploadMeasure(
+            r.status_code, time.perf_counter() - started, before, peak, self.rss()
+        )

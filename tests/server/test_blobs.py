@@ -17,21 +17,22 @@ from server.attachments.blobs import (
     BlobCorruptedError,
     BlobKeyMismatchError,
     BlobMissingError,
-    EncryptedBlobStore,
+    Keyring,
     load_or_create_key,
 )
+from server.attachments.file_store import FileBlobStore
 from server.settings import SettingsError
 
 KEY = bytes(range(32))
 
 
-def store_at(tmp_path: Path, key: bytes = KEY) -> EncryptedBlobStore:
-    store = EncryptedBlobStore(tmp_path / "attachments", key)
+def store_at(tmp_path: Path, key: bytes = KEY) -> FileBlobStore:
+    store = FileBlobStore(tmp_path / "attachments", Keyring(key))
     store.prepare()
     return store
 
 
-async def put(store: EncryptedBlobStore, data: bytes, piece: int = 50_000) -> str:
+async def put(store: FileBlobStore, data: bytes, piece: int = 50_000) -> str:
     writer = await store.writer()
     for start in range(0, len(data), piece):
         await writer.write(data[start : start + piece])
@@ -40,7 +41,7 @@ async def put(store: EncryptedBlobStore, data: bytes, piece: int = 50_000) -> st
     return blob.name
 
 
-async def get(store: EncryptedBlobStore, name: str) -> bytes:
+async def get(store: FileBlobStore, name: str) -> bytes:
     reader = await store.open(name)
     await reader.verify()
     assert reader.size >= 0

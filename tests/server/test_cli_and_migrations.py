@@ -32,7 +32,10 @@ def cli(tmp: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.
     )
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "create-practitioner", "set-plan"])
+@pytest.mark.parametrize(
+    "command",
+    ["serve", "migrate", "create-practitioner", "set-plan", "documents-migrate", "documents-rotate-key"],
+)
 def test_help_of_each_command(tmp_path: Path, command: str) -> None:
     result = cli(tmp_path, command, "--help")
     assert result.returncode == 0

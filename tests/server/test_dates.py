@@ -95,7 +95,7 @@ def test_patient_may_write_until_midnight_in_france(
     assert send(client, patient, conv, "Aujourd'hui").status_code == 201
 
     midnight = next_paris_midnight(clock())
-    clock.set(midnight - timedelta(seconds=2))
+    clock.set(midnight - timedelta(seconds=2), frozen=True)
     patient = signed_in_again(dated, patient)  # hours later: the earlier session has timed out
     assert send(client, patient, conv, "Juste avant minuit").status_code == 201
     clock.set(midnight)

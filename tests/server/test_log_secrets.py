@@ -8,10 +8,13 @@ practitioner prepares the claim, with a few refusals on the way (a wrong passwor
 password, a bad document, a duplicate claim). Then every log line the server wrote is searched for
 what it must never hold: message texts, names, the file name, the NIR, phone numbers, emails,
 passwords, tokens, invitation links, the Stripe secrets. The server's logs may name objects by id.
+The story is played with both log formats: text, and JSON (`TELECONSULT_LOG_FORMAT=json`: one
+object per line, with the request id and the route template).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -22,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.kernel.logs import JsonFormatter
 from server.main import configure_logging
 from tests.conftest import POSTGRES_URL, base_settings, create_postgres_database, need
 from tests.helpers.billing import (
@@ -55,10 +59,12 @@ OFFER = (
 class Capture(logging.Handler):
     """Every record of every logger, formatted as the server's log handler would print it."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_format: str = "text") -> None:
         super().__init__(level=logging.DEBUG)
+        self.log_format = log_format
         self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        json_lines = log_format == "json"
+        self.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.startswith(TEST_SIDE):
@@ -91,16 +97,17 @@ def server(request: pytest.FixtureRequest, tmp_path: Path, stripe: StripeFake) -
         yield live
 
 
-@pytest.fixture
-def capture() -> Iterator[Capture]:
-    """The server's log at DEBUG, configured as `teleconsult-server` configures it (TELECONSULT_LOG_LEVEL)."""
-    handler = Capture()
+@pytest.fixture(params=["text", "json"])
+def capture(request: pytest.FixtureRequest) -> Iterator[Capture]:
+    """The server's log at DEBUG in each format, configured as `teleconsult-server` configures it
+    (TELECONSULT_LOG_LEVEL, TELECONSULT_LOG_FORMAT)."""
+    handler = Capture(request.param)
     root = logging.getLogger()
     levels = {name: logging.getLogger(name).level for name in (*PRODUCT_LOGGERS, "aiosqlite")}
     root_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    configure_logging("DEBUG")
+    configure_logging("DEBUG", request.param)
     for name in PRODUCT_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG)
     try:
@@ -281,7 +288,15 @@ def test_a_whole_consultation_leaves_no_health_data_nor_secret_in_the_logs(
     with unique_client(server) as client:
         consultation(server, client, stripe, secrets)
     assert len(capture.lines) >= 5, capture.lines  # the server did log
-    assert any(line.startswith("server.") for line in capture.lines)
+    if capture.log_format == "json":
+        records = [json.loads(line) for line in capture.lines]  # every line is one JSON object
+        keys = {"time", "level", "logger", "message", "request_id", "route"}
+        assert all(keys <= set(record) for record in records), records[:3]
+        assert any(r["logger"].startswith("server.") for r in records)
+        during_requests = [r for r in records if r["request_id"] and r["route"].startswith("/api/v1/")]
+        assert during_requests, "no log line carries its request"
+    else:
+        assert any(line.startswith("server.") for line in capture.lines)
     assert len(secrets) >= 20
     assert not leaks(capture.lines, secrets), "\n".join(leaks(capture.lines, secrets))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import re
 import time
 import uuid
@@ -21,6 +22,10 @@ from server.kernel import security
 from tests.helpers.factories import PASSWORD, make_patient, make_practitioner, rpps_number, unique_email
 from tests.helpers.live_server import LiveServer, unique_client
 
+# Write transactions held by the task that asked for a hash (not by the server's other tasks: the
+# delivery worker may be writing meanwhile, which is no concern of the request under test).
+_writes_held: contextvars.ContextVar[int] = contextvars.ContextVar("writes_held", default=0)
+
 
 @dataclass
 class HashCall:
@@ -37,7 +42,6 @@ class Spy:
 
     server: LiveServer
     calls: list[HashCall] = field(default_factory=list)
-    writes_open: int = 0
 
     def _observe(self, kind: str) -> None:
         try:
@@ -51,7 +55,17 @@ class Spy:
             status = httpx.get(f"{self.server.api}/health", timeout=5).status_code
         except httpx.HTTPError as exc:
             error = type(exc).__name__
-        self.calls.append(HashCall(kind, on_loop, self.writes_open, status, error))
+        self.calls.append(HashCall(kind, on_loop, _writes_held.get(), status, error))
+
+
+class ContextCarryingExecutor:
+    """The hashing pool, running each job in the asking task's context (run_in_executor does not)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def submit(self, fn: Any, /, *args: Any) -> Any:
+        return self._real.submit(contextvars.copy_context().run, fn, *args)
 
 
 class SpyHasher:
@@ -72,17 +86,18 @@ class SpyHasher:
 def spy(sqlite_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     spy = Spy(sqlite_server)
     monkeypatch.setattr(security, "_hasher", SpyHasher(security._hasher, spy))
+    monkeypatch.setattr(security, "_executor", ContextCarryingExecutor(security._executor))
     db = sqlite_server.services.core.db
     real_write = db.write
 
     @contextlib.asynccontextmanager
     async def counted_write(**options: Any) -> AsyncIterator[Any]:
-        spy.writes_open += 1
+        _writes_held.set(_writes_held.get() + 1)
         try:
             async with real_write(**options) as session:
                 yield session
         finally:
-            spy.writes_open -= 1
+            _writes_held.set(_writes_held.get() - 1)
 
     monkeypatch.setattr(db, "write", counted_write)
     yield spy

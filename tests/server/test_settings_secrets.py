@@ -95,6 +95,7 @@ def test_a_server_started_with_every_secret_logs_none(tmp_path: Path) -> None:
     need(bool(POSTGRES_URL), "PostgreSQL absent : définir TELECONSULT_TEST_POSTGRES_URL")
     sentinel = "S3NTINEL"
     attachments_key = base64.b64encode(os.urandom(32)).decode()
+    previous_key = base64.b64encode(os.urandom(32)).decode()
     database = create_postgres_database(POSTGRES_URL)  # trust auth: the password is sent, not checked
     with RedisProcess(tmp_path, password=f"{sentinel}-redis") as redis:
         env = {
@@ -107,6 +108,7 @@ def test_a_server_started_with_every_secret_logs_none(tmp_path: Path) -> None:
             "TELECONSULT_PAYMENT_PROVIDER": "stripe",
             "TELECONSULT_TURN_URLS": "turn:turn.example.fr:3478",
             "TELECONSULT_ATTACHMENTS_KEY": attachments_key,
+            "TELECONSULT_ATTACHMENTS_PREVIOUS_KEYS": previous_key,
             "TELECONSULT_LOG_LEVEL": "debug",
         }
         assert f"{sentinel}-db@" in env["TELECONSULT_DATABASE_URL"]
@@ -116,4 +118,4 @@ def test_a_server_started_with_every_secret_logs_none(tmp_path: Path) -> None:
         log = server.log_path.read_text(errors="replace")
     assert "delivery by" in log and "payments:" in log  # the start-up lines were written
     assert sentinel not in log
-    assert attachments_key not in log
+    assert attachments_key not in log and previous_key not in log

@@ -51,7 +51,9 @@ async def test_first_frames_are_quick_and_stats_arrive_every_second(make_call: M
         assert stats.receive_loss == 0.0
         assert stats.send_resolution == (640, 480) and stats.receive_resolution == (640, 480)
         assert stats.video_codec == "VP8"
-        assert stats.quality.value == "good"
+        # No loss, a loopback RTT: « bonne » — unless this very second was starved of CPU (a loaded
+        # machine drops the sampled fps under 20, which is « moyenne » by design), never « mauvaise ».
+        assert stats.quality.value == ("good" if stats.receive_fps >= 20 else "fair"), stats
     await wait_until(lambda: call.offerer.stats[-1].round_trip_ms is not None, 8, "an RTCP round trip")
     assert 0 <= (call.offerer.stats[-1].round_trip_ms or 0) < 200
 

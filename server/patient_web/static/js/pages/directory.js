@@ -118,6 +118,10 @@ let searches = 0; // the latest search: an older one's late answer must not repl
 async function search() {
   const mine = ++searches;
   show(pageError, false);
+  // The previous results stay readable but are marked stale until the answer: a card clicked now
+  // would be replaced (and its open request form lost) when the new results arrive.
+  count.textContent = "Recherche en cours…";
+  results.setAttribute("aria-busy", "true");
   const data = new FormData(form);
   const params = new URLSearchParams();
   for (const key of ["q", "profession", "city"]) {
@@ -128,6 +132,7 @@ async function search() {
     /** @type {DirectoryPage} */
     const found = await api(`/directory?${params}`);
     if (mine !== searches) return;
+    results.removeAttribute("aria-busy");
     results.replaceChildren(
       ...found.items.map((card) => {
         const item = el("li", { class: "card", "aria-labelledby": `p-${card.id}` });
@@ -142,6 +147,8 @@ async function search() {
         : `${n} praticien${n > 1 ? "s" : ""} trouvé${n > 1 ? "s" : ""}.`;
   } catch (error) {
     if (mine !== searches) return;
+    results.removeAttribute("aria-busy");
+    count.textContent = "";
     pageError.textContent = apiError(error).detail;
     show(pageError, true);
   }
