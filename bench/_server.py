@@ -106,6 +106,12 @@ class ServerProcess:
         assert self.proc is not None
         return int(psutil.Process(self.proc.pid).memory_info().rss)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far."""
+        assert self.proc is not None
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return float(times.user + times.system)
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()

@@ -175,10 +175,12 @@ async def _mixed(server: ServerProcess, pairs: list[tuple[str, str, str]], messa
         await asyncio.gather(*(_sender(server.port, d, c, WARM_UP, run, False) for d, _, c in pairs))
         per_sender = messages // len(pairs)
         run.expected = per_sender * len(pairs)
+        cpu = server.cpu_seconds()
         started = time.perf_counter()
         await asyncio.gather(*(_sender(server.port, d, c, per_sender, run, True) for d, _, c in pairs))
         await asyncio.wait_for(run.done.wait(), 120)
         elapsed = time.perf_counter() - started
+        cpu = server.cpu_seconds() - cpu
     finally:
         for task in receivers:
             task.cancel()
@@ -190,6 +192,8 @@ async def _mixed(server: ServerProcess, pairs: list[tuple[str, str, str]], messa
         "p95_ms": percentile(ms, 95),
         "p99_ms": percentile(ms, 99),
         "errors": run.errors,
+        # The server's CPU per message: what a busy machine changes least (2 cores shared).
+        "server_cpu_ms_per_msg": cpu * 1000 / max(len(ms), 1),
     }
 
 
@@ -244,10 +248,11 @@ def _peer(messages: int) -> dict[str, float] | str:
     try:
         from bench import _synapse  # written by the peer's owner; may not exist yet
     except ImportError as exc:
-        return f"bench._synapse absent ({exc.name})"
+        return f"bench._synapse absent ({exc})"
+    unavailable: type[Exception] = getattr(_synapse, "Unavailable", RuntimeError)
     try:
         result: dict[str, float] = _synapse.measure_synapse_mixed(SENDERS, RECEIVERS, messages)
-    except _synapse.Unavailable as exc:  # type: ignore[attr-defined]
+    except unavailable as exc:
         return f"synapse indisponible : {exc}"
     return result
 
@@ -256,7 +261,12 @@ def _rows(database: str, ours: dict[str, float], peer: dict[str, float] | str) -
     bench = f"mixed_{database}"
 
     def row(metric: str, unit: str, goal: float | None, peer_key: str | None) -> dict[str, object]:
-        out: dict[str, object] = {"bench": bench, "metric": metric, "value": round(ours[metric], 2), "unit": unit}
+        out: dict[str, object] = {
+            "bench": bench,
+            "metric": metric,
+            "value": round(ours[metric], 2),
+            "unit": unit,
+        }
         if goal is not None:
             out["goal"] = goal
         if peer_key is not None:
@@ -266,7 +276,9 @@ def _rows(database: str, ours: dict[str, float], peer: dict[str, float] | str) -
             else:
                 out["peer_value"] = round(peer[peer_key], 2)
                 # Higher is better for a rate, lower for a latency: the ratio is how many times better.
-                better = ours[metric] / peer[peer_key] if metric == "msg_per_s" else peer[peer_key] / ours[metric]
+                better = (
+                    ours[metric] / peer[peer_key] if metric == "msg_per_s" else peer[peer_key] / ours[metric]
+                )
                 out["ratio"] = round(better, 2)
                 out["goal_ratio"] = GOAL_PEER_RATIO
         return out
@@ -276,6 +288,7 @@ def _rows(database: str, ours: dict[str, float], peer: dict[str, float] | str) -
         row("p50_ms", "ms", None, None),
         row("p95_ms", "ms", None, None),
         row("p99_ms", "ms", GOAL_P99, "p99_ms"),
+        row("server_cpu_ms_per_msg", "ms", None, None),
         {"bench": bench, "metric": "errors", "value": int(ours["errors"]), "unit": "requests", "goal": 0},
     ]
 
@@ -289,7 +302,9 @@ def main() -> list[dict[str, object]]:
         try:
             asyncio.run(_pg_admin(admin, "SELECT 1"))
         except (OSError, TimeoutError, ImportError) as exc:
-            rows.append({"bench": "mixed_postgres", "skipped": f"PostgreSQL injoignable ({type(exc).__name__})"})
+            rows.append(
+                {"bench": "mixed_postgres", "skipped": f"PostgreSQL injoignable ({type(exc).__name__})"}
+            )
         else:
             rows += _rows("postgres", _with_postgres(admin, messages), peer)
     else:
