@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,6 +89,7 @@ class Database:
         self._reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
         self._sync_reader: Engine | None = None
         self._sync_writer: Engine | None = None
+        self._write_thread: ThreadPoolExecutor | None = None
         # SQLite: the async writer and the stdlib one (`run_write`) take turns; PostgreSQL locks rows.
         self._write_turn: asyncio.Lock | None = asyncio.Lock() if self.sqlite else None
         if self.sqlite:
@@ -113,6 +115,8 @@ class Database:
             )
             event.listen(self._sync_writer, "connect", _sqlite_pragmas)
             event.listen(self._sync_writer, "begin", _begin_with("BEGIN IMMEDIATE"))
+            # Its own thread: commits never queue behind reads or other work in the default pool.
+            self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
     @property
     def engine(self) -> AsyncEngine:
@@ -156,15 +160,15 @@ class Database:
         if self.storage.refuses(essential):
             raise DiskFullError
         try:
-            if self._sync_writer is not None:
-                engine = self._sync_writer
+            if self._sync_writer is not None and self._write_thread is not None:
+                engine, thread = self._sync_writer, self._write_thread
 
                 def run() -> T:
                     with engine.begin() as connection:
                         return fn(connection)
 
                 async with self._turn():
-                    return await asyncio.to_thread(run)
+                    return await asyncio.get_running_loop().run_in_executor(thread, run)
             async with self._write_engine.begin() as connection:
                 return await connection.run_sync(fn)
         except DiskFullError:
@@ -202,6 +206,8 @@ class Database:
             return await connection.run_sync(fn)
 
     async def dispose(self) -> None:
+        if self._write_thread is not None:
+            self._write_thread.shutdown(wait=True)  # a commit under way finishes first
         for engine in (self._sync_reader, self._sync_writer):
             if engine is not None:
                 engine.dispose()
