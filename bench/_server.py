@@ -38,8 +38,14 @@ def percentile(values: list[float], p: float) -> float:
 class ServerProcess:
     """A real server process; `prepare` runs domain setup on its database before it starts."""
 
-    def __init__(self, data_dir: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="tc-bench-"))
+        self.database_url = database_url  # None: SQLite in the data folder
         self.port = free_port()
         self.env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
@@ -53,9 +59,10 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/api/v1/ws"
 
     def settings(self) -> Settings:
-        return Settings.load(
-            environ={}, dotenv_path=self.data_dir / "none.env", overrides={"data_dir": self.data_dir}
-        )
+        overrides: dict[str, object] = {"data_dir": self.data_dir}
+        if self.database_url:
+            overrides["database_url"] = self.database_url
+        return Settings.load(environ={}, dotenv_path=self.data_dir / "none.env", overrides=overrides)
 
     def prepare(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
         async def go() -> Any:
@@ -69,6 +76,8 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         env = {**os.environ, "TELECONSULT_ENV_FILE": str(self.data_dir / "none.env"), **self.env}
+        if self.database_url:
+            env["TELECONSULT_DATABASE_URL"] = self.database_url
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -96,6 +105,12 @@ class ServerProcess:
     def rss(self) -> int:
         assert self.proc is not None
         return int(psutil.Process(self.proc.pid).memory_info().rss)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far."""
+        assert self.proc is not None
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return float(times.user + times.system)
 
     def stop(self) -> None:
         if self.proc is not None:

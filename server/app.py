@@ -13,17 +13,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from starlette.requests import Request
-from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from contracts.clock import Clock, system_clock
 from server.accounts.routes import router as accounts_router
 from server.accounts.service import purge_sessions
 from server.api.errors import install_error_handlers
+from server.api.headers import SecurityHeaders
 from server.api.health import router as health_router
 from server.api.limits import BodySizeLimit
 from server.api.metrics import router as metrics_router
@@ -187,16 +185,7 @@ def create_app(
 
     app.include_router(realtime_router(get_hub), prefix=API_PREFIX)
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.url.path.startswith(API_PREFIX):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimit, json_limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes + 65536
     )

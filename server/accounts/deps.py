@@ -14,7 +14,8 @@ from server.api.deps import client_ip
 from server.kernel.errors import AuthenticationError, ForbiddenError
 
 
-def _accounts(request: Request) -> AccountService:
+# `async def`: FastAPI runs a plain `def` dependency in its thread pool, one hop per request.
+async def _accounts(request: Request) -> AccountService:
     accounts: AccountService = request.app.state.services.accounts
     return accounts
 

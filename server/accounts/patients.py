@@ -200,6 +200,7 @@ class PatientAccountService:
         if wrong is not None or user_id is None:
             await self._limiter.record("password_reset_confirm", [f"ip:{ip or '-'}"])
             raise wrong or InvalidInputError("Code incorrect.", code="invalid_code", field="code")
+        await self._accounts.sessions_revoked(user_ids=[user_id])  # every process, at once
         token = await self._accounts.open_session(user_id)
         user, _ = await self._accounts.get_user(user_id)
         return token, user

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,10 +20,12 @@ from contracts.text import clean_name, fold
 from contracts.wire.accounts import AccountUpdatedEvent, SessionPublic, UserPublic
 from contracts.wire.common import name_problem
 from server.accounts.models import PractitionerProfile, Session, User
+from server.accounts.sessions import CachedSession, SessionCache, revocation_message
 from server.db.storage import DiskFullError
 from server.kernel.contacts import normalize_email, normalize_phone
 from server.kernel.core import Actor, Core
 from server.kernel.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from server.kernel.failures import failure
 from server.kernel.ratelimit import RateLimiter
 from server.kernel.security import (
     MIN_PASSWORD_LENGTH,
@@ -31,7 +35,10 @@ from server.kernel.security import (
     verify_password,
 )
 
+log = logging.getLogger(__name__)
+
 ROLES = ("practitioner", "patient")
+TOUCH_EVERY = timedelta(seconds=60)  # `last_used_at` is written at most this often per session
 MAX_NAME = 100
 MAX_CITY = 100  # the column's length
 DIRECTORY_KEY_LENGTH = 400  # the column's length
@@ -123,6 +130,7 @@ class AccountService:
     def __init__(self, core: Core, limiter: RateLimiter) -> None:
         self._core = core
         self._limiter = limiter
+        self.sessions = SessionCache()
 
     # ---------------------------------------------------------------- creation
     def validate_practitioner(self, data: NewPractitioner) -> dict[str, Any]:
@@ -338,38 +346,64 @@ class AccountService:
             raise AuthenticationError("Session invalide. Connectez-vous.", code="invalid_token")
         digest = token_digest(token)
         now = self._core.clock()
+        idle = timedelta(minutes=self._core.settings.session_idle_minutes)
+        # Trusted only while the bus can carry revocations from the other processes.
+        cached = self.sessions.get(digest) if self._core.bus.state == "ok" else None
+        if cached is None or now - cached.last_used_at >= idle or now >= cached.expires_at:
+            cached = await self._read_session(digest, now, idle)
+        if now - cached.last_used_at > TOUCH_EVERY:
+            cached.last_used_at = now  # before the write: concurrent requests do not touch again
+            with contextlib.suppress(DiskFullError):  # a full disk must not stop reads
+                async with self._core.db.write(essential=True) as session:
+                    await session.execute(
+                        update(Session).where(Session.token_hash == digest).values(last_used_at=now)
+                    )
+        return Principal(user_id=cached.user_id, role=cached.role, token_hash=digest, ip=ip)
+
+    async def _read_session(self, digest: str, now: datetime, idle: timedelta) -> CachedSession:
+        """The session from the database, checked, and cached for the next requests.
+
+        Raises:
+            AuthenticationError: unknown, revoked, idle-expired or expired token.
+        """
+        generation = self.sessions.generation
         async with self._core.db.read() as session:
             row = (
                 await session.execute(
-                    select(Session, User.role, User.disabled)
+                    select(
+                        Session.user_id,
+                        Session.expires_at,
+                        Session.last_used_at,
+                        Session.revoked_at,
+                        User.role,
+                        User.disabled,
+                    )
                     .join(User, User.id == Session.user_id)
                     .where(Session.token_hash == digest)
                 )
             ).first()
         if row is None:
             raise AuthenticationError("Session invalide. Connectez-vous.", code="invalid_token")
-        sess, role, disabled = row
-        idle = timedelta(minutes=self._core.settings.session_idle_minutes)
-        if sess.revoked_at is not None or disabled:
+        if row.revoked_at is not None or row.disabled:
             raise AuthenticationError("Session fermée. Connectez-vous.", code="session_revoked")
-        if now >= sess.expires_at or now - sess.last_used_at >= idle:
+        if now >= row.expires_at or now - row.last_used_at >= idle:
             raise AuthenticationError("Session expirée. Connectez-vous à nouveau.", code="session_expired")
-        if now - sess.last_used_at > timedelta(seconds=60):  # one write a minute at most
-            with contextlib.suppress(DiskFullError):  # a full disk must not stop reads
-                async with self._core.db.write(essential=True) as session:
-                    await session.execute(
-                        update(Session).where(Session.token_hash == digest).values(last_used_at=now)
-                    )
-        return Principal(user_id=sess.user_id, role=role, token_hash=digest, ip=ip)
+        entry = CachedSession(row.user_id, row.role, row.expires_at, row.last_used_at, time.monotonic())
+        self.sessions.put(digest, entry, generation)
+        return entry
 
     async def touch(self, principal: Principal) -> None:
         """Keep a session alive while its socket is (heartbeat)."""
+        now = self._core.clock()
         async with self._core.db.write(essential=True) as session:
             await session.execute(
                 update(Session)
                 .where(Session.token_hash == principal.token_hash, Session.revoked_at.is_(None))
-                .values(last_used_at=self._core.clock())
+                .values(last_used_at=now)
             )
+        cached = self.sessions.get(principal.token_hash)
+        if cached is not None:
+            cached.last_used_at = max(cached.last_used_at, now)
 
     async def logout(self, principal: Principal) -> None:
         async with self._core.db.write() as session:
@@ -378,6 +412,21 @@ class AccountService:
                 .where(Session.token_hash == principal.token_hash)
                 .values(revoked_at=self._core.clock())
             )
+        await self.sessions_revoked(digests=[principal.token_hash])
+
+    async def sessions_revoked(
+        self, digests: list[str] | None = None, user_ids: list[str] | None = None
+    ) -> None:
+        """Forget revoked sessions here at once, and in every other process through the bus.
+
+        Called after the revocation is committed. A broadcast lost with the bus is covered by the
+        cache's rules: nothing cached is trusted while the bus is not `ok` or after a resync.
+        """
+        self.sessions.forget(digests or (), user_ids or ())
+        try:
+            await self._core.bus.publish(revocation_message(digests or (), user_ids or ()))
+        except Exception as exc:
+            log.error("session revocation broadcast failed: %s", failure(exc))
 
     # ---------------------------------------------------------------- reads and admin
     async def get_user(self, user_id: str) -> tuple[User, PractitionerProfile | None]:

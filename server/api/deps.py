@@ -17,12 +17,13 @@ from server.kernel.core import Core
 from server.settings import Settings
 
 
-def _core(request: Request) -> Core:
+# `async def`: FastAPI runs a plain `def` dependency in its thread pool, one hop per request.
+async def _core(request: Request) -> Core:
     core: Core = request.app.state.services.core
     return core
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.services.core.settings
     return settings
 

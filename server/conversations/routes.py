@@ -25,7 +25,8 @@ from server.conversations.service import ConversationService, MessageDraft
 router = APIRouter(tags=["conversations"])
 
 
-def _conversations(request: Request) -> ConversationService:
+# `async def`: FastAPI runs a plain `def` dependency in its thread pool, one hop per request.
+async def _conversations(request: Request) -> ConversationService:
     service: ConversationService = request.app.state.services.conversations
     return service
 

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 
 from contracts.wire.conversations import MessageEvent, MessagePublic
 from contracts.wire.events import event_data
@@ -153,33 +152,9 @@ class MessageWriter:
             await self._core.publish(frames)
 
     async def _write(self, jobs: list[SendJob]) -> list[dict[str, Any]]:
-        results: dict[int, tuple[MessagePublic, bool] | DomainError] = {}
-        frames: list[dict[str, Any]] = []
-        async with self._core.db.write() as session:
-            now = self._core.clock()
-            existing = await self._existing(session, [j.message_id for j in jobs])
-            convs = await self._lock_conversations(session, {j.conversation_id for j in jobs})
-            accepted: list[tuple[int, SendJob, _Conv]] = []
-            batch_ids: dict[str, int] = {}
-            for index, job in enumerate(jobs):
-                first = batch_ids.get(job.message_id)
-                if first is not None:  # the same id twice in one batch (a quick retry)
-                    if not _same_send(jobs[first], job):
-                        results[index] = _id_in_use()
-                    continue
-                outcome = self._check(job, existing, convs, now)
-                if outcome is None:
-                    batch_ids[job.message_id] = index
-                    accepted.append((index, job, convs[job.conversation_id]))
-                else:
-                    results[index] = outcome
-            if accepted:
-                published = await self._persist(session, accepted, now, frames)
-                results.update(published)
+        results, frames = await self._core.db.run_write(lambda connection: self._write_in(connection, jobs))
         for index, job in enumerate(jobs):
-            outcome = results.get(index)
-            if outcome is None:  # a repeat of an id accepted earlier in this batch
-                outcome = _repeat(results[batch_ids[job.message_id]])
+            outcome = results[index]
             if job.future.done():  # its caller went away (cancelled): the message is stored anyway
                 continue
             if isinstance(outcome, DomainError):
@@ -188,15 +163,45 @@ class MessageWriter:
                 job.future.set_result(outcome)
         return frames
 
-    async def _existing(self, session: AsyncSession, ids: list[str]) -> dict[str, Row[Any]]:
-        rows = await session.execute(select(MESSAGES).where(Message.id.in_(ids)))
+    def _write_in(
+        self, connection: Connection, jobs: list[SendJob]
+    ) -> tuple[dict[int, tuple[MessagePublic, bool] | DomainError], list[dict[str, Any]]]:
+        """The batch's transaction, all of it in one call (one thread hop on SQLite)."""
+        results: dict[int, tuple[MessagePublic, bool] | DomainError] = {}
+        frames: list[dict[str, Any]] = []
+        now = self._core.clock()
+        existing = self._existing(connection, [j.message_id for j in jobs])
+        convs = self._lock_conversations(connection, {j.conversation_id for j in jobs})
+        accepted: list[tuple[int, SendJob, _Conv]] = []
+        batch_ids: dict[str, int] = {}
+        for index, job in enumerate(jobs):
+            first = batch_ids.get(job.message_id)
+            if first is not None:  # the same id twice in one batch (a quick retry)
+                if not _same_send(jobs[first], job):
+                    results[index] = _id_in_use()
+                continue
+            outcome = self._check(job, existing, convs, now)
+            if outcome is None:
+                batch_ids[job.message_id] = index
+                accepted.append((index, job, convs[job.conversation_id]))
+            else:
+                results[index] = outcome
+        if accepted:
+            results.update(self._persist(connection, accepted, now, frames))
+        for index, job in enumerate(jobs):
+            if index not in results:  # a repeat of an id accepted earlier in this batch
+                results[index] = _repeat(results[batch_ids[job.message_id]])
+        return results, frames
+
+    def _existing(self, connection: Connection, ids: list[str]) -> dict[str, Row[Any]]:
+        rows = connection.execute(select(MESSAGES).where(MESSAGES.c.id.in_(ids)))
         return {r.id: r for r in rows}
 
-    async def _lock_conversations(self, session: AsyncSession, ids: set[str]) -> dict[str, _Conv]:
+    def _lock_conversations(self, connection: Connection, ids: set[str]) -> dict[str, _Conv]:
         table = CONVERSATIONS
         stmt = select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
         out = {}
-        for r in await session.execute(stmt):
+        for r in connection.execute(stmt):
             out[r.id] = _Conv(
                 r,
                 r.last_seq,
@@ -230,9 +235,9 @@ class MessageWriter:
             )
         return None
 
-    async def _persist(
+    def _persist(
         self,
-        session: AsyncSession,
+        connection: Connection,
         accepted: list[tuple[int, SendJob, _Conv]],
         now: datetime,
         frames: list[dict[str, Any]],
@@ -285,9 +290,9 @@ class MessageWriter:
             results[index] = (public, True)
             data = event_data("message.created", MessageEvent(message=public))
             per_user.append(((row.practitioner_id, row.patient_id), data))
-        await session.execute(insert(MESSAGES), messages)
+        connection.execute(insert(MESSAGES), messages)
         touched = [c for c in {id(c): c for _, _, c in accepted}.values()]
-        await session.execute(
+        connection.execute(
             update(CONVERSATIONS)
             .where(CONVERSATIONS.c.id == bindparam("b_id"))
             .values(
@@ -318,7 +323,7 @@ class MessageWriter:
         users = USERS
         seqs = {
             r.id: r.event_seq
-            for r in await session.execute(
+            for r in connection.execute(
                 select(users.c.id, users.c.event_seq)
                 .where(users.c.id.in_(recipients))
                 .order_by(users.c.id)
@@ -349,12 +354,12 @@ class MessageWriter:
                         },
                     }
                 )
-        await session.execute(
+        connection.execute(
             update(users).where(users.c.id == bindparam("b_id")).values(event_seq=bindparam("b_seq")),
             [{"b_id": uid, "b_seq": seq} for uid, seq in seqs.items()],
         )
-        await session.execute(insert(EVENTS), events)
-        await session.execute(insert(AUDIT), audits)
+        connection.execute(insert(EVENTS), events)
+        connection.execute(insert(AUDIT), audits)
         return results
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,6 +88,10 @@ class Database:
         self._writer = async_sessionmaker(self._write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
         self._sync_reader: Engine | None = None
+        self._sync_writer: Engine | None = None
+        self._write_thread: ThreadPoolExecutor | None = None
+        # SQLite: the async writer and the stdlib one (`run_write`) take turns; PostgreSQL locks rows.
+        self._write_turn: asyncio.Lock | None = asyncio.Lock() if self.sqlite else None
         if self.sqlite:
             # The stdlib driver in a worker thread: a whole read in one thread hop (aiosqlite
             # hops once per cursor call), for hot read paths such as search as you type.
@@ -99,6 +104,19 @@ class Database:
             )
             event.listen(self._sync_reader, "connect", _sqlite_pragmas)
             event.listen(self._sync_reader, "begin", _begin_with("BEGIN"))
+            # A whole write transaction in one thread hop (`run_write`): on a loaded machine every
+            # hop waits for a core, and aiosqlite makes several per statement.
+            self._sync_writer = create_engine(
+                make_url(url).set(drivername="sqlite+pysqlite"),
+                echo=echo,
+                hide_parameters=HIDE_PARAMETERS,
+                pool_size=1,
+                max_overflow=0,
+            )
+            event.listen(self._sync_writer, "connect", _sqlite_pragmas)
+            event.listen(self._sync_writer, "begin", _begin_with("BEGIN IMMEDIATE"))
+            # Its own thread: commits never queue behind reads or other work in the default pool.
+            self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
     @property
     def engine(self) -> AsyncEngine:
@@ -119,7 +137,7 @@ class Database:
         if self.storage.refuses(essential):
             raise DiskFullError
         try:
-            async with self._writer() as session, session.begin():
+            async with self._turn(), self._writer() as session, session.begin():
                 yield session
         except DiskFullError:
             raise
@@ -128,6 +146,41 @@ class Database:
                 self.storage.mark_full()
                 raise DiskFullError from exc
             raise
+
+    async def run_write(self, fn: Callable[[Connection], T], *, essential: bool = False) -> T:
+        """Run `fn(connection)` — synchronous Core statements only — in one write transaction,
+        committed when it returns, rolled back when it raises.
+
+        SQLite: in a worker thread on the stdlib driver, in turn with `write()`. PostgreSQL:
+        through `run_sync` on the async driver.
+
+        Raises:
+            DiskFullError: as `write()`.
+        """
+        if self.storage.refuses(essential):
+            raise DiskFullError
+        try:
+            if self._sync_writer is not None and self._write_thread is not None:
+                engine, thread = self._sync_writer, self._write_thread
+
+                def run() -> T:
+                    with engine.begin() as connection:
+                        return fn(connection)
+
+                async with self._turn():
+                    return await asyncio.get_running_loop().run_in_executor(thread, run)
+            async with self._write_engine.begin() as connection:
+                return await connection.run_sync(fn)
+        except DiskFullError:
+            raise
+        except Exception as exc:
+            if is_storage_full(exc):
+                self.storage.mark_full()
+                raise DiskFullError from exc
+            raise
+
+    def _turn(self) -> AbstractAsyncContextManager[Any]:
+        return self._write_turn if self._write_turn is not None else nullcontext()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -153,8 +206,11 @@ class Database:
             return await connection.run_sync(fn)
 
     async def dispose(self) -> None:
-        if self._sync_reader is not None:
-            self._sync_reader.dispose()
+        if self._write_thread is not None:
+            self._write_thread.shutdown(wait=True)  # a commit under way finishes first
+        for engine in (self._sync_reader, self._sync_writer):
+            if engine is not None:
+                engine.dispose()
         await self._write_engine.dispose()
         if self._read_engine is not self._write_engine:
             await self._read_engine.dispose()

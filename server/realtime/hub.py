@@ -131,13 +131,16 @@ class Hub:
 
     # ---------------------------------------------------------------- bus side
     async def on_bus_message(self, message: BusMessage) -> None:
+        self.accounts.sessions.on_bus_message(message)  # a sign-out or reset, from any process
         for item in message.get("frames", ()):
             for conn in self.by_user.get(item.get("user_id", ""), ()):
                 conn.push(item["frame"])
 
     async def resync(self) -> None:
         """Frames from other processes may have been missed: every socket catches up from the
-        database (each persisted event still reaches it once, in order)."""
+        database (each persisted event still reaches it once, in order). A session revocation
+        may have been missed too: the session cache starts afresh."""
+        self.accounts.sessions.clear()
         for conns in list(self.by_user.values()):
             for conn in list(conns):
                 if not conn.catch_up_pending:

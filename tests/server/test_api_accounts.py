@@ -152,6 +152,8 @@ def test_failures_from_many_addresses_lock_the_account_until_a_password_reset(tm
                 assert c.post("/auth/login", json=wrong).status_code == 401
                 assert c.post("/auth/login", json=wrong).status_code == 401
         with unique_client(live) as owner:
+            signed_in = {"Authorization": f"Bearer {patient.token}"}
+            assert owner.get("/me", headers=signed_in).status_code == 200  # its session now cached
             locked = owner.post("/auth/login", json={**wrong, "password": PASSWORD})
             assert locked.status_code == 429 and "Mot de passe oublié" in locked.json()["detail"], locked.text
             started = owner.post("/auth/password-reset", json={"identifier": patient.email})
@@ -165,6 +167,9 @@ def test_failures_from_many_addresses_lock_the_account_until_a_password_reset(tm
                 json={"code": code, "password": new_password},
             )
             assert confirmed.status_code == 200, confirmed.text
+            # The reset closes every session of the account at once, the cached one included.
+            refused = owner.get("/me", headers=signed_in)
+            assert refused.status_code == 401 and refused.json()["code"] == "session_revoked"
             assert owner.post("/auth/login", json={**wrong, "password": new_password}).status_code == 200
 
 
@@ -188,6 +193,9 @@ def _age_session(server: LiveServer, token: str, **values: object) -> None:
             await session.execute(
                 update(Session).where(Session.token_hash == token_digest(token)).values(**values)
             )
+        # Time travel behind the server's back: its cache of checked sessions (up to 10 s, with the
+        # times of this session as read before) is dropped as if those seconds had passed.
+        services.accounts.sessions.clear()
 
     server.run(age)
 
