@@ -6,6 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 JS := server/patient_web/static/js
+# The companion server alone, as a host installs it (no Qt, no media stack), with its tests' tools.
+SERVER_VENV := .venv-server
+SERVER_BIN := $(SERVER_VENV)/bin
+SERVER_STAMP := $(SERVER_VENV)/.installed
+# What `make test` runs in the server-only virtualenv; everything else runs once, in .venv.
+SERVER_TESTS := tests/server tests/contracts tests/test_logfail.py
 
 .PHONY: run test lint bench server clean stress-check soak fuzz scale-demo
 
@@ -14,8 +20,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[desktop,dev]'
 	touch $(STAMP)
+
+$(SERVER_BIN)/python:
+	$(PYTHON) -m venv $(SERVER_VENV)
+	$(SERVER_BIN)/python -m pip install --quiet --upgrade pip
+
+$(SERVER_STAMP): pyproject.toml | $(SERVER_BIN)/python
+	$(SERVER_BIN)/python -m pip install --quiet -e '.[server-tests]'
+	touch $(SERVER_STAMP)
 
 # The patient pages' JavaScript checkers (TypeScript, ESLint), pinned in package-lock.json.
 $(NODE_STAMP): package.json package-lock.json
@@ -25,8 +39,8 @@ $(NODE_STAMP): package.json package-lock.json
 run: $(STAMP)
 	$(BIN)/teleconsult
 
-server: $(STAMP)
-	$(BIN)/teleconsult-server serve
+server: $(SERVER_STAMP)
+	$(SERVER_BIN)/teleconsult-server serve
 
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
@@ -37,8 +51,12 @@ lint: $(STAMP) $(NODE_STAMP)
 	npx --no -- tsc -p tsconfig.json --noEmit
 	npx --no -- eslint $(JS)
 
-test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+# Two disjoint runs, each failing the target (pytest's exit code 5, no test collected, included): the
+# server's tests in the server-only virtualenv, which proves the server needs no desktop package, then
+# the rest in .venv.
+test: lint $(SERVER_STAMP)
+	TELECONSULT_SERVER_VENV=1 $(SERVER_BIN)/python -m pytest $(SERVER_TESTS) $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(addprefix --ignore=,$(SERVER_TESTS)) $(PYTEST_ARGS)
 
 # Deeper fuzzing than `make test`: schemathesis on every operation with many more examples (random
 # seeds), on SQLite and PostgreSQL; prints per backend "N operations, N requests, N server errors,
@@ -66,4 +84,4 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SERVER_VENV) node_modules build dist .mypy_cache .ruff_cache .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,13 @@ set_machine_zone(os.environ.get("TELECONSULT_TEST_TZ", DEFAULT_MACHINE_ZONE))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TELECONSULT_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("TELECONSULT_TEST_REDIS_URL", "")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # `qt_api` in pyproject.toml is pytest-qt's; the server-only virtualenv has no pytest-qt (it would
+    # import Qt): declare the key there so that pytest does not warn it is unknown.
+    if importlib.util.find_spec("pytestqt") is None:
+        parser.addini("qt_api", "pytest-qt's Qt binding (pytest-qt is not installed here)")
 
 
 def need(condition: bool, reason: str) -> None:

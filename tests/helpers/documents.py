@@ -1,4 +1,4 @@
-"""Real documents for upload tests: PDFs (reportlab or hand-built, any size), PNGs and JPEGs."""
+"""Real documents for upload tests: PDFs (built by hand, any size), PNGs and JPEGs (Pillow)."""
 
 from __future__ import annotations
 
@@ -21,52 +21,50 @@ from tests.helpers.live_server import LiveServer
 
 
 def make_pdf(text: str = "Ordonnance : paracétamol 1 g, 3 fois par jour.") -> bytes:
-    """A one-page PDF made with reportlab."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
+    """A one-page PDF with `text` in Helvetica, about 1.4 kB like a one-line reportlab page.
 
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=A4)
-    pdf.setTitle("Ordonnance")
-    pdf.drawString(72, 770, text)
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()
+    Built by hand (the server's tests run without reportlab, a desktop dependency); a kilobyte of
+    random bytes in an unreferenced stream makes each call's file different, as reportlab's
+    dates and /ID did, and puts the header more than 1200 bytes before the %%EOF trailer.
+    """
+    return _pdf(text, filler=1024)
 
 
 def make_big_pdf(size: int, text: str = "Compte rendu") -> bytes:
     """A valid one-page PDF of exactly `size` bytes: an unreferenced stream of random bytes pads it."""
-
-    def build(filler: int) -> bytes:
-        content = f"BT /F1 12 Tf 72 770 Td ({text}) Tj ET".encode("latin-1")
-        objects = [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            b"<< /Length %d >>\nstream\n" % filler + os.urandom(filler) + b"\nendstream",
-        ]
-        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        for offset in offsets:
-            out += b"%010d 00000 n \n" % offset
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-        return bytes(out)
-
-    overhead = len(build(0))
+    overhead = len(_pdf(text, 0))
     # The filler's length is written in decimal: adjust once for the extra digits.
     filler = size - overhead
-    filler -= len(build(filler)) - size
-    data = build(filler)
+    filler -= len(_pdf(text, filler)) - size
+    data = _pdf(text, filler)
     assert len(data) == size, (len(data), size)
     return data
+
+
+def _pdf(text: str, filler: int) -> bytes:
+    """One A4 page showing `text` (Windows-1252, as the standard fonts encode it), then `filler` bytes."""
+    literal = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    content = b"BT /F1 12 Tf 72 770 Td (" + literal + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.2756 841.8898] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n" % filler + os.urandom(filler) + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -88,20 +86,15 @@ def make_png(width: int = 40, height: int = 30, *, declared: tuple[int, int] | N
 
 
 def make_jpeg(width: int = 64, height: int = 48, quality: int = 90) -> bytes:
-    """A real JPEG encoded by Qt (QImage works without an application object)."""
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-    from PySide6.QtGui import QColor, QImage
+    """A real JPEG encoded by Pillow (libjpeg): a red image crossed by a dotted blue line."""
+    from PIL import Image
 
-    image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(QColor(200, 60, 40))
+    image = Image.new("RGB", (width, height), (200, 60, 40))
     for x in range(0, width, 4):
-        image.setPixelColor(x, height // 2, QColor(20, 20, 220))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert image.save(buffer, "JPEG", quality)  # type: ignore[call-overload]  # stubs say bytes; runtime wants str
-    buffer.close()
-    return bytes(data.data())
+        image.putpixel((x, height // 2), (20, 20, 220))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
 
 
 # -------------------------------------------------------------------- uploads against a live server

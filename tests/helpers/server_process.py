@@ -76,8 +76,10 @@ class ServerChild:
         port: int | None = None,
         args: tuple[str, ...] = (),
         inherit_settings: bool = True,
+        program: tuple[str, ...] = (sys.executable, "-m", "server"),
     ) -> None:
         self.data_dir = data_dir
+        self.program = program  # or the installed console script, `teleconsult-server`
         self.port = port or free_port()
         base = (
             os.environ
@@ -104,7 +106,7 @@ class ServerChild:
     def start(self, timeout: float = 60) -> ServerChild:
         """Start the process and return once /health answers 200."""
         self.log_path = self.data_dir / f"server-{self.port}-{time.monotonic_ns()}.log"
-        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
+        command = [*self.program, "serve", "--port", str(self.port)]
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [*command, "--data-dir", str(self.data_dir), *self.args],
