@@ -57,6 +57,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@asynccontextmanager
+async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """`session`, closed even when its task is cancelled meanwhile (a client gone, a shutdown).
+
+    Closing returns the connection to the pool, which rolls it back: cancelled half-way, the
+    pool logs « Exception during reset » and may drop the connection. The close runs shielded.
+    """
+    try:
+        yield session
+    finally:
+        await asyncio.shield(session.close())
+
+
 class Database:
     """Two session factories: `write()` for transactions that change data, `read()` for the rest.
 
@@ -137,7 +150,7 @@ class Database:
         if self.storage.refuses(essential):
             raise DiskFullError
         try:
-            async with self._turn(), self._writer() as session, session.begin():
+            async with self._turn(), _closing(self._writer()) as session, session.begin():
                 yield session
         except DiskFullError:
             raise
@@ -185,7 +198,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only (its transaction is rolled back at the end)."""
-        async with self._reader() as session:
+        async with _closing(self._reader()) as session:
             yield session
 
     async def run_read(self, fn: Callable[[Connection], T]) -> T:
