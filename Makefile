@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 JS := server/patient_web/static/js
 
-.PHONY: run test lint bench server clean stress-check soak fuzz
+.PHONY: run test lint bench server clean stress-check soak fuzz package package-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,5 +60,15 @@ soak: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
+# The desktop app as a .deb in dist/ (Briefcase with our template packaging/linux-system, on the
+# system Python in its own .venv-package; docs/packaging.md). package-test installs it (root) and
+# starts it under Xvfb: the local server must answer and the app reach account creation.
+package:
+	packaging/build-deb.sh
+
+package-test: $(STAMP)
+	packaging/apt-ensure.sh xvfb xauth xdotool imagemagick
+	TELECONSULT_PACKAGE_TEST=1 $(BIN)/python -m pytest -s -p no:cacheprovider tests/packaging/test_deb.py $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) node_modules build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-package logs node_modules build dist .mypy_cache .ruff_cache .pytest_cache
