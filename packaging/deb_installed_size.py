@@ -9,11 +9,14 @@ copied as it is (no second compression). Prints the size in KiB.
 
 from __future__ import annotations
 
+import gzip
 import io
+import lzma
 import os
 import sys
 import tarfile
 from pathlib import Path
+from typing import BinaryIO
 
 AR_MAGIC = b"!<arch>\n"
 
@@ -21,17 +24,16 @@ AR_MAGIC = b"!<arch>\n"
 def installed_size_kib(root: Path) -> int:
     total = 0
     for folder, dirs, files in os.walk(root):
-        if Path(folder).name == "DEBIAN" and Path(folder).parent == root:
-            dirs.clear()
-            continue
+        if Path(folder) == root and "DEBIAN" in dirs:
+            dirs.remove("DEBIAN")  # the control files are not installed
         for name in dirs + files:
-            info = (Path(folder) / name).lstat()
-            regular = not (Path(folder) / name).is_symlink() and (Path(folder) / name).is_file()
-            total += -(-info.st_size // 1024) if regular else 1
+            path = Path(folder) / name
+            regular = path.is_file() and not path.is_symlink()
+            total += -(-path.lstat().st_size // 1024) if regular else 1
     return total
 
 
-def read_ar(data: io.BufferedReader) -> list[tuple[bytes, bytes]]:
+def read_ar(data: BinaryIO) -> list[tuple[bytes, bytes]]:
     """The members of an ar archive: (60-byte header, content)."""
     if data.read(8) != AR_MAGIC:
         raise ValueError("not a .deb (ar) file")
@@ -53,22 +55,25 @@ def with_size(control: bytes, kib: int) -> bytes:
 
 
 def rewrite_control(member: bytes, name: str, kib: int) -> bytes:
-    compression = {".xz": "xz", ".gz": "gz", ".zst": None}.get(Path(name).suffix, "")
-    if compression is None:
-        raise ValueError("zstd control members are not handled")
+    suffix = Path(name).suffix
+    if suffix not in (".xz", ".gz", ".tar"):
+        raise ValueError(f"{name}: only xz, gzip or plain control members are handled")
     out = io.BytesIO()
     with (
         tarfile.open(fileobj=io.BytesIO(member), mode="r:*") as source,
-        tarfile.open(
-            fileobj=out, mode=f"w:{compression}" if compression else "w", format=tarfile.GNU_FORMAT
-        ) as target,
+        tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as target,
     ):
         for info in source.getmembers():
-            content = source.extractfile(info).read() if info.isfile() else None  # type: ignore[union-attr]
+            member_file = source.extractfile(info) if info.isfile() else None
+            content = member_file.read() if member_file is not None else None
             if info.name in ("./control", "control") and content is not None:
                 content = with_size(content, kib)
                 info.size = len(content)
             target.addfile(info, io.BytesIO(content) if content is not None else None)
+    if suffix == ".xz":
+        return lzma.compress(out.getvalue())
+    if suffix == ".gz":
+        return gzip.compress(out.getvalue(), mtime=0)
     return out.getvalue()
 
 
@@ -80,7 +85,7 @@ def main(argv: list[str]) -> int:
     deb, root = Path(argv[1]), Path(argv[2])
     kib = installed_size_kib(root)
     with deb.open("rb") as f:
-        members = read_ar(f)  # type: ignore[arg-type]
+        members = read_ar(f)
     rebuilt = []
     for header, content in members:
         name = header[:16].decode().strip().rstrip("/")
