@@ -13,7 +13,7 @@ SERVER_STAMP := $(SERVER_VENV)/.installed
 # What `make test` runs in the server-only virtualenv; everything else runs once, in .venv.
 SERVER_TESTS := tests/server tests/contracts tests/test_logfail.py
 
-.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo
+.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo package package-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,5 +83,15 @@ scale-demo: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
+# The desktop app as a .deb in dist/ (Briefcase with our template packaging/linux-system, on the
+# system Python in its own .venv-package; docs/packaging.md). package-test installs it (root) and
+# starts it under Xvfb: the local server must answer and the app reach account creation.
+package:
+	packaging/build-deb.sh
+
+package-test: $(STAMP)
+	packaging/apt-ensure.sh xvfb xauth xdotool imagemagick
+	TELECONSULT_PACKAGE_TEST=1 $(BIN)/python -m pytest -s -p no:cacheprovider tests/packaging/test_deb.py $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) $(SERVER_VENV) node_modules build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SERVER_VENV) .venv-package logs node_modules build dist .mypy_cache .ruff_cache .pytest_cache

@@ -3,14 +3,21 @@
 A child process, not an import: the desktop never imports `server` (import-linter contract), and
 the server keeps its own event loop, database and crash domain. It is stopped when the app quits;
 on Linux it also dies with the app if the app is killed (PR_SET_PDEATHSIG).
+
+In a packaged app (Briefcase), `sys.executable` is the app's launcher, not a Python: it takes no
+`-m` and runs the module named by BRIEFCASE_MAIN_MODULE, so the child is started that way there
+(docs/packaging.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
+import ntpath
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,6 +33,30 @@ log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[str], Awaitable[bool]]
 POLL = Backoff(first=0.1, ceiling=0.1)  # it answers a second or two after the spawn: ask often
+MAIN_MODULE_VARIABLE = "BRIEFCASE_MAIN_MODULE"  # the module a Briefcase launcher runs instead of the app's
+SERVER_MODULE = "server"
+# python, python3, python3.11, pythonw, python.exe, python3.13t… (the names CPython's executables take)
+_PYTHON_NAME = re.compile(r"python(\d+(\.\d+)*t?)?w?(\.exe)?", re.IGNORECASE)
+
+
+def installed_by() -> str | None:
+    """Who installed this app: "briefcase" in a Briefcase bundle, "pip" in a development install."""
+    try:
+        installer = importlib.metadata.distribution("teleconsult").read_text("INSTALLER")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return installer.strip() if installer else None
+
+
+def is_app_launcher(executable: str, installer: str | None) -> bool:
+    """Whether `executable` (sys.executable) is a packaged app's launcher rather than a Python.
+
+    Briefcase marks the app it bundles (INSTALLER "briefcase"); otherwise a file not named like a
+    Python interpreter is some other launcher. Either way `-m` would not be understood.
+    """
+    if installer == "briefcase":
+        return True
+    return _PYTHON_NAME.fullmatch(ntpath.basename(executable)) is None  # ntpath splits on both / and \
 
 
 def port_is_free(port: int) -> bool:
@@ -58,10 +89,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class LocalServer:
     """Starts, watches and stops `python -m server serve` for this machine."""
 
-    def __init__(self, data_dir: Path, health: HealthCheck, *, python: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        health: HealthCheck,
+        *,
+        python: str | None = None,
+        launcher: bool | None = None,
+    ) -> None:
+        """`python`: the executable to start (sys.executable); `launcher`: whether it is the app's
+        launcher (BRIEFCASE_MAIN_MODULE) rather than a Python (`-m`), guessed when None."""
         self._data_dir = data_dir
         self._health = health
         self._python = python or sys.executable
+        self._launcher = is_app_launcher(self._python, installed_by()) if launcher is None else launcher
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.port = 0
@@ -79,10 +120,10 @@ class LocalServer:
         return self._data_dir / "server.log"
 
     def command(self, port: int) -> list[str]:
+        """The child's command line: `python -m server serve …`, or `launcher serve …` in a package."""
+        start = [self._python] if self._launcher else [self._python, "-m", SERVER_MODULE]
         return [
-            self._python,
-            "-m",
-            "server",
+            *start,
             "serve",
             "--host",
             "127.0.0.1",
@@ -133,19 +174,27 @@ class LocalServer:
         await self.stop()
         raise UserFacingError("Le serveur local met trop de temps à démarrer. Réessayez.")
 
+    def environment(self) -> dict[str, str]:
+        """The child's environment: this one, unbuffered, and the server module for a launcher."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self._launcher:
+            env[MAIN_MODULE_VARIABLE] = SERVER_MODULE
+        else:
+            env.pop(MAIN_MODULE_VARIABLE, None)
+        return env
+
     def _spawn(self) -> None:
         self._data_dir.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
         kwargs: dict[str, Any] = {}
         if sys.platform.startswith("linux"):
             kwargs["preexec_fn"] = _die_with_parent
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._process = subprocess.Popen(  # a child process, never an import of `server`
             self.command(self.port),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=env,
+            env=self.environment(),
             **kwargs,
         )
 
