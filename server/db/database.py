@@ -62,12 +62,18 @@ async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """`session`, closed even when its task is cancelled meanwhile (a client gone, a shutdown).
 
     Closing returns the connection to the pool, which rolls it back: cancelled half-way, the
-    pool logs « Exception during reset » and may drop the connection. The close runs shielded.
+    pool logs « Exception during reset » and may drop the connection. The close runs shielded, and
+    a task cancelled meanwhile (a server stopping its workers) waits for it before it ends.
     """
     try:
         yield session
     finally:
-        await asyncio.shield(session.close())
+        closing = asyncio.ensure_future(session.close())
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            await closing
+            raise
 
 
 class Database:

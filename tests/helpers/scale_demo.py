@@ -513,15 +513,9 @@ def _signup_code(outbox: Path, email: str, timeout: float = 20) -> str:
 
 
 def _pdf() -> bytes:
-    import io
+    from tests.helpers.documents import make_pdf  # by hand: the server-only venv has no reportlab
 
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 720, "Compte rendu : démonstration multi-nœuds.")
-    page.save()
-    return out.getvalue()
+    return make_pdf("Compte rendu : démonstration multi-nœuds.")
 
 
 def _rpps() -> str:
