@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from bench._server import free_port, percentile
 
 SYNAPSE_VERSION = "1.163.2"
 VENV = Path(__file__).resolve().parent / ".synapse-venv"
@@ -142,19 +143,13 @@ def ensure_synapse() -> Path:
 # ---------------------------------------------------------------- the homeserver process
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class SynapseProcess:
     """One homeserver on a fresh temporary folder (SQLite), client API only, 127.0.0.1."""
 
     def __init__(self, python: Path) -> None:
         self.python = python
         self.dir = Path(tempfile.mkdtemp(prefix="tc-bench-synapse-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.secret = secrets.token_urlsafe(32)
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -329,15 +324,6 @@ class _Phase:
     errors: int = 0
     last_receipt: float = 0.0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 async def _register(client: httpx.AsyncClient, secret: str, username: str) -> _User:
@@ -523,14 +509,14 @@ async def _measure(
     elapsed = phase.last_receipt - t0 if received else float("nan")
     figures = {
         "msg_per_s": round(received / elapsed, 1) if received else 0.0,
-        "p50_ms": round(_percentile(phase.latencies_ms, 50), 1),
-        "p95_ms": round(_percentile(phase.latencies_ms, 95), 1),
-        "p99_ms": round(_percentile(phase.latencies_ms, 99), 1),
+        "p50_ms": round(percentile(phase.latencies_ms, 50), 1),
+        "p95_ms": round(percentile(phase.latencies_ms, 95), 1),
+        "p99_ms": round(percentile(phase.latencies_ms, 99), 1),
         "errors": float(phase.errors),
     }
     details = {
-        "send_p50_ms": round(_percentile(phase.send_ms, 50), 1),
-        "send_p99_ms": round(_percentile(phase.send_ms, 99), 1),
+        "send_p50_ms": round(percentile(phase.send_ms, 50), 1),
+        "send_p99_ms": round(percentile(phase.send_ms, 99), 1),
         "server_cpu_ms_per_msg": round(cpu_s * 1000 / received, 2) if received else float("nan"),
         "server_cpu_share": round(cpu_s / elapsed, 2) if received else float("nan"),
         "server_waiting_for_cpu_share": round(wait_s / elapsed, 2) if received else float("nan"),

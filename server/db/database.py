@@ -57,6 +57,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_engine(url: str, echo: bool, *, pool: int, overflow: int, begin: str) -> Engine:
+    """A stdlib-driver (pysqlite) engine on the same file, with the same pragmas."""
+    engine = create_engine(
+        make_url(url).set(drivername="sqlite+pysqlite"),
+        echo=echo,
+        hide_parameters=HIDE_PARAMETERS,
+        pool_size=pool,
+        max_overflow=overflow,
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin_with(begin))
+    return engine
+
+
 @asynccontextmanager
 async def _closing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """`session`, closed even when its task is cancelled meanwhile (a client gone, a shutdown).
@@ -114,26 +128,10 @@ class Database:
         if self.sqlite:
             # The stdlib driver in a worker thread: a whole read in one thread hop (aiosqlite
             # hops once per cursor call), for hot read paths such as search as you type.
-            self._sync_reader = create_engine(
-                make_url(url).set(drivername="sqlite+pysqlite"),
-                echo=echo,
-                hide_parameters=HIDE_PARAMETERS,
-                pool_size=4,
-                max_overflow=4,
-            )
-            event.listen(self._sync_reader, "connect", _sqlite_pragmas)
-            event.listen(self._sync_reader, "begin", _begin_with("BEGIN"))
+            self._sync_reader = _sqlite_engine(url, echo, pool=4, overflow=4, begin="BEGIN")
             # A whole write transaction in one thread hop (`run_write`): on a loaded machine every
             # hop waits for a core, and aiosqlite makes several per statement.
-            self._sync_writer = create_engine(
-                make_url(url).set(drivername="sqlite+pysqlite"),
-                echo=echo,
-                hide_parameters=HIDE_PARAMETERS,
-                pool_size=1,
-                max_overflow=0,
-            )
-            event.listen(self._sync_writer, "connect", _sqlite_pragmas)
-            event.listen(self._sync_writer, "begin", _begin_with("BEGIN IMMEDIATE"))
+            self._sync_writer = _sqlite_engine(url, echo, pool=1, overflow=0, begin="BEGIN IMMEDIATE")
             # Its own thread: commits never queue behind reads or other work in the default pool.
             self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
