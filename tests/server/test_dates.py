@@ -46,13 +46,6 @@ def next_paris_midnight(instant: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=PARIS)
 
 
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpCapture]:
-    capture = SmtpCapture().start()
-    yield capture
-    capture.stop()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def dated(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpCapture
