@@ -60,9 +60,19 @@ def is_app_launcher(executable: str, installer: str | None) -> bool:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether the server could listen on `port` now.
+
+    The check binds as the server will (uvicorn sets SO_REUSEADDR): without it, the connections the
+    previous run closed (TIME_WAIT, up to a minute after a restart) make the remembered port look
+    busy, the server moves to another one and every invitation link already sent dies. A port some
+    program listens on is still refused. Windows' SO_REUSEADDR would let us bind a port in use, and
+    Windows does not refuse a port in TIME_WAIT anyway: there the plain bind is the right check.
+    """
     if port <= 0:
         return False
     with socket.socket() as s:
+        if sys.platform != "win32":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
