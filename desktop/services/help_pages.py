@@ -24,16 +24,13 @@ class HelpPageService:
             self._pages = await self._api.help_pages()
         return self._pages
 
-    async def send(self, conversation_id: str, slug: str) -> HelpPagePublic | None:
-        """Post the help page `slug` into the conversation, as a message from the practitioner.
+    async def page(self, slug: str) -> HelpPagePublic | None:
+        """The help page `slug`, or None when the server has no such page."""
+        return next((p for p in await self.pages() if p.slug == slug), None)
 
-        Returns:
-            The page sent, or None when the server has no such page.
-        """
-        page = next((p for p in await self.pages() if p.slug == slug), None)
-        if page is not None:
-            await self._outbox.send_text(conversation_id, self.snippet(page))
-        return page
+    async def send(self, conversation_id: str, page: HelpPagePublic) -> None:
+        """Post `page` into the conversation, as a message from the practitioner, once previewed."""
+        await self._outbox.send_text(conversation_id, self.snippet(page))
 
     @staticmethod
     def snippet(page: HelpPagePublic) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 
+from contracts.wire.invitations import HelpPagePublic
 from desktop.domain.call_precheck import Precheck
 from desktop.domain.call_state import CallState, EndReason
 from desktop.kernel.messages import Messages
@@ -17,6 +18,7 @@ from desktop.kernel.tasks import TaskRunner
 from desktop.services.calls import ActiveCall, CallService
 from desktop.services.help_pages import HelpPageService
 from desktop.ui.call.call_window import CallWindow
+from desktop.ui.dialogs.help_preview_dialog import HelpPreviewDialog
 from desktop.video.stats import CallStats
 
 CLOSE_AFTER_MS = 2500  # after the patient hung up: long enough to read it
@@ -41,6 +43,7 @@ class CallPresenter(QObject):
         self._runner = runner
         self._help_pages = help_pages
         self._messages = messages
+        self.help_preview: HelpPreviewDialog | None = None
         window.remote.set_sink(call.remote_video)
         window.local.set_sink(call.local_video)
         self._unsubscribe = [
@@ -132,15 +135,28 @@ class CallPresenter(QObject):
         self._runner.run(self.service.hang_up(), name="call-hangup")
 
     def _on_window_help_requested(self, slug: str) -> None:
-        self._runner.run(self._send_help(slug), name="call-help")
+        self._runner.run(self._preview_help(slug), name="call-help")
 
-    async def _send_help(self, slug: str) -> None:
-        """Post a patient help page into the conversation (« Aide patient » during the call)."""
-        page = await self._help_pages.send(self.call.conversation_id, slug)
+    async def _preview_help(self, slug: str) -> None:
+        """« Aide patient »: show the message the patient will get; it is sent only on « Envoyer »."""
+        page = await self._help_pages.page(slug)
         if page is None:
             self._messages.warning(self.tr("Cette page d'aide n'existe pas sur le serveur."))
-        else:
-            self._messages.info(self.tr("Aide envoyée au patient : %1").replace("%1", page.title))
+            return
+        if self.help_preview is not None:
+            self.help_preview.close()
+        dialog = HelpPreviewDialog(HelpPageService.snippet(page), self.window)
+        dialog.accepted.connect(lambda p=page: self._runner.run(self._send_help(p), name="call-help-send"))
+        dialog.finished.connect(self._on_help_preview_finished)
+        self.help_preview = dialog
+        dialog.open()
+
+    def _on_help_preview_finished(self, _result: int) -> None:
+        self.help_preview = None
+
+    async def _send_help(self, page: HelpPagePublic) -> None:
+        await self._help_pages.send(self.call.conversation_id, page)
+        self._messages.info(self.tr("Aide envoyée au patient : %1").replace("%1", page.title))
 
     def _on_window_closed(self) -> None:
         if self.service.active is self.call:

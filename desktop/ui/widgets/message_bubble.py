@@ -9,6 +9,7 @@ from contracts.fr_format import clock_time
 from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import OutboxItem
 from desktop.ui.widgets.attachment_card import AttachmentCard
+from desktop.ui.widgets.message_text import MessageText
 from desktop.ui.widgets.plain_text import PlainLabel
 
 BUBBLE_WIDTH = 560
@@ -44,12 +45,8 @@ class MessageBubble(QWidget):
             inner.addWidget(self.card)
         else:
             body = message.body if message is not None else (pending.body if pending else "")
-            self.text = PlainLabel(body, self.frame)
+            self.text = MessageText(body, self.frame)  # escaped; only http(s) addresses are links
             self.text.setWordWrap(True)
-            self.text.setTextFormat(Qt.TextFormat.PlainText)  # never interpret what a patient typed
-            self.text.setTextInteractionFlags(
-                Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
-            )
             # A wrapped QLabel in a stretching row shrinks to a few words per line: give it the
             # width of its longest line, within the bubble's maximum.
             metrics = self.text.fontMetrics()

@@ -2,7 +2,7 @@
 server, the patient played by an aiortc engine on its own socket (as the patient's browser would).
 
 Frames painted (latest only), full screen in and out with the button and Esc, micro and caméra
-reaching the engine (Space, the buttons), the help menu posting into the conversation, the
+reaching the engine (Space, the buttons), the help menu posting into the conversation after a preview, the
 waiting room on the conversation page, raccrocher on either side.
 """
 
@@ -199,6 +199,17 @@ async def test_call_screen_paints_both_videos_and_its_controls_work(
             "Je ne vois pas le patient",
         ]
         actions["Je ne vois pas le patient"].trigger()
+        # A preview first: the message as the patient will get it, its link clickable; nothing sent yet.
+        presenter = controller.presenter
+        assert presenter is not None
+        await wait_for(lambda: presenter.help_preview is not None and presenter.help_preview.isVisible())
+        preview = presenter.help_preview
+        assert preview is not None
+        assert "/aide/mon-praticien-ne-me-voit-pas" in preview.message.plain
+        assert [link.startswith("http") for link in preview.message.links] == [True]
+        assert desktop.workspace.outbox.pending(conversation_id) == []
+        assert preview.send_button.text() == "Envoyer au patient"
+        preview.send_button.click()
         with httpx.Client(
             base_url=sqlite_server.api, headers={"Authorization": f"Bearer {patient.realtime._token()}"}
         ) as http:

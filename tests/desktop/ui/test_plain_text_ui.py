@@ -10,12 +10,14 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from desktop.ui.billing.payment_dialog import PaymentDialog
 from desktop.ui.call.call_window import CallWindow
 from desktop.ui.dialogs.confirm_box import ConfirmBox
 from desktop.ui.main_window import CONVERSATION
+from desktop.ui.widgets.message_text import MessageText
 from desktop.ui.widgets.plain_text import inert_markup, plain_tooltip
 from desktop.ui.widgets.status_indicator import StatusIndicator
 from tests.desktop.services.harness import wait_for
@@ -38,14 +40,22 @@ def _check_labels() -> int:
     showing = [label for label in _labels() if any(m in label.text() for m in MARKERS)]
     rich = [label.text() for label in showing if label.textFormat() != Qt.TextFormat.PlainText]
     assert not rich, f"rendered as rich text: {rich}"
-    # And the only label left in rich-text mode shows the application's own words.
+    # A message with web addresses is rich text, escaped whole: it reads exactly as written.
+    linked = [label for label in _labels() if isinstance(label, MessageText) and label.links]
+    for label in linked:
+        document = QTextDocument()
+        document.setHtml(label.text())
+        assert document.toPlainText() == label.plain
+        assert "<img" not in label.text() and label.text().count("<a href=") == len(label.links)
+    # And the only other label left in rich-text mode shows the application's own words.
     others = [
         type(label).__name__
         for label in _labels()
-        if label.textFormat() == Qt.TextFormat.RichText and not isinstance(label, StatusIndicator)
+        if label.textFormat() == Qt.TextFormat.RichText
+        and not isinstance(label, StatusIndicator | MessageText)
     ]
     assert not others, others
-    return len(showing)
+    return len(showing) + len(linked)
 
 
 @pytest.mark.asyncio
@@ -74,7 +84,7 @@ async def test_every_label_shows_a_markup_like_name_literally(
             conversation = window.conversation.conversation_id
             sent = http.put(f"/conversations/{conversation}/messages/{uuid.uuid4()}", json={"body": MESSAGE})
             assert sent.status_code in (200, 201), sent.text
-        await wait_for(lambda: any(label.text() == MESSAGE for label in _labels()))
+        await wait_for(lambda: any(getattr(label, "plain", None) == MESSAGE for label in _labels()))
         box = ConfirmBox(window, "Annuler", f"Annuler l'invitation de {NAME} ?", "Annuler l'invitation")
         payment = PaymentDialog(NAME, window)
         call = CallWindow(NAME, window)
