@@ -4,11 +4,11 @@
 //   registerConversationPlugin(({ view, toolbar, conversation, realtime }) => { ... });
 import { api, ApiError } from "./api.js";
 import { renderAttachment } from "./attachments.js";
-import { $, el, show, typed } from "./dom.js";
-import { dayKey, formatDay, formatTime } from "./format.js";
+import { $, el, linkedText, show, typed } from "./dom.js";
+import { dayKey, formatDay, formatLongDate, formatTime } from "./format.js";
 import { practitionerName, professionLabel } from "./labels.js";
 /** @import { Realtime } from "./realtime.js" */
-/** @import { Conversation, EventData, Message, MessagesPage, User } from "./types.js" */
+/** @import { Conversation, EventData, Message, MessagesPage, PatientWrite, User } from "./types.js" */
 
 /**
  * A module that adds to the conversation view once it is loaded (the call, the payments).
@@ -54,6 +54,8 @@ export class ConversationView {
     this.input = typed($("#composer-input", root), HTMLTextAreaElement);
     this.error = $("#composer-error", root);
     this.banner = $("#closed-banner", root);
+    this.closedDetail = $("#closed-detail", root);
+    this.limit = $("#write-limit", root);
     this.toolbar = $('[data-slot="actions"]', root);
     /** @type {Realtime | null} */
     this.realtime = null;
@@ -99,12 +101,23 @@ export class ConversationView {
     document.title = `${name} — Teleconsult`;
     const sub = [professionLabel(who.profession), who.city].filter(Boolean).join(" · ");
     $("#chat-subtitle", this.root).textContent = sub;
-    this.setWritable(conversation.patient_can_write);
+    this.setWritable(conversation.patient_can_write, conversation.patient_write);
   }
 
-  /** @param {boolean} canWrite */
-  setWritable(canWrite) {
+  /**
+   * Open or close the composer, and say until when the patient may write (« jusqu'au » is a day in
+   * France, included: docs/decisions.md).
+   * @param {boolean} canWrite
+   * @param {PatientWrite} [write]  the practitioner's setting, when known
+   */
+  setWritable(canWrite, write) {
     const wasOpen = !this.form.hidden;
+    const until = write && write.mode === "until" && write.until ? formatLongDate(`${write.until}T12:00:00Z`) : "";
+    this.limit.textContent = canWrite && until ? `Vous pouvez écrire à votre praticien jusqu'au ${until} inclus.` : "";
+    show(this.limit, canWrite && Boolean(until));
+    this.closedDetail.textContent = until
+      ? `Vous pouviez lui écrire jusqu'au ${until} inclus ; il peut rouvrir la conversation.`
+      : "Vous pourrez lui écrire à nouveau quand il rouvrira la conversation.";
     show(this.banner, !canWrite);
     show(this.form, canWrite);
     if (!canWrite && wasOpen && this.root.contains(document.activeElement)) this.banner.focus();
@@ -120,8 +133,11 @@ export class ConversationView {
       this.receive(data.message);
     } else if (event === "conversation.updated" && data.conversation_id === this.conversationId) {
       const canWrite = Boolean(data.patient_can_write);
-      if (this.conversation) this.conversation.patient_can_write = canWrite;
-      this.setWritable(canWrite);
+      if (this.conversation) {
+        this.conversation.patient_can_write = canWrite;
+        if (data.patient_write) this.conversation.patient_write = data.patient_write;
+      }
+      this.setWritable(canWrite, data.patient_write);
     }
   }
 
@@ -198,7 +214,7 @@ export class ConversationView {
     if (message.pending) classes.push("message--pending");
     if (message.failed) classes.push("message--failed");
     const body =
-      message.kind === "attachment" ? renderAttachment(message) : el("p", { class: "message-body" }, message.body);
+      message.kind === "attachment" ? renderAttachment(message) : el("p", { class: "message-body" }, linkedText(message.body));
     let status = message.created_at ? formatTime(message.created_at) : "Envoi…";
     if (message.failed) status = "Non envoyé";
     const meta = el(
@@ -261,7 +277,7 @@ export class ConversationView {
       if (error instanceof ApiError && error.code === "conversation_closed") {
         this.messages.delete(id);
         this.renderAll();
-        this.setWritable(false);
+        this.setWritable(false, this.conversation?.patient_write);
       }
     }
   }

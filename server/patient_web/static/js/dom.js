@@ -103,3 +103,44 @@ export function focusOn(node) {
   }
   node.focus();
 }
+
+// Web addresses in what people write: http(s) only, to the first space, quote, angle bracket or
+// guillemet; sentence punctuation after them is not part of them (desktop/domain/links.py).
+const WEB_LINK = /https?:\/\/[^\s<>"'«»]+/gi;
+const TRAILING = ".,;:!?";
+
+/** @param {string} url */
+function trimLink(url) {
+  let end = url.length;
+  const count = (/** @type {string} */ c) => url.slice(0, end).split(c).length - 1;
+  while (end > 0 && (TRAILING.includes(url[end - 1]) || (url[end - 1] === ")" && count("(") < count(")")))) end -= 1;
+  return url.slice(0, end);
+}
+
+/**
+ * `text` as children for `el`: its http(s) addresses as links (built with DOM APIs, opened in a new
+ * tab without access to this page), everything else as text. Nothing in `text` can become markup.
+ * @param {string} text
+ * @returns {(string | HTMLAnchorElement)[]}
+ */
+export function linkedText(text) {
+  /** @type {(string | HTMLAnchorElement)[]} */
+  const out = [];
+  let at = 0;
+  for (const match of text.matchAll(WEB_LINK)) {
+    const start = match.index ?? 0;
+    const url = trimLink(match[0]);
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      continue; // « https:// » alone
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") continue;
+    if (start > at) out.push(text.slice(at, start));
+    out.push(el("a", { href: parsed.href, rel: "noopener noreferrer", target: "_blank" }, url));
+    at = start + url.length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}

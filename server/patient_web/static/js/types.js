@@ -104,7 +104,16 @@
  * @property {Message | null} last_message
  * @property {number} unread
  * @property {number} read_seq
+ * @property {PatientWrite} patient_write
  * @property {boolean} patient_can_write
+ */
+
+/**
+ * Whether the patient may write (PatientWritePublic): always, never, or until a day (YYYY-MM-DD,
+ * in France, included).
+ * @typedef {object} PatientWrite
+ * @property {"always" | "never" | "until"} mode
+ * @property {string | null} until
  */
 
 /**
@@ -271,6 +280,7 @@
  * @property {Message} [message]  message.created
  * @property {string} [conversation_id]  conversation.updated
  * @property {boolean} [patient_can_write]  conversation.updated
+ * @property {PatientWrite} [patient_write]  conversation.updated
  * @property {Payment} [payment]  payment.created, payment.updated
  * @property {Call} [call]  call.started, call.ended
  * @property {ConnectionRequest} [request]  connection_request.updated
