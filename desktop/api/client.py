@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from contracts.wire.accounts import PractitionerCreate, SessionPublic, UserPublic
+from contracts.wire.accounts import PasswordResetStartedPublic, PractitionerCreate, SessionPublic, UserPublic
 from contracts.wire.common import HealthPublic
 from contracts.wire.conversations import (
     ConversationPublic,
@@ -83,6 +83,16 @@ class ApiClient(JsonHttp):
 
     async def sign_up(self, body: PractitionerCreate) -> SessionPublic:
         return await self._model(SessionPublic, "POST", "/auth/practitioners", json=wire_json(body))
+
+    async def request_password_reset(self, email: str) -> PasswordResetStartedPublic:
+        """« Mot de passe oublié ? »: a code is emailed if the account exists (same answer either way)."""
+        body = {"identifier": email, "role": "practitioner"}
+        return await self._model(PasswordResetStartedPublic, "POST", "/auth/password-reset", json=body)
+
+    async def confirm_password_reset(self, reset_id: str, code: str, password: str) -> SessionPublic:
+        """Set the new password with the emailed code; the other sessions close, this one opens."""
+        path = f"/auth/password-reset/{reset_id}/confirm"
+        return await self._model(SessionPublic, "POST", path, json={"code": code, "password": password})
 
     async def logout(self) -> None:
         await self._send("POST", "/auth/logout")

@@ -12,11 +12,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from contracts.wire.accounts import PractitionerCreate, UserPublic
+from contracts.email_address import email_problem
+from contracts.wire.accounts import PasswordResetStartedPublic, PractitionerCreate, UserPublic
 from desktop.api.errors import INVALID_RESPONSE, ApiError
 from desktop.api.http import normalize_server_url
 from desktop.domain.app_settings import LOCAL, REMOTE, AppSettings
 from desktop.domain.errors import UserFacingError
+from desktop.domain.keyring_status import KeyringStatus
 from desktop.kernel.messages import Messages
 from desktop.services.local_server import LocalServer
 from desktop.services.ports import Credentials, ServerApi, SettingsRepository
@@ -185,6 +187,38 @@ class SessionService:
         finally:
             await api.aclose()
         return await self._remember(server_url, session.token, session.user)
+
+    async def request_password_reset(self, server_url: str, email: str) -> PasswordResetStartedPublic:
+        """« Mot de passe oublié ? »: ask the server to email a code (valid 10 minutes).
+
+        Raises:
+            UserFacingError: the address is not one (saying why), rate limit, server unreachable.
+        """
+        problem = email_problem(email)
+        if problem is not None:
+            raise UserFacingError(problem)
+        api = self._api_factory(server_url, None)
+        try:
+            return await api.request_password_reset(email.strip())
+        finally:
+            await api.aclose()
+
+    async def reset_password(self, server_url: str, reset_id: str, code: str, password: str) -> SignedIn:
+        """Set a new password with the emailed code, and sign in with it.
+
+        Raises:
+            UserFacingError: wrong or expired code, weak password (French message from the server).
+        """
+        api = self._api_factory(server_url, None)
+        try:
+            session = await api.confirm_password_reset(reset_id, code.strip(), password)
+        finally:
+            await api.aclose()
+        return await self._remember(server_url, session.token, session.user)
+
+    async def keyring_status(self) -> KeyringStatus:
+        """Whether sessions can be remembered on this machine (a secure OS keyring)."""
+        return await self._credentials.check()
 
     async def _remember(self, server_url: str, token: str, account: UserPublic) -> SignedIn:
         key = await self._credentials.cache_key(f"{self._settings.server_key}|{account.id}")

@@ -19,6 +19,7 @@ from contracts.wire.accounts import PractitionerCreate
 from desktop.domain.app_settings import LOCAL
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
+from desktop.domain.keyring_status import keyring_help
 from desktop.services.app_services import AppServices
 from desktop.services.session import SignedIn
 from desktop.services.workspace import Workspace
@@ -131,12 +132,14 @@ class AppController(QObject):
 
     async def _sign_in(self, url: str, *, reason: str = "", sign_up: bool = True) -> SignedIn | None:
         session = self.services.session
+        keyring = await session.keyring_status()
         dialog = SignInDialog(
             self.window,
             email=session.settings.last_email,
             allow_sign_up=sign_up,
             prefer_sign_up=session.is_local and not session.settings.last_email,
             reason=reason,
+            keyring_help="" if keyring.secure else keyring_help(sys.platform),
         )
         outcome: list[SignedIn] = []
 
@@ -157,8 +160,30 @@ class AppController(QObject):
         def on_sign_up(account: PractitionerCreate) -> None:
             attempt(lambda: session.sign_up(url, account))
 
+        reset_ids: list[str] = []
+
+        def on_reset_code(email: str) -> None:
+            async def go() -> None:
+                try:
+                    started = await session.request_password_reset(url, email)
+                except UserFacingError as exc:
+                    dialog.show_error(exc.message)
+                    return
+                reset_ids[:] = [started.reset_id]  # only the newest code works
+                dialog.show_reset_sent(started.detail)
+
+            self.services.runner.run(go(), name="password-reset", report=False)
+
+        def on_reset(code: str, password: str) -> None:
+            if reset_ids:
+                attempt(lambda: session.reset_password(url, reset_ids[0], code, password))
+            else:
+                dialog.show_error(self.tr("Demandez d'abord un code."))
+
         dialog.sign_in_requested.connect(on_sign_in)
         dialog.sign_up_requested.connect(on_sign_up)
+        dialog.reset_code_requested.connect(on_reset_code)
+        dialog.reset_requested.connect(on_reset)
         await run_dialog(dialog)
         dialog.deleteLater()
         return outcome[0] if outcome else None

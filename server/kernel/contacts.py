@@ -5,21 +5,27 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from contracts.email_address import PREFIX, email_problem
 from server.kernel.errors import InvalidInputError
 
 MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 def normalize_email(value: str, *, field: str = "email") -> str:
-    """The normalised address (domain lower-cased, IDNA), or InvalidInputError in French."""
+    """The normalised address (domain lower-cased, IDNA), or InvalidInputError saying why in French."""
     candidate = value.strip()
     if not candidate:
         raise InvalidInputError("L'adresse e-mail est vide.", field=field)
+    problem = email_problem(candidate)
+    if problem is not None:
+        raise InvalidInputError(problem, code="invalid_email", field=field)
     try:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidInputError(
-            f"L'adresse e-mail « {candidate[:80]} » n'est pas valide.", code="invalid_email", field=field
+            PREFIX + "vérifiez chaque caractère, avant et après le @ (exemple : nom@domaine.fr).",
+            code="invalid_email",
+            field=field,
         ) from exc
     return result.normalized.lower()
 

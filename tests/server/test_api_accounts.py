@@ -64,7 +64,9 @@ def test_signup_refuses_bad_fields_in_french_and_creates_nothing(live_server: Li
     api = unique_client(live_server)
     cases = [
         ({"rpps": "12345678901"}, "RPPS"),
-        ({"email": "pas-une-adresse"}, "n'est pas valide"),
+        ({"email": "pas-une-adresse"}, "Adresse e-mail invalide : il manque le @"),
+        ({"email": "claire@cabinet"}, "Adresse e-mail invalide : le domaine « cabinet » n'a pas d'extension"),
+        ({"email": "claire martin@cabinet.fr"}, "Adresse e-mail invalide : elle contient une espace"),
         ({"password": "court"}, "au moins 10 caractères"),
         ({"first_name": "   "}, "prénom est obligatoire"),
         ({"last_name": "x" * 101}, "trop long"),

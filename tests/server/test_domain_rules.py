@@ -64,10 +64,20 @@ def test_invalid_phone_numbers(raw: str) -> None:
 
 def test_email_normalised_and_bad_ones_refused_in_french() -> None:
     assert normalize_email(" Helene.Dupont@Exemple.FR ") == "helene.dupont@exemple.fr"
-    for bad in ("helene", "helene@", "@exemple.fr", "a b@exemple.fr"):
+    reasons = {
+        "helene": "il manque le @",
+        "helene@": "il manque le domaine après le @",
+        "@exemple.fr": "il manque le nom avant le @",
+        "a b@exemple.fr": "elle contient une espace",
+        "helene@exemple": "n'a pas d'extension",
+        "a@b@exemple.fr": "plusieurs @",
+        "a@exemple..fr": "est mal formé",
+        "hélène,dupont@exemple.fr": "« , » n'est pas permis",
+    }
+    for bad, why in reasons.items():
         with pytest.raises(InvalidInputError) as err:
             normalize_email(bad)
-        assert "n'est pas valide" in err.value.detail
+        assert err.value.detail.startswith("Adresse e-mail invalide : ") and why in err.value.detail, bad
 
 
 def test_tokens_are_long_random_and_stored_hashed() -> None:

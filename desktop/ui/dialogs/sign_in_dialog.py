@@ -1,4 +1,5 @@
-"""Sign in (email, password) or, where the server allows it, create the practitioner account."""
+"""Sign in (email, password), « Mot de passe oublié ? », or, where the server allows it, create the
+practitioner account. Without a secure keyring, the page says how to get one on this system."""
 
 from __future__ import annotations
 
@@ -8,20 +9,26 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from contracts.email_address import email_problem
+from desktop.ui.dialogs.password_reset_form import PasswordResetForm
 from desktop.ui.dialogs.sign_up_form import SignUpForm
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
 class SignInDialog(QDialog):
-    """Emits `sign_in_requested(email, password)` or `sign_up_requested(PractitionerCreate)`."""
+    """Emits `sign_in_requested(email, password)`, `sign_up_requested(PractitionerCreate)`, or for a
+    forgotten password `reset_code_requested(email)` then `reset_requested(code, new_password)`."""
 
     sign_in_requested = Signal(str, str)
     sign_up_requested = Signal(object)  # PractitionerCreate
+    reset_code_requested = Signal(str)
+    reset_requested = Signal(str, str)
 
     def __init__(
         self,
@@ -31,7 +38,9 @@ class SignInDialog(QDialog):
         allow_sign_up: bool = True,
         prefer_sign_up: bool = False,
         reason: str = "",
+        keyring_help: str = "",
     ) -> None:
+        """`keyring_help`: how to get a secure keyring here, shown when sessions cannot be remembered."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Connexion à Teleconsult"))
         self.setMinimumWidth(480)
@@ -42,7 +51,8 @@ class SignInDialog(QDialog):
             why.setStyleSheet("background: #fff3e0; padding: 6px;")
             layout.addWidget(why)
         self.tabs = QTabWidget(self)
-        sign_in = QWidget(self.tabs)
+        self.sign_in_pages = QStackedWidget(self.tabs)
+        sign_in = QWidget(self.sign_in_pages)
         form = QFormLayout(sign_in)
         self.email = QLineEdit(email, sign_in)
         self.email.setAccessibleName(self.tr("E-mail"))
@@ -64,7 +74,15 @@ class SignInDialog(QDialog):
         self.submit = QPushButton(self.tr("Se connecter"), sign_in)
         self.submit.setDefault(True)
         form.addRow(self.submit)
-        self.tabs.addTab(sign_in, self.tr("Se connecter"))
+        self.forgot = QPushButton(self.tr("Mot de passe oublié ?"), sign_in)
+        self.forgot.setFlat(True)
+        self.forgot.setAccessibleName(self.tr("Mot de passe oublié ? Recevoir un code par e-mail"))
+        form.addRow(self.forgot)
+        self.sign_in_form = sign_in
+        self.reset = PasswordResetForm(self.sign_in_pages)
+        self.sign_in_pages.addWidget(sign_in)
+        self.sign_in_pages.addWidget(self.reset)
+        self.tabs.addTab(self.sign_in_pages, self.tr("Se connecter"))
         self.sign_up = SignUpForm(self.tabs)
         if allow_sign_up:
             self.tabs.addTab(self.sign_up, self.tr("Créer un compte"))
@@ -73,7 +91,24 @@ class SignInDialog(QDialog):
         else:
             self.sign_up.hide()
         layout.addWidget(self.tabs)
+        self.keyring_help = PlainLabel(
+            self.tr(
+                "Votre session ne pourra pas être retenue sur ce poste : il faudra vous reconnecter à "
+                "chaque lancement. "
+            )
+            + keyring_help,
+            self,
+        )
+        self.keyring_help.setObjectName("keyringHelp")
+        self.keyring_help.setWordWrap(True)
+        self.keyring_help.setStyleSheet("background: #fff3e0; padding: 6px;")
+        self.keyring_help.setVisible(bool(keyring_help))
+        layout.addWidget(self.keyring_help)
         self.submit.clicked.connect(self._on_submit_clicked)
+        self.forgot.clicked.connect(self._on_forgot_clicked)
+        self.reset.back_requested.connect(self._on_reset_back_requested)
+        self.reset.code_requested.connect(self.reset_code_requested)
+        self.reset.reset_requested.connect(self.reset_requested)
         self.password.returnPressed.connect(self._on_submit_clicked)
         self.sign_up.sign_up_requested.connect(self.sign_up_requested)
         (self.password if email else self.email).setFocus()
@@ -83,13 +118,33 @@ class SignInDialog(QDialog):
         if self.tabs.currentWidget() is self.sign_up:
             self.sign_up.show_error(text)
             return
+        if self.sign_in_pages.currentWidget() is self.reset:
+            self.reset.show_error(text)
+            return
         self.error.setText(text)
         self.error.setVisible(bool(text))
         self.submit.setEnabled(True)
 
+    def show_reset_sent(self, detail: str) -> None:
+        """The server took the « mot de passe oublié » request (`detail`: its French answer)."""
+        self.reset.show_code_sent(detail)
+
+    def _on_forgot_clicked(self) -> None:
+        self.reset.email.setText(self.email.text().strip())
+        self.sign_in_pages.setCurrentWidget(self.reset)
+        (self.reset.send_code if self.reset.email.text() else self.reset.email).setFocus()
+
+    def _on_reset_back_requested(self) -> None:
+        self.sign_in_pages.setCurrentWidget(self.sign_in_form)
+        self.password.setFocus()
+
     def _on_submit_clicked(self) -> None:
         if not self.email.text().strip() or not self.password.text():
             self.show_error(self.tr("Indiquez votre e-mail et votre mot de passe."))
+            return
+        problem = email_problem(self.email.text())
+        if problem is not None:
+            self.show_error(problem)
             return
         self.error.hide()
         self.submit.setEnabled(False)

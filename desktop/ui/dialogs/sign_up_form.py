@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from contracts.email_address import email_problem
 from contracts.identifiers import is_valid_rpps
 from contracts.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES
 from contracts.wire.accounts import PractitionerCreate
@@ -100,8 +101,9 @@ class SignUpForm(QWidget):
         fields = self.fields()
         if not fields["first_name"] or not fields["last_name"]:
             return self.tr("Indiquez votre prénom et votre nom.")
-        if "@" not in fields["email"]:
-            return self.tr("Indiquez une adresse e-mail valide.")
+        problem = email_problem(fields["email"])
+        if problem is not None:
+            return problem
         if self.password.text() != self.password_again.text():
             return self.tr("Les deux mots de passe ne sont pas identiques.")
         if not is_valid_rpps(fields["rpps"]):

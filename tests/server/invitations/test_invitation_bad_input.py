@@ -31,8 +31,13 @@ def listed(client: httpx.Client, who: Account) -> list[dict[str, object]]:
 @pytest.mark.parametrize(
     ("fields", "code", "words"),
     [
-        ({"email": "helene.dupont@"}, "invalid_email", "e-mail"),
-        ({"email": "pas une adresse"}, "invalid_email", "e-mail"),
+        (
+            {"email": "helene.dupont@"},
+            "invalid_email",
+            "Adresse e-mail invalide : il manque le domaine après le @",
+        ),
+        ({"email": "pas une adresse"}, "invalid_email", "Adresse e-mail invalide : elle contient une espace"),
+        ({"email": "helene.dupont.exemple.fr"}, "invalid_email", "Adresse e-mail invalide : il manque le @"),
         ({"phone": "06 12 34"}, "invalid_phone", "téléphone"),
         ({"phone": "bonjour"}, "invalid_phone", "téléphone"),
         ({"email": "helene@example.fr", "phone": "12"}, "invalid_phone", "téléphone"),
