@@ -21,7 +21,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout
 
-from contracts.clock import PARIS, paris_day
+from contracts.clock import paris_day
+from contracts.fr_format import paris_time_short
 from desktop.services.calls import ActiveCall
 from desktop.services.workspace import Workspace
 from desktop.ui.billing.call_end_banner import CallEndBanner
@@ -175,8 +176,8 @@ class BillingController(QObject):
             return
         self.call_end.offer(
             self.tr("Téléconsultation terminée (%1 – %2).")
-            .replace("%1", started.astimezone(PARIS).strftime("%H:%M"))
-            .replace("%2", ended.astimezone(PARIS).strftime("%H:%M"))
+            .replace("%1", paris_time_short(started))
+            .replace("%2", paris_time_short(ended))
         )
 
     # ---------------------------------------------------------------- conversation page

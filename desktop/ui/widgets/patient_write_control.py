@@ -37,7 +37,7 @@ class PatientWriteControl(QWidget):
         self.until.setCalendarPopup(True)
         self.until.setLocale(FRENCH)
         self.until.setDisplayFormat("dd/MM/yyyy")
-        self.until.setMinimumDate(QDate.currentDate())
+        self._set_first_day()
         self.until.setAccessibleName(self.tr("Jusqu'au"))
         layout.addWidget(self.label)
         layout.addWidget(self.mode)
@@ -52,11 +52,17 @@ class PatientWriteControl(QWidget):
         self._updating = True
         try:
             self.mode.setCurrentIndex(MODES.index(value.mode) if value.mode in MODES else 0)
+            self._set_first_day()
             day = value.until or paris_day(self.clock())
             self.until.setDate(QDate(day.year, day.month, day.day))
             self.until.setVisible(value.mode == "until")
         finally:
             self._updating = False
+
+    def _set_first_day(self) -> None:
+        """The first day offered is today in France (the server's rule), not the machine's today."""
+        today = paris_day(self.clock())
+        self.until.setMinimumDate(QDate(today.year, today.month, today.day))
 
     def value(self) -> tuple[str, date | None]:
         mode = MODES[self.mode.currentIndex()]
