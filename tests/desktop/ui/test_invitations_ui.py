@@ -62,7 +62,10 @@ async def test_invite_then_accepted_live(sqlite_server: LiveServer, tmp_path: Pa
         qtbot.keyClicks(dialog.inputs["email"], "pas-une-adresse")
         dialog.inputs["email"].editingFinished.emit()
         await wait_for(lambda: dialog.errors["email"].isVisible())  # the server's rule, inline
-        assert dialog.errors["email"].text()
+        assert (
+            dialog.errors["email"].text()
+            == "Adresse e-mail invalide : il manque le @ (exemple : nom@domaine.fr)."
+        )
         dialog.inputs["email"].setText(email)
         dialog.inputs["email"].textEdited.emit(email)
         await wait_for(lambda: dialog.channel.text() == "Envoi par e-mail")  # an email wins
