@@ -135,6 +135,13 @@ class SessionService:
             if wait:
                 await self._local.wait_ready()
             if self._local.port != self._settings.local_port:
+                if self._settings.local_port:  # another program holds it: say what that breaks
+                    self._messages.warning(
+                        f"Le port habituel du serveur local ({self._settings.local_port}) est pris par "
+                        f"un autre programme : le serveur utilise maintenant le port {self._local.port}. "
+                        "Les liens d'invitation déjà envoyés ne fonctionnent plus ; renvoyez-les depuis "
+                        "la liste des invitations."
+                    )
                 self.update_settings(local_port=self._local.port)
             return url
         if self._settings.server_mode == REMOTE and self._settings.server_url:

@@ -53,7 +53,7 @@ class PasswordResetForm(QWidget):
         for text, field in (
             (self.tr("&Code reçu"), self.code),
             (self.tr("&Nouveau mot de passe"), self.password),
-            (self.tr("&Confirmation"), self.password_again),
+            (self.tr("Con&firmation"), self.password_again),
         ):
             label = PlainLabel(text, self)
             label.setBuddy(field)

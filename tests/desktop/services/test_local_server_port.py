@@ -17,8 +17,10 @@ import pytest
 from contracts.wire.accounts import PractitionerCreate
 from contracts.wire.invitations import InvitationCreate
 from desktop.api.client import ApiClient
-from desktop.app import _healthy
+from desktop.app import _healthy, build_app_services
 from desktop.services.local_server import LocalServer, free_port, port_is_free
+from desktop.storage.credentials import CredentialStore
+from tests.desktop.services.harness import MemoryKeyring, make_config
 from tests.helpers.factories import rpps_number, unique_email
 
 
@@ -82,3 +84,25 @@ async def test_an_invitation_link_still_opens_after_the_local_server_restarts(tm
         assert "Hélène" in page.text or "invitation" in page.text.lower()
     finally:
         await asyncio.wait_for(local.stop(), 30)
+
+
+@pytest.mark.asyncio
+async def test_when_another_program_holds_the_port_the_practitioner_is_told(tmp_path: Path) -> None:
+    services = build_app_services(make_config(tmp_path / "home"), CredentialStore(MemoryKeyring()))
+    session = services.session
+    session.choose_local()
+    first = await session.server_url(wait=False)  # first launch: any free port, nothing to say
+    await session.local_server.stop()
+    assert services.messages.history == []
+    port = session.settings.local_port
+    assert first.endswith(f":{port}")
+    squatter = _listener(port)  # some other program listens there now
+    try:
+        await session.server_url(wait=False)
+        assert session.local_server.port != port
+        assert session.settings.local_port == session.local_server.port  # the new one, for next time
+        [warning] = [m.text for m in services.messages.history]
+        assert f"({port})" in warning and "liens d'invitation déjà envoyés ne fonctionnent plus" in warning
+    finally:
+        squatter.close()
+        await asyncio.wait_for(session.local_server.stop(), 30)
