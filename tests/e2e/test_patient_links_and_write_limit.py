@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from contracts.clock import paris_day
 from contracts.fr_format import long_date
-from tests.e2e.conftest import follow_clock, sign_in
+from tests.e2e.conftest import Shot, follow_clock, sign_in
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send
 from tests.helpers.invitation_env import new_email
 from tests.helpers.live_server import LiveServer
@@ -49,7 +49,7 @@ def test_links_in_messages_open_safely_and_the_rest_stays_text(
 
 
 def test_the_patient_is_told_until_when_they_may_write(
-    e2e_server: LiveServer, api_client: httpx.Client, phone: Any
+    e2e_server: LiveServer, api_client: httpx.Client, phone: Any, shot: Shot
 ) -> None:
     doctor = make_practitioner(e2e_server)
     email = new_email("jusqua")
@@ -72,6 +72,9 @@ def test_the_patient_is_told_until_when_they_may_write(
     limit = phone.locator("#write-limit")
     expect(limit).to_have_text(f"Vous pouvez écrire à votre praticien jusqu'au {long_date(until)} inclus.")
     expect(phone.get_by_label("Votre message")).to_be_visible()
+    assert send(api_client, doctor, conversation_id, "L'aide : https://exemple.fr/aide.").status_code == 201
+    expect(phone.get_by_role("link", name="https://exemple.fr/aide")).to_be_visible()
+    shot("patient-write-limit-and-link")
 
     set_write("never")  # live, over the socket: the composer closes and the banner says why
     banner = phone.locator("#closed-banner")
@@ -79,6 +82,7 @@ def test_the_patient_is_told_until_when_they_may_write(
     expect(banner).to_contain_text("quand il rouvrira la conversation")
     expect(banner).to_contain_text("15")
     expect(limit).to_be_hidden()
+    shot("patient-closed-never")
 
     set_write("always")
     expect(phone.get_by_label("Votre message")).to_be_visible()
