@@ -53,6 +53,9 @@ export class CallController {
     this.peer = null;
     this.micOff = false;
     this.camOff = false;
+    this.online = false; // the socket is open and signed in (the server's "ready")
+    /** @type {string | null} a call whose practitioner said `call.ready` before its start event came */
+    this.earlyReady = null;
     this.ui.cameraButton.addEventListener("click", () => this.join());
     this.ui.joinButton.addEventListener("click", () => this.join());
     this.ui.hangupButton.addEventListener("click", () => this.hangUp());
@@ -69,6 +72,7 @@ export class CallController {
     const previousStatus = realtime.onStatus;
     realtime.onStatus = (status) => {
       previousStatus(status);
+      this.online = status === "connected";
       if (status === "connected") this.announce();
     };
     /** @type {Window & {teleconsultCall?: CallController}} */ (window).teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
@@ -99,7 +103,8 @@ export class CallController {
    * @param {number} limit
    */
   async socketOpen(limit) {
-    const open = () => Boolean(this.realtime.ws && this.realtime.ws.readyState === WebSocket.OPEN);
+    // Signed in, not only open: what is announced before would be announced again on "connected".
+    const open = () => this.online;
     const deadline = Date.now() + limit;
     while (!open() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     return open();
@@ -150,15 +155,19 @@ export class CallController {
     if (this.peer && this.stream) this.peer.setLocalStream(this.stream);
   }
 
-  /** Tell the practitioner where we are: the check, then ready (a call is open) or waiting. */
-  announce() {
+  /**
+   * Tell the practitioner where we are: the check, then ready (a call is open) or waiting.
+   * @param {boolean} [ready]  false: the call just started and its practitioner's app will say
+   *   `call.ready` itself (answered in onSignal), so ours would be a duplicate
+   */
+  announce(ready = true) {
     if (!this.joined) return;
     if (this.precheck) {
       this.send({ type: "call.precheck", conversation_id: this.conversationId, result: this.precheck });
     }
     if (this.call) {
       const peer = this.ensurePeer(this.call);
-      this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
+      if (ready) this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
       if (!peer.pc) this.ui.setStatus("Connexion à votre praticien…");
     } else {
       this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "waiting" });
@@ -202,7 +211,10 @@ export class CallController {
     this.events += 1;
     if (event === "call.started") {
       this.setCall(call);
-      if (this.joined) this.announce();
+      // The practitioner's app says `call.ready` once its engine runs and we answer it; when it
+      // came before this event (and was put aside), answer now.
+      if (this.joined) this.announce(this.earlyReady === call.id);
+      this.earlyReady = null;
     } else if (event === "call.ended" && this.call && this.call.id === call.id) {
       this.finish("L'appel est terminé.");
     }
@@ -219,6 +231,10 @@ export class CallController {
       return;
     }
     const call = this.call;
+    if (this.joined && frame.type === "call.ready" && (!call || frame.call_id !== call.id)) {
+      this.earlyReady = frame.call_id ?? null; // before the call's start event: answered there
+      return;
+    }
     if (!this.joined || !call || frame.call_id !== call.id) return;
     const peer = this.ensurePeer(call);
     const { session = "", sdp = "" } = frame;

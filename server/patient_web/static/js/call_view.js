@@ -27,6 +27,7 @@ export class CallView {
       el("span", { class: "call-button-text" }, "Vidéo"),
     );
     toolbar.append(this.cameraButton);
+    this.isEnded = false; // the panel shows a finished call (« L'appel est terminé »)
 
     this.joinButton = el("button", { type: "button", class: "button button--primary" }, "Rejoindre l'appel vidéo");
     this.invite = el(
@@ -93,6 +94,8 @@ export class CallView {
   /** @param {boolean} visible */
   showInvite(visible) {
     this.invite.hidden = !visible;
+    // A new call's invitation replaces the previous call's « L'appel est terminé » panel.
+    if (visible && this.isEnded) this.close();
     this.cameraButton.classList.toggle("call-button--ringing", visible);
     this.cameraButton.setAttribute(
       "aria-label",
@@ -101,6 +104,7 @@ export class CallView {
   }
 
   open() {
+    this.isEnded = false;
     this.panel.hidden = false;
     this.closeButton.hidden = true;
     this.heading.focus();
@@ -176,6 +180,7 @@ export class CallView {
 
   /** @param {string} text */
   ended(text) {
+    this.isEnded = true;
     this.showStage(false);
     this.checkList.hidden = true;
     this.setStatus(text);
