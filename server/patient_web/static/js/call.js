@@ -129,6 +129,10 @@ export class CallController {
     this.precheck = check.result;
     this.stream = check.stream;
     this.iceServers = check.iceServers;
+    if (typeof RTCPeerConnection === "undefined") {
+      this.noWebRtc();
+      return;
+    }
     this.joined = true;
     sessionStorage.setItem(JOINED_KEY, this.conversationId);
     this.showPreview();
@@ -145,6 +149,28 @@ export class CallController {
       this.ui.showHelp("Votre caméra ou votre micro n'est pas disponible", text, help.url, () => this.retry());
     }
     this.announce();
+  }
+
+  /**
+   * A browser without WebRTC (an old Safari, some in-app browsers, WebKitGTK builds): no call
+   * possible. The practitioner gets the check (network « failed », the browser's name); the
+   * patient gets what to do instead of a button that does nothing.
+   */
+  noWebRtc() {
+    this.stopMedia();
+    if (this.precheck) {
+      this.send({ type: "call.precheck", conversation_id: this.conversationId, result: this.precheck });
+    }
+    this.ui.setStatus("L'appel vidéo est impossible dans ce navigateur.");
+    this.ui.showHelp(
+      "Votre navigateur ne permet pas les appels vidéo",
+      "Mettez-le à jour (sur iPhone ou iPad : Réglages → Général → Mise à jour logicielle), ou ouvrez " +
+        "cette page dans un navigateur récent : Safari, Chrome, Firefox ou Edge. Vos messages et vos " +
+        "documents restent disponibles ici.",
+      "/aide/impossible-de-se-connecter#navigateur",
+      () => this.retry(),
+      "Voir l'aide sur les navigateurs",
+    );
   }
 
   /** Start over after the patient fixed a permission (the help's « Réessayer »). */

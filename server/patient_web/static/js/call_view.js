@@ -141,14 +141,15 @@ export class CallView {
    * @param {string} text
    * @param {string} url
    * @param {() => void} onRetry
+   * @param {string} [linkText]
    */
-  showHelp(title, text, url, onRetry) {
+  showHelp(title, text, url, onRetry, linkText = "Voir l'aide détaillée pour votre navigateur") {
     const retry = el("button", { type: "button", class: "button" }, "Réessayer");
     retry.addEventListener("click", onRetry);
     this.help.replaceChildren(
       el("p", {}, el("strong", {}, title)),
       el("p", {}, text),
-      el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, "Voir l'aide détaillée pour votre navigateur")),
+      el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, linkText)),
       retry,
     );
     this.help.hidden = false;
