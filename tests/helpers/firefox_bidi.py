@@ -273,6 +273,34 @@ async def open_tab(firefox: Firefox, width: int = 390, height: int = 844) -> Fir
     return tab
 
 
+async def open_patient_tab(
+    firefox: Firefox,
+    base_url: str,
+    conversation_id: str,
+    token: str,
+    user: dict[str, str],
+    video: int = 480,
+) -> FirefoxTab:
+    """The patient's conversation page in a new tab, signed in through its session storage.
+
+    The frames the page sends on its socket are kept in `window.__sent` (duplicate checks).
+    """
+    tab = await open_tab(firefox)
+    session = json.dumps({"token": token, "user": user})
+    await tab.preload(
+        f"if (location.origin === {json.dumps(base_url)})"
+        f" sessionStorage.setItem('teleconsult.session', {json.dumps(session)});"
+    )
+    await tab.preload(
+        "window.__sent = []; const send = WebSocket.prototype.send;"
+        "WebSocket.prototype.send = function (data) {"
+        " try { window.__sent.push(JSON.parse(data)); } catch (e) {} return send.call(this, data); };"
+    )
+    await tab.goto(f"{base_url}/conversations/{conversation_id}?video={video}")
+    await tab.wait_for("window.teleconsultCall !== undefined")
+    return tab
+
+
 async def _listening_url(stream: asyncio.StreamReader) -> str:
     while True:
         line = await stream.readline()

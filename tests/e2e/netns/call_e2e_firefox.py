@@ -9,7 +9,6 @@ Started by tests/e2e/test_call_netns.py (its INNER list), one Firefox at a time.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,7 +20,7 @@ from contracts.wire.calls import CurrentCallPublic
 from desktop.domain.call_state import CallState, EndReason
 from tests.helpers.call_browser import DesktopSide, until
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
-from tests.helpers.firefox_bidi import Firefox, FirefoxTab, open_tab
+from tests.helpers.firefox_bidi import Firefox, FirefoxTab, open_patient_tab
 from tests.helpers.live_server import LiveServer
 
 # One Firefox for the module (its start is most of a test's time), a fresh tab per test.
@@ -50,20 +49,7 @@ class FirefoxPatient:
     async def open(
         cls, firefox: Firefox, base_url: str, conversation_id: str, token: str, user: dict[str, str]
     ) -> FirefoxPatient:
-        tab = await open_tab(firefox)
-        session = json.dumps({"token": token, "user": user})
-        await tab.preload(
-            f"if (location.origin === {json.dumps(base_url)})"
-            f" sessionStorage.setItem('teleconsult.session', {json.dumps(session)});"
-        )
-        # Count what the page sends on its socket (the signaling frames), for the duplicate checks.
-        await tab.preload(
-            "window.__sent = []; const send = WebSocket.prototype.send;"
-            "WebSocket.prototype.send = function (data) {"
-            " try { window.__sent.push(JSON.parse(data)); } catch (e) {} return send.call(this, data); };"
-        )
-        await tab.goto(f"{base_url}/conversations/{conversation_id}?video=480")
-        await tab.wait_for("window.teleconsultCall !== undefined")
+        tab = await open_patient_tab(firefox, base_url, conversation_id, token, user)
         return cls(tab)
 
     async def join(self) -> None:
