@@ -53,7 +53,6 @@ export class CallController {
     this.peer = null;
     this.micOff = false;
     this.camOff = false;
-    this.online = false; // the socket is open and signed in (the server's "ready")
     /** @type {string | null} a call whose practitioner said `call.ready` before its start event came */
     this.earlyReady = null;
     this.ui.cameraButton.addEventListener("click", () => this.join());
@@ -72,7 +71,6 @@ export class CallController {
     const previousStatus = realtime.onStatus;
     realtime.onStatus = (status) => {
       previousStatus(status);
-      this.online = status === "connected";
       if (status === "connected") this.announce();
     };
     /** @type {Window & {teleconsultCall?: CallController}} */ (window).teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
@@ -103,8 +101,7 @@ export class CallController {
    * @param {number} limit
    */
   async socketOpen(limit) {
-    // Signed in, not only open: what is announced before would be announced again on "connected".
-    const open = () => this.online;
+    const open = () => Boolean(this.realtime.ws && this.realtime.ws.readyState === WebSocket.OPEN);
     const deadline = Date.now() + limit;
     while (!open() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     return open();
