@@ -49,7 +49,9 @@ def _namespace_prefix() -> list[str] | None:
 
 
 @pytest.mark.timeout(900)
-def test_calls_between_chromium_or_firefox_and_the_desktop_engine_in_a_network_namespace(tmp_path: Path) -> None:
+def test_calls_between_chromium_or_firefox_and_the_desktop_engine_in_a_network_namespace(
+    tmp_path: Path,
+) -> None:
     need(
         Path(CHROMIUM).is_file(),
         f"Chromium introuvable ({CHROMIUM}) : installez le paquet Debian « chromium »",

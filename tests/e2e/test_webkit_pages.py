@@ -145,7 +145,7 @@ def test_webkit_precheck_reaches_the_practitioner_and_no_webrtc_is_explained_in_
         result = frame["result"]
         assert (result["camera"], result["microphone"], result["network"]) == ("ok", "ok", "failed")
         assert result["browser"].startswith("Safari")
-        # Pressing the camera button again explains again (keyboard: it is a real button).
+        # The camera button is not dead either: pressed again, it explains again.
         webkit.run("document.querySelector('.call-help').hidden = true")
         webkit.click("Appel vidéo")
         webkit.wait("return !document.querySelector('.call-help').hidden", 15, "the explanation again")
