@@ -284,20 +284,22 @@ async def main() -> list[dict[str, Any]]:
                 if Path(FIREFOX).is_file()
                 else None
             )
-            with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as http:
-                ours, baseline, with_firefox = [], [], []
-                # The first call of each kind pays one-time costs (codec libraries, chromium's
-                # first capture): measured and reported apart from the runs.
-                first_ours = await _desktop_call(browser, server, parties)
-                first_baseline = await browser_run(browser, server, parties, http)
-                first_firefox = await firefox_run(firefox, server, parties) if firefox else None
-                for _ in range(RUNS):  # interleaved, so all see the same machine
-                    ours.append(await _desktop_call(browser, server, parties))
-                    baseline.append(await browser_run(browser, server, parties, http))
-                    if firefox is not None:
-                        with_firefox.append(await firefox_run(firefox, server, parties))
-            if firefox is not None:
-                await firefox.close()
+            try:
+                with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as http:
+                    ours, baseline, with_firefox = [], [], []
+                    # The first call of each kind pays one-time costs (codec libraries, chromium's
+                    # first capture): measured and reported apart from the runs.
+                    first_ours = await _desktop_call(browser, server, parties)
+                    first_baseline = await browser_run(browser, server, parties, http)
+                    first_firefox = await firefox_run(firefox, server, parties) if firefox else None
+                    for _ in range(RUNS):  # interleaved, so all see the same machine
+                        ours.append(await _desktop_call(browser, server, parties))
+                        baseline.append(await browser_run(browser, server, parties, http))
+                        if firefox is not None:
+                            with_firefox.append(await firefox_run(firefox, server, parties))
+            finally:
+                if firefox is not None:
+                    await firefox.close()
             firsts = [("desktop_chromium", first_ours), ("chromium_chromium", first_baseline)]
             if first_firefox is not None:
                 firsts.append(("desktop_firefox", first_firefox))

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -73,7 +74,7 @@ class Firefox:
         self._stderr: asyncio.Task[None] | None = None
 
     @classmethod
-    async def launch(cls, timeout: float = 30, prefs: dict[str, object] | None = None) -> Firefox:
+    async def launch(cls, timeout: float = 60, prefs: dict[str, object] | None = None) -> Firefox:
         profile = Path(tempfile.mkdtemp(prefix="teleconsult-firefox-"))
         lines = [
             f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in {**PREFS, **(prefs or {})}.items()
@@ -92,6 +93,7 @@ class Firefox:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             env=env,
+            start_new_session=True,  # its own process group: closing ends all of Firefox's processes
         )
         assert process.stderr is not None
         try:
@@ -318,12 +320,11 @@ async def _drain(stream: asyncio.StreamReader) -> None:
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+    """End Firefox and every process of its group (content processes, a relaunched parent)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(process.wait(), 10)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()

@@ -89,6 +89,7 @@ class WebKit:
         self.driver = driver
         self.client = client
         self.session = ""
+        self.runtime: str | None = None  # the browser's XDG_RUNTIME_DIR, removed on quit
 
     @classmethod
     def launch(cls, timeout: float = 60) -> WebKit:
@@ -115,6 +116,7 @@ class WebKit:
             )
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=timeout)
             webkit = cls(xvfb, driver, client)
+            webkit.runtime = runtime
             deadline = time.monotonic() + timeout
             while True:
                 try:
@@ -210,6 +212,8 @@ class WebKit:
         self.client.close()
         _stop(self.driver)
         _stop(self.xvfb)
+        if self.runtime is not None:
+            shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 def _read_display(fd: int, timeout: float) -> str:
