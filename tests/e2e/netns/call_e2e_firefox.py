@@ -201,3 +201,25 @@ async def test_firefox_reload_rejoins_the_call(call_server: LiveServer, firefox:
     finally:
         await tab.close()
         await desktop.close()
+
+
+async def test_firefox_waiting_patient_says_ready_itself_when_the_practitioners_is_lost(
+    call_server: LiveServer, firefox: Firefox
+) -> None:
+    conversation_id, desktop, page = await _parties(call_server, firefox)
+    tab = page.tab
+    try:
+        await page.join()
+        await tab.wait_text("Vous êtes en salle d'attente")
+        await until(lambda: conversation_id in desktop.service.waiting, 10, "the waiting-room presence")
+        # The practitioner's `call.ready` never reaches the page (as when the call's start event is
+        # replayed after a reconnection): the page must say `call.ready` on its own, once.
+        await tab.evaluate("window.teleconsultCall.realtime.frameHandlers.set('call.ready', () => {}) || 1")
+        await desktop.service.start(conversation_id)
+        await _media_both_ways(desktop, page)
+        assert len(await page.sent("call.ready")) == 1, await page.sent("call.ready")
+        await desktop.service.hang_up()
+        assert tab.problems == []
+    finally:
+        await tab.close()
+        await desktop.close()

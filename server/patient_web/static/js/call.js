@@ -17,6 +17,9 @@ import { permissionHelp, runPrecheck } from "./precheck.js";
 const JOINED_KEY = "teleconsult.call.joined"; // conversation id → rejoin after a reload
 /** @type {Record<string, [number, number]>} ?video=480|720 → the camera size asked for */
 const SIZES = { 480: [640, 480], 720: [1280, 720] };
+// In the waiting room, the practitioner's own `call.ready` follows the call's start at once; without
+// it after this long (a start event replayed after a reconnection), the page says `call.ready` itself.
+const READY_FALLBACK_MS = 2000;
 const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
 
 function randomPeer() {
@@ -55,6 +58,10 @@ export class CallController {
     this.camOff = false;
     /** @type {string | null} a call whose practitioner said `call.ready` before its start event came */
     this.earlyReady = null;
+    /** @type {string | null} the call this page last said `call.ready` for */
+    this.readySent = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.readyTimer = undefined;
     this.ui.cameraButton.addEventListener("click", () => this.join());
     this.ui.joinButton.addEventListener("click", () => this.join());
     this.ui.hangupButton.addEventListener("click", () => this.hangUp());
@@ -190,12 +197,18 @@ export class CallController {
     }
     if (this.call) {
       const peer = this.ensurePeer(this.call);
-      if (ready) this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
+      if (ready) this.sayReady(this.call.id);
       if (!peer.pc) this.ui.setStatus("Connexion à votre praticien…");
     } else {
       this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "waiting" });
       this.ui.setStatus("Vous êtes en salle d'attente : votre praticien est prévenu. Restez sur cette page.");
     }
+  }
+
+  /** @param {string} callId */
+  sayReady(callId) {
+    this.readySent = callId;
+    this.send({ type: "call.ready", call_id: callId, peer: this.peerId });
   }
 
   /**
@@ -236,8 +249,18 @@ export class CallController {
       this.setCall(call);
       // The practitioner's app says `call.ready` once its engine runs and we answer it; when it
       // came before this event (and was put aside), answer now.
-      if (this.joined) this.announce(this.earlyReady === call.id);
+      const early = this.earlyReady === call.id;
       this.earlyReady = null;
+      if (this.joined) {
+        this.announce(early);
+        clearTimeout(this.readyTimer);
+        if (!early) {
+          this.readyTimer = setTimeout(() => {
+            const current = this.call;
+            if (this.joined && current && current.id === call.id && this.readySent !== call.id) this.sayReady(call.id);
+          }, READY_FALLBACK_MS);
+        }
+      }
     } else if (event === "call.ended" && this.call && this.call.id === call.id) {
       this.finish("L'appel est terminé.");
     }
@@ -263,7 +286,7 @@ export class CallController {
     const { session = "", sdp = "" } = frame;
     try {
       if (frame.type === "call.ready") {
-        this.send({ type: "call.ready", call_id: call.id, peer: this.peerId });
+        this.sayReady(call.id);
       } else if (frame.type === "call.offer") {
         await peer.acceptOffer(session, sdp);
       } else if (frame.type === "call.answer") {
