@@ -8,6 +8,8 @@ microphone (VP8, 640x480 asked):
 - chromium ↔ chromium, the browser-native baseline: the same patient page answering, and a second
   browser context offering with the same page code (`call_peer.js`, `realtime.js`) over the same
   relay, with the practitioner's account;
+- desktop ↔ Firefox ESR (WebDriver BiDi, tests/helpers/firefox_bidi.py): the same desktop side,
+  the patient's page in Firefox (VP8: Firefox has no H264 here), interleaved with the two above;
 - CPU of this process (the desktop side: capture stand-in, VP8 encode and decode, Opus, RTP) per
   second of call with chromium at 480p and 720p.
 
@@ -26,6 +28,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +38,7 @@ from desktop.services.call_media import synthetic_media
 from server.accounts.service import NewPatient, NewPractitioner
 from tests.helpers.call_browser import DesktopSide, PatientPage, launch_chromium, loopback_ice, until
 from tests.helpers.factories import PASSWORD, rpps_number, unique_email
+from tests.helpers.firefox_bidi import FIREFOX, Firefox, open_patient_tab
 
 RUNS = int(os.environ.get("TELECONSULT_BENCH_RUNS", "10"))
 CPU_WARMUP_S = 2.0
@@ -49,7 +53,9 @@ OFFERER_SETUP = """async ({ userId, width, height }) => {
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: true, video: { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: 30 } } });
   const bench = { peer: null, t0: null, peers: new Set() };
-  const realtime = new Realtime({ userId, startSeq: 1e12, onEvent: () => {}, onStatus: () => {} });
+  // No event history wanted (startSeq past the end): the server's `reset` must not reload the page.
+  const realtime = new Realtime({
+    userId, startSeq: 1e12, onEvent: () => {}, onStatus: () => {}, onReset: () => {} });
   const connected = new Promise((resolve) => { realtime.onStatus = (s) => s === "connected" && resolve(); });
   bench.setCall = (callId) => {
     bench.peer = new CallPeer({ callId, iceServers: [], send: (f) => realtime.send(f), remoteVideo: video });
@@ -152,6 +158,35 @@ async def _desktop_call(browser: Any, server: ServerProcess, parties: dict[str, 
         await desktop.close()
 
 
+async def firefox_run(firefox: Firefox, server: ServerProcess, parties: dict[str, Any]) -> dict[str, float]:
+    """Desktop engine (practitioner) ↔ the patient's page in Firefox."""
+    desktop = await DesktopSide.connect(server.url, parties["doctor"]["token"])
+    try:
+        call = await desktop.service.start(parties["conversation_id"])
+        await asyncio.sleep(0.5)  # the practitioner is there first
+        patient = parties["patient"]
+        user = _user(patient["id"], "patient")
+        tab = await open_patient_tab(
+            firefox, server.url, parties["conversation_id"], patient["token"], user, 480
+        )
+        try:
+            await tab.click("Rejoindre l'appel vidéo")
+            first = await tab.wait_for(
+                "window.teleconsultCall.timeline.first_frame", 15, "Firefox's first frame"
+            )
+            await until(lambda: "first_video" in call.engine.timeline, 15, "the desktop's first frame")
+            t0 = epoch(call.engine.timeline["remote_ready"])
+            return {
+                "practitioner": epoch(call.engine.timeline["first_video"]) - t0,
+                "patient": float(first) / 1000 - t0,
+            }
+        finally:
+            await desktop.service.hang_up()
+            await tab.close()
+    finally:
+        await desktop.close()
+
+
 async def browser_run(
     browser: Any, server: ServerProcess, parties: dict[str, Any], http: httpx.Client
 ) -> dict[str, float]:
@@ -222,7 +257,7 @@ def _ttff_rows(name: str, runs: list[dict[str, float]], note: str) -> list[dict[
                     "metric": f"{name}_ready_to_first_frame_{side}_p{q}",
                     "value": round(percentile(values, q), 1),
                     "unit": "ms",
-                    "goal": 300 if q == 95 and name == "desktop_chromium" else None,
+                    "goal": 300 if q == 95 and name.startswith("desktop_") else None,
                     "n": len(values),
                     "note": note,
                 }
@@ -243,16 +278,32 @@ async def main() -> list[dict[str, Any]]:
     try:
         async with async_playwright() as playwright:
             browser = await launch_chromium(playwright)
-            with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as http:
-                ours, baseline = [], []
-                # The first call of each kind pays one-time costs (codec libraries, chromium's
-                # first capture): measured and reported apart from the runs.
-                first_ours = await _desktop_call(browser, server, parties)
-                first_baseline = await browser_run(browser, server, parties, http)
-                for _ in range(RUNS):  # interleaved, so both see the same machine
-                    ours.append(await _desktop_call(browser, server, parties))
-                    baseline.append(await browser_run(browser, server, parties, http))
-            for name, first in (("desktop_chromium", first_ours), ("chromium_chromium", first_baseline)):
+            # Firefox's clock at full precision, so its first-frame instant compares with ours.
+            firefox = (
+                await Firefox.launch(prefs={"privacy.reduceTimerPrecision": False})
+                if Path(FIREFOX).is_file()
+                else None
+            )
+            try:
+                with httpx.Client(base_url=f"{server.url}/api/v1", timeout=30) as http:
+                    ours, baseline, with_firefox = [], [], []
+                    # The first call of each kind pays one-time costs (codec libraries, chromium's
+                    # first capture): measured and reported apart from the runs.
+                    first_ours = await _desktop_call(browser, server, parties)
+                    first_baseline = await browser_run(browser, server, parties, http)
+                    first_firefox = await firefox_run(firefox, server, parties) if firefox else None
+                    for _ in range(RUNS):  # interleaved, so all see the same machine
+                        ours.append(await _desktop_call(browser, server, parties))
+                        baseline.append(await browser_run(browser, server, parties, http))
+                        if firefox is not None:
+                            with_firefox.append(await firefox_run(firefox, server, parties))
+            finally:
+                if firefox is not None:
+                    await firefox.close()
+            firsts = [("desktop_chromium", first_ours), ("chromium_chromium", first_baseline)]
+            if first_firefox is not None:
+                firsts.append(("desktop_firefox", first_firefox))
+            for name, first in firsts:
                 rows.append(
                     {
                         "bench": "video",
@@ -268,6 +319,31 @@ async def main() -> list[dict[str, Any]]:
             rows += _ttff_rows(
                 "chromium_chromium", baseline, "baseline: chromium ↔ chromium, same page code and relay"
             )
+            if with_firefox:
+                rows += _ttff_rows(
+                    "desktop_firefox",
+                    with_firefox,
+                    "desktop engine (practitioner) ↔ Firefox ESR (patient page)",
+                )
+                for q in (50, 95):
+                    mine = percentile([1000 * max(r.values()) for r in with_firefox], q)
+                    peer = percentile([1000 * max(r.values()) for r in baseline], q)
+                    rows.append(
+                        {
+                            "bench": "video",
+                            "metric": f"firefox_ready_to_video_both_ways_p{q}_vs_chromium",
+                            "value": round(mine, 1),
+                            "unit": "ms",
+                            "peer": round(peer, 1),
+                            "ratio": round(mine / peer, 2) if peer else None,
+                            "goal": "ratio ≤ 1.0" + (", ≤ 300 ms" if q == 95 else ""),
+                            "n": len(with_firefox),
+                        }
+                    )
+            else:
+                rows.append(
+                    {"bench": "video", "metric": "desktop_firefox", "error": f"{FIREFOX} introuvable"}
+                )
             for q in (50, 95):
                 mine = percentile([1000 * max(r.values()) for r in ours], q)
                 peer = percentile([1000 * max(r.values()) for r in baseline], q)

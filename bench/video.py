@@ -13,7 +13,8 @@ patient), so its first connection is gathered by then.
 
 Then, in a loopback-only network namespace (`unshare -n`), `bench/_video_browser.py` measures the
 desktop engine against Debian chromium through the real server, beside chromium ↔ chromium (the
-browser-native baseline, same page code and relay), and this process's CPU with chromium.
+browser-native baseline, same page code and relay), desktop ↔ Firefox ESR (the patient's page in
+Firefox), and this process's CPU with chromium.
 
 Run: `python -m bench video` (the child is `python -m bench.video --answerer PORT`).
 """

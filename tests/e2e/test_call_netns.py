@@ -20,10 +20,13 @@ import pytest
 
 from tests.conftest import need
 from tests.helpers.call_browser import CHROMIUM
+from tests.helpers.firefox_bidi import FIREFOX
 
 ROOT = Path(__file__).resolve().parents[2]
 INNER = [
     str(Path(__file__).parent / "netns" / "call_e2e.py"),
+    # The same calls with the patient in Firefox ESR (WebDriver BiDi, tests/helpers/firefox_bidi.py).
+    str(Path(__file__).parent / "netns" / "call_e2e_firefox.py"),
     # The engine's own test of an unreachable STUN server (192.0.2.1, TEST-NET-1) skips outside
     # a namespace, where its packets could leave the machine: here it runs.
     str(ROOT / "tests/desktop/video/test_video_engine.py")
@@ -46,10 +49,16 @@ def _namespace_prefix() -> list[str] | None:
 
 
 @pytest.mark.timeout(900)
-def test_calls_between_chromium_and_the_desktop_engine_in_a_network_namespace(tmp_path: Path) -> None:
+def test_calls_between_chromium_or_firefox_and_the_desktop_engine_in_a_network_namespace(
+    tmp_path: Path,
+) -> None:
     need(
         Path(CHROMIUM).is_file(),
         f"Chromium introuvable ({CHROMIUM}) : installez le paquet Debian « chromium »",
+    )
+    need(
+        Path(FIREFOX).is_file(),
+        f"Firefox ESR introuvable ({FIREFOX}) : installez le paquet Debian « firefox-esr »",
     )
     prefix = _namespace_prefix()
     need(

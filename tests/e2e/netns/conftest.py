@@ -2,7 +2,8 @@
 
 These tests are started by tests/e2e/test_call_netns.py in `unshare -n` (their file names do not
 match `test_*.py`, so a plain `pytest` run does not collect them outside the namespace). Here:
-one real server (SQLite, in a thread), aioice on 127.0.0.1, headless chromium per test.
+one real server (SQLite, in a thread), aioice on 127.0.0.1, headless chromium per test (the
+Firefox tests, call_e2e_firefox.py, start one Firefox ESR for their module).
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ import { permissionHelp, runPrecheck } from "./precheck.js";
 const JOINED_KEY = "teleconsult.call.joined"; // conversation id → rejoin after a reload
 /** @type {Record<string, [number, number]>} ?video=480|720 → the camera size asked for */
 const SIZES = { 480: [640, 480], 720: [1280, 720] };
+// In the waiting room, the practitioner's own `call.ready` follows the call's start at once; without
+// it after this long (a start event replayed after a reconnection), the page says `call.ready` itself.
+const READY_FALLBACK_MS = 2000;
 const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
 
 function randomPeer() {
@@ -53,6 +56,12 @@ export class CallController {
     this.peer = null;
     this.micOff = false;
     this.camOff = false;
+    /** @type {string | null} a call whose practitioner said `call.ready` before its start event came */
+    this.earlyReady = null;
+    /** @type {string | null} the call this page last said `call.ready` for */
+    this.readySent = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.readyTimer = undefined;
     this.ui.cameraButton.addEventListener("click", () => this.join());
     this.ui.joinButton.addEventListener("click", () => this.join());
     this.ui.hangupButton.addEventListener("click", () => this.hangUp());
@@ -124,6 +133,10 @@ export class CallController {
     this.precheck = check.result;
     this.stream = check.stream;
     this.iceServers = check.iceServers;
+    if (typeof RTCPeerConnection === "undefined") {
+      this.noWebRtc();
+      return;
+    }
     this.joined = true;
     sessionStorage.setItem(JOINED_KEY, this.conversationId);
     this.showPreview();
@@ -142,6 +155,28 @@ export class CallController {
     this.announce();
   }
 
+  /**
+   * A browser without WebRTC (an old Safari, some in-app browsers, WebKitGTK builds): no call
+   * possible. The practitioner gets the check (network « failed », the browser's name); the
+   * patient gets what to do instead of a button that does nothing.
+   */
+  noWebRtc() {
+    this.stopMedia();
+    if (this.precheck) {
+      this.send({ type: "call.precheck", conversation_id: this.conversationId, result: this.precheck });
+    }
+    this.ui.setStatus("L'appel vidéo est impossible dans ce navigateur.");
+    this.ui.showHelp(
+      "Votre navigateur ne permet pas les appels vidéo",
+      "Mettez-le à jour (sur iPhone ou iPad : Réglages → Général → Mise à jour logicielle), ou ouvrez " +
+        "cette page dans un navigateur récent : Safari, Chrome, Firefox ou Edge. Vos messages et vos " +
+        "documents restent disponibles ici.",
+      "/aide/impossible-de-se-connecter#navigateur",
+      () => this.retry(),
+      "Voir l'aide sur les navigateurs",
+    );
+  }
+
   /** Start over after the patient fixed a permission (the help's « Réessayer »). */
   async retry() {
     this.stopMedia();
@@ -150,20 +185,30 @@ export class CallController {
     if (this.peer && this.stream) this.peer.setLocalStream(this.stream);
   }
 
-  /** Tell the practitioner where we are: the check, then ready (a call is open) or waiting. */
-  announce() {
+  /**
+   * Tell the practitioner where we are: the check, then ready (a call is open) or waiting.
+   * @param {boolean} [ready]  false: the call just started and its practitioner's app will say
+   *   `call.ready` itself (answered in onSignal), so ours would be a duplicate
+   */
+  announce(ready = true) {
     if (!this.joined) return;
     if (this.precheck) {
       this.send({ type: "call.precheck", conversation_id: this.conversationId, result: this.precheck });
     }
     if (this.call) {
       const peer = this.ensurePeer(this.call);
-      this.send({ type: "call.ready", call_id: this.call.id, peer: this.peerId });
+      if (ready) this.sayReady(this.call.id);
       if (!peer.pc) this.ui.setStatus("Connexion à votre praticien…");
     } else {
       this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "waiting" });
       this.ui.setStatus("Vous êtes en salle d'attente : votre praticien est prévenu. Restez sur cette page.");
     }
+  }
+
+  /** @param {string} callId */
+  sayReady(callId) {
+    this.readySent = callId;
+    this.send({ type: "call.ready", call_id: callId, peer: this.peerId });
   }
 
   /**
@@ -202,7 +247,20 @@ export class CallController {
     this.events += 1;
     if (event === "call.started") {
       this.setCall(call);
-      if (this.joined) this.announce();
+      // The practitioner's app says `call.ready` once its engine runs and we answer it; when it
+      // came before this event (and was put aside), answer now.
+      const early = this.earlyReady === call.id;
+      this.earlyReady = null;
+      if (this.joined) {
+        this.announce(early);
+        clearTimeout(this.readyTimer);
+        if (!early) {
+          this.readyTimer = setTimeout(() => {
+            const current = this.call;
+            if (this.joined && current && current.id === call.id && this.readySent !== call.id) this.sayReady(call.id);
+          }, READY_FALLBACK_MS);
+        }
+      }
     } else if (event === "call.ended" && this.call && this.call.id === call.id) {
       this.finish("L'appel est terminé.");
     }
@@ -219,12 +277,16 @@ export class CallController {
       return;
     }
     const call = this.call;
+    if (this.joined && frame.type === "call.ready" && (!call || frame.call_id !== call.id)) {
+      this.earlyReady = frame.call_id ?? null; // before the call's start event: answered there
+      return;
+    }
     if (!this.joined || !call || frame.call_id !== call.id) return;
     const peer = this.ensurePeer(call);
     const { session = "", sdp = "" } = frame;
     try {
       if (frame.type === "call.ready") {
-        this.send({ type: "call.ready", call_id: call.id, peer: this.peerId });
+        this.sayReady(call.id);
       } else if (frame.type === "call.offer") {
         await peer.acceptOffer(session, sdp);
       } else if (frame.type === "call.answer") {

@@ -151,9 +151,14 @@ export class CallPeer {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
     pc.addEventListener("track", (event) => this.onTrack(event.track));
+    let ended = false; // Firefox ends with an empty candidate ("") then null: say it once
     pc.addEventListener("icecandidate", (event) => {
       if (pc !== this.pc) return;
       const candidate = event.candidate && event.candidate.candidate ? event.candidate.toJSON() : null;
+      if (candidate === null) {
+        if (ended) return;
+        ended = true;
+      }
       this.send({ type: "call.candidate", call_id: this.callId, session, candidate });
     });
     pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));

@@ -27,6 +27,7 @@ export class CallView {
       el("span", { class: "call-button-text" }, "Vidéo"),
     );
     toolbar.append(this.cameraButton);
+    this.isEnded = false; // the panel shows a finished call (« L'appel est terminé »)
 
     this.joinButton = el("button", { type: "button", class: "button button--primary" }, "Rejoindre l'appel vidéo");
     this.invite = el(
@@ -93,6 +94,8 @@ export class CallView {
   /** @param {boolean} visible */
   showInvite(visible) {
     this.invite.hidden = !visible;
+    // A new call's invitation replaces the previous call's « L'appel est terminé » panel.
+    if (visible && this.isEnded) this.close();
     this.cameraButton.classList.toggle("call-button--ringing", visible);
     this.cameraButton.setAttribute(
       "aria-label",
@@ -101,6 +104,7 @@ export class CallView {
   }
 
   open() {
+    this.isEnded = false;
     this.panel.hidden = false;
     this.closeButton.hidden = true;
     this.heading.focus();
@@ -137,14 +141,15 @@ export class CallView {
    * @param {string} text
    * @param {string} url
    * @param {() => void} onRetry
+   * @param {string} [linkText]
    */
-  showHelp(title, text, url, onRetry) {
+  showHelp(title, text, url, onRetry, linkText = "Voir l'aide détaillée pour votre navigateur") {
     const retry = el("button", { type: "button", class: "button" }, "Réessayer");
     retry.addEventListener("click", onRetry);
     this.help.replaceChildren(
       el("p", {}, el("strong", {}, title)),
       el("p", {}, text),
-      el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, "Voir l'aide détaillée pour votre navigateur")),
+      el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, linkText)),
       retry,
     );
     this.help.hidden = false;
@@ -176,6 +181,7 @@ export class CallView {
 
   /** @param {string} text */
   ended(text) {
+    this.isEnded = true;
     this.showStage(false);
     this.checkList.hidden = true;
     this.setStatus(text);
