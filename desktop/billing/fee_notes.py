@@ -18,7 +18,7 @@ from contracts.billing.errors import BillingError
 from contracts.billing.professions import PractitionerProfile
 from contracts.billing.reimbursement import estimate_reimbursement
 from contracts.clock import paris_day
-from contracts.fr_format import cents
+from contracts.fr_format import cents, eur, long_date
 
 NOTE_NUMBER = re.compile(r"^\d{4}-\d{4,}$")
 VAT_MENTION = "TVA non applicable, art. 261-4-1° du CGI"
@@ -120,6 +120,23 @@ class FeeNote:
     def remaining(self) -> Decimal:
         """What the patient still owes."""
         return cents(self.total - self.tiers_payant_amount - (self.paid_amount or ZERO))
+
+    def payment_lines(self) -> list[str]:
+        """The payment part, as printed on the note and shown in its preview.
+
+        « Dont part Assurance Maladie en tiers payant : 21,00 € » when there is one; « Réglé le
+        24 novembre 2026 par virement : 30,00 € » when the patient paid; then « Reste à régler : … »
+        or « Note acquittée. ».
+        """
+        lines = []
+        if self.tiers_payant_amount:
+            lines.append(f"Dont part Assurance Maladie en tiers payant : {eur(self.tiers_payant_amount)}")
+        if self.paid_amount is not None:
+            when = f" le {long_date(self.paid_on)}" if self.paid_on else ""
+            how = f" par {self.payment_method.label}" if self.payment_method else ""
+            lines.append(f"Réglé{when}{how} : {eur(self.paid_amount)}")
+        lines.append(f"Reste à régler : {eur(self.remaining)}" if self.remaining else "Note acquittée.")
+        return lines
 
 
 def fee_note_from_claim(

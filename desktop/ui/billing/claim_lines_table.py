@@ -184,6 +184,15 @@ class ClaimLinesTable(QWidget):
         self.optional.addWidget(add, index, 3, Qt.AlignmentFlag.AlignTop)
         self.add_buttons[line.code] = add
 
+    def tab_widgets(self) -> list[QWidget]:
+        """The lines' fields and buttons in the order Tab visits them (rebuilt at each render)."""
+        order: list[QWidget] = []
+        for code, amount in self.amounts.items():
+            order.append(amount)
+            if code in self.remove_buttons:
+                order.append(self.remove_buttons[code])
+        return [*order, self.optional_title, *self.add_buttons.values()]
+
     def _on_optional_title_toggled(self, shown: bool) -> None:
         self.optional_host.setVisible(shown)
         self.optional_title.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)

@@ -280,7 +280,7 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert (
             form.errors["patient.nir"].text() == "La clé du NIR ne correspond pas : vérifiez chaque chiffre."
         )
-        form.birth_date.setDate(QDate(1995, 10, 3))
+        type_into(form.birth_date, "03101995")
         type_into(form.line_edit("patient.nir"), VALID_NIR)
         assert not form.errors["patient.nir"].isVisible()
         # « Marquer prête » too early: every remaining problem shows next to its field, nothing stored.
@@ -568,7 +568,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         form = controller.editor.form
         form.line_edit("patient.first_name").setText("Zoé")
         form.edited.emit("patient.first_name", "Zoé")
-        form.birth_date.setDate(QDate(2022, 3, 1))
+        type_into(form.birth_date, "01032022")
         form.is_insured.setChecked(False)
         type_into(form.line_edit("patient.nir"), WRONG_KEY_NIR)
         for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
