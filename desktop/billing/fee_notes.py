@@ -121,6 +121,38 @@ class FeeNote:
         """What the patient still owes."""
         return cents(self.total - self.tiers_payant_amount - (self.paid_amount or ZERO))
 
+    def summary(self, number_text: str | None = None) -> str:
+        """The note as plain text, what its PDF says (the preview before sending).
+
+        `number_text` replaces the number (« attribué à l'envoi » before the server gives it).
+        """
+        who = self.practitioner
+        head = [
+            f"Note d’honoraires N° {number_text or self.number}",
+            f"Émise le {long_date(self.issued_on)}",
+            "",
+            who.full_name,
+            who.title,
+            *who.address_lines,
+            f"N° RPPS : {who.rpps}",
+            f"N° Assurance Maladie : {who.am_number}",
+            who.profile.sector_label,
+            "",
+            f"Patient : {self.patient_name}",
+        ]
+        if self.patient_birth_date:
+            head.append(f"Date de naissance : {long_date(self.patient_birth_date)}")
+        acts = [
+            f"{line.performed_on.strftime('%d/%m/%Y')}  {line.code}  {line.label} ({line.mode_label}) : "
+            f"{eur(line.amount)}"
+            for line in self.lines
+        ]
+        if self.depassement:
+            acts.append(f"Dépassement d’honoraires : {eur(self.depassement)}")
+        return "\n".join(
+            [*head, "", *acts, f"Total : {eur(self.total)}", "", *self.payment_lines(), "", VAT_MENTION]
+        )
+
     def payment_lines(self) -> list[str]:
         """The payment part, as printed on the note and shown in its preview.
 
