@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from contracts.billing.catalog import Catalog
@@ -242,6 +243,29 @@ class ClaimDraft:
         self.lines_edited = True
         log.info("amount of %s overridden on claim %s", code, claim.id)
         self.changed.emit(Change.LINES)
+
+    def commit_coefficient(self, code: str, text: str) -> None:
+        """The NGAP coefficient of an act billed by coefficient (TMI 1.6, TMK 7.5) was typed."""
+        claim = self._draft()
+        if claim is None or claim.act is None or claim.act.code != code:
+            return
+        self.local_problems.pop("act.coefficient", None)
+        typed = text.strip().replace(",", ".")
+        try:
+            coefficient = Decimal(typed) if typed else None
+        except InvalidOperation:
+            coefficient = None
+            self.local_problems["act.coefficient"] = (
+                "Coefficient illisible : tapez un nombre comme 1,6 ou 7,5."
+            )
+        if coefficient is not None and not (0 < coefficient <= 100 and coefficient == round(coefficient, 2)):
+            self.local_problems["act.coefficient"] = (
+                "Le coefficient est un nombre positif d’au plus deux décimales (1,6 ou 7,5, par exemple)."
+            )
+            coefficient = None
+        if "act.coefficient" not in self.local_problems and coefficient != claim.act.coefficient:
+            claim.act.coefficient = coefficient
+        self._edited("act.coefficient")
 
     def add_majoration(self, code: str) -> None:
         """Raises UserFacingError when the rules refuse it (its French message)."""

@@ -109,7 +109,8 @@ class ReportlabNoteRenderer:
         rows.append(["", "", "Total", "", _p(eur(note.total), s["right_bold"])])
         acts = Table(
             rows,
-            colWidths=[_WIDTH * 0.14, _WIDTH * 0.08, _WIDTH * 0.42, _WIDTH * 0.2, _WIDTH * 0.16],
+            # The mode column holds « accompagnement de téléconsultation » (a nurse) without breaking a word.
+            colWidths=[_WIDTH * 0.14, _WIDTH * 0.08, _WIDTH * 0.36, _WIDTH * 0.26, _WIDTH * 0.16],
             style=table_style(header=True, total_row=True),
             repeatRows=1,
         )

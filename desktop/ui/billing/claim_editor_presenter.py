@@ -65,6 +65,7 @@ class ClaimEditorPresenter(QObject):
         draft, actions = self.draft, self.actions
         editor.form.edited.connect(draft.edit)
         editor.lines.amount_committed.connect(draft.commit_amount)
+        editor.lines.coefficient_committed.connect(draft.commit_coefficient)
         editor.lines.add_requested.connect(self._on_lines_add_requested)
         editor.lines.remove_requested.connect(draft.remove_majoration)
         editor.performed_at_edited.connect(draft.set_performed_at)
@@ -189,7 +190,7 @@ class ClaimEditorPresenter(QObject):
                 self.tr("Cotation modifiée par vous : « Recalculer la cotation » reprend la proposition.")
             )
         editor.set_notes(notes)
-        editor.lines.show_lines(line_views(claim, suggestion), optional_views(claim, suggestion))
+        editor.lines.show_lines(line_views(claim, suggestion, catalog), optional_views(claim, suggestion))
         act = catalog.acts.get(claim.act.code) if claim.act else None
         editor.form.set_prescriber_visible(
             bool(act and act.prescriber_required) or bool(claim.prescriber_rpps)

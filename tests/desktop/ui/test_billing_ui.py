@@ -29,8 +29,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
+from contracts.billing.rules import BillingRules
 from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
 from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
+from desktop.ui.billing.payment_presenter import amount_text
 from desktop.ui.call.call_controller import CallController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
@@ -694,3 +696,61 @@ async def test_the_editor_follows_the_payment_and_the_note_is_previewed(
         await wait_for(lambda: window.message_bar.text.startswith("Note d'honoraires N° 2026-"))
         notes = scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"]
         assert [n["payment_id"] for n in notes] == [asked.id]
+
+
+@pytest.mark.asyncio
+async def test_a_physiotherapist_types_the_coefficient_of_tmk_and_a_nurse_gets_each_setting(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Issue 12, item 12 on screen: TMK's coefficient has a field (a TMK claim could not be
+    completed without one); the amounts come from the catalog."""
+    catalog = BillingRules().catalog
+    day = TUESDAY_MORNING.date()
+    physio = "masseur_kinesitherapeute"
+    async with billing_desktop(sqlite_server, tmp_path / "kine", profession=physio) as scene:
+        controller = scene.billing
+        controller.bill_button.click()
+        await wait_for(lambda: scene.desktop.window.current_page == CLAIM)
+        editor, form = controller.editor, controller.editor.form
+        claim = controller.editor_presenter.claim
+        assert claim is not None and list(editor.lines.amounts) == ["TMK"]
+        assert editor.activity.currentText() == "Télésoin"
+        for name, value in (
+            ("patient.nir", VALID_NIR),
+            ("patient.regime", "01"),
+            ("patient.caisse", "691"),
+            ("patient.centre", "0001"),
+        ):
+            type_into(form.line_edit(name), value)
+        type_into(form.birth_date, "03101995")
+        editor.ready.click()
+        assert editor.lines.errors["act"].text().splitlines() == [
+            "Saisissez le montant de TMK (coefficient × valeur de la lettre clé).",
+            "Indiquez le coefficient de l’acte TMK (par exemple 1,6).",
+        ]
+        type_into(editor.lines.coefficients["TMK"], "7,5")
+        QTest.keyClick(editor.lines.coefficients["TMK"], Qt.Key.Key_Tab)  # left: committed
+        type_into(editor.lines.amounts["TMK"], "16,13")
+        QTest.keyClick(editor.lines.amounts["TMK"], Qt.Key.Key_Return)
+        assert claim.act is not None and claim.act.coefficient == Decimal("7.5")
+        assert editor.problems.text() == "Feuille complète : elle peut être marquée « prête »."
+        editor.ready.click()
+        await wait_for(lambda: editor.status.text() == "prête")
+        stored = scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"]
+        assert [(c["document"]["act"]["code"], c["document"]["act"]["coefficient"]) for c in stored] == [
+            ("TMK", "7.5")
+        ]
+
+    async with billing_desktop(sqlite_server, tmp_path / "nurse", profession="infirmier") as scene:
+        scene.billing.bill_button.click()
+        await wait_for(lambda: scene.desktop.window.current_page == CLAIM)
+        editor = scene.billing.editor
+        for setting, code in (("lieu_dedie", "TLL"), ("soin_prevu", "TLS"), ("domicile", "TLD")):
+            index = editor.setting.findData(setting)
+            editor.setting.setCurrentIndex(index)
+            editor.setting.activated.emit(index)
+            assert next(iter(editor.lines.amounts)) == code
+            tariff = catalog.acts[code].amount_on(day)
+            assert tariff is not None and editor.lines.amounts[code].text() == amount_text(tariff)
+            assert editor.lines.amounts[code].isReadOnly()  # a verified amount
+        assert editor.form.line_edit("prescriber_rpps").isVisibleTo(editor)  # the teleconsulting doctor
