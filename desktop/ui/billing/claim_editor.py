@@ -92,7 +92,7 @@ class ClaimEditor(QWidget):
         column.addLayout(top)
         column.addWidget(TransmissionNotice(self))
 
-        self.scroll_area = scroll = QScrollArea(self)
+        scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         # Long texts wrap (the declared context too), so the columns fit; a scrollbar is left for
         # a very narrow window rather than a right column cut off with no way to reach it.

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from contracts.billing.claim_parts import Parcours
 from desktop.ui.billing.billing_controller import CLAIM
@@ -149,7 +149,9 @@ async def test_context_parcours_and_referring_doctor(sqlite_server: LiveServer, 
         keys.press(Qt.Key.Key_Space)
         await wait_for(lambda: editor.flags_box.isVisible())
         QApplication.processEvents()
-        viewport = editor.scroll_area.viewport()
+        scroll = editor.findChild(QScrollArea)
+        assert scroll is not None
+        viewport = scroll.viewport()
         right = form.mapTo(viewport, QPoint(form.width(), 0)).x()
         assert right <= viewport.width(), (right, viewport.width())
         # Tab goes from the toggle into the boxes it opened.
