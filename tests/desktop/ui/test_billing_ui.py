@@ -697,6 +697,17 @@ async def test_the_editor_follows_the_payment_and_the_note_is_previewed(
         notes = scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"]
         assert [n["payment_id"] for n in notes] == [asked.id]
 
+        # « Demander le paiement » again: nothing is owed, and asking more is refused in French.
+        editor.payment.click()
+        await wait_for(lambda: bool(controller.payment_dialog and controller.payment_dialog.isVisible()))
+        dialog = controller.payment_dialog
+        assert dialog is not None and dialog.amount.text() == ""
+        assert "Déjà réglé pour cette consultation : 30,00\u00a0€ par virement le " in dialog.preview.text()
+        type_into(dialog.amount, "5,00")
+        dialog.submit.click()
+        assert dialog.amount_error.text().startswith("Le patient a déjà réglé 30,00\u00a0€ par virement le ")
+        assert [p["id"] for p in server_payments(scene)] == [asked.id]
+
 
 @pytest.mark.asyncio
 async def test_a_physiotherapist_types_the_coefficient_of_tmk_and_a_nurse_gets_each_setting(
