@@ -9,6 +9,9 @@ again. Changing the time, the type of act, a nurse's setting, the declared conte
 date recomputes the suggested lines, unless the practitioner changed the lines (amounts, added or
 removed majorations). Problems of fields not yet touched stay hidden until « Marquer prête » is
 tried (`reveal_problems`); those about the act's lines show at once.
+
+The draft also follows what the patient paid for the consultation (`ConsultationPayment`): paid in
+full, the tiers payant goes (unless the practitioner set it), and a contradiction is a problem.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ One click does four things, each safe to repeat after a failure:
 4. `PATCH /billing/notes/{id}` links the document to the note.
 
 The practitioner's identity (name, profession, RPPS, AM number, sector, address) comes from `/me`;
-the payment part from the conversation's paid request linked to the claim, when there is one.
+the payment part from what the patient paid for the consultation (`ConsultationPayment`). A claim
+that contradicts that payment gets no note (a French refusal, nothing numbered). `preview` gives
+the note as it will be sent, before the server numbers it (« Envoyer » / « Modifier »).
 """
 
 from __future__ import annotations
