@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from contracts.billing.catalog import Catalog
 from contracts.billing.claims import Claim
-from contracts.wire.payments import PaymentPublic
+from contracts.wire.payments import PaymentPublic, PractitionerFeePublic
 from desktop.billing.consultation_payment import ConsultationPayment
 from desktop.billing.fee_notes import PaymentMethod
 
@@ -23,16 +23,18 @@ def payment(
     method: str = "transfer",
     at: datetime = ACT_DAY,
 ) -> PaymentPublic:
-    return PaymentPublic.model_construct(
-        id=f"p-{amount}-{status}",
-        claim_id=claim_id,
-        amount=amount,
-        status=status,
-        method=method,
-        created_at=at,
-        updated_at=at,
-        paid_at=at if status in ("paid", "refunded") else None,
-    )
+    doctor = PractitionerFeePublic(
+        id="d1", first_name="Claire", last_name="Martin", display_name="Dr Claire Martin",
+        profession="medecin_generaliste", profession_label="Médecin généraliste", sector="secteur_1",
+        sector_label="Secteur 1", sector_notice="Praticien conventionné secteur 1",
+    )  # fmt: skip
+    return PaymentPublic(
+        id=f"p-{amount}-{status}", conversation_id="c1", claim_id=claim_id, amount=amount,
+        amount_cents=int(Decimal(amount) * 100), amount_label=amount, currency="eur", label="TC",
+        status=status, status_label=status, provider="offline", can_pay_online=False, method=method,
+        method_label=method, practitioner=doctor, fee_notice="", created_at=at, updated_at=at,
+        paid_at=at if status in ("paid", "refunded") else None, cancelled_at=None, refunded_at=None,
+    )  # fmt: skip
 
 
 def test_the_consultations_payment_counts_its_paid_requests_only(make_claim: Callable[..., Claim]) -> None:
