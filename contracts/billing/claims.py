@@ -155,6 +155,7 @@ class Claim:
     exoneration: Exoneration = Exoneration.AUCUNE
     tiers_payant_amo: bool = True
     prescriber_rpps: str | None = None
+    referring_rpps: str | None = None  # the médecin traitant who referred the patient (« orienté par le MT »)
     flags: frozenset[str] = field(default_factory=frozenset)
     setting: NurseSetting | None = None
     depassement: Decimal = Decimal("0.00")

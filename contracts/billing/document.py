@@ -150,6 +150,7 @@ class ClaimDocument(_Part):
     exoneration: Exoneration
     tiers_payant_amo: bool
     prescriber_rpps: Annotated[str, Field(max_length=40)] | None
+    referring_rpps: Annotated[str, Field(max_length=40)] | None = None  # added later: absent is none
     flags: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=40)]
     setting: NurseSetting | None
     depassement: Money | None
@@ -199,6 +200,7 @@ class ClaimDocument(_Part):
             exoneration=claim.exoneration,
             tiers_payant_amo=claim.tiers_payant_amo,
             prescriber_rpps=claim.prescriber_rpps,
+            referring_rpps=claim.referring_rpps,
             flags=sorted(claim.flags),
             setting=claim.setting,
             depassement=claim.depassement,
@@ -251,6 +253,7 @@ class ClaimDocument(_Part):
             exoneration=self.exoneration,
             tiers_payant_amo=self.tiers_payant_amo,
             prescriber_rpps=self.prescriber_rpps,
+            referring_rpps=self.referring_rpps,
             flags=frozenset(self.flags),
             setting=self.setting,
             depassement=self.depassement or Decimal("0.00"),

@@ -153,6 +153,14 @@ class ClaimValidator:
         )
         if doctor_consult and claim.parcours is None:
             found.append(Problem("parcours", "Indiquez la situation du patient dans le parcours de soins."))
+        if claim.parcours is Parcours.ORIENTE_PAR_MT:
+            if not claim.referring_rpps:
+                message = "Indiquez le RPPS du médecin traitant qui a orienté le patient."
+                found.append(Problem("referring_rpps", message))
+            else:
+                message = rpps_problem(claim.referring_rpps)
+                if message:
+                    found.append(Problem("referring_rpps", f"Médecin traitant : {message}"))
         if claim.parcours is Parcours.MOINS_DE_16_ANS and claim.patient_age >= 16:
             found.append(
                 Problem(

@@ -9,6 +9,9 @@ again. Changing the time, the type of act, a nurse's setting, the declared conte
 date recomputes the suggested lines, unless the practitioner changed the lines (amounts, added or
 removed majorations). Problems of fields not yet touched stay hidden until « Marquer prête » is
 tried (`reveal_problems`); those about the act's lines show at once.
+
+The draft also follows what the patient paid for the consultation (`ConsultationPayment`): paid in
+full, the tiers payant goes (unless the practitioner set it), and a contradiction is a problem.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from contracts.billing.catalog import Catalog
@@ -27,6 +31,8 @@ from contracts.billing.suggestions import Suggestion
 from contracts.clock import to_utc
 from contracts.fr_format import parse_amount
 from desktop.billing.claims import ClaimRecord, ClaimService
+from desktop.billing.consultation_payment import ConsultationPayment
+from desktop.billing.payments import PaymentService
 from desktop.domain.errors import UserFacingError
 from desktop.kernel.events import Event
 
@@ -34,7 +40,20 @@ log = logging.getLogger(__name__)
 
 _PATIENT_TEXT = {"last_name", "first_name", "nir", "regime", "caisse", "centre"}
 _PRACTITIONER_TEXT = {"rpps", "am_number", "specialty_code"}
-_FORM_FIELDS = ("patient.", "practitioner.", "parcours", "prescriber", "depassement", "nature", "exoneration")
+_FORM_FIELDS = (
+    "patient.", "practitioner.", "parcours", "prescriber", "referring", "depassement", "nature",
+    "exoneration",
+)  # fmt: skip
+# The declared context and the parcours say the same thing twice: kept in step (issue 12, item 3).
+_PARCOURS_OF_FLAG = {
+    "medecin_traitant": Parcours.MEDECIN_TRAITANT,
+    "sans_medecin_traitant": Parcours.SANS_MEDECIN_TRAITANT,
+}
+_FLAG_OF_PARCOURS = {parcours: flag for flag, parcours in _PARCOURS_OF_FLAG.items()}
+_CONTRARY_FLAGS = {
+    "medecin_traitant": {"sans_medecin_traitant", "hors_patientele_mt"},
+    "sans_medecin_traitant": {"medecin_traitant"},
+}
 
 
 class Change(Enum):
@@ -62,9 +81,12 @@ def activity_of(claim: Claim, catalog: Catalog) -> Activity | None:
 class ClaimDraft:
     """The claim being edited, and what the editor knows about its editing."""
 
-    def __init__(self, claims: ClaimService, account_id: str) -> None:
+    def __init__(self, claims: ClaimService, account_id: str, payments: PaymentService | None = None) -> None:
         self._claims = claims
         self._account_id = account_id
+        self._payments = payments
+        self.payment: ConsultationPayment | None = None  # what the patient paid for this consultation
+        self.payment_note: str | None = None  # what was derived from it, said to the practitioner
         self.claim: Claim | None = None
         self.conversation_id: str | None = None
         self.activity: Activity | None = None
@@ -74,9 +96,11 @@ class ClaimDraft:
         self.lines_edited = False
         self.local_problems: dict[str, str] = {}
         self.changed: Event[Change] = Event()
-        self._unsubscribe: Callable[[], None] | None = claims.claims_changed.connect(
-            self._on_claims_claims_changed
-        )
+        self._unsubscribe: list[Callable[[], None]] = [
+            claims.claims_changed.connect(self._on_claims_claims_changed)
+        ]
+        if payments is not None:
+            self._unsubscribe.append(payments.changed.connect(self._on_payments_changed))
 
     # ---------------------------------------------------------------- which claim
     def show(
@@ -92,6 +116,7 @@ class ClaimDraft:
         self.claim, self.conversation_id, self.suggestion = claim, conversation_id, suggestion
         self.activity = activity or activity_of(claim, self._claims.rules.catalog)
         self.touched, self.show_all, self.lines_edited, self.local_problems = set(), show_all, False, {}
+        self._follow_payment()
         self.changed.emit(Change.CLAIM)
 
     def replace(self, record: ClaimRecord) -> None:
@@ -116,6 +141,32 @@ class ClaimDraft:
         if record.claim is not self.claim and record.status is not self.claim.status:
             self.replace(record)
 
+    def _on_payments_changed(self, conversation_id: str) -> None:
+        """A payment of the conversation changed (recorded here, on another desktop, paid online)."""
+        if self.claim is not None and conversation_id == self.conversation_id:
+            self._follow_payment()
+            self.changed.emit(Change.CLAIM)
+
+    def _follow_payment(self) -> None:
+        """Read the consultation's payment; when it covers the claim, the tiers payant goes.
+
+        Only while the practitioner has not set the tiers payant themselves: their choice then
+        stays, and the contradiction is a problem that blocks « prête » (`problems`).
+        """
+        claim = self.claim
+        self.payment, self.payment_note = None, None
+        if claim is None or self._payments is None or self.conversation_id is None:
+            return
+        self.payment = ConsultationPayment.of(claim, self._payments.of(self.conversation_id))
+        if self.payment is None or claim.status is not ClaimStatus.BROUILLON:
+            return
+        self.payment_note = f"Paiement enregistré : {self.payment.summary}."
+        if self.payment.covers(claim) and claim.tiers_payant_amo and "tiers_payant_amo" not in self.touched:
+            claim.tiers_payant_amo = False
+            log.info("claim %s: tiers payant off, the consultation is paid", claim.id)
+        if self.payment.covers(claim) and not claim.tiers_payant_amo:
+            self.payment_note += " Réglé en totalité par le patient : pas de tiers payant."
+
     def _draft(self) -> Claim | None:
         claim = self.claim
         return claim if claim is not None and claim.status is ClaimStatus.BROUILLON else None
@@ -130,9 +181,13 @@ class ClaimDraft:
         resuggest = False
         if group == "patient" and name in _PATIENT_TEXT:
             setattr(claim.patient, name, str(value).strip())
-        elif field == "patient.birth_date" and isinstance(value, date):
-            claim.patient.birth_date = value
-            resuggest = True  # the age decides MEG and whether « moins de 16 ans » holds
+        elif field == "patient.birth_date":
+            self.local_problems.pop(field, None)
+            if isinstance(value, date):
+                claim.patient.birth_date = value
+                resuggest = True  # the age decides MEG and whether « moins de 16 ans » holds
+            else:  # a date half typed or impossible: its French message, the claim unchanged
+                self.local_problems[field] = str(value)
         elif field == "patient.birth_rank" and isinstance(value, int):
             claim.patient.birth_rank = value
         elif field == "patient.is_insured":
@@ -141,9 +196,15 @@ class ClaimDraft:
             setattr(claim.practitioner, name, str(value).strip())
         elif field == "prescriber_rpps":
             claim.prescriber_rpps = str(value).strip() or None
+        elif field == "referring_rpps":
+            claim.referring_rpps = str(value).strip() or None
         elif field == "parcours":
             claim.parcours = Parcours(str(value)) if value else None
             claim.parcours_indicator_confirmed = False  # a confirmation is for one indicator code
+            flag = _FLAG_OF_PARCOURS.get(claim.parcours) if claim.parcours else None
+            if flag is not None and flag not in claim.flags:
+                claim.flags = (claim.flags - _CONTRARY_FLAGS[flag]) | {flag}
+                resuggest = True
         elif field == "parcours_indicator_confirmed":
             claim.parcours_indicator_confirmed = bool(value)
         elif field == "nature":
@@ -152,6 +213,8 @@ class ClaimDraft:
             claim.exoneration = Exoneration(str(value))
         elif field == "tiers_payant_amo":
             claim.tiers_payant_amo = bool(value)
+            self.touched.add(field)
+            self._follow_payment()
         elif field == "depassement":
             self.local_problems.pop("depassement", None)
             try:
@@ -183,6 +246,29 @@ class ClaimDraft:
         self.lines_edited = True
         log.info("amount of %s overridden on claim %s", code, claim.id)
         self.changed.emit(Change.LINES)
+
+    def commit_coefficient(self, code: str, text: str) -> None:
+        """The NGAP coefficient of an act billed by coefficient (TMI 1.6, TMK 7.5) was typed."""
+        claim = self._draft()
+        if claim is None or claim.act is None or claim.act.code != code:
+            return
+        self.local_problems.pop("act.coefficient", None)
+        typed = text.strip().replace(",", ".")
+        try:
+            coefficient = Decimal(typed) if typed else None
+        except InvalidOperation:
+            coefficient = None
+            self.local_problems["act.coefficient"] = (
+                "Coefficient illisible : tapez un nombre comme 1,6 ou 7,5."
+            )
+        if coefficient is not None and not (0 < coefficient <= 100 and coefficient == round(coefficient, 2)):
+            self.local_problems["act.coefficient"] = (
+                "Le coefficient est un nombre positif d’au plus deux décimales (1,6 ou 7,5, par exemple)."
+            )
+            coefficient = None
+        if "act.coefficient" not in self.local_problems and coefficient != claim.act.coefficient:
+            claim.act.coefficient = coefficient
+        self._edited("act.coefficient")
 
     def add_majoration(self, code: str) -> None:
         """Raises UserFacingError when the rules refuse it (its French message)."""
@@ -225,10 +311,24 @@ class ClaimDraft:
             self._edited("setting", resuggest=True)
 
     def toggle_flag(self, code: str, on: bool) -> None:
+        """A declared context changed; « médecin traitant » / « pas de médecin traitant » set the parcours."""
         claim = self._draft()
-        if claim is not None:
-            claim.flags = claim.flags | {code} if on else claim.flags - {code}
+        if claim is None:
+            return
+        claim.flags = claim.flags | {code} if on else claim.flags - {code}
+        parcours = _PARCOURS_OF_FLAG.get(code)
+        if parcours is None:
             self._edited("flags", resuggest=True)
+            return
+        if on:
+            claim.flags -= _CONTRARY_FLAGS[code]
+            if claim.parcours is not parcours:
+                claim.parcours, claim.parcours_indicator_confirmed = parcours, False
+        elif claim.parcours is parcours:
+            claim.parcours = None
+        self.touched.add("parcours")
+        self._edited("flags", resuggest=True)
+        self.changed.emit(Change.CLAIM)  # the form shows the parcours (and the other boxes) again
 
     def resuggest(self) -> None:
         """« Recalculer la cotation »: the suggester's lines again, whatever was changed by hand."""
@@ -247,7 +347,10 @@ class ClaimDraft:
         """Every current problem by field (the first message of each field)."""
         found: dict[str, str] = {}
         if self.claim is not None:
-            for problem in self._claims.validate(self.claim):
+            problems = self._claims.validate(self.claim)
+            if self.payment is not None and self.claim.status is ClaimStatus.BROUILLON:
+                problems += self.payment.problems(self.claim, self._claims.rules.catalog)
+            for problem in problems:
                 found.setdefault(problem.field, problem.message)
         found.update(self.local_problems)
         return found
@@ -267,6 +370,6 @@ class ClaimDraft:
         return not self.problems()
 
     def dispose(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []

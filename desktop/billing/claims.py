@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Declared facts about the patient (not about this act) that the next claim of the conversation keeps.
+PATIENT_FLAGS = frozenset({"medecin_traitant", "sans_medecin_traitant", "hors_patientele_mt"})
 UNKNOWN_BIRTH_DATE = date(1900, 1, 1)  # a draft's birth date not entered yet (the form shows « à saisir »)
 TRANSMISSION_NOTICE = (
     "La télétransmission se fait dans votre logiciel agréé SESAM-Vitale avec votre carte CPS : "
@@ -190,20 +192,28 @@ class ClaimService:
             am_number=earlier.practitioner.am_number if earlier else "",
             specialty_code=earlier.practitioner.specialty_code if earlier else "",
         )
+        flags = earlier.flags & PATIENT_FLAGS if earlier is not None else frozenset()
         suggestion = self.suggest_for(
-            Claim(claim_patient, practitioner, performed_at, setting=setting, created_at=self.clock()),
+            Claim(
+                claim_patient, practitioner, performed_at, setting=setting, flags=flags,
+                created_at=self.clock(),
+            ),
             activity,
-        )
+        )  # fmt: skip
         claim = draft_from_suggestion(
             suggestion,
             claim_patient,
             practitioner,
             created_at=self.clock(),
+            flags=flags,
             setting=setting,
             catalog_sha256=self.rules.catalog.origin_sha256,
         )
-        if earlier is not None:
+        if earlier is not None:  # the same patient's next visit: their coverage is as it was
             claim.parcours = earlier.parcours
+            claim.parcours_indicator_confirmed = earlier.parcours_indicator_confirmed
+            claim.referring_rpps = earlier.referring_rpps
+            claim.nature = earlier.nature
             claim.exoneration = earlier.exoneration
             claim.tiers_payant_amo = earlier.tiers_payant_amo
         return claim, suggestion

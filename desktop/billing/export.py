@@ -129,6 +129,7 @@ class ClaimExporter:
                 "sector": practitioner.profile.sector.value,
             },
             "prescriber_rpps": None if claim.prescriber_rpps is None else compact(claim.prescriber_rpps),
+            "referring_rpps": None if claim.referring_rpps is None else compact(claim.referring_rpps),
             "parcours": None if claim.parcours is None else claim.parcours.value,
             "parcours_indicator": claim.parcours_indicator_code(self.catalog),
             "nature": claim.nature.value,

@@ -10,7 +10,9 @@ One click does four things, each safe to repeat after a failure:
 4. `PATCH /billing/notes/{id}` links the document to the note.
 
 The practitioner's identity (name, profession, RPPS, AM number, sector, address) comes from `/me`;
-the payment part from the conversation's paid request linked to the claim, when there is one.
+the payment part from what the patient paid for the consultation (`ConsultationPayment`). A claim
+that contradicts that payment gets no note (a French refusal, nothing numbered). `preview` gives
+the note as it will be sent, before the server numbers it (« Envoyer » / « Modifier »).
 """
 
 from __future__ import annotations
@@ -27,23 +29,17 @@ from contracts.billing.errors import BillingError
 from contracts.clock import Clock, paris_day
 from contracts.wire.billing import NotePublic
 from contracts.wire.conversations import MessagePublic
-from contracts.wire.payments import PaymentPublic
 from desktop.api.transfers import Progress
 from desktop.billing.claims import ClaimRecord, ClaimService, user_facing
-from desktop.billing.fee_notes import FeeNote, PaymentMethod, PractitionerIdentity, fee_note_from_claim
+from desktop.billing.consultation_payment import ConsultationPayment
+from desktop.billing.fee_notes import FeeNote, PractitionerIdentity, fee_note_from_claim
 from desktop.billing.payments import PaymentService
 from desktop.domain.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("5d0c7a8e-3c1b-4f0e-9a57-6a1f2b7c9d40")  # ids derived for idempotent retries
-_METHODS = {
-    "card_in_person": PaymentMethod.CARTE_BANCAIRE,
-    "cheque": PaymentMethod.CHEQUE,
-    "transfer": PaymentMethod.VIREMENT,
-    "cash": PaymentMethod.ESPECES,
-    "online": PaymentMethod.PAIEMENT_EN_LIGNE,
-}
+PREVIEW_NUMBER = "0000-0000"  # a note shown before sending has no number yet (the server gives it)
 
 
 class FeeNoteServer(Protocol):
@@ -121,12 +117,35 @@ class FeeNoteService:
         self._conversations = conversations
         self._work_dir = work_dir
 
-    def _paid_request(self, record: ClaimRecord) -> PaymentPublic | None:
+    async def _paid(self, record: ClaimRecord) -> ConsultationPayment | None:
+        """What the patient paid for this claim's consultation (its conversation's payments loaded first)."""
         if record.conversation_id is None:
             return None
-        paid = [p for p in self._payments.of(record.conversation_id) if p.paid]
-        linked = [p for p in paid if p.claim_id and p.claim_id.replace("-", "") == record.id.replace("-", "")]
-        return linked[0] if linked else None
+        if not self._payments.is_loaded(record.conversation_id):
+            await self._payments.load(record.conversation_id)
+        return ConsultationPayment.of(record.claim, self._payments.of(record.conversation_id))
+
+    async def preview(self, claim_id: str) -> FeeNote:
+        """The note as it will be sent (number `PREVIEW_NUMBER`: the server numbers it on sending).
+
+        Raises:
+            UserFacingError: as `send`, before anything is numbered or sent.
+        """
+        record = await self._billing.record(claim_id)
+        self._check(record)
+        profile = await self._billing.load_profile()
+        return self._note(
+            record, PREVIEW_NUMBER, await self._paid(record), profile.identity(record.claim.practitioner)
+        )
+
+    def _check(self, record: ClaimRecord) -> None:
+        if record.conversation_id is None:
+            raise UserFacingError(
+                "Cette feuille de soins n'est liée à aucune conversation : "
+                "la note ne peut pas y être envoyée."
+            )
+        if not record.claim.amounts_complete:
+            raise UserFacingError("Saisissez tous les montants avant d'établir la note d'honoraires.")
 
     async def send(self, claim_id: str) -> SentFeeNote:
         """Number, render, upload and link the note of a stored claim.
@@ -136,17 +155,12 @@ class FeeNoteService:
         """
         record = await self._billing.record(claim_id)
         claim, conversation_id = record.claim, record.conversation_id
-        if conversation_id is None:
-            raise UserFacingError(
-                "Cette feuille de soins n'est liée à aucune conversation : "
-                "la note ne peut pas y être envoyée."
-            )
-        if not claim.amounts_complete:
-            raise UserFacingError("Saisissez tous les montants avant d'établir la note d'honoraires.")
+        self._check(record)
+        assert conversation_id is not None  # checked above
         profile = await self._billing.load_profile()
-        if not self._payments.is_loaded(conversation_id):
-            await self._payments.load(conversation_id)
-        payment = self._paid_request(record)
+        payment = await self._paid(record)
+        identity = profile.identity(claim.practitioner)
+        self._note(record, PREVIEW_NUMBER, payment, identity)  # refuses a contradictory record first
         note_id = note_id_for(claim.id)
         stored = await self._server.create_note(
             note_id,
@@ -154,12 +168,12 @@ class FeeNoteService:
             label=f"Téléconsultation du {paris_day(claim.performed_at).strftime('%d/%m/%Y')}",
             conversation_id=conversation_id,
             claim_id=claim.id,
-            payment_id=payment.id if payment else None,
+            payment_id=payment.payment_id if payment else None,
         )
         number = stored.number
         if stored.attachment_id:
             return SentFeeNote(note_id, number, stored.attachment_id, already_sent=True)
-        note = self._note(record, number, payment, profile.identity(claim.practitioner))
+        note = self._note(record, number, payment, identity)
         pdf = await asyncio.to_thread(lambda: self._billing.renderer().render_note(note))
         attachment_id = attachment_id_for(note_id)
         path = self._work_dir / f"{attachment_id}.pdf"
@@ -177,24 +191,35 @@ class FeeNoteService:
         return SentFeeNote(note_id, number, stored_id)
 
     def _note(
-        self, record: ClaimRecord, number: str, payment: PaymentPublic | None, identity: PractitionerIdentity
+        self,
+        record: ClaimRecord,
+        number: str,
+        payment: ConsultationPayment | None,
+        identity: PractitionerIdentity,
     ) -> FeeNote:
-        claim = record.claim
-        method = _METHODS.get(payment.method or "") if payment else None
-        paid = payment.euros if payment else None
-        estimate = self._billing.estimate(claim)
-        if paid is not None and paid + estimate.paid_by_amo_to_practitioner > claim.total:
-            paid, method = None, None  # the request does not match the claim's split: print no payment
+        """The note of `record`, its payment part taken from what the patient paid.
+
+        Raises:
+            UserFacingError: the claim contradicts the recorded payment (its French message).
+        """
+        claim, catalog = record.claim, self._billing.rules.catalog
+        problems = payment.problems(claim, catalog) if payment else []
+        if problems:
+            raise UserFacingError(
+                f"La note d'honoraires n'est pas établie : {problems[0].message} "
+                "Corrigez la feuille de soins, puis envoyez la note.",
+                field=problems[0].field,
+            )
         try:
             return fee_note_from_claim(
                 claim,
                 number=number,
                 practitioner=identity,
                 issued_on=paris_day(self._clock()),
-                payment_method=method,
-                paid_amount=paid,
-                paid_on=paris_day(payment.paid_at) if payment and payment.paid_at and paid else None,
-                catalog=self._billing.rules.catalog,
+                payment_method=payment.method if payment else None,
+                paid_amount=payment.amount if payment else None,
+                paid_on=payment.paid_on if payment else None,
+                catalog=catalog,
             )
         except BillingError as exc:
             raise user_facing(exc) from exc

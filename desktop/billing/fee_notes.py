@@ -18,7 +18,7 @@ from contracts.billing.errors import BillingError
 from contracts.billing.professions import PractitionerProfile
 from contracts.billing.reimbursement import estimate_reimbursement
 from contracts.clock import paris_day
-from contracts.fr_format import cents
+from contracts.fr_format import cents, eur, long_date
 
 NOTE_NUMBER = re.compile(r"^\d{4}-\d{4,}$")
 VAT_MENTION = "TVA non applicable, art. 261-4-1° du CGI"
@@ -120,6 +120,55 @@ class FeeNote:
     def remaining(self) -> Decimal:
         """What the patient still owes."""
         return cents(self.total - self.tiers_payant_amount - (self.paid_amount or ZERO))
+
+    def summary(self, number_text: str | None = None) -> str:
+        """The note as plain text, what its PDF says (the preview before sending).
+
+        `number_text` replaces the number (« attribué à l'envoi » before the server gives it).
+        """
+        who = self.practitioner
+        head = [
+            f"Note d’honoraires N° {number_text or self.number}",
+            f"Émise le {long_date(self.issued_on)}",
+            "",
+            who.full_name,
+            who.title,
+            *who.address_lines,
+            f"N° RPPS : {who.rpps}",
+            f"N° Assurance Maladie : {who.am_number}",
+            who.profile.sector_label,
+            "",
+            f"Patient : {self.patient_name}",
+        ]
+        if self.patient_birth_date:
+            head.append(f"Date de naissance : {long_date(self.patient_birth_date)}")
+        acts = [
+            f"{line.performed_on.strftime('%d/%m/%Y')}  {line.code}  {line.label} ({line.mode_label}) : "
+            f"{eur(line.amount)}"
+            for line in self.lines
+        ]
+        if self.depassement:
+            acts.append(f"Dépassement d’honoraires : {eur(self.depassement)}")
+        return "\n".join(
+            [*head, "", *acts, f"Total : {eur(self.total)}", "", *self.payment_lines(), "", VAT_MENTION]
+        )
+
+    def payment_lines(self) -> list[str]:
+        """The payment part, as printed on the note and shown in its preview.
+
+        « Dont part Assurance Maladie en tiers payant : 21,00 € » when there is one; « Réglé le
+        24 novembre 2026 par virement : 30,00 € » when the patient paid; then « Reste à régler : … »
+        or « Note acquittée. ».
+        """
+        lines = []
+        if self.tiers_payant_amount:
+            lines.append(f"Dont part Assurance Maladie en tiers payant : {eur(self.tiers_payant_amount)}")
+        if self.paid_amount is not None:
+            when = f" le {long_date(self.paid_on)}" if self.paid_on else ""
+            how = f" par {self.payment_method.label}" if self.payment_method else ""
+            lines.append(f"Réglé{when}{how} : {eur(self.paid_amount)}")
+        lines.append(f"Reste à régler : {eur(self.remaining)}" if self.remaining else "Note acquittée.")
+        return lines
 
 
 def fee_note_from_claim(

@@ -109,7 +109,8 @@ class ReportlabNoteRenderer:
         rows.append(["", "", "Total", "", _p(eur(note.total), s["right_bold"])])
         acts = Table(
             rows,
-            colWidths=[_WIDTH * 0.14, _WIDTH * 0.08, _WIDTH * 0.42, _WIDTH * 0.2, _WIDTH * 0.16],
+            # The mode column holds « accompagnement de téléconsultation » (a nurse) without breaking a word.
+            colWidths=[_WIDTH * 0.14, _WIDTH * 0.08, _WIDTH * 0.36, _WIDTH * 0.26, _WIDTH * 0.16],
             style=table_style(header=True, total_row=True),
             repeatRows=1,
         )
@@ -125,23 +126,9 @@ class ReportlabNoteRenderer:
         )
 
     def _payment(self, note: FeeNote) -> list[Any]:
-        s, out = self._styles, []
-        if note.tiers_payant_amount:
-            out.append(
-                _p(
-                    f"Dont part Assurance Maladie en tiers payant : {eur(note.tiers_payant_amount)}",
-                    s["base"],
-                )
-            )
-        if note.paid_amount is not None:
-            when = f" le {long_date(note.paid_on)}" if note.paid_on else ""
-            out.append(_p(f"Réglé par le patient : {eur(note.paid_amount)}{when}", s["base"]))
-        if note.payment_method is not None:
-            out.append(_p(f"Mode de paiement : {note.payment_method.label}", s["base"]))
-        out.append(
-            _p(f"Reste à régler : {eur(note.remaining)}" if note.remaining else "Note acquittée.", s["bold"])
-        )
-        return out
+        s = self._styles
+        *lines, last = note.payment_lines()
+        return [_p(text, s["base"]) for text in lines] + [_p(last, s["bold"])]
 
     # ---------------------------------------------------------------- claim recap
     def render_claim_recap(self, claim: Claim) -> bytes:
@@ -163,6 +150,7 @@ class ReportlabNoteRenderer:
             ("RPPS / N° AM", f"{pr.rpps} / {pr.am_number}"),
             ("Spécialité", f"{pr.profile.label} (code {pr.specialty_code})"),
             ("Prescripteur (RPPS)", claim.prescriber_rpps or "—"),
+            ("Médecin traitant orienteur (RPPS)", claim.referring_rpps or "—"),
             ("Parcours de soins", claim.parcours.label if claim.parcours else "non renseigné"),
             ("Nature d’assurance", claim.nature.label),
             ("Exonération", claim.exoneration.label),

@@ -12,6 +12,7 @@ number. The desktop renders the PDF with the number, uploads it to the conversat
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.clock import PARIS
+from contracts.fr_format import eur
 from contracts.wire.billing import NoteEvent, NotePublic, NotesPublic
 from server.attachments.models import Attachment
 from server.billing.claims import ClaimService
@@ -59,6 +61,7 @@ class PaymentOwners(Protocol):
     """Who asked a payment request (the payments feature answers; billing does not read its tables)."""
 
     async def practitioner_of(self, session: AsyncSession, payment_id: str) -> str | None: ...
+    async def paid_cents(self, session: AsyncSession, payment_id: str) -> int | None: ...
 
 
 class NoteService:
@@ -137,7 +140,7 @@ class NoteService:
         """Number and record a note; a retry with the same `note_id` returns it (created False).
 
         Raises:
-            InvalidInputError: bad total or label (no number used).
+            InvalidInputError: bad total or label, or a paid request above the total (no number used).
             NotFoundError: a linked conversation, claim or payment that is not the practitioner's.
             ConflictError: `note_id` belongs to another note.
         """
@@ -154,6 +157,13 @@ class NoteService:
                 if existing is not None:
                     return self._retried(existing, actor, content), False
                 await self._check_links(tx.session, actor, conversation_key, claim_key, payment_key)
+                paid = await self._payments.paid_cents(tx.session, payment_key) if payment_key else None
+                if paid is not None and paid > cents:  # the note and its payment are one record
+                    raise InvalidInputError(
+                        f"Le paiement cité ({eur(Decimal(paid) / 100)}) dépasse le total de la note "
+                        f"({eur(Decimal(cents) / 100)}) : vérifiez la feuille de soins.",
+                        field="payment_id",
+                    )
                 year = tx.now.astimezone(PARIS).year
                 sequence = await self._next_number(tx, actor.user_id or "", year)
                 row = BillingNote(

@@ -70,6 +70,15 @@ class PaymentService:
         row = await session.get(PaymentRequest, key)
         return None if row is None else row.practitioner_id
 
+    async def paid_cents(self, session: AsyncSession, payment_id: str) -> int | None:
+        """What the patient paid through request `payment_id` (None: not paid, or no such request)."""
+        try:
+            key = str(uuid.UUID(payment_id))
+        except (ValueError, AttributeError, TypeError):
+            return None
+        row = await session.get(PaymentRequest, key)
+        return row.amount_cents if row is not None and row.status == "paid" else None
+
     async def public(self, session: AsyncSession, row: PaymentRequest, viewer_role: str) -> PaymentPublic:
         practitioner = await session.get(User, row.practitioner_id)
         assert practitioner is not None

@@ -21,10 +21,12 @@ from contracts.wire.payments import PaymentPublic
 from desktop.billing.billing_services import BillingServices
 from desktop.billing.claims import ClaimRecord
 from desktop.billing.export import EXPORTABLE, ExportKind
+from desktop.billing.fee_notes import FeeNote
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.conversations import ConversationService
 from desktop.ui.billing.billing_page import BillingPage, ClaimRowView, PaymentRowView
+from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
 from desktop.ui.dialogs.confirm_box import ConfirmBox
 from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
@@ -65,6 +67,9 @@ class BillingPresenter(QObject):
         self.confirm: Callable[[str], Awaitable[bool]] = lambda text: ConfirmBox.ask(
             page.window(), self.tr("Rembourser"), text, self.tr("Rembourser")
         )  # tests replace it
+        self.confirm_note: Callable[[FeeNote], Awaitable[bool]] = lambda note: NotePreviewDialog.ask(
+            page.window(), note
+        )
         page.set_status_choices(
             [(self.tr("Toutes les feuilles"), None)] + [(self.tr(s.label), s.value) for s in ClaimStatus],
             [(self.tr("Tous les paiements"), None)]
@@ -213,6 +218,9 @@ class BillingPresenter(QObject):
         self.runner.run(self._note(claim_id), name="fee-note")
 
     async def _note(self, claim_id: str) -> None:
+        """Show the note (« Envoyer » / « Modifier »), then number and send it."""
+        if not await self.confirm_note(await self.billing.fee_notes.preview(claim_id)):
+            return
         sent = await self.billing.fee_notes.send(claim_id)
         self.messages.info(
             self.tr("La note d'honoraires N° %1 a déjà été envoyée dans la conversation.").replace(

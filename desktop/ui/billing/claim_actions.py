@@ -21,11 +21,14 @@ from desktop.billing.billing_services import BillingServices
 from desktop.billing.claim_draft import ClaimDraft
 from desktop.billing.claims import ClaimRecord
 from desktop.billing.export import ExportKind
+from desktop.billing.fee_notes import FeeNote
 from desktop.domain.errors import UserFacingError
 from desktop.kernel.messages import Messages
+from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
 from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
 AskSavePath = Callable[[str, str], Awaitable[Path | None]]  # (suggested file name, kind) → path
+ConfirmNote = Callable[[FeeNote], Awaitable[bool]]  # the note shown before sending → « Envoyer »?
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ class ClaimActions:
         self.ask_save_path: AskSavePath = lambda name, kind: SaveDialog.choose(
             parent, _tr("Enregistrer"), documents_folder() / name, kind
         )  # tests replace it
+        self.confirm_note: ConfirmNote = lambda note: NotePreviewDialog.ask(parent, note)
 
     @property
     def claim(self) -> Claim:
@@ -102,7 +106,10 @@ class ClaimActions:
         self.messages.info(_tr("Récapitulatif enregistré : %1").replace("%1", str(target)))
 
     async def send_note(self) -> None:
+        """Show the note (« Envoyer » / « Modifier »), then number and send it."""
         record = await self._stored()
+        if not await self.confirm_note(await self.billing.fee_notes.preview(record.id)):
+            return
         sent = await self.billing.fee_notes.send(record.id)
         self.messages.info(
             _tr("La note d'honoraires N° %1 a déjà été envoyée dans la conversation.").replace(

@@ -9,9 +9,10 @@ the draft, Ctrl+Entrée marks it ready, Échap goes back.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 from PySide6.QtCore import QDateTime, QSignalBlocker, Qt, QTimeZone, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +36,21 @@ from desktop.ui.billing.transmission_notice import TransmissionNotice
 from desktop.ui.widgets.plain_text import PlainLabel
 
 PARIS_ZONE = QTimeZone(b"Europe/Paris")
+
+
+class _ToggleLabel(PlainLabel):
+    """A wrapping label that ticks its box when clicked, like a checkbox's own text."""
+
+    def __init__(self, text: str, box: QCheckBox, parent: QWidget) -> None:
+        super().__init__(text, parent)
+        self._box = box
+        self.setWordWrap(True)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._box.isEnabled() and event.button() is Qt.MouseButton.LeftButton:
+            self._box.toggle()
+            self._box.setFocus()
+        super().mouseReleaseEvent(event)
 
 
 class ClaimEditor(QWidget):
@@ -78,7 +94,9 @@ class ClaimEditor(QWidget):
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Long texts wrap (the declared context too), so the columns fit; a scrollbar is left for
+        # a very narrow window rather than a right column cut off with no way to reach it.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         body = QWidget(scroll)
         columns = QHBoxLayout(body)
         content = QVBoxLayout()
@@ -124,6 +142,7 @@ class ClaimEditor(QWidget):
         self.flags_layout = QVBoxLayout(self.flags_box)
         self.flags_layout.setContentsMargins(16, 0, 0, 0)
         self.flags: dict[str, QCheckBox] = {}
+        self._flag_rows: list[QWidget] = []
         self.flags_box.hide()
         form.addRow(self.flags_box)
         self.notes = PlainLabel(act)
@@ -149,7 +168,12 @@ class ClaimEditor(QWidget):
         self.estimate = PlainLabel(totals)
         self.estimate.setObjectName("claimEstimate")
         self.estimate.setWordWrap(True)
-        for label in (self.total, self.estimate):
+        self.payment_note = PlainLabel(totals)  # what the patient paid, and what it decided
+        self.payment_note.setObjectName("claimPaymentNote")
+        self.payment_note.setWordWrap(True)
+        self.payment_note.setStyleSheet("color: #1565c0;")
+        self.payment_note.hide()
+        for label in (self.total, self.estimate, self.payment_note):
             label.setTextFormat(Qt.TextFormat.PlainText)
             totals_column.addWidget(label)
         content.addWidget(totals)
@@ -235,19 +259,58 @@ class ClaimEditor(QWidget):
         self.setting_label.setVisible(visible)
 
     def set_flags(self, flags: list[tuple[str, str]], checked: set[str]) -> None:
-        """Context flags (code, French label) the practitioner may declare."""
-        for box in self.flags.values():
-            self.flags_layout.removeWidget(box)
-            box.deleteLater()
-        self.flags = {}
-        for code, text in flags:
-            box = QCheckBox(text, self.flags_box)
-            box.setChecked(code in checked)
-            box.toggled.connect(lambda on, c=code: self.flag_toggled.emit(c, on))
-            self.flags_layout.addWidget(box)
-            self.flags[code] = box
+        """Context flags (code, French label) the practitioner may declare.
+
+        Kept as they are when the same flags are shown again (only their ticks change), so the
+        box with the focus keeps it. Each label wraps: a QCheckBox's own text does not, and the
+        longest one pushed the right column off screen.
+        """
+        if list(self.flags) == [code for code, _ in flags]:
+            for code, box in self.flags.items():
+                with QSignalBlocker(box):
+                    box.setChecked(code in checked)
+        else:
+            for row in self._flag_rows:
+                self.flags_layout.removeWidget(row)
+                row.hide()
+                row.deleteLater()
+            self.flags, self._flag_rows = {}, []
+            for code, text in flags:
+                row = QWidget(self.flags_box)
+                line = QHBoxLayout(row)
+                line.setContentsMargins(0, 0, 0, 0)
+                box = QCheckBox(row)
+                box.setObjectName(f"flag_{code}")
+                box.setAccessibleName(text)
+                box.setChecked(code in checked)
+                box.toggled.connect(lambda on, c=code: self.flag_toggled.emit(c, on))
+                label = _ToggleLabel(text, box, row)
+                line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+                line.addWidget(label, 1)
+                self.flags_layout.addWidget(row)
+                self.flags[code] = box
+                self._flag_rows.append(row)
         if checked:
             self.flags_toggle.setChecked(True)
+
+    def set_payment_note(self, text: str | None) -> None:
+        self.payment_note.setText(text or "")
+        self.payment_note.setAccessibleName(text or "")
+        self.payment_note.setVisible(bool(text))
+
+    def chain_tab_order(self) -> None:
+        """Tab visits the page top to bottom, left column then right column, then the buttons.
+
+        Widgets made after the page (the context boxes, the lines) would otherwise come last,
+        after the buttons.
+        """
+        order: list[QWidget] = [
+            self.performed_at, self.activity, self.setting, self.flags_toggle, *self.flags.values(),
+            self.resuggest, *self.lines.tab_widgets(), *self.form.tab_widgets(),
+            self.save, self.ready, self.draft, self.export, self.recap, self.note, self.payment,
+        ]  # fmt: skip
+        for before, after in pairwise(order):
+            QWidget.setTabOrder(before, after)
 
     def _on_flags_toggle_toggled(self, shown: bool) -> None:
         self.flags_box.setVisible(shown)

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import TRANSITIONS, Claim, ClaimStatus
 from contracts.billing.professions import Activity, Profession
 from contracts.fr_format import eur
@@ -55,14 +56,16 @@ class ClaimEditorPresenter(QObject):
         super().__init__(editor)
         self.editor = editor
         self.claims = billing.claims
+        self.payments = billing.payments
         self.runner = runner
         self.messages = messages
-        self.draft = ClaimDraft(self.claims, account_id)
+        self.draft = ClaimDraft(self.claims, account_id, billing.payments)
         self.actions = ClaimActions(self.draft, billing, messages, editor)
         self._unsubscribe = [self.draft.changed.connect(self._on_draft_changed)]
         draft, actions = self.draft, self.actions
         editor.form.edited.connect(draft.edit)
         editor.lines.amount_committed.connect(draft.commit_amount)
+        editor.lines.coefficient_committed.connect(draft.commit_coefficient)
         editor.lines.add_requested.connect(self._on_lines_add_requested)
         editor.lines.remove_requested.connect(draft.remove_majoration)
         editor.performed_at_edited.connect(draft.set_performed_at)
@@ -107,8 +110,9 @@ class ClaimEditorPresenter(QObject):
         claim, suggestion = await self.claims.new_draft(
             conversation_id, patient, performed_at, activity=activity
         )
+        await self._load_payments(conversation_id)
         self.draft.show(claim, conversation_id, suggestion, activity)
-        self.editor.form.line_edit("patient.last_name").setFocus()
+        self._focus_first_to_fill()
         return claim
 
     async def open_claim(self, claim_id: str) -> Claim:
@@ -116,9 +120,33 @@ class ClaimEditorPresenter(QObject):
         record = await self.claims.record(claim_id)
         await self.claims.load_profile()
         claim = record.claim
+        await self._load_payments(record.conversation_id)
         self.draft.show(claim, record.conversation_id, self.claims.suggest_for(claim), None, show_all=True)
-        self.editor.form.line_edit("patient.last_name").setFocus()
+        self._focus_first_to_fill()
         return claim
+
+    async def _load_payments(self, conversation_id: str | None) -> None:
+        """The conversation's payment requests: the claim's tiers payant and checks follow them."""
+        if conversation_id is not None and not self.payments.is_loaded(conversation_id):
+            await self.payments.load(conversation_id)
+
+    def _focus_first_to_fill(self) -> None:
+        """The keyboard starts where there is something to do: the first field with a problem,
+        else « Marquer prête » (a returning patient's claim is often complete at once)."""
+        editor, problems = self.editor, self.draft.problems()
+        claim = self.draft.claim
+        if claim is None or claim.status is not ClaimStatus.BROUILLON:
+            editor.back.setFocus()
+            return
+        for name, widget in editor.form.inputs.items():
+            if name in problems and widget.isVisibleTo(editor) and widget.isEnabled():
+                widget.setFocus()
+                return
+        for code, amount in editor.lines.amounts.items():
+            if not amount.isReadOnly() and any(code in m for m in problems.values()):
+                amount.setFocus()
+                return
+        (editor.ready if not problems else editor.performed_at).setFocus()
 
     # ---------------------------------------------------------------- rendering
     def _on_draft_changed(self, change: Change) -> None:
@@ -132,6 +160,9 @@ class ClaimEditorPresenter(QObject):
         self._render_parcours(claim)
         self._render_totals(claim)
         self._render_problems(claim)
+        self.editor.set_payment_note(self.tr(self.draft.payment_note) if self.draft.payment_note else None)
+        if change is not Change.CHECKS:
+            self.editor.chain_tab_order()
 
     def _render_lines(self, claim: Claim) -> None:
         editor, catalog, draft = self.editor, self.claims.rules.catalog, self.draft
@@ -159,7 +190,7 @@ class ClaimEditorPresenter(QObject):
                 self.tr("Cotation modifiée par vous : « Recalculer la cotation » reprend la proposition.")
             )
         editor.set_notes(notes)
-        editor.lines.show_lines(line_views(claim, suggestion), optional_views(claim, suggestion))
+        editor.lines.show_lines(line_views(claim, suggestion, catalog), optional_views(claim, suggestion))
         act = catalog.acts.get(claim.act.code) if claim.act else None
         editor.form.set_prescriber_visible(
             bool(act and act.prescriber_required) or bool(claim.prescriber_rpps)
@@ -172,6 +203,9 @@ class ClaimEditorPresenter(QObject):
         )
 
     def _render_parcours(self, claim: Claim) -> None:
+        self.editor.form.set_row_visible(
+            "referring_rpps", claim.parcours is Parcours.ORIENTE_PAR_MT or bool(claim.referring_rpps)
+        )
         indicator = claim.parcours_indicator(self.claims.rules.catalog)
         self.editor.form.set_parcours_indicator(
             indicator.code if indicator else None,

@@ -13,6 +13,7 @@ from contracts.billing.catalog import Catalog
 from contracts.billing.claims import Claim, ClaimStatus
 from contracts.billing.professions import Activity, NurseSetting, Profession
 from contracts.billing.suggestions import Suggestion
+from contracts.fr_format import number
 from desktop.billing.claim_draft import line_field
 from desktop.ui.billing.claim_lines_table import LineView
 from desktop.ui.billing.payment_presenter import amount_text
@@ -28,8 +29,9 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("ClaimLineViews", text)
 
 
-def line_views(claim: Claim, suggestion: Suggestion | None) -> list[LineView]:
-    """The claim's act then majorations, each with why it was proposed (or « Ajoutée par vous. »)."""
+def line_views(claim: Claim, suggestion: Suggestion | None, catalog: Catalog | None = None) -> list[LineView]:
+    """The claim's act then majorations, each with why it was proposed (or « Ajoutée par vous. »);
+    an act billed by coefficient (TMI, TMK) shows its coefficient to enter."""
     reasons: dict[str, tuple[str, tuple[str, ...]]] = {}
     if suggestion is not None:
         proposed = ([suggestion.act] if suggestion.act else []) + list(suggestion.majorations)
@@ -49,9 +51,18 @@ def line_views(claim: Claim, suggestion: Suggestion | None) -> list[LineView]:
                 reason,
                 warnings,
                 removable=field != "act",
+                coefficient_text=_coefficient_text(claim, line.code, catalog) if field == "act" else None,
             )
         )
     return views
+
+
+def _coefficient_text(claim: Claim, code: str, catalog: Catalog | None) -> str | None:
+    act = catalog.acts.get(code) if catalog is not None else None
+    if act is None or act.amount_basis != "coefficient":
+        return None
+    coefficient = claim.act.coefficient if claim.act is not None else None
+    return number(coefficient) if coefficient is not None else ""
 
 
 def optional_views(claim: Claim, suggestion: Suggestion | None) -> list[LineView]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -40,12 +41,14 @@ class LineView:
     reason: str = ""
     warnings: tuple[str, ...] = ()
     removable: bool = False
+    coefficient_text: str | None = None  # None: the act has no coefficient (« 7,5 » for TMK 7.5)
 
 
 class ClaimLinesTable(QWidget):
     """Lines of the claim, then the optional majorations."""
 
     amount_committed = Signal(str, str)  # code, text typed (« 5,50 »)
+    coefficient_committed = Signal(str, str)  # code, text typed (« 7,5 »)
     add_requested = Signal(str)  # code of an optional majoration
     remove_requested = Signal(str)
 
@@ -74,6 +77,7 @@ class ClaimLinesTable(QWidget):
         column.addWidget(self.optional_host)
         self.optional_host.hide()
         self.amounts: dict[str, QLineEdit] = {}
+        self.coefficients: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         self.flags: dict[str, QLabel] = {}
         self.add_buttons: dict[str, QPushButton] = {}
@@ -93,6 +97,7 @@ class ClaimLinesTable(QWidget):
         """Rebuild both lists (a few rows: rebuilding is cheaper than diffing)."""
         self._clear(self.grid)
         self.amounts, self.errors, self.flags, self.remove_buttons = {}, {}, {}, {}
+        self.coefficients = {}
         headers = (self.tr("Code"), self.tr("Acte ou majoration"), self.tr("Montant (€)"), "", "")
         for col, text in enumerate(headers):
             head = PlainLabel(text, self.grid_host)
@@ -130,6 +135,23 @@ class ClaimLinesTable(QWidget):
             part.setTextFormat(Qt.TextFormat.PlainText)
             part.setStyleSheet(style)
             texts.addWidget(part)
+        if line.coefficient_text is not None:  # TMI, TMK…: the NGAP coefficient of the act
+            row_box = QHBoxLayout()
+            coefficient = QLineEdit(line.coefficient_text, label)
+            coefficient.setObjectName(f"coefficient_{line.code}")
+            coefficient.setMaximumWidth(80)
+            coefficient.setPlaceholderText("1,6")
+            coefficient.setAccessibleName(self.tr("Coefficient de %1").replace("%1", line.code))
+            coefficient.editingFinished.connect(
+                lambda c=line.code, e=coefficient: self.coefficient_committed.emit(c, e.text())
+            )
+            caption = PlainLabel(self.tr("Coefficient :"), label)
+            caption.setBuddy(coefficient)
+            row_box.addWidget(caption)
+            row_box.addWidget(coefficient)
+            row_box.addStretch(1)
+            texts.addLayout(row_box)
+            self.coefficients[line.code] = coefficient
         amount = QLineEdit(line.amount_text, host)
         amount.setObjectName(f"amount_{line.code}")
         amount.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -184,6 +206,17 @@ class ClaimLinesTable(QWidget):
         self.optional.addWidget(add, index, 3, Qt.AlignmentFlag.AlignTop)
         self.add_buttons[line.code] = add
 
+    def tab_widgets(self) -> list[QWidget]:
+        """The lines' fields and buttons in the order Tab visits them (rebuilt at each render)."""
+        order: list[QWidget] = []
+        for code, amount in self.amounts.items():
+            if code in self.coefficients:
+                order.append(self.coefficients[code])
+            order.append(amount)
+            if code in self.remove_buttons:
+                order.append(self.remove_buttons[code])
+        return [*order, self.optional_title, *self.add_buttons.values()]
+
     def _on_optional_title_toggled(self, shown: bool) -> None:
         self.optional_host.setVisible(shown)
         self.optional_title.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
@@ -202,5 +235,7 @@ class ClaimLinesTable(QWidget):
         self._read_only = read_only
         for edit in self.amounts.values():
             edit.setReadOnly(read_only or not edit.property("editable_amount"))
+        for edit in self.coefficients.values():
+            edit.setReadOnly(read_only)
         for button in [*self.add_buttons.values(), *self.remove_buttons.values()]:
             button.setEnabled(not read_only)

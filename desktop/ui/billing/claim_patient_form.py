@@ -3,7 +3,8 @@
 Patient: name, date of birth, rang, whether they are the insured person, the insured person's NIR
 (its key checked as typed), régime / caisse / centre. Practitioner: RPPS, AM number, specialty
 code, prescriber when the act needs one. Coverage: parcours de soins with its indicator code (a
-code that is not verified is sent only once the practitioner ticks it, the reason beside), nature,
+code that is not verified is sent only once the practitioner ticks it, the reason beside), the
+referring médecin traitant's RPPS when the patient was referred, nature,
 exonération, tiers payant AMO, dépassement. Dumb: every change is `edited(field, value)` with the
 field's name as validation problems name it (`patient.nir`, `parcours`…).
 """
@@ -13,11 +14,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -47,12 +48,46 @@ _TEXT_FIELDS = (
     ("practitioner.am_number", "N° Assurance Maladie", "751234567", 9),
     ("practitioner.specialty_code", "Code spécialité", "01", 2),
     ("prescriber_rpps", "RPPS du prescripteur", "", 11),
+    ("referring_rpps", "RPPS du médecin traitant orienteur", "", 11),
     ("depassement", "&Dépassement (€)", "0,00", 12),
 )
 
 
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
+BIRTH_DATE_MASK = "00/00/0000;_"  # typed as 8 digits, the slashes skipped
+
+
+class DateField(QLineEdit):
+    """A JJ/MM/AAAA field that takes typed digits; an empty one is typed from its first digit
+    (with a mask, the cursor would otherwise sit after « __/__/____ » and ignore the keys)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setInputMask(BIRTH_DATE_MASK)
+
+    def _from_start_when_empty(self) -> None:
+        if not any(c.isdigit() for c in self.text()):
+            self.setCursorPosition(0)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._from_start_when_empty()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        self._from_start_when_empty()
+
+
+def typed_date(text: str) -> date | str | None:
+    """What the birth-date field holds: a date, None when empty, else the French problem."""
+    digits = "".join(c for c in text if c.isdigit())
+    if not digits:
+        return None
+    if len(digits) != 8:
+        return "Date de naissance incomplète : tapez le jour, le mois et l’année (JJ/MM/AAAA)."
+    try:
+        return date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+    except ValueError:
+        return "Cette date de naissance n’existe pas : vérifiez le jour et le mois (JJ/MM/AAAA)."
 
 
 class ClaimPatientForm(QWidget):
@@ -82,13 +117,12 @@ class ClaimPatientForm(QWidget):
 
         text(patient, "patient.last_name")
         text(patient, "patient.first_name")
-        self.birth_date = QDateEdit(self)
-        self.birth_date.setDisplayFormat("dd/MM/yyyy")
-        self.birth_date.setMinimumDate(_qdate(UNKNOWN_BIRTH_DATE))
-        self.birth_date.setSpecialValueText(self.tr("à saisir"))
-        self.birth_date.setCalendarPopup(True)
-        self.birth_date.dateChanged.connect(lambda d: self.edited.emit("patient.birth_date", d.toPython()))
+        # Typed digits (« 03101995 »): a QDateEdit at its « à saisir » special value ignored them.
+        self.birth_date = DateField(self)
+        self.birth_date.setToolTip(self.tr("JJ/MM/AAAA : tapez les 8 chiffres"))
+        self.birth_date.textEdited.connect(self._on_birth_date_text_edited)
         self._row(patient, "patient.birth_date", self.tr("Date de &naissance"), self.birth_date)
+        self.birth_date.setAccessibleDescription(self.tr("Jour, mois, année : 8 chiffres"))
         self.birth_rank = QSpinBox(self)
         self.birth_rank.setRange(1, 9)
         self.birth_rank.valueChanged.connect(lambda v: self.edited.emit("patient.birth_rank", v))
@@ -124,6 +158,7 @@ class ClaimPatientForm(QWidget):
         self.parcours_confirm = QCheckBox(self)
         self.parcours_confirm.toggled.connect(lambda v: self.edited.emit("parcours_indicator_confirmed", v))
         self._row(coverage, "parcours_indicator_confirmed", "", self.parcours_confirm)
+        text(coverage, "referring_rpps")
         self.nature = QComboBox(self)
         for nature in InsuranceNature:
             self.nature.addItem(self.tr(nature.label), nature.value)
@@ -170,6 +205,14 @@ class ClaimPatientForm(QWidget):
         self.errors[name] = error
         self.rows[name] = (label, widget)
 
+    def _on_birth_date_text_edited(self, text: str) -> None:
+        value = typed_date(text)
+        self.edited.emit("patient.birth_date", UNKNOWN_BIRTH_DATE if value is None else value)
+
+    def tab_widgets(self) -> list[QWidget]:
+        """The fields in the order Tab visits them (top to bottom)."""
+        return list(self.inputs.values())
+
     def line_edit(self, name: str) -> QLineEdit:
         widget = self.inputs[name]
         assert isinstance(widget, QLineEdit)
@@ -190,13 +233,17 @@ class ClaimPatientForm(QWidget):
             "practitioner.am_number": pr.am_number,
             "practitioner.specialty_code": pr.specialty_code,
             "prescriber_rpps": claim.prescriber_rpps or "",
+            "referring_rpps": claim.referring_rpps or "",
             "depassement": depassement_text,
         }
         blockers = [QSignalBlocker(w) for w in self.inputs.values()]
         try:
             for name, value in values.items():
                 self.line_edit(name).setText(value)
-            self.birth_date.setDate(_qdate(p.birth_date))
+            known = p.birth_date != UNKNOWN_BIRTH_DATE
+            typing = self.birth_date.hasFocus() and isinstance(typed_date(self.birth_date.text()), str)
+            if not typing:  # a date half typed stays as it is
+                self.birth_date.setText(p.birth_date.strftime("%d/%m/%Y") if known else "")
             self.birth_rank.setValue(p.birth_rank)
             self.is_insured.setChecked(p.is_insured)
             self.parcours.setCurrentIndex(
@@ -234,11 +281,14 @@ class ClaimPatientForm(QWidget):
             self.parcours_confirm.setChecked(confirmed and unverified)
 
     def set_prescriber_visible(self, visible: bool) -> None:
-        label, widget = self.rows["prescriber_rpps"]
+        self.set_row_visible("prescriber_rpps", visible)
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        label, widget = self.rows[name]
         for item in (label, widget):
             item.setVisible(visible)
         if not visible:
-            self.errors["prescriber_rpps"].hide()
+            self.errors[name].hide()
 
     def set_problems(self, problems: dict[str, str]) -> set[str]:
         """Show each field's message under it; returns the problem fields shown here."""

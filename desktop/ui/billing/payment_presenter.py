@@ -22,6 +22,7 @@ from contracts.fr_format import eur, long_date, parse_amount
 from desktop.billing.billing_profile import BillingProfile
 from desktop.billing.billing_services import BillingServices
 from desktop.billing.claims import ClaimRecord
+from desktop.billing.consultation_payment import ConsultationPayment
 from desktop.billing.payments import check_request
 from desktop.domain.errors import UserFacingError
 from desktop.kernel.messages import Messages
@@ -92,7 +93,12 @@ class PaymentPresenter(QObject):
         day = long_date(paris_day(claim.performed_at))
         codes = ", ".join(line.code for line in claim.lines) or "—"
         owed = self.billing.claims.estimate(claim).patient_pays_now if claim.amounts_complete else claim.total
-        self.dialog.set_values(amount_text(owed), self.tr("Téléconsultation du %1").replace("%1", day))
+        paid = self._paid()
+        if paid is not None:  # what the patient already paid for this consultation is not asked again
+            owed = max(Decimal("0.00"), owed - paid.amount)
+        self.dialog.set_values(
+            amount_text(owed) if owed else "", self.tr("Téléconsultation du %1").replace("%1", day)
+        )
         self.dialog.offer_claim_link(
             self.tr("Lier à la feuille de soins du %1 (%2, %3)")
             .replace("%1", day)
@@ -100,6 +106,27 @@ class PaymentPresenter(QObject):
             .replace("%3", eur(claim.total))
         )
         self._refresh_preview()
+
+    def _paid(self) -> ConsultationPayment | None:
+        """What the patient already paid for the claim's consultation (the conversation's requests)."""
+        if self.claim is None:
+            return None
+        return ConsultationPayment.of(self.claim.claim, self.billing.payments.of(self.conversation_id))
+
+    def _overpaid(self, amount: Decimal) -> str | None:
+        """The French refusal when `amount`, linked to the claim, would exceed what the patient owes."""
+        paid = self._paid()
+        if self.claim is None or paid is None:
+            return None
+        claim = self.claim.claim
+        owed = self.billing.claims.estimate(claim).patient_pays_now if claim.amounts_complete else claim.total
+        if paid.amount + amount <= owed:
+            return None
+        return self.tr("Le patient a déjà réglé %1 pour cette consultation ; il doit %2 en tout : ").replace(
+            "%1", paid.summary
+        ).replace("%2", eur(owed)) + self.tr(
+            "demandez au plus %1, ou ne liez pas la demande à la feuille."
+        ).replace("%1", eur(max(Decimal("0.00"), owed - paid.amount)))
 
     # ---------------------------------------------------------------- preview and checks
     def _parse(self, text: str) -> Decimal | None:
@@ -119,6 +146,9 @@ class PaymentPresenter(QObject):
             lines.append(who)
         lines.append(self.tr("La demande, datée, lui annonce vos honoraires avant tout règlement."))
         linked = self.claim is not None and self.dialog.link_claim.isChecked()
+        paid = self._paid() if linked else None
+        if paid is not None:
+            lines.append(self.tr("Déjà réglé pour cette consultation : %1.").replace("%1", paid.summary))
         if linked and self.claim is not None:
             estimate = self.billing.claims.estimate(self.claim.claim)
             if estimate.amo_net is not None:
@@ -167,6 +197,11 @@ class PaymentPresenter(QObject):
             self.dialog.set_error(exc.field, exc.message)
             return
         claim_id = self.claim.id if link and self.claim is not None else None
+        refusal = self._overpaid(amount) if claim_id is not None else None
+        if refusal is not None:  # the request would contradict the claim and what was paid
+            self.dialog.set_error("amount", refusal)
+            self.dialog.amount.setFocus()
+            return
         self._sending = True
         self.dialog.set_busy(True)
         self.runner.run(self._send(amount, label, claim_id), name="payment-request", report=False)

@@ -280,6 +280,26 @@ def test_parcours_indicator_codes(make_claim: MakeClaim, catalog: Catalog) -> No
     assert not claim_from_dict(stored).parcours_indicator_confirmed
 
 
+def test_a_referred_patient_needs_the_referring_doctors_rpps(
+    make_claim: MakeClaim, validator: ClaimValidator
+) -> None:
+    oriented = make_claim(parcours=Parcours.ORIENTE_PAR_MT)
+    assert {p.field: p.message for p in validator.validate(oriented)} == {
+        "referring_rpps": "Indiquez le RPPS du médecin traitant qui a orienté le patient."
+    }
+    oriented.referring_rpps = "79927398714"
+    assert [p.message for p in validator.validate(oriented)] == [
+        "Médecin traitant : Le numéro RPPS est invalide (clé de contrôle incorrecte) : "
+        "vérifiez chaque chiffre."
+    ]
+    oriented.referring_rpps = OTHER_RPPS
+    assert validator.validate(oriented) == []
+    stored = ClaimDocument.of(oriented).to_dict()
+    assert claim_from_dict(stored).referring_rpps == OTHER_RPPS
+    del stored["referring_rpps"]  # a document written before the field existed
+    assert claim_from_dict(stored).referring_rpps is None
+
+
 def test_overriding_a_verified_amount_needs_a_reason(make_claim: MakeClaim) -> None:
     claim = make_claim()
     with pytest.raises(ClaimEditError) as raised:

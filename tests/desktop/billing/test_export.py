@@ -196,10 +196,15 @@ def test_parcours_indicator_is_exported_when_verified_or_confirmed(
 ) -> None:
     urgent = ready(make_claim, validator, parcours=Parcours.URGENCE)
     assert json.loads(exporter.export_claim(urgent).content)["parcours_indicator"] == "U"
-    oriented = ready(make_claim, validator, parcours=Parcours.ORIENTE_PAR_MT)
-    assert json.loads(exporter.export_claim(oriented).content)["parcours_indicator"] is None
+    oriented = ready(make_claim, validator, parcours=Parcours.ORIENTE_PAR_MT, referring_rpps=OTHER_RPPS)
+    record = json.loads(exporter.export_claim(oriented).content)
+    assert record["parcours_indicator"] is None and record["referring_rpps"] == OTHER_RPPS
     confirmed = ready(
-        make_claim, validator, parcours=Parcours.ORIENTE_PAR_MT, parcours_indicator_confirmed=True
+        make_claim,
+        validator,
+        parcours=Parcours.ORIENTE_PAR_MT,
+        parcours_indicator_confirmed=True,
+        referring_rpps=OTHER_RPPS,
     )
     assert json.loads(exporter.export_claim(confirmed).content)["parcours_indicator"] == "MTO"
     rows = list(

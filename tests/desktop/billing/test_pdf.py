@@ -94,8 +94,7 @@ def test_note_holds_every_required_mention(make_claim: MakeClaim, renderer: Repo
         "24/11/2026 MEG Majoration enfant généraliste (enfant < 6 ans) téléconsultation 5,00 €",
         "Total 30,00 €",
         "Dont part Assurance Maladie en tiers payant : 21,00 €",
-        "Réglé par le patient : 9,00 € le 24 novembre 2026",
-        "Mode de paiement : carte bancaire",
+        "Réglé le 24 novembre 2026 par carte bancaire : 9,00 €",
         "Note acquittée.",
         "TVA non applicable, art. 261-4-1° du CGI",
     ):

@@ -22,6 +22,7 @@ from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
 from contracts.wire.accounts import PersonPublic
 from desktop.billing.billing_services import BillingServices
+from desktop.billing.claim_draft import ClaimDraft
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.domain.errors import UserFacingError
 from desktop.services.workspace import Workspace
@@ -218,3 +219,72 @@ async def test_the_note_is_numbered_drawn_sent_and_linked(sqlite_server: LiveSer
             f"/conversations/{scene.conversation_id}/messages", headers=scene.patient.headers
         ).json()["items"]
         assert sum(1 for m in messages if m["kind"] == "attachment") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_consultation_paid_in_full_is_one_record_claim_note_and_payment(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Issue 12, item 2: 30 € paid by transfer for a child's TCG + MEG (30 €): no tiers payant on the
+    claim, « réglé le … par virement » and nothing left to pay on the note; the contradiction is
+    refused in French, before anything is numbered."""
+    async with billing_scene(sqlite_server, tmp_path / "home") as scene:
+        billing, notes, payments = scene.billing.claims, scene.billing.fee_notes, scene.billing.payments
+        person = PersonPublic(id=scene.patient.id, first_name="Zoé", last_name="Dupont")
+        claim, suggestion = await billing.new_draft(scene.conversation_id, person, TUESDAY_MORNING)
+        draft = ClaimDraft(billing, scene.doctor.id, payments)
+        draft.show(claim, scene.conversation_id, suggestion, None)
+        draft.edit("patient.birth_date", date(2022, 3, 1))
+        for field, value in (
+            ("patient.is_insured", False),
+            ("patient.nir", VALID_NIR),
+            ("patient.regime", "01"),
+            ("patient.caisse", "691"),
+            ("patient.centre", "0001"),
+            ("parcours", "moins_de_16_ans"),
+        ):
+            draft.edit(field, value)
+        assert [line.code for line in claim.lines] == ["TCG", "MEG"] and claim.total == Decimal("30.00")
+        assert claim.tiers_payant_amo and draft.problems() == {}
+        await billing.save_draft(claim, scene.conversation_id)
+
+        asked = await payments.request(scene.conversation_id, claim.total, "Téléconsultation", claim.id)
+        paid = scene.http.post(
+            f"/payments/{asked.id}/mark-paid", json={"method": "transfer"}, headers=scene.doctor.headers
+        )
+        assert paid.status_code == 200, paid.text
+        # The payment reaches the draft live: paid in full, so the tiers payant goes.
+        await wait_for(lambda: not claim.tiers_payant_amo)
+        assert draft.payment is not None and draft.payment.summary.startswith("30,00\u00a0€ par virement le ")
+        assert draft.payment_note is not None and "pas de tiers payant" in draft.payment_note
+
+        # The practitioner ticks it again: warned, and « prête » is refused.
+        draft.edit("tiers_payant_amo", True)
+        message = draft.shown_problems()["tiers_payant_amo"]
+        assert message.startswith("Le patient a déjà tout réglé (30,00\u00a0€ par virement le ")
+        assert not draft.reveal_problems()
+        await billing.save_draft(claim, scene.conversation_id)  # stored as it is, contradiction and all
+        for attempt in (notes.preview, notes.send):
+            with pytest.raises(UserFacingError) as refused:
+                await attempt(claim.id)
+            assert refused.value.message.startswith("La note d'honoraires n'est pas établie : Le patient a")
+        assert scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"] == []
+
+        draft.edit("tiers_payant_amo", False)
+        assert draft.problems() == {}
+        await billing.mark_ready(claim, scene.conversation_id)
+        preview = await notes.preview(claim.id)
+        assert preview.tiers_payant_amount == 0 and preview.remaining == 0
+        lines = preview.payment_lines()
+        assert lines[0].startswith("Réglé le ") and lines[0].endswith(" par virement : 30,00\u00a0€")
+        assert lines[1:] == ["Note acquittée."]
+        summary = preview.summary("attribué à l'envoi")
+        assert "Note d’honoraires N° attribué à l'envoi" in summary and "Reste à régler" not in summary
+        assert "tiers payant" not in summary
+        sent = await notes.send(claim.id)
+        stored = scene.http.get(f"/billing/notes/{sent.id}", headers=scene.doctor.headers).json()
+        assert stored["payment_id"] == asked.id
+        pdf = scene.http.get(f"/attachments/{sent.attachment_id}", headers=scene.patient.headers)
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert "par virement : 30,00" in text and "Note acquittée." in text
+        assert "Reste à régler" not in text and "tiers payant" not in text

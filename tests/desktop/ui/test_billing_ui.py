@@ -25,11 +25,14 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from contracts.billing.claim_parts import Parcours
 from contracts.billing.claims import ClaimStatus
+from contracts.billing.rules import BillingRules
 from desktop.ui.billing.billing_controller import BILLING, CLAIM, BillingController
+from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
+from desktop.ui.billing.payment_presenter import amount_text
 from desktop.ui.call.call_controller import CallController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
@@ -79,6 +82,20 @@ def type_into(widget: QWidget, text: str) -> None:
     QTest.keySequence(widget, "Ctrl+A")
     QTest.keyClick(widget, Qt.Key.Key_Delete)
     QTest.keyClicks(widget, text)
+
+
+async def note_preview() -> NotePreviewDialog:
+    """The note's preview, once it is open (before anything is numbered or sent)."""
+    found: list[NotePreviewDialog] = []
+
+    def shown() -> bool:
+        found[:] = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, NotePreviewDialog) and w.isVisible()
+        ]
+        return bool(found)
+
+    await wait_for(shown)
+    return found[0]
 
 
 def server_payments(scene: Scene) -> list[dict[str, object]]:
@@ -280,7 +297,7 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
         assert (
             form.errors["patient.nir"].text() == "La clé du NIR ne correspond pas : vérifiez chaque chiffre."
         )
-        form.birth_date.setDate(QDate(1995, 10, 3))
+        type_into(form.birth_date, "03101995")
         type_into(form.line_edit("patient.nir"), VALID_NIR)
         assert not form.errors["patient.nir"].isVisible()
         # « Marquer prête » too early: every remaining problem shows next to its field, nothing stored.
@@ -393,8 +410,11 @@ async def test_a_gp_call_is_billed_stored_exported_and_its_note_sent(
             "status"
         ] == ("teletransmise")
 
-        # « Envoyer la note d'honoraires »: numbered, drawn off the UI thread, sent, linked.
+        # « Envoyer la note d'honoraires »: shown first, then numbered, drawn off the UI thread, sent, linked.
         page.note.click()
+        preview = await note_preview()
+        assert "Note d’honoraires N° attribué à l'envoi" in preview.text.toPlainText()
+        preview.send.click()
         await wait_for(lambda: window.message_bar.text.startswith("Note d'honoraires N° 2026-"))
         number = window.message_bar.text.split("N° ")[1].split(" ")[0]
         notes = scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"]
@@ -568,7 +588,7 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         form = controller.editor.form
         form.line_edit("patient.first_name").setText("Zoé")
         form.edited.emit("patient.first_name", "Zoé")
-        form.birth_date.setDate(QDate(2022, 3, 1))
+        type_into(form.birth_date, "01032022")
         form.is_insured.setChecked(False)
         type_into(form.line_edit("patient.nir"), WRONG_KEY_NIR)
         for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
@@ -609,3 +629,139 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         DOCS.mkdir(parents=True, exist_ok=True)
         for image in shots.iterdir():
             shutil.copyfile(image, DOCS / image.name)
+
+
+@pytest.mark.asyncio
+async def test_the_editor_follows_the_payment_and_the_note_is_previewed(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Issue 12, item 2, on screen: the recorded payment unticks the tiers payant live; ticking it
+    again warns under the field and « Marquer prête » refuses; the note is shown before it is sent,
+    « Modifier » sends nothing."""
+    async with billing_desktop(sqlite_server, tmp_path / "home") as scene:
+        window, controller = scene.desktop.window, scene.billing
+        claims = controller.billing.claims
+        person = scene.desktop.workspace.conversations.get(scene.conversation_id).patient  # type: ignore[union-attr]
+        earlier, _ = await claims.new_draft(scene.conversation_id, person, TUESDAY_MORNING.replace(day=10))
+        earlier.patient.first_name, earlier.patient.birth_date = "Zoé", datetime(2022, 3, 1).date()
+        earlier.patient.is_insured, earlier.patient.nir = False, VALID_NIR
+        earlier.patient.regime, earlier.patient.caisse, earlier.patient.centre = "01", "691", "0001"
+        earlier.parcours = Parcours.MOINS_DE_16_ANS
+        await claims.mark_ready(earlier, scene.conversation_id)
+
+        controller.offer_after_call(scene.conversation_id, TUESDAY_MORNING, scene.desktop.workspace.clock())
+        controller.call_end.bill.click()
+        await wait_for(lambda: window.current_page == CLAIM and controller.editor_presenter.claim is not None)
+        editor, form = controller.editor, controller.editor.form
+        claim = controller.editor_presenter.claim
+        assert claim is not None and editor.total.text() == "Total : 30,00\u00a0€"  # TCG + MEG
+        assert form.tiers_payant.isChecked() and not editor.payment_note.isVisible()
+        editor.save.click()
+        await wait_for(lambda: controller.editor_presenter.draft.stored is not None)
+
+        asked = await controller.billing.payments.request(
+            scene.conversation_id, Decimal("30.00"), "Téléconsultation", claim.id
+        )
+        paid = scene.http.post(
+            f"/payments/{asked.id}/mark-paid", json={"method": "transfer"}, headers=scene.doctor.headers
+        )
+        assert paid.status_code == 200, paid.text
+        await wait_for(lambda: not form.tiers_payant.isChecked())
+        assert editor.payment_note.isVisible()
+        assert editor.payment_note.text().startswith("Paiement enregistré : 30,00\u00a0€ par virement le ")
+
+        form.tiers_payant.setFocus()
+        QTest.keyClick(form.tiers_payant, Qt.Key.Key_Space)  # ticked again: contradicts the payment
+        assert form.errors["tiers_payant_amo"].isVisible()
+        assert form.errors["tiers_payant_amo"].text().startswith("Le patient a déjà tout réglé (30,00")
+        editor.ready.click()
+        assert window.message_bar.text.startswith("La feuille de soins n'est pas prête : corrigez")
+        assert editor.status.text() == "brouillon"
+        QTest.keyClick(form.tiers_payant, Qt.Key.Key_Space)
+        assert not form.errors["tiers_payant_amo"].isVisible()
+        editor.ready.click()
+        await wait_for(lambda: editor.status.text() == "prête")
+
+        editor.note.click()
+        preview = await note_preview()
+        text = preview.text.toPlainText()
+        assert "par virement : 30,00" in text and "Note acquittée." in text  # plain spaces here
+        assert "Reste à régler" not in text and "tiers payant" not in text
+        assert preview.text.isReadOnly() and preview.edit.isDefault()
+        preview.edit.click()  # « Modifier »: nothing numbered, nothing sent
+        await wait_for(editor.note.isEnabled)  # the preview closed (and is gone)
+        assert scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"] == []
+        editor.note.click()
+        (await note_preview()).send.click()
+        await wait_for(lambda: window.message_bar.text.startswith("Note d'honoraires N° 2026-"))
+        notes = scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"]
+        assert [n["payment_id"] for n in notes] == [asked.id]
+
+        # « Demander le paiement » again: nothing is owed, and asking more is refused in French.
+        editor.payment.click()
+        await wait_for(lambda: bool(controller.payment_dialog and controller.payment_dialog.isVisible()))
+        dialog = controller.payment_dialog
+        assert dialog is not None and dialog.amount.text() == ""
+        assert "Déjà réglé pour cette consultation : 30,00\u00a0€ par virement le " in dialog.preview.text()
+        type_into(dialog.amount, "5,00")
+        dialog.submit.click()
+        assert dialog.amount_error.text().startswith("Le patient a déjà réglé 30,00\u00a0€ par virement le ")
+        assert [p["id"] for p in server_payments(scene)] == [asked.id]
+
+
+@pytest.mark.asyncio
+async def test_a_physiotherapist_types_the_coefficient_of_tmk_and_a_nurse_gets_each_setting(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    """Issue 12, item 12 on screen: TMK's coefficient has a field (a TMK claim could not be
+    completed without one); the amounts come from the catalog."""
+    catalog = BillingRules().catalog
+    day = TUESDAY_MORNING.date()
+    physio = "masseur_kinesitherapeute"
+    async with billing_desktop(sqlite_server, tmp_path / "kine", profession=physio) as scene:
+        controller = scene.billing
+        controller.bill_button.click()
+        await wait_for(lambda: scene.desktop.window.current_page == CLAIM)
+        editor, form = controller.editor, controller.editor.form
+        claim = controller.editor_presenter.claim
+        assert claim is not None and list(editor.lines.amounts) == ["TMK"]
+        assert editor.activity.currentText() == "Télésoin"
+        for name, value in (
+            ("patient.nir", VALID_NIR),
+            ("patient.regime", "01"),
+            ("patient.caisse", "691"),
+            ("patient.centre", "0001"),
+        ):
+            type_into(form.line_edit(name), value)
+        type_into(form.birth_date, "03101995")
+        editor.ready.click()
+        assert editor.lines.errors["act"].text().splitlines() == [
+            "Saisissez le montant de TMK (coefficient × valeur de la lettre clé).",
+            "Indiquez le coefficient de l’acte TMK (par exemple 1,6).",
+        ]
+        type_into(editor.lines.coefficients["TMK"], "7,5")
+        QTest.keyClick(editor.lines.coefficients["TMK"], Qt.Key.Key_Tab)  # left: committed
+        type_into(editor.lines.amounts["TMK"], "16,13")
+        QTest.keyClick(editor.lines.amounts["TMK"], Qt.Key.Key_Return)
+        assert claim.act is not None and claim.act.coefficient == Decimal("7.5")
+        assert editor.problems.text() == "Feuille complète : elle peut être marquée « prête »."
+        editor.ready.click()
+        await wait_for(lambda: editor.status.text() == "prête")
+        stored = scene.http.get("/billing/claims", headers=scene.doctor.headers).json()["items"]
+        assert [(c["document"]["act"]["code"], c["document"]["act"]["coefficient"]) for c in stored] == [
+            ("TMK", "7.5")
+        ]
+
+    async with billing_desktop(sqlite_server, tmp_path / "nurse", profession="infirmier") as scene:
+        scene.billing.bill_button.click()
+        await wait_for(lambda: scene.desktop.window.current_page == CLAIM)
+        editor = scene.billing.editor
+        for setting, code in (("lieu_dedie", "TLL"), ("soin_prevu", "TLS"), ("domicile", "TLD")):
+            index = editor.setting.findData(setting)
+            editor.setting.setCurrentIndex(index)
+            editor.setting.activated.emit(index)
+            assert next(iter(editor.lines.amounts)) == code
+            tariff = catalog.acts[code].amount_on(day)
+            assert tariff is not None and editor.lines.amounts[code].text() == amount_text(tariff)
+            assert editor.lines.amounts[code].isReadOnly()  # a verified amount
+        assert editor.form.line_edit("prescriber_rpps").isVisibleTo(editor)  # the teleconsulting doctor

@@ -169,3 +169,29 @@ def test_notes_are_the_practitioners_alone(
         assert response.status_code == 403 and response.json()["code"] == "practitioner_only"
     mine = api.get(f"/billing/notes/{note['id']}", headers=doctor.headers).json()
     assert mine["attachment_id"] is None and mine["number"] == f"{YEAR}-0001"
+
+
+def test_a_note_cannot_cite_a_payment_above_its_total(
+    api: httpx.Client, trio: tuple[Account, Account, str]
+) -> None:
+    """Issue 12: the note and the payment of one consultation are one record (no number is used)."""
+    doctor, _patient, conv = trio
+    asked = api.post(
+        f"/conversations/{conv}/payments",
+        json={"id": str(uuid.uuid4()), "amount": "30.00", "label": "Téléconsultation"},
+        headers=doctor.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    payment_id = asked.json()["id"]
+    unpaid = new_note(api, doctor, "25.00", id=str(uuid.uuid4()), payment_id=payment_id)
+    assert unpaid.status_code == 201, unpaid.text  # not paid yet: nothing to contradict
+    paid = api.post(f"/payments/{payment_id}/mark-paid", json={"method": "transfer"}, headers=doctor.headers)
+    assert paid.status_code == 200, paid.text
+    refused = new_note(api, doctor, "25.00", conversation_id=conv, payment_id=payment_id)
+    assert refused.status_code == 422 and refused.json()["field"] == "payment_id"
+    assert refused.json()["detail"] == (
+        "Le paiement cité (30,00\u00a0€) dépasse le total de la note (25,00\u00a0€) : "
+        "vérifiez la feuille de soins."
+    )
+    settled = new_note(api, doctor, "30.00", conversation_id=conv, payment_id=payment_id)
+    assert settled.status_code == 201 and settled.json()["sequence"] == 2  # the refusal used no number
