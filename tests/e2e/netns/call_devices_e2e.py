@@ -1,0 +1,186 @@
+"""Devices changed during a call, inside the loopback-only namespace (issue 13, item 6).
+
+The practitioner switches camera, microphone and speaker in the middle of a call with the
+patient's page in headless chromium: the page sees the new camera and hears the new microphone
+(a Web Audio analyser), the new speaker gets the patient's sound, and the call never drops (same
+peer connection, nothing renegotiated). A camera unplugged mid-call (its capture raises) makes
+« caméra indisponible », black video goes out and the sound goes on. The patient switches camera
+and microphone with the page's own chooser (`enumerateDevices` + `replaceTrack`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from desktop.domain.call_state import CallState
+from desktop.services.call_media import CallMedia, DevicePreferences
+from desktop.video.adaptation import LADDER, scaled_size
+from desktop.video.errors import CAMERA, device_error
+from desktop.video.sources import TestPatternSource, ToneSource, VideoSource
+from tests.helpers.call_browser import DesktopSide, PatientPage, until
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner
+from tests.helpers.live_server import LiveServer
+from tests.helpers.sound_probe import PageSoundProbe, RecordingSpeaker, UnpluggableCamera
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
+
+
+class MissingCamera(TestPatternSource):
+    """A camera chosen in the menu but gone meanwhile: opening it fails as PyAV's capture does."""
+
+    async def open(self) -> None:
+        raise device_error(CAMERA, FileNotFoundError())
+
+
+class Devices:
+    """The devices a choice opens (the camera, microphone and speaker seams), and what was made."""
+
+    def __init__(self) -> None:
+        self.speakers: list[RecordingSpeaker] = []
+
+    def __call__(self, choice: DevicePreferences) -> CallMedia:
+        video: VideoSource = MissingCamera() if choice.camera == "absente" else TestPatternSource(640, 360)
+        speaker = RecordingSpeaker()
+        self.speakers.append(speaker)
+        return CallMedia(video, ToneSource(880.0, duty=1.0), speaker)
+
+
+async def _call(
+    server: LiveServer,
+    browser: Any,
+    video: VideoSource,
+    speaker: RecordingSpeaker,
+    devices: Devices | None = None,
+) -> tuple[DesktopSide, PatientPage]:
+    doctor, patient = make_practitioner(server), make_patient(server)
+    conversation_id = make_conversation(server, doctor, patient)
+    media = lambda: CallMedia(video, ToneSource(440.0, duty=1.0), speaker)  # noqa: E731
+    desktop = await DesktopSide.connect(server.url, doctor.token, media=media, devices=devices)
+    user = {
+        "id": patient.id,
+        "role": "patient",
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+    }
+    page = await PatientPage.open(browser, server.url, conversation_id, patient.token, user)
+    await desktop.service.start(conversation_id)
+    await page.page.get_by_text("Votre praticien vous attend").wait_for()
+    await page.join()
+    await until(
+        lambda: desktop.service.active is not None and desktop.service.active.state is CallState.CONNECTED,
+        20,
+        "the call",
+    )
+    return desktop, page
+
+
+def _sizes(width: int, height: int) -> set[tuple[int, int]]:
+    """A camera's size as sent: itself, or a step down when encoding cannot keep up (adaptation)."""
+    return {scaled_size(width, height, h) for h in (height, *LADDER)}
+
+
+async def _page_video(
+    page: PatientPage, sizes: set[tuple[int, int]] | None, more_than: int = 0, timeout: float = 20
+) -> dict[str, Any]:
+    """The page's inbound video once it decodes frames of one of `sizes` (more than `more_than`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        video = (await page.stats())["video"]
+        size = (video.get("frameWidth"), video.get("frameHeight"))
+        if (sizes is None or size in sizes) and video.get("framesDecoded", 0) > more_than:
+            return dict(video)
+        assert time.monotonic() < deadline, video
+        await page.page.wait_for_timeout(100)
+
+
+def _warnings(desktop: DesktopSide) -> list[str]:
+    return [message.text for message in desktop.messages.history]
+
+
+async def test_practitioner_switches_camera_microphone_and_speaker_mid_call(
+    call_server: LiveServer, browser: Any
+) -> None:
+    devices = Devices()
+    first_speaker = RecordingSpeaker()
+    desktop, page = await _call(call_server, browser, TestPatternSource(640, 480), first_speaker, devices)
+    try:
+        call = desktop.service.active
+        assert call is not None and call.engine.session is not None
+        session = call.engine.session.id
+        probe = PageSoundProbe(page.page)
+        await probe.install()
+        await probe.wait_steady_tone(440.0)
+        await _page_video(page, _sizes(640, 480))
+
+        # Microphone: the page hears the new one (880 Hz), and no longer the old one.
+        switched_at = time.time() * 1000
+        assert await desktop.service.switch_microphone("Micro USB")
+        steady = await probe.wait_steady_tone(880.0, since_ms=switched_at)
+        later = await probe.samples(steady[0]["t"])
+        assert all(abs(s["hz"] - 880) < 10 for s in later if s["db"] > -40), later
+        assert call.devices.microphone == "Micro USB"
+
+        # Camera: the page decodes the new camera's 16:9 picture on the same connection.
+        assert await desktop.service.switch_camera("/dev/video9", "Webcam USB")
+        video = await _page_video(page, _sizes(640, 360))
+        assert call.devices.camera_label == "Webcam USB"
+
+        # A camera that cannot be opened: a French message, the current camera goes on.
+        assert not await desktop.service.switch_camera("absente")
+        assert "Aucune caméra n'a été trouvée. Branchez la caméra, puis réessayez." in _warnings(desktop)
+        await _page_video(page, _sizes(640, 360), more_than=video["framesDecoded"] + 30)
+        assert call.devices.camera == "/dev/video9"
+
+        # Speaker: the patient's sound goes to the new output; the old one is closed.
+        assert desktop.service.switch_speaker("Casque")
+        speaker = devices.speakers[-1]
+        assert call.speaker is speaker and speaker.opened and first_speaker.closed
+        before = first_speaker.frames
+        await until(lambda: speaker.frames >= 50, 10, "the patient's sound on the new speaker")
+        assert first_speaker.frames <= before + 1  # at most a frame already on its way
+
+        # The call never dropped: same peer connection, connected all along.
+        assert call.engine.session is not None and call.engine.session.id == session
+        assert call.engine.state is CallState.CONNECTED
+        assert page.problems == []
+    finally:
+        await page.close()
+        await desktop.close()
+
+
+async def test_camera_unplugged_mid_call_sends_black_and_the_sound_goes_on(
+    call_server: LiveServer, browser: Any
+) -> None:
+    camera = UnpluggableCamera(640, 480)
+    speaker = RecordingSpeaker()
+    desktop, page = await _call(call_server, browser, camera, speaker)
+    try:
+        call = desktop.service.active
+        assert call is not None and call.engine.session is not None
+        session = call.engine.session.id
+        probe = PageSoundProbe(page.page)
+        await probe.install()
+        await probe.wait_steady_tone(440.0)
+        decoded = (await _page_video(page, _sizes(640, 480)))["framesDecoded"]
+        lost: list[bool] = []
+        desktop.service.camera_availability_changed.connect(lost.append)
+
+        camera.unplug()
+        unplugged_at = time.time() * 1000
+        await until(lambda: not call.camera_available, 5, "the camera reported unavailable")
+        assert lost == [False]
+        assert "La caméra s'est déconnectée. Rebranchez-la pour être vu." in _warnings(desktop)
+        # Black frames keep the picture's stream alive; the sound goes on both ways.
+        await _page_video(page, _sizes(640, 480), more_than=decoded + 20)
+        await probe.wait_steady_tone(440.0, since_ms=unplugged_at + 200)
+        heard = speaker.frames
+        await until(lambda: speaker.frames >= heard + 50, 10, "the patient's sound after the camera failed")
+        assert call.engine.session is not None and call.engine.session.id == session
+        assert call.engine.state is CallState.CONNECTED
+        assert page.problems == []
+    finally:
+        await page.close()
+        await desktop.close()
