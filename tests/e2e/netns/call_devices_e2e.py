@@ -11,21 +11,40 @@ and microphone with the page's own chooser (`enumerateDevices` + `replaceTrack`)
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from desktop.domain.call_state import CallState
 from desktop.services.call_media import CallMedia, DevicePreferences
 from desktop.video.adaptation import LADDER, scaled_size
 from desktop.video.errors import CAMERA, device_error
 from desktop.video.sources import TestPatternSource, ToneSource, VideoSource
-from tests.helpers.call_browser import DesktopSide, PatientPage, until
+from tests.helpers.call_browser import CHROMIUM, CHROMIUM_ARGS, DesktopSide, PatientPage, until
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
-from tests.helpers.sound_probe import PageSoundProbe, RecordingSpeaker, UnpluggableCamera
+from tests.helpers.sound_probe import PageSoundProbe, RecordingSpeaker, UnpluggableCamera, bursts
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
+
+
+@pytest_asyncio.fixture
+async def two_cameras() -> AsyncIterator[Any]:
+    """Chromium with fake cameras to choose from (and its fake microphones) for the page's chooser.
+
+    Its second fake camera delivers Y16 (a depth camera) that WebRTC does not encode: the third,
+    MJPEG like most webcams, is the one switched to.
+    """
+    from playwright.async_api import async_playwright
+
+    fake = "--use-fake-device-for-media-stream"
+    args = [a for a in CHROMIUM_ARGS if not a.startswith(fake)] + [f"{fake}=device-count=3,fps=30"]
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield chromium
+        await chromium.close()
 
 
 class MissingCamera(TestPatternSource):
@@ -178,6 +197,70 @@ async def test_camera_unplugged_mid_call_sends_black_and_the_sound_goes_on(
         await probe.wait_steady_tone(440.0, since_ms=unplugged_at + 200)
         heard = speaker.frames
         await until(lambda: speaker.frames >= heard + 50, 10, "the patient's sound after the camera failed")
+        assert call.engine.session is not None and call.engine.session.id == session
+        assert call.engine.state is CallState.CONNECTED
+        assert page.problems == []
+    finally:
+        await page.close()
+        await desktop.close()
+
+
+IN_USE = (
+    "(kind) => window.teleconsultCall.stream.getTracks().find((t) => t.kind === kind).getSettings().deviceId"
+)
+
+
+async def test_patient_switches_camera_and_microphone_with_the_page_chooser(
+    call_server: LiveServer, two_cameras: Any
+) -> None:
+    speaker = RecordingSpeaker()
+    desktop, page = await _call(call_server, two_cameras, TestPatternSource(640, 480), speaker)
+    try:
+        call = desktop.service.active
+        assert call is not None and call.engine.session is not None
+        session = call.engine.session.id
+        chooser = page.page.get_by_role("group", name="Changer d'appareil pendant l'appel")
+        await chooser.wait_for()
+        cameras = page.page.get_by_label("Caméra", exact=True)
+        microphones = page.page.get_by_label("Micro", exact=True)
+        camera_ids = await cameras.locator("option").evaluate_all("(options) => options.map((o) => o.value)")
+        microphone_ids = await microphones.locator("option").evaluate_all(
+            "(options) => options.map((o) => o.value)"
+        )
+        assert len(camera_ids) == 3 and len(microphone_ids) >= 2, (camera_ids, microphone_ids)
+        camera, microphone = (
+            await page.page.evaluate(IN_USE, "video"),
+            await page.page.evaluate(IN_USE, "audio"),
+        )
+        assert await cameras.input_value() == camera and await microphones.input_value() == microphone
+
+        # Another camera, chosen with the keyboard-reachable list: the desktop keeps receiving video.
+        other_camera = camera_ids[2]
+        assert other_camera != camera
+        await cameras.select_option(other_camera)
+        await page.page.wait_for_function(f"() => ({IN_USE})('video') === {other_camera!r}")
+        frames = call.remote_video.frames
+        await until(
+            lambda: call.remote_video.frames >= frames + 30, 15, "the desktop's video after the switch"
+        )
+
+        # Another microphone: the desktop still hears the fake microphone's 400 Hz beeps.
+        other_microphone = next(i for i in microphone_ids if i != microphone)
+        await microphones.select_option(other_microphone)
+        await page.page.wait_for_function(f"() => ({IN_USE})('audio') === {other_microphone!r}")
+        since = speaker.samples
+        await until(
+            lambda: speaker.samples > since + 1.2 * 48_000, 15, "the patient's sound after the switch"
+        )
+        beeps = bursts(speaker, since)
+        assert len(beeps) >= 2 and all(abs(b.frequency - 400) < 20 for b in beeps), beeps
+
+        # One stream, the old tracks released, the call never renegotiated.
+        tracks = await page.page.evaluate(
+            "() => window.teleconsultCall.stream.getTracks().map((t) => t.kind + ':' + t.readyState)"
+        )
+        assert sorted(tracks) == ["audio:live", "video:live"]
+        assert await page.page.locator(".call-device-problem").is_hidden()
         assert call.engine.session is not None and call.engine.session.id == session
         assert call.engine.state is CallState.CONNECTED
         assert page.problems == []

@@ -162,6 +162,19 @@ export class CallPeer {
     return pc;
   }
 
+  /**
+   * Send `track` instead of the current track of its kind (another camera or microphone chosen
+   * during the call): `replaceTrack`, nothing renegotiated.
+   * @param {MediaStreamTrack} track
+   */
+  async replaceTrack(track) {
+    if (!this.pc) return;
+    for (const transceiver of this.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track && transceiver.receiver.track.kind;
+      if (kind === track.kind && transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+    }
+  }
+
   /** @param {RTCPeerConnection} pc */
   attachTracks(pc) {
     const stream = this.localStream;
