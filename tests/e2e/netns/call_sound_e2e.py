@@ -54,7 +54,7 @@ async def _call(
     return desktop, page
 
 
-async def test_sound_arrives_both_ways_with_its_frequency_and_level(
+async def test_sound_arrives_both_ways_and_mute_silences_the_other_side_within_300_ms(
     call_server: LiveServer, browser: Any
 ) -> None:
     speaker = RecordingSpeaker()
@@ -83,42 +83,31 @@ async def test_sound_arrives_both_ways_with_its_frequency_and_level(
         await probe.install()
         steady = await probe.wait_steady_tone(440.0)
         levels = sorted(s["db"] for s in steady)
+        median = levels[len(levels) // 2]
         # Sent at -15 dBFS RMS; the page measures -18 dBFS (3 dB lost between Opus decoding and
         # the analyser). Whatever the page hears loud enough is the tone, never another pitch.
-        assert levels[0] > -21 and levels[-1] < -15, levels
+        assert -19 < median < -17, levels
         heard = await probe.samples(steady[0]["t"])
         assert all(abs(s["hz"] - 440) < 10 for s in heard if s["db"] > -40), heard
-        median = levels[len(levels) // 2]
         print(
             f"desktop hears {beeps[0].frequency:.0f} Hz at {beeps[0].level_dbfs:.1f} dBFS RMS (loudest 10 ms)"
         )
         print(f"page hears 440 Hz at {median:.1f} dBFS RMS")
-        assert page.problems == []
-    finally:
-        await page.close()
-        await desktop.close()
 
-
-async def test_mute_silences_the_other_side_within_300_ms(call_server: LiveServer, browser: Any) -> None:
-    speaker = RecordingSpeaker()
-    desktop, page = await _call(call_server, browser, speaker)
-    try:
-        # The practitioner mutes while the page hears the tone steadily: the page's analyser must
-        # fall silent within 300 ms and stay silent (a tone after that is a mute that failed). The
-        # page measures on the wall clock, so a test machine that starves the processes makes it
-        # late: the measure is taken again (at most 3 times), the product never retried.
-        probe = PageSoundProbe(page.page)
-        await probe.install()
+        # The practitioner mutes while the page hears the tone steadily: the page must fall silent
+        # within 300 ms, for good (a tone at the end is a mute that failed). The page measures on
+        # the wall clock, and a test machine that starves chromium makes its jitter buffer grow:
+        # then the measure is taken again (at most 3 times); the product is never retried.
         measured: list[float] = []
         for _attempt in range(3):
             await probe.wait_steady_tone(440.0, since_ms=time.time() * 1000)
             muted_at = time.time() * 1000
             desktop.service.set_microphone(False)
             await page.page.wait_for_function(
-                "(t) => window.__soundProbe.samples.some((s) => s.t > t)", arg=muted_at + 1000
+                "(t) => window.__soundProbe.samples.some((s) => s.t > t)", arg=muted_at + 1500
             )
             after = await probe.samples(muted_at)
-            assert all(s["db"] < -40 for s in after if s["t"] > muted_at + 600), after  # it stays muted
+            assert all(s["db"] < -50 for s in after if s["t"] > muted_at + 1200), after  # it stays muted
             silent = next(s["t"] for i, s in enumerate(after) if all(x["db"] < -50 for x in after[i:]))
             measured.append(silent - muted_at)
             desktop.service.set_microphone(True)
