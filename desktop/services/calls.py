@@ -256,9 +256,13 @@ class CallService:
             self.active.engine.set_microphone(on)
 
     async def set_camera(self, on: bool) -> None:
-        if self.active is not None:
-            self.active.camera_on = on
-            await self.active.engine.set_camera(on)
+        call = self.active
+        if call is not None:
+            call.camera_on = on
+            await call.engine.set_camera(on)
+            if on and not call.camera_available and call.engine.media.camera_working:
+                call.camera_available = True  # plugged back in, then « Caméra » switched on again
+                self.camera_availability_changed.emit(True)
 
     # ---------------------------------------------------------------- devices during the call
     async def switch_camera(self, target: str, label: str = "") -> bool:

@@ -93,6 +93,11 @@ class LocalMedia:
             self._cancel_read(CAMERA)
             await self.video.close()
 
+    @property
+    def camera_working(self) -> bool:
+        """The camera is on and delivers (False once it failed, until it opens again)."""
+        return self.camera_on and self._video_ok
+
     def set_microphone(self, on: bool) -> None:
         """Mute or unmute; muted sends silence, so the remote audio stream stays continuous."""
         self.microphone_on = on

@@ -241,6 +241,9 @@ class UnpluggableCamera(TestPatternSource):
     def unplug(self) -> None:
         self.unplugged = True
 
+    def replug(self) -> None:
+        self.unplugged = False
+
     async def read(self) -> av.VideoFrame:
         if self.unplugged:
             raise device_lost(CAMERA)

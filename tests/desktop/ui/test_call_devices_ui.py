@@ -124,7 +124,16 @@ async def test_device_menu_switches_during_the_call_and_a_lost_camera_shows(
         heard = engine.remote_audio.frames  # type: ignore[attr-defined]
         await wait_for(lambda: engine.remote_audio.frames >= heard + 25)  # type: ignore[attr-defined]
         assert call.state is CallState.CONNECTED and call.engine.session is session
-        # Choosing a camera again brings the picture back.
+        # Plugged back in, « Caméra » off and on again: the picture is back.
+        in_use.replug()
+        qtbot.mouseClick(window.camera, Qt.MouseButton.LeftButton)
+        await wait_for(lambda: call.engine.media.camera_on is False)
+        qtbot.mouseClick(window.camera, Qt.MouseButton.LeftButton)
+        await wait_for(lambda: not window.camera_state.isVisible())
+        await wait_for(lambda: window.local.frame_size is not None)
+        # Lost again; choosing a camera in the menu brings the picture back too.
+        in_use.unplug()
+        await wait_for(lambda: window.camera_state.isVisible())
         window.camera_menu.actions()[0].trigger()
         await wait_for(lambda: not window.camera_state.isVisible())
         await wait_for(lambda: window.local.frame_size is not None)
