@@ -244,6 +244,14 @@ async def test_patient_switches_camera_and_microphone_with_the_page_chooser(
         assert sorted(tracks) == ["audio:live", "video:live"]
         assert await page.page.locator(".call-device-problem").is_hidden()
         assert call.engine.session is not None and call.engine.session.id == session
+
+        # The patient's camera goes away (its track ends, as when unplugged): said, the call goes on.
+        await page.page.evaluate(
+            "() => window.teleconsultCall.stream.getVideoTracks()[0].dispatchEvent(new Event('ended'))"
+        )
+        await page.page.get_by_role("alert").filter(has_text="Votre caméra s'est déconnectée").wait_for()
+        heard = speaker.frames
+        await until(lambda: speaker.frames >= heard + 25, 10, "the patient's sound after the camera went")
         assert call.engine.state is CallState.CONNECTED
         assert page.problems == []
     finally:

@@ -194,7 +194,24 @@ export class CallController {
   showPreview() {
     this.ui.localVideo.srcObject = this.stream;
     this.ui.showStage(true);
+    if (this.stream) for (const track of this.stream.getTracks()) this.watchTrack(track);
     this.listDevices();
+  }
+
+  /**
+   * A camera or microphone unplugged during the call ends its track: say so, the call goes on.
+   * @param {MediaStreamTrack} track
+   */
+  watchTrack(track) {
+    track.addEventListener("ended", () => {
+      if (!this.stream || !this.stream.getTracks().includes(track)) return; // replaced by a choice
+      this.ui.setDeviceProblem(
+        track.kind === "video"
+          ? "Votre caméra s'est déconnectée : l'appel continue avec le son. Rebranchez-la ou choisissez-en une autre."
+          : "Votre micro s'est déconnecté : rebranchez-le ou choisissez-en un autre.",
+      );
+      this.listDevices();
+    });
   }
 
   // ------------------------------------------------------------------ devices during the call
@@ -251,6 +268,7 @@ export class CallController {
       return;
     }
     track.enabled = kind === "audio" ? !this.micOff : !this.camOff;
+    this.watchTrack(track);
     if (old) stream.removeTrack(old);
     stream.addTrack(track);
     if (this.peer) await this.peer.replaceTrack(track);

@@ -210,13 +210,14 @@ export class CallView {
       select.value = current;
       select.disabled = devices.length < 2;
     }
-    this.devices.hidden = this.stage.hidden || (cameras.length < 2 && microphones.length < 2);
+    this.devices.hidden = this.stage.hidden || (cameras.length < 2 && microphones.length < 2 && this.deviceProblem.hidden);
   }
 
   /** @param {string} text  empty: no problem */
   setDeviceProblem(text) {
     this.deviceProblem.textContent = text;
     this.deviceProblem.hidden = !text;
+    if (text && !this.stage.hidden) this.devices.hidden = false;
   }
 
   /** @param {string} text */
