@@ -2,7 +2,7 @@
 
 - `RecordingSpeaker`: the desktop's speaker seam (`call_media.Speaker`), keeping each decoded frame
   with the wall-clock time it arrived (`time.time()`, the clock `Date.now()` reads in the page);
-- `tone_level_dbfs` (Goertzel), `dominant_frequency` (windowed FFT) and `rms_dbfs` on samples;
+- `dominant_frequency` (windowed FFT), `rms_dbfs` and `bursts` (the fake microphone's beeps) on samples;
 - `PageSoundProbe`: a Web Audio `AnalyserNode` on the page's remote stream, sampled every 10 ms
   (level, dominant frequency and the time), installed through `page.evaluate`;
 - `UnpluggableCamera`: the camera seam, a test pattern whose capture raises as an unplugged camera
@@ -30,21 +30,6 @@ def rms_dbfs(samples: NDArray[np.float64]) -> float:
     """RMS level in dBFS (a full-scale sine is -3 dBFS)."""
     rms = float(np.sqrt(np.mean(np.square(samples)))) if samples.size else 0.0
     return 20 * math.log10(max(rms, 1e-9))
-
-
-def tone_level_dbfs(samples: NDArray[np.float64], frequency: float, rate: int = AUDIO_RATE) -> float:
-    """Peak amplitude of the `frequency` component (Goertzel), in dBFS (full-scale sine = 0 dBFS)."""
-    n = samples.size
-    if n == 0:
-        return -180.0
-    k = round(n * frequency / rate)
-    coefficient = 2 * math.cos(2 * math.pi * k / n)
-    s1 = s2 = 0.0
-    for value in samples.tolist():
-        s1, s2 = value + coefficient * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - coefficient * s1 * s2
-    amplitude = 2 * math.sqrt(max(power, 0.0)) / n
-    return 20 * math.log10(max(amplitude, 1e-9))
 
 
 def dominant_frequency(samples: NDArray[np.float64], rate: int = AUDIO_RATE) -> float:
@@ -88,10 +73,6 @@ class RecordingSpeaker:
 
     def close(self) -> None:
         self.closed = True
-
-    @property
-    def last_at(self) -> float:
-        return self.chunks[-1][0] if self.chunks else 0.0
 
     def stream_position(self, at: float) -> int:
         """The sample that arrives at wall-clock `at` with the least delay of the second before."""
@@ -215,19 +196,6 @@ class PageSoundProbe:
             if len(streak) >= run:
                 return streak
         raise AssertionError("the steady tone vanished from the page's samples")
-
-    async def wait_tone(
-        self, frequency: float, timeout: float = 15.0, since_ms: float = 0.0
-    ) -> dict[str, float]:
-        """The first sample (after `since_ms`) where `frequency` (±15 Hz) dominates at > -40 dBFS."""
-        condition = (
-            "([since, f]) => window.__soundProbe.samples.some("
-            "(s) => s.t >= since && s.db > -40 && Math.abs(s.hz - f) < 15)"
-        )
-        await self.page.wait_for_function(condition, arg=[since_ms, frequency], timeout=timeout * 1000)
-        return next(
-            s for s in await self.samples(since_ms) if s["db"] > -40 and abs(s["hz"] - frequency) < 15
-        )
 
 
 class UnpluggableCamera(TestPatternSource):
