@@ -17,7 +17,7 @@
  * What stats() reports (the benchmark and the tests read it; `state` "none" when there is no peer).
  * @typedef {object} CallStats
  * @property {{framesDecoded?: number, frameWidth?: number, frameHeight?: number, framesPerSecond?: number, decoder?: string}} video
- * @property {{packetsReceived?: number, totalSamplesReceived?: number, audioLevel?: number}} audio
+ * @property {{packetsReceived?: number, totalSamplesReceived?: number, audioLevel?: number, jitterBufferMs?: number}} audio
  * @property {{framesEncoded?: number, frameWidth?: number}} sent
  * @property {{packetsSent?: number}} [sentAudio]
  * @property {RTCPeerConnectionState | "closed" | "none"} state
@@ -276,6 +276,8 @@ export class CallPeer {
           packetsReceived: item.packetsReceived || 0,
           totalSamplesReceived: item.totalSamplesReceived || 0,
           audioLevel: item.audioLevel || 0,
+          // Mean time a sample waited in the jitter buffer: what delays the sound (and its mute).
+          jitterBufferMs: item.jitterBufferEmittedCount ? (1000 * item.jitterBufferDelay) / item.jitterBufferEmittedCount : 0,
         };
       } else if (item.type === "outbound-rtp" && item.kind === "video") {
         out.sent = { framesEncoded: item.framesEncoded || 0, frameWidth: item.frameWidth || 0 };
