@@ -58,6 +58,8 @@ class CallMedia:
 
 
 MediaFactory = Callable[[], CallMedia]
+#: The devices of a choice made during a call (`CallService.switch_*` use one part of it).
+ChoiceFactory = Callable[["DevicePreferences"], CallMedia]
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,15 @@ def media_factory(fake: bool, preferences: Callable[[], DevicePreferences] | Non
     if fake:
         return synthetic_media
     return lambda: system_media(preferences=preferences() if preferences is not None else None)
+
+
+def choice_factory(fake: bool) -> ChoiceFactory:
+    """Devices for a choice made during a call: only the part switched is opened.
+
+    Building a `CallMedia` opens nothing (sources open when the engine takes them, the speaker when
+    the service does), so the parts not switched cost nothing. `--fake-media` switches between
+    synthetic devices.
+    """
+    if fake:
+        return lambda _choice: synthetic_media()
+    return lambda choice: system_media(preferences=choice)

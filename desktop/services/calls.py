@@ -20,7 +20,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from contracts.wire.calls import CallPublic, IceServerPublic
@@ -32,11 +32,12 @@ from desktop.domain.errors import UserFacingError
 from desktop.kernel.events import Event
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
-from desktop.services.call_media import CallMedia, MediaFactory
+from desktop.services.call_media import CallMedia, ChoiceFactory, DevicePreferences, MediaFactory
 from desktop.services.ports import Notifier, RealtimeLink
 
 if TYPE_CHECKING:
     from desktop.video.aiortc_engine import AiortcCallEngine
+    from desktop.video.errors import DeviceError
     from desktop.video.signaling import QueueSignaling
     from desktop.video.sinks import LatestFrameSink
     from desktop.video.stats import CallStats
@@ -77,6 +78,8 @@ class ActiveCall:
     stats: CallStats | None = None
     microphone_on: bool = True
     camera_on: bool = True
+    camera_available: bool = True  # False once the camera failed (unplugged) until another is chosen
+    devices: DevicePreferences = field(default_factory=DevicePreferences)  # chosen during the call
     errors: list[str] = field(default_factory=list)
     # Set once the call is released and the server told (what "hung up" means to the caller).
     finished: asyncio.Event = field(default_factory=asyncio.Event)
@@ -114,6 +117,7 @@ class CallService:
         *,
         patient_name: Callable[[str], str | None] = lambda _conversation_id: None,
         show_names: Callable[[], bool] = lambda: False,
+        devices: ChoiceFactory | None = None,
     ) -> None:
         self._server = server
         self._realtime = realtime
@@ -123,6 +127,7 @@ class CallService:
         self._media = media
         self._patient_name = patient_name
         self._show_names = show_names
+        self._devices = devices
         self.active: ActiveCall | None = None
         self.waiting: set[str] = set()
         self.prechecks: dict[str, Precheck] = {}
@@ -133,6 +138,8 @@ class CallService:
         self.presence_changed: Event[tuple[str, bool]] = Event()  # (conversation id, waiting)
         self.precheck_received: Event[tuple[str, Precheck]] = Event()
         self.device_failed: Event[str] = Event()  # French message
+        self.camera_availability_changed: Event[bool] = Event()
+        self.devices_switched: Event[DevicePreferences] = Event()  # a device changed mid-call
         for kind in ENGINE_FRAMES:
             realtime.add_frame_handler(kind, self._on_engine_frame)
         realtime.add_frame_handler("call.presence", self._on_presence)
@@ -174,7 +181,7 @@ class CallService:
             remote_audio=media.speaker,
             on_state=self._on_engine_state,
             on_stats=self._on_engine_stats,
-            on_error=lambda error: self._device_error(error.message),
+            on_error=self._on_engine_device_error,
         )
         call = ActiveCall(info.id, conversation_id, engine, signaling, remote, local, media.speaker)
         self.active = call
@@ -249,9 +256,82 @@ class CallService:
             self.active.engine.set_microphone(on)
 
     async def set_camera(self, on: bool) -> None:
-        if self.active is not None:
-            self.active.camera_on = on
-            await self.active.engine.set_camera(on)
+        call = self.active
+        if call is not None:
+            call.camera_on = on
+            await call.engine.set_camera(on)
+            if on and not call.camera_available and call.engine.media.camera_working:
+                call.camera_available = True  # plugged back in, then « Caméra » switched on again
+                self.camera_availability_changed.emit(True)
+
+    # ---------------------------------------------------------------- devices during the call
+    async def switch_camera(self, target: str, label: str = "") -> bool:
+        """Send another camera from now on ("" = the system's default); the call goes on.
+
+        Returns False (and shows the French reason) when it cannot be opened: the current
+        camera stays in use.
+        """
+        call, media = self._choice(camera=target, camera_label=label or target)
+        if call is None or media is None:
+            return False
+        from desktop.video.errors import DeviceError
+
+        try:
+            await call.engine.replace_video_source(media.video)
+        except DeviceError as exc:
+            await media.video.close()
+            self._messages.warning(exc.message)
+            return False
+        return self._switched(call, camera=target, camera_label=label or target)
+
+    async def switch_microphone(self, name: str) -> bool:
+        """Send another microphone from now on (mute kept); False with a message if it fails."""
+        call, media = self._choice(microphone=name)
+        if call is None or media is None:
+            return False
+        from desktop.video.errors import DeviceError
+
+        try:
+            await call.engine.replace_audio_source(media.audio)
+        except DeviceError as exc:
+            await media.audio.close()
+            self._messages.warning(exc.message)
+            return False
+        return self._switched(call, microphone=name)
+
+    def switch_speaker(self, name: str) -> bool:
+        """Play the patient on another output from the next frame; False with a message if it fails."""
+        call, media = self._choice(speaker=name)
+        if call is None or media is None:
+            return False
+        from desktop.video.errors import DeviceError
+
+        try:
+            media.speaker.open()
+        except DeviceError as exc:
+            self._messages.warning(exc.message)
+            return False
+        old, call.speaker = call.speaker, media.speaker
+        call.engine.replace_audio_sink(media.speaker)
+        old.close()
+        return self._switched(call, speaker=name)
+
+    def _choice(self, **changes: str) -> tuple[ActiveCall | None, CallMedia | None]:
+        call = self.active
+        if call is None:
+            return None, None
+        if self._devices is None:
+            self._messages.warning("Le changement d'appareil n'est pas disponible pendant cet appel.")
+            return call, None
+        return call, self._devices(replace(call.devices, **changes))
+
+    def _switched(self, call: ActiveCall, **changes: str) -> bool:
+        call.devices = replace(call.devices, **changes)
+        if "camera" in changes and not call.camera_available:
+            call.camera_available = True
+            self.camera_availability_changed.emit(True)
+        self.devices_switched.emit(call.devices)
+        return True
 
     def connection_changed(self, status: ConnectionStatus) -> None:
         """The socket came back: frames sent meanwhile were lost; let the call catch up."""
@@ -321,6 +401,15 @@ class CallService:
         if self.active is not None:
             self.active.stats = stats
         self.stats_updated.emit(stats)
+
+    def _on_engine_device_error(self, error: DeviceError) -> None:
+        from desktop.video.errors import CAMERA
+
+        call = self.active
+        if error.kind == CAMERA and call is not None and call.camera_available:
+            call.camera_available = False  # black frames go out instead; the sound goes on
+            self.camera_availability_changed.emit(False)
+        self._device_error(error.message)
 
     def _device_error(self, message: str) -> None:
         if self.active is not None:

@@ -31,7 +31,7 @@ from desktop.billing.payments import PaymentService
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
 from desktop.services.attachments import AttachmentService
-from desktop.services.call_media import MediaFactory
+from desktop.services.call_media import MediaFactory, choice_factory
 from desktop.services.calls import CallService
 from desktop.services.config import AppConfig
 from desktop.services.connection_requests import ConnectionRequestService
@@ -154,6 +154,7 @@ class Workspace:
             media,
             patient_name=patient_name,
             show_names=show_names,
+            devices=choice_factory(config.fake_media),
         )
         sync.status_changed.connect(calls.connection_changed)
         workspace = cls(

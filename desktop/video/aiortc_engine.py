@@ -44,7 +44,7 @@ from desktop.video.signaling import (
     parse_frame,
     to_frame,
 )
-from desktop.video.sinks import AudioSink, FrameSink, LatestFrameSink, NullAudioSink
+from desktop.video.sinks import AudioSink, ForwardingAudioSink, FrameSink, LatestFrameSink, NullAudioSink
 from desktop.video.sources import AudioSource, VideoSource
 from desktop.video.stats import CallStats, StatsSampler
 from desktop.video.tracks import LocalMedia
@@ -150,6 +150,23 @@ class AiortcCallEngine:
 
     def set_microphone(self, on: bool) -> None:
         self.media.set_microphone(on)
+
+    async def replace_video_source(self, source: VideoSource) -> None:
+        """Switch cameras mid-call: the senders keep their tracks, nothing is renegotiated.
+
+        Raises:
+            DeviceError: the new camera cannot be opened (French message); the old one stays.
+        """
+        await self.media.replace_video(source)
+
+    async def replace_audio_source(self, source: AudioSource) -> None:
+        """Switch microphones mid-call (same contract as `replace_video_source`)."""
+        await self.media.replace_audio(source)
+
+    def replace_audio_sink(self, sink: AudioSink) -> AudioSink:
+        """Play the remote audio on `sink` from the next frame on; returns the previous sink."""
+        old, self.remote_audio = self.remote_audio, sink
+        return old
 
     def set_ice_servers(self, servers: Iterable[Mapping[str, Any]]) -> None:
         """New STUN/TURN list (fresh TURN credentials); used by the next peer connection."""
@@ -353,7 +370,8 @@ class AiortcCallEngine:
             ice_servers=self._ice_servers,
             media=self.media,
             remote_video=self.remote_video,
-            remote_audio=self.remote_audio,
+            # Through the engine, so a speaker switched mid-call applies to this session too.
+            remote_audio=ForwardingAudioSink(lambda: self.remote_audio),
             tasks=self._tasks,
             on_state=self._on_peer_state,
             gather_timeout=self.options.gather_timeout,

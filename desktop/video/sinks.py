@@ -90,6 +90,16 @@ class LatestFrameSink:
             self._fresh = False
 
 
+class ForwardingAudioSink:
+    """Passes each frame to whatever sink `current()` names now (a speaker switched mid-call)."""
+
+    def __init__(self, current: Callable[[], AudioSink]) -> None:
+        self._current = current
+
+    def write(self, frame: av.AudioFrame) -> None:
+        self._current().write(frame)
+
+
 class NullAudioSink:
     """Discards remote audio but counts it; the default until an output device is wired."""
 

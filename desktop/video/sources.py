@@ -173,12 +173,17 @@ class TestPatternSource:
 
 
 class ToneSource:
-    """A 440 Hz beep (200 ms each second) at -12 dBFS, mono s16 48 kHz, 20 ms per frame."""
+    """A 440 Hz beep (200 ms each second) at -12 dBFS, mono s16 48 kHz, 20 ms per frame.
 
-    def __init__(self, frequency: float = 440.0) -> None:
+    `duty` is the part of each second the tone sounds (1.0: continuous, what the sound tests
+    measure); a whole number of hertz keeps the one-second loop seamless.
+    """
+
+    def __init__(self, frequency: float = 440.0, duty: float = 0.2) -> None:
+        self.frequency = frequency
         t = np.arange(AUDIO_RATE, dtype=np.float32) / AUDIO_RATE
         wave = 0.25 * np.sin(2 * math.pi * frequency * t)
-        wave[int(0.2 * AUDIO_RATE) :] = 0.0
+        wave[int(duty * AUDIO_RATE) :] = 0.0
         self._second = (wave * 32767).astype(np.int16)
         self._pacer = Pacer(AUDIO_FRAME_SAMPLES / AUDIO_RATE)
         self.frames = 0

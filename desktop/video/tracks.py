@@ -14,10 +14,12 @@ grows when the CPU is shared with other programs, which is when stepping down he
 
 from __future__ import annotations
 
+import asyncio
 import fractions
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -28,6 +30,8 @@ from desktop.video.sinks import FrameSink
 from desktop.video.sources import AUDIO_FRAME_SAMPLES, AUDIO_RATE, AudioSource, Pacer, VideoSource
 
 log = logging.getLogger(__name__)
+
+_Frame = TypeVar("_Frame")
 
 VIDEO_CLOCK = 90_000
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
@@ -49,6 +53,10 @@ class LocalMedia:
     ) -> None:
         self.video, self.audio = video, audio
         self.preview = preview
+        # The read in progress on each source, cancelled when the source is replaced (a camera
+        # being closed may never deliver the frame that read is waiting for).
+        self._reads: dict[str, asyncio.Future[object]] = {}
+        self._interrupted: set[str] = set()
         self.controller = controller or ResolutionController()
         self._on_error = on_error
         self.camera_on = True
@@ -82,11 +90,69 @@ class LocalMedia:
             self._video_ok = await self._open(self.video, CAMERA)
         else:
             self._video_ok = False
+            self._cancel_read(CAMERA)
             await self.video.close()
+
+    @property
+    def camera_working(self) -> bool:
+        """The camera is on and delivers (False once it failed, until it opens again)."""
+        return self.camera_on and self._video_ok
 
     def set_microphone(self, on: bool) -> None:
         """Mute or unmute; muted sends silence, so the remote audio stream stays continuous."""
         self.microphone_on = on
+
+    async def replace_video(self, source: VideoSource) -> None:
+        """Send another camera from now on, on the same tracks (nothing is renegotiated).
+
+        The new camera is opened first (unless the camera is switched off: it opens when switched
+        back on); the old one is released once the new one delivers in its place.
+
+        Raises:
+            DeviceError: the new camera cannot be opened; the current one stays in use.
+        """
+        if self.camera_on:
+            await source.open()
+        old, self.video = self.video, source
+        self._video_ok = self.camera_on
+        self._cancel_read(CAMERA)
+        if old is not source:
+            await old.close()
+
+    async def replace_audio(self, source: AudioSource) -> None:
+        """Send another microphone from now on (mute state kept, nothing renegotiated).
+
+        Raises:
+            DeviceError: the new microphone cannot be opened; the current one stays in use.
+        """
+        await source.open()
+        old, self.audio = self.audio, source
+        self._audio_ok = True
+        self._cancel_read(MICROPHONE)
+        if old is not source:
+            await old.close()
+
+    def _cancel_read(self, kind: str) -> None:
+        read = self._reads.pop(kind, None)
+        if read is not None and not read.done():
+            self._interrupted.add(kind)
+            read.cancel()
+
+    async def _read(self, kind: str, read: Awaitable[_Frame]) -> _Frame | None:
+        """Await a source's read; None when it was interrupted (source replaced or switched off)."""
+        future = asyncio.ensure_future(read)
+        self._reads[kind] = future  # type: ignore[assignment]
+        try:
+            return await future
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if kind not in self._interrupted or (task is not None and task.cancelling()):
+                raise  # the track itself is being stopped
+            return None
+        finally:
+            self._interrupted.discard(kind)
+            if self._reads.get(kind) is future:
+                del self._reads[kind]
 
     async def _open(self, source: VideoSource | AudioSource, kind: str) -> bool:
         try:
@@ -107,13 +173,16 @@ class LocalMedia:
         self.encode_ms = ms if self.encode_ms is None else 0.97 * self.encode_ms + 0.03 * ms
 
     async def next_video_frame(self) -> av.VideoFrame:
-        if self.camera_on and self._video_ok:
+        while self.camera_on and self._video_ok:
+            source = self.video
             try:
-                frame = await self.video.read()
+                frame = await self._read(CAMERA, source.read())
             except DeviceError as exc:
-                self._video_ok = False
-                self._report(exc)
-            else:
+                if source is self.video:  # not an old camera failing as it is released
+                    self._video_ok = False
+                    self._report(exc)
+                break
+            if frame is not None:
                 return self._outgoing(frame)
         await self._idle.wait()
         return self._black_frame()
@@ -144,16 +213,20 @@ class LocalMedia:
         return self._black
 
     async def next_audio_frame(self) -> av.AudioFrame:
-        if self._audio_ok:
+        while self._audio_ok:
+            source = self.audio
             try:
-                frame = await self.audio.read()
+                frame = await self._read(MICROPHONE, source.read())
             except DeviceError as exc:
-                self._audio_ok = False
-                self._report(exc)
-            else:
-                if self.microphone_on:
-                    return frame
-                return _silence(frame.samples, frame.layout.name)
+                if source is self.audio:
+                    self._audio_ok = False
+                    self._report(exc)
+                break
+            if frame is None:
+                continue
+            if self.microphone_on:
+                return frame
+            return _silence(frame.samples, frame.layout.name)
         await self._silence.wait()
         return _silence(AUDIO_FRAME_SAMPLES, "mono")
 

@@ -27,6 +27,8 @@ INNER = [
     str(Path(__file__).parent / "netns" / "call_e2e.py"),
     # The same calls with the patient in Firefox ESR (WebDriver BiDi, tests/helpers/firefox_bidi.py).
     str(Path(__file__).parent / "netns" / "call_e2e_firefox.py"),
+    str(Path(__file__).parent / "netns" / "call_sound_e2e.py"),  # sound verified both ways
+    str(Path(__file__).parent / "netns" / "call_devices_e2e.py"),  # devices switched mid-call
     # The engine's own test of an unreachable STUN server (192.0.2.1, TEST-NET-1) skips outside
     # a namespace, where its packets could leave the machine: here it runs.
     str(ROOT / "tests/desktop/video/test_video_engine.py")

@@ -30,7 +30,7 @@ from desktop.api.realtime import RealtimeClient
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
-from desktop.services.call_media import CallMedia, synthetic_media
+from desktop.services.call_media import CallMedia, ChoiceFactory, synthetic_media
 from desktop.services.calls import CallService
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -176,6 +176,7 @@ class DesktopSide:
         token: str,
         media: Callable[[], CallMedia] | None = None,
         size: tuple[int, int] = (640, 480),
+        devices: ChoiceFactory | None = None,
     ) -> DesktopSide:
         messages = Messages()
         runner = TaskRunner(messages)
@@ -202,7 +203,7 @@ class DesktopSide:
         realtime = RealtimeClient(ws_url, lambda: token, last_seq, on_event, on_status)
         api = CallApiClient(base_url, lambda: token)
         make_media = media or (lambda: synthetic_media(*size, speaker=False))
-        service = CallService(api, realtime, runner, messages, Notifier(), make_media)
+        service = CallService(api, realtime, runner, messages, Notifier(), make_media, devices=devices)
         service_ref.append(service)
         side = cls(service, realtime, api, runner, messages, notified, events)
         side._task = runner.run(realtime.run(), name="realtime")

@@ -72,6 +72,7 @@ class CallController(QObject):
             self.service.call_started.connect(self._on_service_call_started),
             self.service.call_ended.connect(self._on_service_call_ended),
             self.service.presence_changed.connect(self._on_service_presence_changed),
+            self.service.devices_switched.connect(self._on_service_devices_switched),
         ]
         window.call_requested.connect(self._on_window_call_requested)
         window.conversation.conversation_shown.connect(self._on_page_conversation_shown)
@@ -127,8 +128,16 @@ class CallController(QObject):
         summary = self.ws.conversations.get(call.conversation_id)
         window = CallWindow(summary.patient.full_name if summary is not None else self.tr("Patient"))
         self.call_window = window
+        if call.devices == DevicePreferences():
+            call.devices = DevicePreferences.of(self.ws.session.settings)  # what the call opened
         self.presenter = CallPresenter(
-            window, self.service, call, self.ws.runner, self.ws.help_pages, self.ws.messages
+            window,
+            self.service,
+            call,
+            self.ws.runner,
+            self.ws.help_pages,
+            self.ws.messages,
+            list_devices=self.list_devices,
         )
         window.show()
         window.raise_()
@@ -138,6 +147,15 @@ class CallController(QObject):
 
     def _on_service_call_ended(self, call: ActiveCall) -> None:
         self._refresh_banner()
+
+    def _on_service_devices_switched(self, chosen: DevicePreferences) -> None:
+        """A device chosen during the call is also the one of the next calls."""
+        self.ws.session.update_settings(
+            camera=chosen.camera,
+            camera_label=chosen.camera_label,
+            microphone=chosen.microphone,
+            speaker=chosen.speaker,
+        )
 
     # ---------------------------------------------------------------- waiting room
     def _on_service_presence_changed(self, change: tuple[str, bool]) -> None:

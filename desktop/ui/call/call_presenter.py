@@ -2,11 +2,15 @@
 
 The window's video surfaces paint the call's sinks directly (latest frame only); everything else
 goes through here: the engine's state and statistics, the patient's presence and pre-call check,
-device problems, and the window's intents (micro, caméra, raccrocher, aide patient), which reach
-the service through the task runner (widgets never await).
+device problems, and the window's intents (micro, caméra, appareils, raccrocher, aide patient),
+which reach the service through the task runner (widgets never await). The device menu is listed
+off the UI thread when the window opens and each time the menu opens (a device plugged in since).
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -15,6 +19,7 @@ from desktop.domain.call_precheck import Precheck
 from desktop.domain.call_state import CallState, EndReason
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
+from desktop.services.call_media import DeviceLists, DevicePreferences
 from desktop.services.calls import ActiveCall, CallService
 from desktop.services.help_pages import HelpPageService
 from desktop.ui.call.call_window import CallWindow
@@ -35,6 +40,7 @@ class CallPresenter(QObject):
         runner: TaskRunner,
         help_pages: HelpPageService,
         messages: Messages,
+        list_devices: Callable[[], DeviceLists] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -44,6 +50,8 @@ class CallPresenter(QObject):
         self._help_pages = help_pages
         self._messages = messages
         self.help_preview: HelpPreviewDialog | None = None
+        self._list_devices = list_devices
+        self._lists = DeviceLists([], [], [])
         window.remote.set_sink(call.remote_video)
         window.local.set_sink(call.local_video)
         self._unsubscribe = [
@@ -52,15 +60,24 @@ class CallPresenter(QObject):
             service.presence_changed.connect(self._on_service_presence_changed),
             service.precheck_received.connect(self._on_service_precheck_received),
             service.device_failed.connect(self._on_service_device_failed),
+            service.camera_availability_changed.connect(self._on_service_camera_availability_changed),
+            service.devices_switched.connect(self._on_service_devices_switched),
             service.call_ended.connect(self._on_service_call_ended),
         ]
         window.microphone_toggled.connect(self._on_window_microphone_toggled)
         window.camera_toggled.connect(self._on_window_camera_toggled)
         window.hangup_requested.connect(self._on_window_hangup_requested)
         window.help_requested.connect(self._on_window_help_requested)
+        window.camera_change_requested.connect(self._on_window_camera_change_requested)
+        window.microphone_change_requested.connect(self._on_window_microphone_change_requested)
+        window.speaker_change_requested.connect(self._on_window_speaker_change_requested)
+        window.devices_menu_shown.connect(self._on_window_devices_menu_shown)
         window.closed.connect(self._on_window_closed)
         window.set_microphone(call.microphone_on)
         window.set_camera(call.camera_on)
+        window.set_camera_available(call.camera_available)
+        self._show_devices()
+        self._on_window_devices_menu_shown()
         for error in call.errors:
             window.show_notice(error)
         precheck = service.prechecks.get(call.conversation_id)
@@ -111,6 +128,35 @@ class CallPresenter(QObject):
         if self.service.active is self.call:
             self.window.show_notice(message)
 
+    def _on_service_camera_availability_changed(self, available: bool) -> None:
+        if self.service.active is self.call:
+            if not available:
+                self.call.local_video.clear()  # no frozen last picture in the preview
+            self.window.set_camera_available(available)
+
+    def _on_service_devices_switched(self, _devices: DevicePreferences) -> None:
+        self._show_devices()
+
+    def _show_devices(self) -> None:
+        chosen = self.call.devices
+        lists = self._lists
+        cameras = [(d.label, d.target) for d in lists.cameras]
+        if chosen.camera and chosen.camera not in {target for _label, target in cameras}:
+            cameras.append((chosen.camera_label or chosen.camera, chosen.camera))  # chosen, not listed
+        self.window.set_devices(
+            cameras,
+            [(d.label, d.target) for d in lists.microphones],
+            [(d.label, d.target) for d in lists.speakers],
+            (chosen.camera, chosen.microphone, chosen.speaker),
+        )
+
+    async def _refresh_devices(self) -> None:
+        if self._list_devices is None:
+            return
+        self._lists = await asyncio.to_thread(self._list_devices)
+        if self.service.active is self.call:
+            self._show_devices()
+
     def _on_service_call_ended(self, call: ActiveCall) -> None:
         if call is not self.call:
             return
@@ -130,6 +176,24 @@ class CallPresenter(QObject):
         self._runner.run(self.service.set_camera(on), name="call-camera")
         if not on:
             self.window.local.clear()
+
+    def _on_window_devices_menu_shown(self) -> None:
+        self._runner.run(self._refresh_devices(), name="call-devices-list")
+
+    def _on_window_camera_change_requested(self, device: str, label: str) -> None:
+        self._runner.run(self._switch(self.service.switch_camera(device, label)), name="call-camera-switch")
+
+    def _on_window_microphone_change_requested(self, device: str) -> None:
+        self._runner.run(self._switch(self.service.switch_microphone(device)), name="call-microphone-switch")
+
+    def _on_window_speaker_change_requested(self, device: str) -> None:
+        self.service.switch_speaker(device)
+        self._show_devices()  # a refused switch puts the check mark back
+
+    async def _switch(self, switching: Awaitable[bool]) -> None:
+        await switching
+        if self.service.active is self.call:
+            self._show_devices()  # a refused switch puts the check mark back
 
     def _on_window_hangup_requested(self) -> None:
         self._runner.run(self.service.hang_up(), name="call-hangup")

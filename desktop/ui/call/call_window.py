@@ -7,8 +7,9 @@ back with the same button or Esc. The main window stays usable meanwhile: messag
 documents of the conversation go on there.
 
 Dumb: it renders what `CallPresenter` gives it and emits `*_requested` / `*_toggled` intents.
-Keys: Space = micro, Ctrl+E = caméra, F11 = plein écran, Esc = quitter le plein écran,
-Ctrl+Maj+H = raccrocher (each button's tooltip says so).
+Keys: Space = micro, Ctrl+E = caméra, Ctrl+Maj+A = appareils (caméra, micro, haut-parleur),
+F11 = plein écran, Esc = quitter le plein écran, Ctrl+Maj+H = raccrocher (each button's tooltip
+says so).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QActionGroup, QCloseEvent, QIcon, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMenu,
@@ -69,6 +70,10 @@ class CallWindow(QWidget):
     camera_toggled = Signal(bool)
     hangup_requested = Signal()
     help_requested = Signal(str)  # slug of the patient help page to post into the conversation
+    camera_change_requested = Signal(str, str)  # (what FFmpeg opens, its label); "" = system default
+    microphone_change_requested = Signal(str)  # PortAudio device name; "" = system default
+    speaker_change_requested = Signal(str)
+    devices_menu_shown = Signal()  # the device menu opens: time to list the devices again
     bill_requested = Signal()  # « Facturer cette téléconsultation » (shown by the billing feature)
     closed = Signal()
 
@@ -95,10 +100,16 @@ class CallWindow(QWidget):
         self.fullscreen_button.setIconSize(QSize(22, 22))
         self.fullscreen_button.setAutoRaise(True)
         self.fullscreen_button.clicked.connect(self.toggle_full_screen)
+        self.camera_state = PlainLabel(self)
+        self.camera_state.setObjectName("callCameraState")
+        self.camera_state.setStyleSheet("color: #fdd663; font-weight: bold;")
+        self.camera_state.hide()
         top = QHBoxLayout()
         top.addWidget(self.state)
         top.addSpacing(12)
         top.addWidget(self.presence)
+        top.addSpacing(12)
+        top.addWidget(self.camera_state)
         top.addStretch(1)
         top.addWidget(self.quality)
         top.addWidget(self.fullscreen_button)
@@ -142,6 +153,23 @@ class CallWindow(QWidget):
             action.setData(slug)
             action.triggered.connect(lambda _checked=False, s=slug: self.help_requested.emit(s))
         self.help_button.setMenu(self.help_menu)
+        self.devices_button = QToolButton(self)
+        self.devices_button.setObjectName("callDevices")
+        self.devices_button.setText(self.tr("Appareils"))
+        self.devices_button.setAccessibleName(self.tr("Changer de caméra, de micro ou de haut-parleur"))
+        self.devices_button.setToolTip(
+            self.tr("Changer de caméra, de micro ou de haut-parleur sans couper l'appel (Ctrl+Maj+A)")
+        )
+        self.devices_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.devices_button.setStyleSheet(self.help_button.styleSheet())
+        self.devices_menu = QMenu(self.devices_button)
+        self.devices_menu.setAccessibleName(self.tr("Appareils de l'appel"))
+        self.devices_menu.aboutToShow.connect(self.devices_menu_shown)
+        self.camera_menu = self.devices_menu.addMenu(self.tr("&Caméra"))
+        self.microphone_menu = self.devices_menu.addMenu(self.tr("&Micro"))
+        self.speaker_menu = self.devices_menu.addMenu(self.tr("&Haut-parleur ou casque"))
+        self.devices_button.setMenu(self.devices_menu)
+        self.set_devices([], [], [], ("", "", ""))
         self.hangup = QPushButton(_icon("call-hangup"), self.tr("Raccrocher"), self)
         self.hangup.setObjectName("callHangup")
         self.hangup.setToolTip(self.tr("Terminer l'appel pour vous et le patient (Ctrl+Maj+H)"))
@@ -165,7 +193,14 @@ class CallWindow(QWidget):
         self.bill_button.hide()  # until the billing feature calls set_billing_available(True)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
-        for widget in (self.microphone, self.camera, self.help_button, self.hangup, self.bill_button):
+        for widget in (
+            self.microphone,
+            self.camera,
+            self.devices_button,
+            self.help_button,
+            self.hangup,
+            self.bill_button,
+        ):
             bottom.addWidget(widget)
         bottom.addStretch(1)
 
@@ -181,12 +216,14 @@ class CallWindow(QWidget):
             (QKeySequence("Ctrl+E"), self.camera.toggle),
             (QKeySequence(Qt.Key.Key_F11), self.toggle_full_screen),
             (QKeySequence("Ctrl+Shift+H"), self.hangup.click),
+            (QKeySequence("Ctrl+Shift+A"), self.devices_button.showMenu),
         ):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
         self.setTabOrder(self.microphone, self.camera)
-        self.setTabOrder(self.camera, self.help_button)
+        self.setTabOrder(self.camera, self.devices_button)
+        self.setTabOrder(self.devices_button, self.help_button)
         self.setTabOrder(self.help_button, self.hangup)
         self.setTabOrder(self.hangup, self.fullscreen_button)
         self._show_full_screen_state()
@@ -242,6 +279,49 @@ class CallWindow(QWidget):
         button.setText(on_text if on else off_text)
         button.setAccessibleName(on_text if on else off_text)
 
+    def set_devices(
+        self,
+        cameras: list[tuple[str, str]],
+        microphones: list[tuple[str, str]],
+        speakers: list[tuple[str, str]],
+        current: tuple[str, str, str],
+    ) -> None:
+        """The device menu: (label, device) per kind, « Par défaut du système » first; `current`
+        is the (camera, microphone, speaker) in use, checked."""
+        default = self.tr("Par défaut du système")
+        for menu, entries, chosen, emit in (
+            (self.camera_menu, cameras, current[0], self.camera_change_requested.emit),
+            (
+                self.microphone_menu,
+                microphones,
+                current[1],
+                lambda d, _t: self.microphone_change_requested.emit(d),
+            ),
+            (self.speaker_menu, speakers, current[2], lambda d, _t: self.speaker_change_requested.emit(d)),
+        ):
+            menu.clear()
+            group = QActionGroup(menu)
+            group.setExclusive(True)
+            for label, device in [(default, ""), *entries]:
+                action = menu.addAction(label)
+                action.setCheckable(True)
+                action.setChecked(device == chosen)
+                action.setData(device)
+                group.addAction(action)
+                action.triggered.connect(lambda _checked=False, d=device, t=label, e=emit: e(d, t))
+
+    def set_camera_available(self, available: bool) -> None:
+        """« Caméra indisponible » (unplugged during the call): the patient then sees black."""
+        text = self.tr("Caméra indisponible")
+        self.camera_state.setText(text)
+        self.camera_state.setAccessibleName(text)
+        self.camera_state.setVisible(not available)
+        if available:
+            self.local.set_placeholder(self.tr("Caméra coupée"))
+        else:
+            self.local.clear()
+            self.local.set_placeholder(text)
+
     def set_billing_available(self, available: bool) -> None:
         """Offer « Facturer cette téléconsultation », during the call and once it has ended."""
         self.bill_button.setVisible(available)
@@ -249,7 +329,7 @@ class CallWindow(QWidget):
     def show_ended(self, text: str) -> None:
         self.ended = True
         self.set_state_text(text)
-        for widget in (self.microphone, self.camera, self.hangup, self.help_button):
+        for widget in (self.microphone, self.camera, self.hangup, self.help_button, self.devices_button):
             widget.setEnabled(False)
         self.remote.set_sink(None)
         self.local.set_sink(None)

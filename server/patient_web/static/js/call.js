@@ -9,7 +9,7 @@ import { api, ApiError } from "./api.js";
 import { CallPeer } from "./call_peer.js";
 import { CallView } from "./call_view.js";
 import { registerConversationPlugin } from "./conversation.js";
-import { permissionHelp, runPrecheck } from "./precheck.js";
+import { AUDIO_CONSTRAINTS, permissionHelp, runPrecheck } from "./precheck.js";
 /** @import { ConversationView } from "./conversation.js" */
 /** @import { Realtime } from "./realtime.js" */
 /** @import { Call, CurrentCall, EventData, IncomingFrame, OutgoingFrame, PrecheckResult } from "./types.js" */
@@ -69,6 +69,11 @@ export class CallController {
     this.ui.micButton.addEventListener("click", () => this.toggleMicrophone());
     this.ui.camButton.addEventListener("click", () => this.toggleCamera());
     this.ui.soundButton.addEventListener("click", () => this.playRemote());
+    this.ui.cameraSelect.addEventListener("change", () => this.switchDevice("video", this.ui.cameraSelect.value));
+    this.ui.microphoneSelect.addEventListener("change", () => this.switchDevice("audio", this.ui.microphoneSelect.value));
+    if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+      navigator.mediaDevices.addEventListener("devicechange", () => this.listDevices());
+    }
     for (const type of SIGNALS) realtime.onFrame(type, (frame) => this.onSignal(frame));
     const previousError = realtime.frameHandlers.get("error");
     realtime.onFrame("error", (frame) => {
@@ -234,6 +239,88 @@ export class CallController {
   showPreview() {
     this.ui.localVideo.srcObject = this.stream;
     this.ui.showStage(true);
+    if (this.stream) for (const track of this.stream.getTracks()) this.watchTrack(track);
+    this.listDevices();
+  }
+
+  /**
+   * A camera or microphone unplugged during the call ends its track: say so, the call goes on.
+   * @param {MediaStreamTrack} track
+   */
+  watchTrack(track) {
+    track.addEventListener("ended", () => {
+      if (!this.stream || !this.stream.getTracks().includes(track)) return; // replaced by a choice
+      this.ui.setDeviceProblem(
+        track.kind === "video"
+          ? "Votre caméra s'est déconnectée : l'appel continue avec le son. Rebranchez-la ou choisissez-en une autre."
+          : "Votre micro s'est déconnecté : rebranchez-le ou choisissez-en un autre.",
+      );
+      this.listDevices();
+    });
+  }
+
+  // ------------------------------------------------------------------ devices during the call
+  /** Fill the chooser with the cameras and microphones the browser offers (labels need the permission). */
+  async listDevices() {
+    if (!this.stream || !navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    /** @param {"audio" | "video"} kind */
+    const inUse = (kind) => {
+      const track = this.stream && this.stream.getTracks().find((t) => t.kind === kind);
+      return (track && track.getSettings().deviceId) || "";
+    };
+    this.ui.setDevices(
+      devices.filter((d) => d.kind === "videoinput" && d.deviceId),
+      devices.filter((d) => d.kind === "audioinput" && d.deviceId && d.deviceId !== "communications"),
+      inUse("video"),
+      inUse("audio"),
+    );
+  }
+
+  /**
+   * Send another camera or microphone without interrupting the call: a new track from
+   * `getUserMedia`, put in the senders with `replaceTrack` (nothing renegotiated), the old one stopped.
+   * @param {"audio" | "video"} kind
+   * @param {string} deviceId
+   */
+  async switchDevice(kind, deviceId) {
+    const stream = this.stream;
+    if (!stream) return;
+    const old = stream.getTracks().find((t) => t.kind === kind) || null;
+    if (old && old.getSettings().deviceId === deviceId) return;
+    const exact = { deviceId: { exact: deviceId } };
+    /** @type {MediaStreamConstraints} */
+    const constraints =
+      kind === "video" ? { video: { ...videoConstraints(), facingMode: undefined, ...exact } } : { audio: { ...AUDIO_CONSTRAINTS, ...exact } };
+    /** @type {MediaStreamTrack | null} */
+    let track = null;
+    try {
+      track = (await navigator.mediaDevices.getUserMedia(constraints)).getTracks()[0];
+    } catch (error) {
+      // A phone opens one camera at a time: release the current one, then try again.
+      if (old && kind === "video" && error instanceof DOMException && error.name === "NotReadableError") {
+        old.stop();
+        track = await navigator.mediaDevices.getUserMedia(constraints).then((s) => s.getTracks()[0], () => null);
+      }
+    }
+    if (!track) {
+      this.ui.setDeviceProblem(
+        kind === "video"
+          ? "Impossible d'utiliser cette caméra : l'appel continue avec la précédente."
+          : "Impossible d'utiliser ce micro : l'appel continue avec le précédent.",
+      );
+      await this.listDevices(); // puts the chooser back on the device in use
+      return;
+    }
+    track.enabled = kind === "audio" ? !this.micOff : !this.camOff;
+    this.watchTrack(track);
+    if (old) stream.removeTrack(old);
+    stream.addTrack(track);
+    if (this.peer) await this.peer.replaceTrack(track);
+    if (old) old.stop();
+    this.ui.setDeviceProblem("");
+    if (kind === "video") this.ui.localVideo.srcObject = stream;
+    await this.listDevices();
   }
 
   // ------------------------------------------------------------------ frames and events

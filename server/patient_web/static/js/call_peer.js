@@ -17,7 +17,7 @@
  * What stats() reports (the benchmark and the tests read it; `state` "none" when there is no peer).
  * @typedef {object} CallStats
  * @property {{framesDecoded?: number, frameWidth?: number, frameHeight?: number, framesPerSecond?: number, decoder?: string}} video
- * @property {{packetsReceived?: number, totalSamplesReceived?: number, audioLevel?: number}} audio
+ * @property {{packetsReceived?: number, totalSamplesReceived?: number, audioLevel?: number, jitterBufferMs?: number}} audio
  * @property {{framesEncoded?: number, frameWidth?: number}} sent
  * @property {{packetsSent?: number}} [sentAudio]
  * @property {RTCPeerConnectionState | "closed" | "none"} state
@@ -167,6 +167,19 @@ export class CallPeer {
     return pc;
   }
 
+  /**
+   * Send `track` instead of the current track of its kind (another camera or microphone chosen
+   * during the call): `replaceTrack`, nothing renegotiated.
+   * @param {MediaStreamTrack} track
+   */
+  async replaceTrack(track) {
+    if (!this.pc) return;
+    for (const transceiver of this.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track && transceiver.receiver.track.kind;
+      if (kind === track.kind && transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+    }
+  }
+
   /** @param {RTCPeerConnection} pc */
   attachTracks(pc) {
     const stream = this.localStream;
@@ -268,6 +281,8 @@ export class CallPeer {
           packetsReceived: item.packetsReceived || 0,
           totalSamplesReceived: item.totalSamplesReceived || 0,
           audioLevel: item.audioLevel || 0,
+          // Mean time a sample waited in the jitter buffer: what delays the sound (and its mute).
+          jitterBufferMs: item.jitterBufferEmittedCount ? (1000 * item.jitterBufferDelay) / item.jitterBufferEmittedCount : 0,
         };
       } else if (item.type === "outbound-rtp" && item.kind === "video") {
         out.sent = { framesEncoded: item.framesEncoded || 0, frameWidth: item.frameWidth || 0 };

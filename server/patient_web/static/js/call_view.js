@@ -74,6 +74,19 @@ export class CallView {
     this.hangupButton = el("button", { type: "button", class: "button call-hangup" }, "Raccrocher");
     this.closeButton = el("button", { type: "button", class: "button", hidden: true }, "Fermer");
     this.controls = el("div", { class: "call-controls", hidden: true }, this.micButton, this.camButton, this.hangupButton);
+    // Changing camera or microphone during the call (filled once the browser lists them).
+    this.cameraSelect = el("select", { class: "call-device-select", id: "call-camera-select" });
+    this.microphoneSelect = el("select", { class: "call-device-select", id: "call-microphone-select" });
+    this.deviceProblem = el("p", { class: "call-device-problem", role: "alert", hidden: true });
+    this.devices = el(
+      "div",
+      { class: "call-devices", role: "group", "aria-label": "Changer d'appareil pendant l'appel", hidden: true },
+      el("label", { for: "call-camera-select" }, "Caméra"),
+      this.cameraSelect,
+      el("label", { for: "call-microphone-select" }, "Micro"),
+      this.microphoneSelect,
+      this.deviceProblem,
+    );
 
     this.panel = el(
       "section",
@@ -84,6 +97,7 @@ export class CallView {
       this.help,
       this.stage,
       this.controls,
+      this.devices,
       this.closeButton,
     );
     this.heading.id = "call-heading";
@@ -164,6 +178,7 @@ export class CallView {
   showStage(visible) {
     this.stage.hidden = !visible;
     this.controls.hidden = !visible;
+    if (!visible) this.devices.hidden = true;
     if (visible) this.checkList.hidden = true;
   }
 
@@ -177,6 +192,37 @@ export class CallView {
   setToggle(button, off, offText, onText) {
     button.textContent = off ? onText : offText;
     button.classList.toggle("call-control--off", off);
+  }
+
+  /**
+   * The device chooser: one list per kind, the device in use selected. Shown when there is a
+   * choice to make (two cameras or two microphones).
+   * @param {MediaDeviceInfo[]} cameras
+   * @param {MediaDeviceInfo[]} microphones
+   * @param {string} cameraId  the deviceId in use
+   * @param {string} microphoneId
+   */
+  setDevices(cameras, microphones, cameraId, microphoneId) {
+    for (const [select, devices, current, fallback] of /** @type {const} */ ([
+      [this.cameraSelect, cameras, cameraId, "Caméra"],
+      [this.microphoneSelect, microphones, microphoneId, "Micro"],
+    ])) {
+      select.replaceChildren(
+        ...devices.map((device, i) =>
+          el("option", { value: device.deviceId, selected: device.deviceId === current }, device.label || `${fallback} ${i + 1}`),
+        ),
+      );
+      select.value = current;
+      select.disabled = devices.length < 2;
+    }
+    this.devices.hidden = this.stage.hidden || (cameras.length < 2 && microphones.length < 2 && this.deviceProblem.hidden);
+  }
+
+  /** @param {string} text  empty: no problem */
+  setDeviceProblem(text) {
+    this.deviceProblem.textContent = text;
+    this.deviceProblem.hidden = !text;
+    if (text && !this.stage.hidden) this.devices.hidden = false;
   }
 
   /** @param {string} text */

@@ -14,6 +14,9 @@
 
 const GATHER_LIMIT_MS = 3000;
 
+/** The microphone as every call opens it (the chooser during a call too). */
+export const AUDIO_CONSTRAINTS = Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
+
 /**
  * The patient's browser, for the help anchor and the practitioner's summary.
  * @param {string} [ua]
@@ -76,7 +79,7 @@ export async function openMedia(video) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return { stream: null, camera: "error", microphone: "error" };
   }
-  const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  const audio = AUDIO_CONSTRAINTS;
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     return { stream, camera: "ok", microphone: "ok" };
