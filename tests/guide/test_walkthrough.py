@@ -58,7 +58,7 @@ from tests.guide.browser_thread import PatientBrowser
 from tests.guide.guide_book import GUIDE, Guide, content, install
 from tests.helpers.documents import make_pdf
 from tests.helpers.factories import PASSWORD, Account, make_practitioner
-from tests.helpers.invitation_env import delivery_settings, new_email
+from tests.helpers.invitation_env import delivery_settings
 from tests.helpers.live_server import LiveServer
 from tests.helpers.smtp_capture import SmtpCapture
 
