@@ -12,9 +12,12 @@ Used by scripts/demo.py (`make demo`, 200 patients) and tests/demo/test_demo.py 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -22,12 +25,14 @@ from sqlalchemy import update
 
 from contracts.billing.claims import ClaimPatient
 from contracts.fr_format import long_paris_date
+from server.accounts import service as account_service
 from server.accounts.service import NewPatient, NewPractitioner
 from server.container import Services
 from server.conversations.service import MessageDraft
 from server.invitations.models import Invitation
 from server.invitations.records import InvitationDraft
 from server.kernel.core import Actor
+from server.kernel.security import hash_password
 from tests.helpers.billing import claim_document
 from tests.helpers.clock import PARIS, TestClock, paris
 from tests.helpers.factories import rpps_number
@@ -162,6 +167,23 @@ REQUEST_LINES = (
 INVITATION_STATUSES = ("pending", "accepted", "expired", "cancelled", "delivery_failed")
 
 
+BATCH = 8  # conversations seeded together, on one day
+
+
+@dataclass
+class _Conversation:
+    index: int
+    first: str
+    last: str
+    birth: date
+    nir: str
+    lines: list[str]
+    payment: str  # "" (no call), or what became of the call's payment: paid, pending, cancelled
+    method: str
+    patient_id: str = ""
+    conversation_id: str = ""
+
+
 @dataclass
 class Practice:
     practitioner_id: str
@@ -195,10 +217,33 @@ def plan(n_patients: int) -> dict[str, int]:
     return {"conversations": conversations, "requests": requests, "per_status": per_status}
 
 
+@contextlib.contextmanager
+def one_hash_for_all(password_hash: str) -> Iterator[None]:
+    """Every demo patient has the same password: its argon2id hash is computed once, not 200 times
+    (each takes a tenth of a second or more by design). The accounts are otherwise the service's."""
+    names = vars(account_service)
+    original = names["hash_password"]
+
+    async def same(password: str) -> str:
+        assert password == PASSWORD
+        return password_hash
+
+    names["hash_password"] = same
+    try:
+        yield
+    finally:
+        names["hash_password"] = original
+
+
 async def seed_practice(
     services: Services, clock: TestClock, n_patients: int = 200, seed: int = 12
 ) -> Practice:
     """Seed the practice on the server's loop; `clock` is the server's (moved back, then restored)."""
+    with one_hash_for_all(await hash_password(PASSWORD)):
+        return await _seed(services, clock, n_patients, seed)
+
+
+async def _seed(services: Services, clock: TestClock, n_patients: int, seed: int) -> Practice:
     rng = random.Random(seed)
     now = clock()
     shape = plan(n_patients)
@@ -236,55 +281,74 @@ async def seed_practice(
         practice.patients += 1
         return user.id
 
-    # Conversations, oldest first, each on its own day over the past ten weeks.
-    for index in range(shape["conversations"]):
+    # Conversations, oldest first, over the past ten weeks. Everything is drawn first, in order (the
+    # same practice on every run); then each batch of conversations shares a day and is seeded
+    # concurrently, so the server's writer commits their messages together.
+    count = shape["conversations"]
+    plans: list[_Conversation] = []
+    for index in range(count):
         first, last = next(names)
-        day = now - timedelta(
-            days=70 * (shape["conversations"] - index) / shape["conversations"], hours=rng.randint(0, 6)
-        )
+        birth = date(rng.randint(1940, 2010), rng.randint(1, 12), rng.randint(1, 28))
+        lines = [
+            rng.choice(PATIENT_LINES if turn % 2 == 0 else PRACTITIONER_LINES)
+            for turn in range(rng.randint(1, 4))
+        ]
+        outcome = ("paid", "paid", "pending", "cancelled")[(index // 4) % 4] if index % 4 == 0 else ""
+        method = rng.choice(("cheque", "card_in_person", "transfer"))
+        plans.append(_Conversation(index, first, last, birth, nir(rng, birth), lines, outcome, method))
+    for start in range(0, count, BATCH):
+        batch = plans[start : start + BATCH]
+        day = now - timedelta(days=70 * (count - start) / count, hours=rng.randint(0, 6))
         clock.set(day)
-        patient_id = await patient(first, last, index)
-        async with services.core.transaction() as tx:
-            conv, _ = await services.conversations.ensure_conversation(tx, doctor.id, patient_id)
-        practice.conversations.append(conv.id)
-        them = Actor(patient_id, "patient")
-        for turn in range(rng.randint(1, 4)):
+        ids = await asyncio.gather(*(patient(c.first, c.last, c.index) for c in batch))
+        for c, patient_id in zip(batch, ids, strict=True):
+            c.patient_id = patient_id
+            async with services.core.transaction() as tx:
+                conv, _ = await services.conversations.ensure_conversation(tx, doctor.id, patient_id)
+            c.conversation_id = conv.id
+            practice.conversations.append(conv.id)
+        for turn in range(4):
             clock.set(day + timedelta(minutes=7 * turn))
-            who, lines = (them, PATIENT_LINES) if turn % 2 == 0 else (me, PRACTITIONER_LINES)
-            await services.conversations.send(
-                who, MessageDraft(conv.id, str(uuid.uuid4()), rng.choice(lines))
-            )
-            practice.messages += 1
-        if index % 4 == 0:  # a past video call, then its claim and its payment
-            clock.set(day + timedelta(minutes=40))
-            call, _ = await services.calls.start(me, conv.id)
-            clock.set(day + timedelta(minutes=52))
-            await services.calls.end(me, call.id)
-            practice.calls += 1
-            performed = (day + timedelta(minutes=40)).astimezone(PARIS).replace(second=0, microsecond=0)
-            birth = date(rng.randint(1940, 2010), rng.randint(1, 12), rng.randint(1, 28))
-            document = claim_document(
-                performed,
-                patient=ClaimPatient(
-                    last.upper(), first, birth, nir(rng, birth), regime="01", caisse="691", centre="0001"
-                ),
-                created_at=performed + timedelta(minutes=15),
-            )
-            await services.claims.create(me, {**document, "conversation_id": conv.id})
-            practice.claims += 1
-            payment, _ = await services.payments.create(
-                me, conv.id, amount="25.00", label=f"Téléconsultation du {long_paris_date(performed)}"
-            )
-            outcome = ("paid", "paid", "pending", "cancelled")[(index // 4) % 4]
-            if outcome == "paid":
-                await services.payments.mark_paid(
-                    me, payment.id, rng.choice(("cheque", "card_in_person", "transfer"))
+            talking = [c for c in batch if turn < len(c.lines)]
+            await asyncio.gather(
+                *(
+                    services.conversations.send(
+                        Actor(c.patient_id, "patient") if turn % 2 == 0 else me,
+                        MessageDraft(c.conversation_id, str(uuid.uuid4()), c.lines[turn]),
+                    )
+                    for c in talking
                 )
-            elif outcome == "cancelled":
-                await services.payments.cancel(me, payment.id)
-            practice.payments[outcome] += 1
-        if index % 9 == 5:  # closed to writing between consultations
-            await services.conversations.set_patient_write(me, conv.id, "never", None)
+            )
+            practice.messages += len(talking)
+        billed = [c for c in batch if c.payment]  # a past video call, then its claim and its payment
+        if billed:
+            clock.set(day + timedelta(minutes=40))
+            calls = await asyncio.gather(*(services.calls.start(me, c.conversation_id) for c in billed))
+            clock.set(day + timedelta(minutes=52))
+            await asyncio.gather(*(services.calls.end(me, call.id) for call, _ in calls))
+            practice.calls += len(billed)
+            performed = (day + timedelta(minutes=40)).astimezone(PARIS).replace(second=0, microsecond=0)
+            for c in billed:
+                insured = ClaimPatient(
+                    c.last.upper(), c.first, c.birth, c.nir, regime="01", caisse="691", centre="0001"
+                )
+                document = claim_document(
+                    performed, patient=insured, created_at=performed + timedelta(minutes=15)
+                )
+                await services.claims.create(me, {**document, "conversation_id": c.conversation_id})
+                practice.claims += 1
+                label = f"Téléconsultation du {long_paris_date(performed)}"
+                payment, _ = await services.payments.create(
+                    me, c.conversation_id, amount="25.00", label=label
+                )
+                if c.payment == "paid":
+                    await services.payments.mark_paid(me, payment.id, c.method)
+                elif c.payment == "cancelled":
+                    await services.payments.cancel(me, payment.id)
+                practice.payments[c.payment] += 1
+        for c in batch:
+            if c.index % 9 == 5:  # closed to writing between consultations
+                await services.conversations.set_patient_write(me, c.conversation_id, "never", None)
 
     # Pending connection requests from patients who signed up alone (this week).
     for index in range(shape["requests"]):
