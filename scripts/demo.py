@@ -76,6 +76,7 @@ def desktop_services(home: Path, server: LiveServer, practice: Practice, clock: 
 
 def run_app(services: AppServices, conversations: int, screenshot: Path | None) -> int:
     import qasync
+    from PySide6.QtCore import QCoreApplication, QEvent
 
     from desktop.ui.app_controller import AppController
     from desktop.ui.entry import make_application
@@ -105,8 +106,8 @@ def run_app(services: AppServices, conversations: int, screenshot: Path | None) 
                 return 1
             await asyncio.sleep(0.1)
         window.resize(1280, 800)
-        await asyncio.sleep(0.5)  # let the list paint its rows once
         window.message_bar.hide()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out at the new size
         assert window.grab().save(str(screenshot))
         print(f"capture : {screenshot}")
         window.close()
