@@ -514,6 +514,18 @@ async def walk_consultation(
         helene, guide.image("patient-conversation", "La même conversation sur le téléphone du patient")
     )
 
+    # « Aide patient » of the conversation: the help page's link, pasted where the practitioner writes.
+    page.help_menu.aboutToShow.emit()  # the menu fetches the server's help pages once
+    await wait_for(lambda: len(page.help_menu.actions()) > 1)
+    page.help_menu.actions()[0].trigger()
+    assert "/aide/" in page.editor.toPlainText()
+    window.message_bar.hide()
+    grab(
+        window,
+        guide.image("aide-conversation", "« Aide patient » colle le lien d'une page d'aide, prêt à envoyer"),
+    )
+    page.editor.clear()
+
     await wait_for(lambda: page.camera.isEnabled())
     click(page.camera)
     calls = controller.calls
