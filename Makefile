@@ -13,7 +13,7 @@ SERVER_STAMP := $(SERVER_VENV)/.installed
 # What `make test` runs in the server-only virtualenv; everything else runs once, in .venv.
 SERVER_TESTS := tests/server tests/contracts tests/test_logfail.py
 
-.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo package package-test
+.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo package package-test demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 run: $(STAMP)
 	$(BIN)/teleconsult
+
+# The app signed in on a lived-in practice (about 200 patients, conversations, invitations in every
+# status, requests, past calls, claims, payments) on a local server in a temporary folder.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py $(DEMO_ARGS)
 
 server: $(SERVER_STAMP)
 	$(SERVER_BIN)/teleconsult-server serve
