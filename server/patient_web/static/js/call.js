@@ -19,6 +19,22 @@ const JOINED_KEY = "teleconsult.call.joined"; // conversation id → rejoin afte
 const SIZES = { 480: [640, 480], 720: [1280, 720] };
 const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
 
+const ICE_FETCH_LIMIT_MS = 3000;
+/** TURN credentials closer than this to their expiry are fetched again before a new connection. */
+const CREDENTIAL_MARGIN_MS = 60_000;
+
+/**
+ * True when a TURN entry's credentials (coturn's REST scheme, username « <expiry>:<user> »)
+ * expire within CREDENTIAL_MARGIN_MS: a connection built with them could not allocate a relay.
+ * @param {RTCIceServer[]} servers
+ */
+export function credentialsExpireSoon(servers) {
+  return servers.some((server) => {
+    const match = /^(\d+):/.exec(String(server.username || ""));
+    return match !== null && Number(match[1]) * 1000 - Date.now() < CREDENTIAL_MARGIN_MS;
+  });
+}
+
 function randomPeer() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -177,6 +193,7 @@ export class CallController {
     const peer = new CallPeer({
       callId: call.id,
       iceServers: this.iceServers,
+      refreshIceServers: () => this.freshIceServers(),
       send: (frame) => this.send(frame),
       remoteVideo: this.ui.remoteVideo,
       onState: (state) => this.onPeerState(state),
@@ -184,6 +201,31 @@ export class CallController {
     peer.setLocalStream(this.stream);
     this.peer = peer;
     return peer;
+  }
+
+  /**
+   * The ICE servers for a new connection: those of the pre-call check while their TURN
+   * credentials stay valid, else fetched again (a patient who waited, a long call that
+   * renegotiates). A server that does not answer in time leaves the old list: host and
+   * server-reflexive candidates still work.
+   * @returns {Promise<RTCIceServer[]>}
+   */
+  async freshIceServers() {
+    if (!credentialsExpireSoon(this.iceServers)) return this.iceServers;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const late = new Promise((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error("timeout")), ICE_FETCH_LIMIT_MS);
+    });
+    try {
+      const fetched = /** @type {Promise<RTCIceServer[]>} */ (api("/calls/ice-servers"));
+      this.iceServers = /** @type {RTCIceServer[]} */ (await Promise.race([fetched, late]));
+    } catch {
+      // keep the previous list
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.iceServers;
   }
 
   showPreview() {

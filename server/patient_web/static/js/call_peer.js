@@ -36,13 +36,18 @@ export class CallPeer {
    * @param {object} options
    * @param {string} options.callId
    * @param {RTCIceServer[]} options.iceServers  from GET /api/v1/calls/ice-servers ([]: host only)
+   * @param {() => Promise<RTCIceServer[]>} [options.refreshIceServers]  the list for a new
+   *   connection (fresh TURN credentials when the given ones are about to expire)
    * @param {(frame: OutgoingFrame) => boolean} options.send  sends a signaling frame over the socket
    * @param {HTMLVideoElement} options.remoteVideo
    * @param {(state: string) => void} [options.onState]  "connecting" | "connected" | "reconnecting"
    */
-  constructor({ callId, iceServers, send, remoteVideo, onState }) {
+  constructor({ callId, iceServers, refreshIceServers, send, remoteVideo, onState }) {
     this.callId = callId;
     this.iceServers = iceServers || [];
+    this.refreshIceServers = refreshIceServers;
+    /** @type {string | null} the session whose ICE servers are being refreshed */
+    this.preparing = null;
     this.send = send;
     this.remoteVideo = remoteVideo;
     this.onState = onState || (() => {});
@@ -82,8 +87,15 @@ export class CallPeer {
    * @param {string} sdp
    */
   async acceptOffer(session, sdp) {
-    if (this.closed || session === this.session) return;
+    if (this.closed || session === this.session || session === this.preparing) return;
     this.mark("offer");
+    if (this.refreshIceServers) {
+      this.preparing = session;
+      const servers = await this.refreshIceServers();
+      if (this.closed || this.preparing !== session) return; // a newer offer meanwhile
+      this.preparing = null;
+      this.iceServers = servers;
+    }
     const pc = this.newConnection(session);
     await pc.setRemoteDescription({ type: "offer", sdp });
     this.attachTracks(pc);

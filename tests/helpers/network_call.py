@@ -1,0 +1,240 @@
+"""A call through the namespace topology (tests/helpers/netns_topology.py), measured on both sides.
+
+Shared by tests/e2e/turn/turn_e2e.py (the bounded test of `make test`) and bench/video_network.py
+(the longer runs of `make bench`):
+
+- `page_stats(page)`: the patient page's own `RTCPeerConnection.getStats()`: received video (fps,
+  size, decoded frames, freezes and their total duration), received audio (samples and concealed
+  samples) and the selected candidate pair (types, so « relay » proves TURN carried the call);
+- `DesktopMeter`: what the practitioner's engine received, frame by frame (the remote video sink's
+  listener, the speaker's writes): fps, height, freezes by WebRTC's definition (an inter-frame
+  delay above max(3 × mean, mean + 150 ms)), audio duration;
+- `Sampler`: both every 0.5 s, for the figures over time that the test and the bench print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.helpers.call_browser import PatientPage
+
+PAGE_STATS = """async () => {
+  const peer = window.teleconsultCall && window.teleconsultCall.peer;
+  if (!peer || !peer.pc) return null;
+  const report = await peer.pc.getStats();
+  const out = {session: peer.session, state: peer.pc.connectionState, video: null, audio: null, pair: null,
+               quality: window.teleconsultCall.quality || null};
+  let pairId = null;
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "video") {
+      out.video = {fps: s.framesPerSecond || 0, width: s.frameWidth || 0, height: s.frameHeight || 0,
+                   decoded: s.framesDecoded || 0, freezes: s.freezeCount || 0,
+                   freezeSeconds: s.totalFreezesDuration || 0, lost: s.packetsLost || 0,
+                   packets: s.packetsReceived || 0};
+    } else if (s.type === "inbound-rtp" && s.kind === "audio") {
+      out.audio = {samples: s.totalSamplesReceived || 0, concealed: s.concealedSamples || 0,
+                   silent: s.silentConcealedSamples || 0};
+    } else if (s.type === "local-candidate") {
+      out.candidates = (out.candidates || []).concat([s.candidateType]);
+    } else if (s.type === "transport" && s.selectedCandidatePairId) {
+      pairId = s.selectedCandidatePairId;
+    }
+  });
+  const pair = pairId && report.get(pairId);
+  if (pair) {
+    const local = report.get(pair.localCandidateId), remote = report.get(pair.remoteCandidateId);
+    out.pair = {local: local && local.candidateType, remote: remote && remote.candidateType,
+                localAddress: local && local.address, remoteAddress: remote && remote.address,
+                rtt: pair.currentRoundTripTime || 0};
+  }
+  return out;
+}"""
+
+
+async def page_stats(page: PatientPage) -> dict[str, Any] | None:
+    stats: dict[str, Any] | None = await page.page.evaluate(PAGE_STATS)
+    return stats
+
+
+def desktop_pair(call: Any) -> tuple[str, str] | None:
+    """(local, remote) candidate types of the pair aioice nominated for the engine's connection."""
+    session = call.engine.session
+    if session is None:
+        return None
+    transport = session.pc.getTransceivers()[0].sender.transport
+    connection = transport.transport._connection  # aioice.Connection behind RTCIceTransport
+    nominated = getattr(connection, "_nominated", {})
+    pair = nominated.get(1)
+    if pair is None:
+        return None
+    return (pair.local_candidate.type, pair.remote_candidate.type)
+
+
+@dataclass
+class DesktopMeter:
+    """Remote video frames and audio received by the practitioner's engine, with their times."""
+
+    frames: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, height)
+    audio: list[float] = field(default_factory=list)  # monotonic of each 20 ms frame written
+
+    def attach(self, call: Any) -> None:
+        sink = call.remote_video
+
+        def on_frame() -> None:
+            size = sink.size
+            self.frames.append((time.monotonic(), size[1] if size else 0))
+
+        sink.set_listener(on_frame)
+        speaker = call.speaker
+        write = speaker.write
+
+        def on_audio(frame: Any) -> None:
+            self.audio.append(time.monotonic())
+            write(frame)
+
+        speaker.write = on_audio
+
+    def last_frame_at(self) -> float:
+        return self.frames[-1][0] if self.frames else 0.0
+
+    def window(self, start: float, end: float) -> dict[str, float]:
+        """fps, minimum and median height, freeze time (s and fraction), audio continuity."""
+        times = [t for t, _ in self.frames if start <= t <= end]
+        heights = sorted(h for t, h in self.frames if start <= t <= end)
+        span = end - start
+        freeze = _freeze_seconds([start, *times, end])
+        audio = sum(1 for t in self.audio if start <= t <= end) * 0.020
+        return {
+            "fps": len(times) / span if span > 0 else 0.0,
+            "height_min": float(heights[0]) if heights else 0.0,
+            "height_median": float(heights[len(heights) // 2]) if heights else 0.0,
+            "freeze_s": freeze,
+            "freeze_fraction": freeze / span if span > 0 else 1.0,
+            "audio_fraction": min(1.0, audio / span) if span > 0 else 0.0,
+        }
+
+
+def _freeze_seconds(times: list[float]) -> float:
+    """Total time of freezes: inter-frame delays above max(3 × mean, mean + 150 ms) (as WebRTC)."""
+    recent: deque[float] = deque(maxlen=30)
+    frozen = 0.0
+    for before, after in itertools.pairwise(times):
+        delay = after - before
+        mean = sum(recent) / len(recent) if recent else 1 / 30
+        if delay > max(3 * mean, mean + 0.150):
+            frozen += delay
+        else:
+            recent.append(delay)
+    return frozen
+
+
+@dataclass
+class Sample:
+    at: float
+    desktop_frames: int
+    desktop_height: int
+    page: dict[str, Any] | None
+
+
+class Sampler:
+    """Both sides every `period` seconds while the call runs (a task of the test's loop)."""
+
+    def __init__(self, call: Any, page: PatientPage, meter: DesktopMeter, period: float = 0.5) -> None:
+        self.call, self.page, self.meter, self.period = call, page, meter, period
+        self.samples: list[Sample] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            stats = await page_stats(self.page)
+            frames = self.meter.frames
+            self.samples.append(Sample(time.monotonic(), len(frames), frames[-1][1] if frames else 0, stats))
+            await asyncio.sleep(self.period)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def page_window(self, start: float, end: float) -> dict[str, float]:
+        """The page's received video and audio between two instants (one peer connection)."""
+        inside = [s for s in self.samples if start <= s.at <= end and s.page and s.page.get("video")]
+        if len(inside) < 2:
+            return {"fps": 0.0, "height_min": 0.0, "freeze_fraction": 1.0, "concealed_fraction": 1.0}
+        first, last = inside[0].page, inside[-1].page
+        assert first is not None and last is not None
+        span = inside[-1].at - inside[0].at
+        v0, v1 = first["video"], last["video"]
+        a0, a1 = first.get("audio") or {}, last.get("audio") or {}
+        samples = a1.get("samples", 0) - a0.get("samples", 0)
+        concealed = a1.get("concealed", 0) - a0.get("concealed", 0)
+        heights = [s.page["video"]["height"] for s in inside if s.page]
+        return {
+            "fps": (v1["decoded"] - v0["decoded"]) / span,
+            "height_min": float(min(heights)),
+            "height_median": float(sorted(heights)[len(heights) // 2]),
+            "freeze_s": v1["freezeSeconds"] - v0["freezeSeconds"],
+            "freeze_fraction": (v1["freezeSeconds"] - v0["freezeSeconds"]) / span,
+            "concealed_fraction": concealed / samples if samples > 0 else 1.0,
+        }
+
+    def timeline(self, origin: float, every: float = 1.0) -> list[str]:
+        """One line per `every` seconds: received fps and height on both sides."""
+        lines = ["  t (s) | praticien reçoit : i/s, hauteur | patient reçoit : i/s, hauteur, gels"]
+        previous: Sample | None = None
+        for sample in self.samples:
+            if previous is not None and sample.at - previous.at < every - 1e-3:
+                continue
+            if previous is not None:
+                fps = (sample.desktop_frames - previous.desktop_frames) / (sample.at - previous.at)
+                video = (sample.page or {}).get("video") or {}
+                lines.append(
+                    f"  {sample.at - origin:5.1f} | {fps:5.1f} i/s, {sample.desktop_height:4d} px"
+                    f" | {video.get('fps', 0):5.1f} i/s, {video.get('height', 0):4d} px,"
+                    f" {video.get('freezes', 0)} gels"
+                )
+            previous = sample
+        return lines
+
+
+async def video_back(
+    meter: DesktopMeter, page: PatientPage, since: float, timeout: float
+) -> tuple[float, float]:
+    """Seconds after `since` until fresh video arrives on the desktop and on the page (both)."""
+    start_stats = await page_stats(page)
+    decoded0 = ((start_stats or {}).get("video") or {}).get("decoded", 0)
+    session0 = (start_stats or {}).get("session")
+    desktop_at: float | None = None
+    page_at: float | None = None
+    deadline = since + timeout
+    count0 = len([t for t, _ in meter.frames if t <= since])
+    while desktop_at is None or page_at is None:
+        now = time.monotonic()
+        if now > deadline:
+            raise AssertionError(
+                f"video not back within {timeout} s (desktop: {desktop_at}, page: {page_at})"
+            )
+        if desktop_at is None:
+            fresh = [t for t, _ in meter.frames[count0:] if t > since]
+            if len(fresh) >= 3:
+                desktop_at = fresh[2]
+        if page_at is None:
+            stats = await page_stats(page)
+            video = (stats or {}).get("video") or {}
+            decoded = video.get("decoded", 0)
+            if stats and (stats.get("session") != session0 or decoded < decoded0):
+                decoded0, session0 = 0, stats.get("session")  # a new connection: counters restart
+            if decoded >= decoded0 + 3:
+                page_at = time.monotonic()
+        await asyncio.sleep(0.05)
+    return desktop_at - since, page_at - since
