@@ -17,10 +17,11 @@
   (`tc<6 hex>-...`), and `close()` deletes the namespaces (and with them every veth) and stops
   coturn, whatever happened.
 
-Impairments (`impair`, `outage`, `restore`) are `tc netem` on both ends of the patient's access
-link (the patient's egress and the NAT's egress towards the patient), so a delay of 75 ms gives an
-RTT of 150 ms and the rate applies to each direction. `move_patient()` changes the patient's
-address, as a phone that leaves Wi-Fi.
+Impairments (`impair`, `outage`, `restore`) apply to the patient's access link (pat ↔ nat),
+both directions: this machine's kernel has no `sch_netem`, so that link is two TUN devices joined
+by tests/helpers/link_emulator.py, which applies netem's rate, loss and delay itself (a delay of
+75 ms each way gives an RTT of 150 ms, the rate applies to each direction). `move_patient()`
+changes the patient's address, as a phone that leaves Wi-Fi.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +103,7 @@ class Topology:
     tag: str = field(default_factory=lambda: "tc" + secrets.token_hex(3))
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
     coturn: subprocess.Popen[bytes] | None = None
+    emulator: subprocess.Popen[str] | None = None
     patient_ip: str = PATIENT_IP
 
     def to_env(self) -> str:
@@ -146,6 +149,31 @@ class Topology:
         run("ip", "link", "set", self.dev(left_dev), "netns", self.ns(left))
         run("ip", "link", "set", self.dev(right_dev), "netns", self.ns(right))
 
+    def _emulated_link(self) -> None:
+        """nat:l0 ↔ pat:e0 through tests/helpers/link_emulator.py (this kernel has no netem)."""
+        self.emulator = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.helpers.link_emulator",
+                self.dev("l0"),
+                self.dev("e0"),
+                self.control,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.emulator.stdout is not None
+        if self.emulator.stdout.readline().strip() != "ready":
+            raise RuntimeError("the link emulator did not start")
+        run("ip", "link", "set", self.dev("l0"), "netns", self.ns("nat"))
+        run("ip", "link", "set", self.dev("e0"), "netns", self.ns("pat"))
+
+    @property
+    def control(self) -> str:
+        return str(self.folder / "link.sock")
+
     def _addr(self, role: str, dev: str, cidr: str) -> None:
         self.exec(role, "ip", "addr", "add", cidr, "dev", self.dev(dev))
         self.exec(role, "ip", "link", "set", self.dev(dev), "up")
@@ -156,7 +184,7 @@ class Topology:
             self.exec(role, "ip", "link", "set", "lo", "up")
         self._link("pro", "p0", "net", "n0")
         self._link("net", "n1", "nat", "w0")
-        self._link("nat", "l0", "pat", "e0")
+        self._emulated_link()
         self._addr("pro", "p0", f"{PRO_IP}/24")
         self._addr("net", "n0", f"{NET_PRO_IP}/24")
         self._addr("net", "n1", f"{TURN_IP}/24")
@@ -208,13 +236,14 @@ table ip tc {{
         return "\n".join(texts)
 
     def close(self) -> None:
-        if self.coturn is not None and self.coturn.poll() is None:
-            self.coturn.terminate()
-            try:
-                self.coturn.wait(10)
-            except subprocess.TimeoutExpired:
-                self.coturn.kill()
-                self.coturn.wait(10)
+        for process in (self.coturn, self.emulator):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
         for role in ("pat", "nat", "net", "pro"):
             run("ip", "netns", "del", self.ns(role), check=False)
 
@@ -237,31 +266,29 @@ table ip tc {{
         out = self.exec("nat", "nft", "list", "chain", "ip", "tc", "forward").stdout
         return sum(int(n) for n in re.findall(r"counter packets (\d+)", out))
 
-    def _netem(self, spec: list[str]) -> None:
-        for role, dev in (("pat", "e0"), ("nat", "l0")):
-            self.exec(role, "tc", "qdisc", "replace", "dev", self.dev(dev), "root", "netem", *spec)
+    def _conditions(self, **change: object) -> None:
+        from tests.helpers.link_emulator import send
+
+        assert send(self.control, change) == "ok"
 
     def impair(self, rate_kbit: int = 500, loss_pct: float = 3, rtt_ms: int = 150) -> None:
         """The patient's access link: `rate_kbit` each way, `loss_pct` loss each way, `rtt_ms` RTT."""
-        self._netem(
-            ["delay", f"{rtt_ms // 2}ms", "loss", f"{loss_pct}%", "rate", f"{rate_kbit}kbit", "limit", "200"]
-        )
+        self._conditions(rate_kbit=rate_kbit, loss=loss_pct / 100, delay_ms=rtt_ms / 2)
 
     def outage(self) -> None:
         """Nothing gets through the patient's access link (both ways)."""
-        self._netem(["loss", "100%"])
+        self._conditions(down=True)
 
     def restore(self) -> None:
-        for role, dev in (("pat", "e0"), ("nat", "l0")):
-            self.exec(role, "tc", "qdisc", "del", "dev", self.dev(dev), "root", check=False)
+        self._conditions()
 
     def move_patient(self) -> None:
         """The patient's address changes (a phone leaving Wi-Fi): the old one disappears."""
         new = PATIENT_NEW_IP if self.patient_ip == PATIENT_IP else PATIENT_IP
         dev = self.dev("e0")
+        self.exec("pat", "ip", "addr", "del", f"{self.patient_ip}/24", "dev", dev)  # and its routes
         self.exec("pat", "ip", "addr", "add", f"{new}/24", "dev", dev)
-        self.exec("pat", "ip", "addr", "del", f"{self.patient_ip}/24", "dev", dev)
-        self.exec("pat", "ip", "route", "replace", "default", "via", NAT_LAN_IP, "src", new)
+        self.exec("pat", "ip", "route", "add", "default", "via", NAT_LAN_IP)
         self.patient_ip = new
 
     def chromium_wrapper(self, chromium: str) -> Path:

@@ -207,17 +207,39 @@ class Sampler:
         return lines
 
 
+GAP = 0.4  # seconds without a new frame: the picture froze
+
+
+def _desktop_back(meter: DesktopMeter, since: float, stalled: bool) -> float | None:
+    """The third frame after the first gap (≥ GAP) that ends after `since`, or None yet."""
+    times = [t for t, _ in meter.frames]
+    before = [t for t in times if t <= since]
+    previous = since - GAP if stalled else (before[-1] if before else since - GAP)
+    after = [t for t in times if t > since]
+    for index, at in enumerate(after):
+        if at - previous >= GAP and len(after) >= index + 3:
+            return after[index + 2]
+        previous = at
+    return None
+
+
 async def video_back(
-    meter: DesktopMeter, page: PatientPage, since: float, timeout: float
+    meter: DesktopMeter, page: PatientPage, since: float, timeout: float, *, stalled: bool
 ) -> tuple[float, float]:
-    """Seconds after `since` until fresh video arrives on the desktop and on the page (both)."""
-    start_stats = await page_stats(page)
-    decoded0 = ((start_stats or {}).get("video") or {}).get("decoded", 0)
-    session0 = (start_stats or {}).get("session")
+    """Seconds after `since` until video comes back on the desktop and on the page.
+
+    `stalled`: the video is already interrupted at `since` (the network returns after an outage);
+    otherwise (an address change at `since`) frames still in flight arrive first, then the
+    interruption, then the video back: what counts is the end of that interruption.
+    """
     desktop_at: float | None = None
     page_at: float | None = None
     deadline = since + timeout
-    count0 = len([t for t, _ in meter.frames if t <= since])
+    first = await page_stats(page)
+    session = (first or {}).get("session")
+    decoded = ((first or {}).get("video") or {}).get("decoded", 0)
+    changed_at = since - GAP if stalled else time.monotonic()  # when `decoded` last moved
+    gap = stalled
     while desktop_at is None or page_at is None:
         now = time.monotonic()
         if now > deadline:
@@ -225,16 +247,19 @@ async def video_back(
                 f"video not back within {timeout} s (desktop: {desktop_at}, page: {page_at})"
             )
         if desktop_at is None:
-            fresh = [t for t, _ in meter.frames[count0:] if t > since]
-            if len(fresh) >= 3:
-                desktop_at = fresh[2]
+            desktop_at = _desktop_back(meter, since, stalled)
         if page_at is None:
             stats = await page_stats(page)
-            video = (stats or {}).get("video") or {}
-            decoded = video.get("decoded", 0)
-            if stats and (stats.get("session") != session0 or decoded < decoded0):
-                decoded0, session0 = 0, stats.get("session")  # a new connection: counters restart
-            if decoded >= decoded0 + 3:
-                page_at = time.monotonic()
+            now = time.monotonic()
+            count = ((stats or {}).get("video") or {}).get("decoded", 0)
+            if stats is not None and stats.get("session") != session:
+                session, decoded, gap = stats.get("session"), 0, True  # a new connection
+            if count > decoded:
+                if gap and count >= decoded + 3:
+                    page_at = now
+                elif not gap:
+                    decoded, changed_at = count, now
+            elif now - changed_at >= GAP:
+                gap = True
         await asyncio.sleep(0.05)
     return desktop_at - since, page_at - since

@@ -20,6 +20,9 @@ const SIZES = { 480: [640, 480], 720: [1280, 720] };
 const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
 
 const ICE_FETCH_LIMIT_MS = 3000;
+/** While the call reconnects, the socket is checked this often, and replaced when silent this long. */
+const SOCKET_PROBE_EVERY_MS = 1500;
+const SOCKET_SILENT_MS = 1000;
 /** TURN credentials closer than this to their expiry are fetched again before a new connection. */
 const CREDENTIAL_MARGIN_MS = 60_000;
 
@@ -69,6 +72,8 @@ export class CallController {
     this.peer = null;
     this.micOff = false;
     this.camOff = false;
+    /** @type {ReturnType<typeof setInterval> | undefined} the socket checks while reconnecting */
+    this.socketWatch = undefined;
     this.ui.cameraButton.addEventListener("click", () => this.join());
     this.ui.joinButton.addEventListener("click", () => this.join());
     this.ui.hangupButton.addEventListener("click", () => this.hangUp());
@@ -85,7 +90,12 @@ export class CallController {
     const previousStatus = realtime.onStatus;
     realtime.onStatus = (status) => {
       previousStatus(status);
-      if (status === "connected") this.announce();
+      if (status === "connected") {
+        this.announce();
+        // Back on a new socket while the media is down (a new network): ask for a new
+        // connection now rather than at the peer's next watchdog tick.
+        if (this.peer && this.peer.reconnecting) this.peer.askRenegotiationNow("socket-back");
+      }
     };
     /** @type {Window & {teleconsultCall?: CallController}} */ (window).teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
   }
@@ -293,10 +303,18 @@ export class CallController {
   /** @param {string} state  CallPeer's "connecting" | "connected" | "reconnecting" */
   onPeerState(state) {
     if (state === "connected") {
+      clearInterval(this.socketWatch);
+      this.socketWatch = undefined;
       this.ui.setStatus("En appel avec votre praticien.");
       this.playRemote();
     } else if (state === "reconnecting") {
       this.ui.setStatus("Connexion instable : reconnexion en cours…");
+      // The media stopped: the network may have changed under the socket too. Check it now and
+      // while the call reconnects, so the signaling that repairs the call gets through.
+      if (this.socketWatch === undefined) {
+        this.realtime.probe(SOCKET_SILENT_MS);
+        this.socketWatch = setInterval(() => this.realtime.probe(SOCKET_SILENT_MS), SOCKET_PROBE_EVERY_MS);
+      }
     }
   }
 

@@ -63,6 +63,7 @@ export class CallPeer {
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.watchdog = undefined;
     this.lastRenegotiate = 0;
+    this.reconnecting = false; // ICE is down on the current connection
     this.closed = false;
     /** @type {Timeline} */
     this.timeline = {};
@@ -170,6 +171,7 @@ export class CallPeer {
     });
     pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));
     pc.addEventListener("iceconnectionstatechange", () => this.onConnectionState(pc));
+    this.reconnecting = false;
     this.onState("connecting");
     return pc;
   }
@@ -204,10 +206,12 @@ export class CallPeer {
     const state = pc.connectionState || ice;
     if (state === "connected" || ice === "connected" || ice === "completed") {
       this.mark("connected");
+      this.reconnecting = false;
       clearTimeout(this.watchdog);
       this.watchdog = undefined;
       this.onState("connected");
     } else if (["disconnected", "failed"].includes(state) || ["disconnected", "failed"].includes(ice)) {
+      this.reconnecting = true;
       this.onState("reconnecting");
       if (this.watchdog === undefined) {
         this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_AFTER_MS);
@@ -225,11 +229,28 @@ export class CallPeer {
     const state = pc.iceConnectionState;
     if (state === "connected" || state === "completed") return;
     const now = Date.now();
-    if (now - this.lastRenegotiate >= RENEGOTIATE_EVERY_MS) {
+    // A frame the socket could not send (it is being replaced) does not count.
+    if (now - this.lastRenegotiate >= RENEGOTIATE_EVERY_MS && this.send(this.renegotiation(`ice-${state}`))) {
       this.lastRenegotiate = now;
-      this.send({ type: "call.renegotiate", call_id: this.callId, reason: `ice-${state}` });
     }
     this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_EVERY_MS);
+  }
+
+  /**
+   * Ask for a new connection at once (the socket just came back while ICE is down).
+   * @param {string} reason
+   */
+  askRenegotiationNow(reason) {
+    if (this.closed || !this.reconnecting) return;
+    if (this.send(this.renegotiation(reason))) this.lastRenegotiate = Date.now();
+  }
+
+  /**
+   * @param {string} reason
+   * @returns {OutgoingFrame}
+   */
+  renegotiation(reason) {
+    return { type: "call.renegotiate", call_id: this.callId, reason };
   }
 
   /** Count painted remote frames; the first one's decode time is the "first frame" mark. */
