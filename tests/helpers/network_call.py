@@ -19,10 +19,23 @@ import contextlib
 import itertools
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from tests.helpers.call_browser import PatientPage
+from contracts.clock import system_clock
+from desktop.domain.call_state import CallState
+from tests.conftest import base_settings
+from tests.helpers.call_browser import CHROMIUM, CHROMIUM_ARGS, DesktopSide, PatientPage, until
+from tests.helpers.clock import TestClock
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner
+from tests.helpers.live_server import LiveServer
+from tests.helpers.netns_topology import Topology
+
+FRAMES = 30
 
 PAGE_STATS = """async () => {
   const peer = window.teleconsultCall && window.teleconsultCall.peer;
@@ -263,3 +276,172 @@ async def video_back(
                 gap = True
         await asyncio.sleep(0.05)
     return desktop_at - since, page_at - since
+
+
+@contextmanager
+def serve(topology: Topology, folder: Path, credentials_last: float | None = None) -> Iterator[LiveServer]:
+    """The server on the practitioner's address, handing out coturn credentials.
+
+    `credentials_last`: seconds the TURN credentials stay valid for coturn (the server's clock is
+    set back so that its 60 s minimum lifetime ends that soon), to prove they are refreshed.
+    """
+    clock: Any = system_clock
+    ttl = 3600
+    if credentials_last is not None:
+        ttl = 60
+        clock = TestClock(datetime.now(UTC) - timedelta(seconds=ttl - credentials_last))
+    settings = base_settings(
+        folder,
+        port=topology.server_port,
+        turn_urls=topology.turn_url,
+        turn_secret=topology.secret,
+        turn_ttl_seconds=ttl,
+    )
+    with LiveServer(settings, clock=clock, host="0.0.0.0") as server:
+        yield server
+
+
+@asynccontextmanager
+async def patient_chromium(topology: Topology) -> AsyncIterator[Any]:
+    """Chromium in the patient's namespace (the page reaches the server through the NAT)."""
+    from playwright.async_api import async_playwright
+
+    wrapper = topology.chromium_wrapper(CHROMIUM)
+    args = [*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={topology.server_url}"]
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(wrapper), headless=True, args=args)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def parties(
+    server: LiveServer, topology: Topology, browser: Any
+) -> tuple[str, DesktopSide, PatientPage]:
+    doctor, patient = make_practitioner(server), make_patient(server)
+    conversation_id = make_conversation(server, doctor, patient)
+    desktop = await DesktopSide.connect(server.url, doctor.token)
+    user = {
+        "id": patient.id,
+        "role": "patient",
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+    }
+    page = await PatientPage.open(browser, topology.server_url, conversation_id, patient.token, user)
+    return conversation_id, desktop, page
+
+
+async def media_both_ways(desktop: DesktopSide, page: PatientPage, timeout: float = 30) -> None:
+    call = desktop.service.active
+    assert call is not None
+    base_video, base_audio = call.remote_video.frames, call.speaker.frames
+    await until(
+        lambda: (
+            call.remote_video.frames >= base_video + FRAMES and call.speaker.frames >= base_audio + FRAMES
+        ),
+        timeout,
+        "media from the page on the desktop",
+    )
+    await page.wait_media(FRAMES, timeout=timeout)
+
+
+#: Seconds of each phase in `make test` (the bench runs longer ones through `bad_network_run`).
+WARMUP, WINDOW, OUTAGE = 6.0, 12.0, 5.0
+
+
+async def bad_network_run(
+    topology: Topology, server: LiveServer, browser: Any, *, warmup: float = WARMUP, window: float = WINDOW
+) -> dict[str, Any]:
+    """One call through the impaired link, a 5 s outage, then a new patient address: the figures."""
+    conversation_id, desktop, page = await parties(server, topology, browser)
+    qualities: list[str] = []
+    desktop.service.stats_updated.connect(lambda stats: qualities.append(str(stats.quality)))
+    try:
+        call = await desktop.service.start(conversation_id)
+        await page.page.get_by_text("Votre praticien vous attend").wait_for()
+        await page.join()
+        await media_both_ways(desktop, page)
+        meter = DesktopMeter()
+        meter.attach(call)
+        sampler = Sampler(call, page, meter)
+        origin = time.monotonic()
+        sampler.start()
+        ended: list[object] = []
+        desktop.service.call_ended.connect(ended.append)
+
+        topology.impair()  # 500 kbit/s, 3 % loss, 150 ms RTT
+        await asyncio.sleep(warmup)  # a measurement window, not a synchronisation
+        qualities.clear()
+        start = time.monotonic()
+        await asyncio.sleep(window)
+        end = time.monotonic()
+        impaired = {"desktop": meter.window(start, end), "page": sampler.page_window(start, end)}
+        page_quality = [
+            str(s.page.get("quality")) for s in sampler.samples if s.page and start <= s.at <= end
+        ]
+        desktop_qualities = list(qualities)
+        quality_text = (
+            await page.page.get_by_role("status").filter(has_text="Qualité de la liaison").inner_text()
+        )
+
+        topology.outage()
+        await asyncio.sleep(OUTAGE)
+        returned = time.monotonic()
+        topology.impair()  # the network comes back as it was: impaired
+        after_outage = await video_back(meter, page, returned, 20, stalled=True)
+
+        await media_both_ways(desktop, page)
+        moved = time.monotonic()
+        topology.move_patient()
+        after_move = await video_back(meter, page, moved, 25, stalled=False)
+        await media_both_ways(desktop, page)
+        await sampler.stop()
+        assert ended == [] and desktop.service.active is call  # the call never ended by itself
+        assert call.engine.state is CallState.CONNECTED
+        timeline = sampler.timeline(origin)
+        await desktop.service.hang_up()
+        return {
+            "impaired": impaired,
+            "desktop_quality": desktop_qualities,
+            "page_quality": page_quality,
+            "page_quality_text": quality_text,
+            "video_back_after_outage_s": after_outage,
+            "video_back_after_move_s": after_move,
+            "timeline": timeline,
+            "problems": page.problems,
+        }
+    finally:
+        await page.close()
+        await desktop.close()
+
+
+async def setup_time(server: LiveServer, topology: Topology, browser: Any) -> dict[str, Any]:
+    """One call: ms from the practitioner's engine learning the patient is ready to video both ways.
+
+    The patient joins first (waiting room), then the practitioner starts: the same instant as
+    bench/video.py's t0. The page's first decoded frame (epoch ms) and the engine's (monotonic)
+    are put on one clock. Returns the figure and the selected pair's candidate types.
+    """
+    conversation_id, desktop, page = await parties(server, topology, browser)
+    try:
+        await page.join()
+        await page.page.get_by_text("Vous êtes en salle d'attente").wait_for()
+        await until(lambda: conversation_id in desktop.service.waiting, 10, "the waiting room")
+        call = await desktop.service.start(conversation_id)
+        await media_both_ways(desktop, page)
+        to_epoch = time.time() - time.monotonic()
+        timeline = call.engine.timeline
+        page_first = float((await page.timeline())["first_frame"]) / 1000
+        ready = timeline["remote_ready"] + to_epoch
+        desktop_first = timeline["first_video"] + to_epoch
+        stats = await page_stats(page)
+        pair = (stats or {}).get("pair") or {}
+        await desktop.service.hang_up()
+        return {
+            "ms": (max(page_first, desktop_first) - ready) * 1000,
+            "pair": (pair.get("local"), pair.get("remote")),
+        }
+    finally:
+        await page.close()
+        await desktop.close()

@@ -9,21 +9,14 @@ shortcut), chromium runs in the patient's namespace behind the NAT, coturn in th
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from contracts.clock import system_clock
-from tests.conftest import base_settings
-from tests.helpers.call_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.helpers.clock import TestClock
-from tests.helpers.live_server import LiveServer
 from tests.helpers.netns_topology import Topology
+from tests.helpers.network_call import patient_chromium
 
 TOPOLOGY = os.environ.get("TELECONSULT_TOPOLOGY", "")
 
@@ -35,37 +28,7 @@ def topology() -> Topology:
     return Topology.from_env(TOPOLOGY)
 
 
-@contextmanager
-def serve(topology: Topology, folder: Path, credentials_last: float | None = None) -> Iterator[LiveServer]:
-    """The server on the practitioner's address, handing out coturn credentials.
-
-    `credentials_last`: seconds the TURN credentials stay valid for coturn (the server's clock is
-    set back so that its 60 s minimum lifetime ends that soon), to prove they are refreshed.
-    """
-    clock: Any = system_clock
-    ttl = 3600
-    if credentials_last is not None:
-        ttl = 60
-        clock = TestClock(datetime.now(UTC) - timedelta(seconds=ttl - credentials_last))
-    settings = base_settings(
-        folder,
-        port=topology.server_port,
-        turn_urls=topology.turn_url,
-        turn_secret=topology.secret,
-        turn_ttl_seconds=ttl,
-    )
-    with LiveServer(settings, clock=clock, host="0.0.0.0") as server:
-        yield server
-
-
 @pytest_asyncio.fixture
 async def patient_browser(topology: Topology) -> AsyncIterator[Any]:
-    """Chromium in the patient's namespace (the page reaches the server through the NAT)."""
-    from playwright.async_api import async_playwright
-
-    wrapper = topology.chromium_wrapper(CHROMIUM)
-    args = [*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={topology.server_url}"]
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=str(wrapper), headless=True, args=args)
+    async with patient_chromium(topology) as chromium:
         yield chromium
-        await chromium.close()

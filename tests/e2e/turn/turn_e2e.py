@@ -9,7 +9,6 @@ the outer test prints them too).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -17,46 +16,18 @@ from typing import Any
 import pytest
 
 from desktop.domain.call_state import CallState
-from tests.e2e.turn.conftest import serve
-from tests.helpers.call_browser import DesktopSide, PatientPage, until
-from tests.helpers.factories import make_conversation, make_patient, make_practitioner
-from tests.helpers.live_server import LiveServer
+from tests.helpers.call_browser import until
 from tests.helpers.netns_topology import Topology
-from tests.helpers.network_call import DesktopMeter, Sampler, desktop_pair, page_stats, video_back
+from tests.helpers.network_call import (
+    bad_network_run,
+    desktop_pair,
+    media_both_ways,
+    page_stats,
+    parties,
+    serve,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
-
-FRAMES = 30
-
-
-async def parties(
-    server: LiveServer, topology: Topology, browser: Any
-) -> tuple[str, DesktopSide, PatientPage]:
-    doctor, patient = make_practitioner(server), make_patient(server)
-    conversation_id = make_conversation(server, doctor, patient)
-    desktop = await DesktopSide.connect(server.url, doctor.token)
-    user = {
-        "id": patient.id,
-        "role": "patient",
-        "first_name": patient.first_name,
-        "last_name": patient.last_name,
-    }
-    page = await PatientPage.open(browser, topology.server_url, conversation_id, patient.token, user)
-    return conversation_id, desktop, page
-
-
-async def media_both_ways(desktop: DesktopSide, page: PatientPage, timeout: float = 30) -> None:
-    call = desktop.service.active
-    assert call is not None
-    base_video, base_audio = call.remote_video.frames, call.speaker.frames
-    await until(
-        lambda: (
-            call.remote_video.frames >= base_video + FRAMES and call.speaker.frames >= base_audio + FRAMES
-        ),
-        timeout,
-        "media from the page on the desktop",
-    )
-    await page.wait_media(FRAMES, timeout=timeout)
 
 
 def figure(name: str, value: object) -> None:
@@ -107,75 +78,15 @@ async def test_call_through_turn_with_credentials_expired_while_the_patient_wait
             await desktop.close()
 
 
-#: Seconds of each phase in `make test` (the bench runs longer ones through `bad_network_run`).
-WARMUP, WINDOW, OUTAGE = 6.0, 12.0, 5.0
-
-
-async def bad_network_run(
-    topology: Topology, server: LiveServer, browser: Any, *, warmup: float = WARMUP, window: float = WINDOW
-) -> dict[str, Any]:
-    """One call through the impaired link, a 5 s outage, then a new patient address: the figures."""
-    conversation_id, desktop, page = await parties(server, topology, browser)
-    qualities: list[str] = []
-    desktop.service.stats_updated.connect(lambda stats: qualities.append(str(stats.quality)))
-    try:
-        call = await desktop.service.start(conversation_id)
-        await page.page.get_by_text("Votre praticien vous attend").wait_for()
-        await page.join()
-        await media_both_ways(desktop, page)
-        meter = DesktopMeter()
-        meter.attach(call)
-        sampler = Sampler(call, page, meter)
-        origin = time.monotonic()
-        sampler.start()
-        ended: list[object] = []
-        desktop.service.call_ended.connect(ended.append)
-
-        topology.impair()  # 500 kbit/s, 3 % loss, 150 ms RTT
-        await asyncio.sleep(warmup)  # a measurement window, not a synchronisation
-        qualities.clear()
-        start = time.monotonic()
-        await asyncio.sleep(window)
-        end = time.monotonic()
-        impaired = {"desktop": meter.window(start, end), "page": sampler.page_window(start, end)}
-        figure("impaired", impaired)
-        page_quality = await page.page.evaluate("() => window.teleconsultCall.quality")
-        desktop_qualities = list(qualities)
-
-        topology.outage()
-        await asyncio.sleep(OUTAGE)
-        returned = time.monotonic()
-        topology.impair()  # the network comes back as it was: impaired
-        after_outage = await video_back(meter, page, returned, 20, stalled=True)
-        figure("video_back_after_outage_s (desktop, page)", [round(v, 2) for v in after_outage])
-
-        await media_both_ways(desktop, page)
-        moved = time.monotonic()
-        topology.move_patient()
-        after_move = await video_back(meter, page, moved, 25, stalled=False)
-        await media_both_ways(desktop, page)
-        await sampler.stop()
-        assert ended == [] and desktop.service.active is call  # the call never ended by itself
-        assert call.engine.state is CallState.CONNECTED
-        timeline = sampler.timeline(origin)
-        await desktop.service.hang_up()
-        return {
-            "impaired": impaired,
-            "desktop_quality": desktop_qualities,
-            "page_quality": page_quality,
-            "video_back_after_outage_s": after_outage,
-            "video_back_after_move_s": after_move,
-            "timeline": timeline,
-            "problems": page.problems,
-        }
-    finally:
-        await page.close()
-        await desktop.close()
-
-
 async def test_bad_network_then_outage_then_new_address(
     topology: Topology, tmp_path: Path, patient_browser: Any
 ) -> None:
+    """500 kbit/s, 3 % loss, 150 ms RTT; a 5 s outage; a new patient address: the call goes on.
+
+    Goals (docs/video.md, « Réseaux réels »): ≥ 15 fps at ≥ 320 px with freezes ≤ 2 % under the
+    impaired link, video back ≤ 3 s after the network returns. What is asserted here is what
+    holds on the shared 2-core CI machine (the figures are printed, `make bench` measures longer).
+    """
     with serve(topology, tmp_path) as server:
         result = await bad_network_run(topology, server, patient_browser)
     for line in result["timeline"]:
@@ -184,6 +95,15 @@ async def test_bad_network_then_outage_then_new_address(
         figure(f"impaired_{side}", {k: round(v, 3) for k, v in result["impaired"][side].items()})
     figure("desktop_quality", result["desktop_quality"])
     figure("page_quality", result["page_quality"])
-    figure("video_back_after_outage_s", [round(v, 2) for v in result["video_back_after_outage_s"]])
-    figure("video_back_after_move_s", [round(v, 2) for v in result["video_back_after_move_s"]])
+    outage, move = result["video_back_after_outage_s"], result["video_back_after_move_s"]
+    figure("video_back_after_outage_s (desktop, page)", [round(v, 2) for v in outage])
+    figure("video_back_after_move_s (desktop, page)", [round(v, 2) for v in move])
+    for side in ("desktop", "page"):
+        assert result["impaired"][side]["fps"] >= 15, result["impaired"]
+    # Each side sees that the link is degraded: the practitioner the patient's, and the reverse.
+    assert set(result["desktop_quality"]) & {"fair", "poor"}, result["desktop_quality"]
+    assert set(result["page_quality"]) & {"fair", "poor"}, result["page_quality"]
+    assert result["page_quality_text"].startswith("Qualité de la liaison avec votre praticien : ")
+    assert max(outage) <= 8, outage
+    assert max(move) <= 20, move  # before the page replaced its silent socket: never (> 25 s)
     assert result["problems"] == []

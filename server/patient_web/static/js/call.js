@@ -23,6 +23,7 @@ const ICE_FETCH_LIMIT_MS = 3000;
 /** While the call reconnects, the socket is checked this often, and replaced when silent this long. */
 const SOCKET_PROBE_EVERY_MS = 1500;
 const SOCKET_SILENT_MS = 1000;
+const QUALITY_EVERY_MS = 2000;
 /** TURN credentials closer than this to their expiry are fetched again before a new connection. */
 const CREDENTIAL_MARGIN_MS = 60_000;
 
@@ -74,6 +75,10 @@ export class CallController {
     this.camOff = false;
     /** @type {ReturnType<typeof setInterval> | undefined} the socket checks while reconnecting */
     this.socketWatch = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.qualityTimer = undefined;
+    /** @type {string | null} the last link quality shown ("good", "fair", "poor"), for support and tests */
+    this.quality = null;
     this.ui.cameraButton.addEventListener("click", () => this.join());
     this.ui.joinButton.addEventListener("click", () => this.join());
     this.ui.hangupButton.addEventListener("click", () => this.hangUp());
@@ -307,6 +312,9 @@ export class CallController {
       this.socketWatch = undefined;
       this.ui.setStatus("En appel avec votre praticien.");
       this.playRemote();
+      if (this.qualityTimer === undefined) {
+        this.qualityTimer = setInterval(() => this.updateQuality(), QUALITY_EVERY_MS);
+      }
     } else if (state === "reconnecting") {
       this.ui.setStatus("Connexion instable : reconnexion en cours…");
       // The media stopped: the network may have changed under the socket too. Check it now and
@@ -316,6 +324,12 @@ export class CallController {
         this.socketWatch = setInterval(() => this.realtime.probe(SOCKET_SILENT_MS), SOCKET_PROBE_EVERY_MS);
       }
     }
+  }
+
+  async updateQuality() {
+    const quality = this.peer ? await this.peer.linkQuality() : null;
+    this.quality = quality ? quality.level : null;
+    this.ui.setQuality(quality);
   }
 
   playRemote() {
@@ -376,6 +390,11 @@ export class CallController {
   /** @param {string} text  the status shown once the call is over */
   finish(text) {
     sessionStorage.removeItem(JOINED_KEY);
+    clearInterval(this.qualityTimer);
+    clearInterval(this.socketWatch);
+    this.qualityTimer = this.socketWatch = undefined;
+    this.quality = null;
+    this.ui.setQuality(null);
     if (this.peer) this.peer.close();
     this.peer = null;
     this.stopMedia();

@@ -23,6 +23,16 @@
  * @property {RTCPeerConnectionState | "closed" | "none"} state
  */
 
+/**
+ * The link as this connection receives it (docs/video.md, « Qualité de la liaison »).
+ * @typedef {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number}} LinkQuality
+ */
+
+/** (fair, poor) limits, the same as the practitioner's indicator (desktop/video/stats.py). */
+const LOSS_LIMITS = [0.03, 0.1];
+const RTT_LIMITS_MS = [300, 600];
+const FPS_LIMITS = [20, 10];
+
 const RENEGOTIATE_AFTER_MS = 3000;
 const RENEGOTIATE_EVERY_MS = 5000;
 
@@ -68,6 +78,8 @@ export class CallPeer {
     /** @type {Timeline} */
     this.timeline = {};
     this.framesPainted = 0;
+    /** @type {{pc: RTCPeerConnection, received: number, lost: number} | null} counters at the last linkQuality() */
+    this.counts = null;
     this.watchFrames();
   }
 
@@ -304,6 +316,43 @@ export class CallPeer {
       }
     });
     return out;
+  }
+
+  /**
+   * The quality of the link since the previous call: packets lost on the way here, round trip
+   * of the selected candidate pair, received frames per second.
+   * @returns {Promise<LinkQuality | null>}
+   */
+  async linkQuality() {
+    const pc = this.pc;
+    if (!pc) return null;
+    const report = await pc.getStats();
+    let received = 0;
+    let lost = 0;
+    let fps = 0;
+    /** @type {string | null} */
+    let pairId = null;
+    report.forEach((item) => {
+      if (item.type === "inbound-rtp") {
+        received += item.packetsReceived || 0;
+        lost += item.packetsLost || 0;
+        if (item.kind === "video") fps = item.framesPerSecond || 0;
+      } else if (item.type === "transport" && item.selectedCandidatePairId) {
+        pairId = item.selectedCandidatePairId;
+      }
+    });
+    const pair = pairId ? report.get(pairId) : null;
+    const rtt = pair && pair.currentRoundTripTime ? pair.currentRoundTripTime * 1000 : 0;
+    const last = this.counts && this.counts.pc === pc ? this.counts : { pc, received: 0, lost: 0 };
+    this.counts = { pc, received, lost };
+    const newLost = Math.max(0, lost - last.lost);
+    const total = received - last.received + newLost;
+    const loss = total > 0 ? newLost / total : 0;
+    /** @type {LinkQuality["level"]} */
+    let level = "good";
+    if (loss > LOSS_LIMITS[1] || rtt > RTT_LIMITS_MS[1] || fps < FPS_LIMITS[1]) level = "poor";
+    else if (loss > LOSS_LIMITS[0] || rtt > RTT_LIMITS_MS[0] || fps < FPS_LIMITS[0]) level = "fair";
+    return { level, loss, rtt, fps };
   }
 
   closeConnection() {
