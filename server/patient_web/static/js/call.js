@@ -23,7 +23,7 @@ const ICE_FETCH_LIMIT_MS = 3000;
 /** While the call reconnects, the socket is checked this often, and replaced when silent this long. */
 const SOCKET_PROBE_EVERY_MS = 1500;
 const SOCKET_SILENT_MS = 1000;
-const QUALITY_EVERY_MS = 2000;
+const QUALITY_EVERY_MS = 1000;
 /** TURN credentials closer than this to their expiry are fetched again before a new connection. */
 const CREDENTIAL_MARGIN_MS = 60_000;
 
@@ -99,7 +99,7 @@ export class CallController {
         this.announce();
         // Back on a new socket while the media is down (a new network): ask for a new
         // connection now rather than at the peer's next watchdog tick.
-        if (this.peer && this.peer.reconnecting) this.peer.askRenegotiationNow("socket-back");
+        if (this.peer) this.peer.askRenegotiationNow("socket-back");
       }
     };
     /** @type {Window & {teleconsultCall?: CallController}} */ (window).teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
@@ -330,6 +330,9 @@ export class CallController {
     const quality = this.peer ? await this.peer.linkQuality() : null;
     this.quality = quality ? quality.level : null;
     this.ui.setQuality(quality);
+    // Nothing arrives any more: the network may have changed under the socket too (chromium
+    // reports ICE "disconnected" only seconds later); check it now.
+    if (quality && quality.stalled) this.realtime.probe(SOCKET_SILENT_MS);
   }
 
   playRemote() {

@@ -25,7 +25,8 @@
 
 /**
  * The link as this connection receives it (docs/video.md, « Qualité de la liaison »).
- * @typedef {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number}} LinkQuality
+ * `stalled`: not one packet arrived since the previous measure on the same connection.
+ * @typedef {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number, stalled: boolean}} LinkQuality
  */
 
 /** (fair, poor) limits, the same as the practitioner's indicator (desktop/video/stats.py). */
@@ -74,6 +75,7 @@ export class CallPeer {
     this.watchdog = undefined;
     this.lastRenegotiate = 0;
     this.reconnecting = false; // ICE is down on the current connection
+    this.stalled = false; // no packet at all since the previous linkQuality() (ICE may not know yet)
     this.closed = false;
     /** @type {Timeline} */
     this.timeline = {};
@@ -184,6 +186,7 @@ export class CallPeer {
     pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));
     pc.addEventListener("iceconnectionstatechange", () => this.onConnectionState(pc));
     this.reconnecting = false;
+    this.stalled = false;
     this.onState("connecting");
     return pc;
   }
@@ -249,11 +252,11 @@ export class CallPeer {
   }
 
   /**
-   * Ask for a new connection at once (the socket just came back while ICE is down).
+   * Ask for a new connection at once (the socket just came back while the media is down).
    * @param {string} reason
    */
   askRenegotiationNow(reason) {
-    if (this.closed || !this.reconnecting) return;
+    if (this.closed || !(this.reconnecting || this.stalled)) return;
     if (this.send(this.renegotiation(reason))) this.lastRenegotiate = Date.now();
   }
 
@@ -343,8 +346,10 @@ export class CallPeer {
     });
     const pair = pairId ? report.get(pairId) : null;
     const rtt = pair && pair.currentRoundTripTime ? pair.currentRoundTripTime * 1000 : 0;
-    const last = this.counts && this.counts.pc === pc ? this.counts : { pc, received: 0, lost: 0 };
+    const same = this.counts !== null && this.counts.pc === pc;
+    const last = same && this.counts ? this.counts : { pc, received: 0, lost: 0 };
     this.counts = { pc, received, lost };
+    this.stalled = same && received === last.received;
     const newLost = Math.max(0, lost - last.lost);
     const total = received - last.received + newLost;
     const loss = total > 0 ? newLost / total : 0;
@@ -352,7 +357,7 @@ export class CallPeer {
     let level = "good";
     if (loss > LOSS_LIMITS[1] || rtt > RTT_LIMITS_MS[1] || fps < FPS_LIMITS[1]) level = "poor";
     else if (loss > LOSS_LIMITS[0] || rtt > RTT_LIMITS_MS[0] || fps < FPS_LIMITS[0]) level = "fair";
-    return { level, loss, rtt, fps };
+    return { level, loss, rtt, fps, stalled: this.stalled };
   }
 
   closeConnection() {

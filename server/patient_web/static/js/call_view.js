@@ -98,7 +98,7 @@ export class CallView {
   }
 
   /**
-   * @param {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number} | null} quality  null: hide
+   * @param {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number, stalled: boolean} | null} quality  null: hide
    */
   setQuality(quality) {
     if (!quality) {
