@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,6 +54,7 @@ ENGINE_FRAMES = (
     "call.hangup",
 )
 ICE_REFRESH_SECONDS = 20 * 60  # TURN credentials live one hour at most
+ICE_REFRESH_MIN_SECONDS = 10.0
 
 
 class CallServer(Protocol):
@@ -88,6 +90,22 @@ class ActiveCall:
 def _webrtc(servers: list[IceServerPublic]) -> list[dict[str, object]]:
     """The servers as WebRTC `iceServers` entries, what the engine is configured with."""
     return [server.model_dump(exclude_none=True) for server in servers]
+
+
+def refresh_delay(servers: list[IceServerPublic], now: float) -> float:
+    """Seconds until the ICE servers are fetched again during a call.
+
+    Half-way to the earliest TURN expiry (coturn's REST username « <expiry>:<user id> »), between
+    `ICE_REFRESH_MIN_SECONDS` and `ICE_REFRESH_SECONDS`: a server configured with short-lived
+    credentials (`turn_ttl_seconds` down to 60 s) must not leave a renegotiation mid-call with
+    expired ones (coturn would refuse the new allocation).
+    """
+    delay = float(ICE_REFRESH_SECONDS)
+    for server in servers:
+        expiry, separator, _user = (server.username or "").partition(":")
+        if separator and expiry.isdigit():
+            delay = min(delay, max(ICE_REFRESH_MIN_SECONDS, (int(expiry) - now) / 2))
+    return delay
 
 
 def _freeze_heap() -> None:
@@ -158,7 +176,8 @@ class CallService:
                 return active
             raise UserFacingError("Un appel est déjà en cours : raccrochez-le avant d'en démarrer un autre.")
         info = await self._server.start_call(conversation_id)
-        ice_servers = _webrtc(await self._server.ice_servers())
+        fetched = await self._server.ice_servers()
+        ice_servers = _webrtc(fetched)
         from desktop.video.aiortc_engine import AiortcCallEngine
         from desktop.video.engine import Role
         from desktop.video.signaling import QueueSignaling
@@ -193,7 +212,7 @@ class CallService:
         except Exception:
             await self._finish(call)
             raise
-        self._runner.run(self._watch(call), name="call-watch", report=False)
+        self._runner.run(self._watch(call, fetched), name="call-watch", report=False)
         return call
 
     def _open_speaker(self, media: CallMedia) -> None:
@@ -213,15 +232,16 @@ class CallService:
         await call.engine.wait_ended()
         await call.finished.wait()  # released and ended on the server too, by `_watch`
 
-    async def _watch(self, call: ActiveCall) -> None:
-        """Until the call ends: refresh TURN credentials; then release everything."""
+    async def _watch(self, call: ActiveCall, servers: list[IceServerPublic]) -> None:
+        """Until the call ends: refresh TURN credentials before they expire; then release everything."""
         while True:
             try:
-                await asyncio.wait_for(call.engine.wait_ended(), ICE_REFRESH_SECONDS)
+                await asyncio.wait_for(call.engine.wait_ended(), refresh_delay(servers, time.time()))
                 break
             except TimeoutError:
                 with contextlib.suppress(UserFacingError):
-                    call.engine.set_ice_servers(_webrtc(await self._server.ice_servers()))
+                    servers = await self._server.ice_servers()
+                    call.engine.set_ice_servers(_webrtc(servers))
         await self._finish(call)
 
     async def _finish(self, call: ActiveCall) -> None:

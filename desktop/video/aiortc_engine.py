@@ -96,6 +96,7 @@ class AiortcCallEngine:
         self._spare_task: asyncio.Task[None] | None = None
         self._remote_peer: str | None = None
         self._generation = 0
+        self._renegotiate_asked = False  # the patient asked for an offer too soon after ours
         self._frames_base = 0
         self._state = CallState.IDLE
         self._closing = False
@@ -228,6 +229,8 @@ class AiortcCallEngine:
                 failed=session.state in ("failed", "closed"),
                 last_media=session.last_media_at or session.connected_at,
             )
+            if decision is Decision.NOTHING and self._renegotiate_asked and self._policy.may_start(now):
+                decision = Decision.RENEGOTIATE
             if decision is not Decision.NOTHING:
                 self._inbox.put_nowait(decision)
             if now >= next_stats:
@@ -297,6 +300,10 @@ class AiortcCallEngine:
             case Renegotiate() if self.role is Role.OFFERER:
                 if self._session is not None and self._policy.may_start(time.monotonic()):
                     await self._offer()
+                else:
+                    # Too soon after our last offer, which the patient may never have received
+                    # (its socket was dead: a new network): offer once the spacing allows.
+                    self._renegotiate_asked = True
             case _:
                 log.info("call %s: %s ignored by the %s", self.call_id, type(signal).__name__, self.role)
 
@@ -311,6 +318,7 @@ class AiortcCallEngine:
             await self._send(Renegotiate(self.call_id, "media-stalled"))
 
     async def _offer(self) -> None:
+        self._renegotiate_asked = False
         self._generation += 1
         session = await self._new_session(f"{self.peer_id}-{self._generation}")
         sdp = await session.create_offer()

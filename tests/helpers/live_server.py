@@ -49,9 +49,12 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings, clock: Clock = SUITE_CLOCK) -> None:
+    def __init__(self, settings: Settings, clock: Clock = SUITE_CLOCK, host: str = "127.0.0.1") -> None:
+        # `host`: the address to listen on ("0.0.0.0" in a test network where other namespaces
+        # reach the server); `url` stays on 127.0.0.1 for the test's own clients.
         self.port = settings.port if settings.port else free_port()
-        self.settings = settings.replace(port=self.port, host="127.0.0.1")
+        self.host = host
+        self.settings = settings.replace(port=self.port, host=host)
         self.clock = clock
         self.app = build_app(self.settings, clock=clock)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -78,7 +81,7 @@ class LiveServer:
     def start(self, timeout: float = 60) -> LiveServer:
         config = uvicorn.Config(
             self.app,
-            host="127.0.0.1",
+            host=self.host,
             port=self.port,
             ws="websockets-sansio",
             ws_per_message_deflate=False,

@@ -22,6 +22,26 @@ const SIZES = { 480: [640, 480], 720: [1280, 720] };
 const READY_FALLBACK_MS = 2000;
 const SIGNALS = ["call.ready", "call.offer", "call.answer", "call.candidate", "call.hangup", "call.presence.query"];
 
+const ICE_FETCH_LIMIT_MS = 3000;
+/** While the call reconnects, the socket is checked this often, and replaced when silent this long. */
+const SOCKET_PROBE_EVERY_MS = 1500;
+const SOCKET_SILENT_MS = 1000;
+const QUALITY_EVERY_MS = 1000;
+/** TURN credentials closer than this to their expiry are fetched again before a new connection. */
+const CREDENTIAL_MARGIN_MS = 60_000;
+
+/**
+ * True when a TURN entry's credentials (coturn's REST scheme, username « <expiry>:<user> »)
+ * expire within CREDENTIAL_MARGIN_MS: a connection built with them could not allocate a relay.
+ * @param {RTCIceServer[]} servers
+ */
+export function credentialsExpireSoon(servers) {
+  return servers.some((server) => {
+    const match = /^(\d+):/.exec(String(server.username || ""));
+    return match !== null && Number(match[1]) * 1000 - Date.now() < CREDENTIAL_MARGIN_MS;
+  });
+}
+
 function randomPeer() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -62,6 +82,12 @@ export class CallController {
     this.readySent = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.readyTimer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} the socket checks while reconnecting */
+    this.socketWatch = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.qualityTimer = undefined;
+    /** @type {string | null} the last link quality shown ("good", "fair", "poor"), for support and tests */
+    this.quality = null;
     this.ui.cameraButton.addEventListener("click", () => this.join());
     this.ui.joinButton.addEventListener("click", () => this.join());
     this.ui.hangupButton.addEventListener("click", () => this.hangUp());
@@ -83,7 +109,12 @@ export class CallController {
     const previousStatus = realtime.onStatus;
     realtime.onStatus = (status) => {
       previousStatus(status);
-      if (status === "connected") this.announce();
+      if (status === "connected") {
+        this.announce();
+        // Back on a new socket while the media is down (a new network): ask for a new
+        // connection now rather than at the peer's next watchdog tick.
+        if (this.peer) this.peer.askRenegotiationNow("socket-back");
+      }
     };
     /** @type {Window & {teleconsultCall?: CallController}} */ (window).teleconsultCall = this; // diagnostics (support, tests): stats(), timeline
   }
@@ -227,6 +258,7 @@ export class CallController {
     const peer = new CallPeer({
       callId: call.id,
       iceServers: this.iceServers,
+      refreshIceServers: () => this.freshIceServers(),
       send: (frame) => this.send(frame),
       remoteVideo: this.ui.remoteVideo,
       onState: (state) => this.onPeerState(state),
@@ -234,6 +266,31 @@ export class CallController {
     peer.setLocalStream(this.stream);
     this.peer = peer;
     return peer;
+  }
+
+  /**
+   * The ICE servers for a new connection: those of the pre-call check while their TURN
+   * credentials stay valid, else fetched again (a patient who waited, a long call that
+   * renegotiates). A server that does not answer in time leaves the old list: host and
+   * server-reflexive candidates still work.
+   * @returns {Promise<RTCIceServer[]>}
+   */
+  async freshIceServers() {
+    if (!credentialsExpireSoon(this.iceServers)) return this.iceServers;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const late = new Promise((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error("timeout")), ICE_FETCH_LIMIT_MS);
+    });
+    try {
+      const fetched = /** @type {Promise<RTCIceServer[]>} */ (api("/calls/ice-servers"));
+      this.iceServers = /** @type {RTCIceServer[]} */ (await Promise.race([fetched, late]));
+    } catch {
+      // keep the previous list
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.iceServers;
   }
 
   showPreview() {
@@ -400,11 +457,31 @@ export class CallController {
   /** @param {string} state  CallPeer's "connecting" | "connected" | "reconnecting" */
   onPeerState(state) {
     if (state === "connected") {
+      clearInterval(this.socketWatch);
+      this.socketWatch = undefined;
       this.ui.setStatus("En appel avec votre praticien.");
       this.playRemote();
+      if (this.qualityTimer === undefined) {
+        this.qualityTimer = setInterval(() => this.updateQuality(), QUALITY_EVERY_MS);
+      }
     } else if (state === "reconnecting") {
       this.ui.setStatus("Connexion instable : reconnexion en cours…");
+      // The media stopped: the network may have changed under the socket too. Check it now and
+      // while the call reconnects, so the signaling that repairs the call gets through.
+      if (this.socketWatch === undefined) {
+        this.realtime.probe(SOCKET_SILENT_MS);
+        this.socketWatch = setInterval(() => this.realtime.probe(SOCKET_SILENT_MS), SOCKET_PROBE_EVERY_MS);
+      }
     }
+  }
+
+  async updateQuality() {
+    const quality = this.peer ? await this.peer.linkQuality() : null;
+    this.quality = quality ? quality.level : null;
+    this.ui.setQuality(quality);
+    // Nothing arrives any more: the network may have changed under the socket too (chromium
+    // reports ICE "disconnected" only seconds later); check it now.
+    if (quality && quality.stalled) this.realtime.probe(SOCKET_SILENT_MS);
   }
 
   playRemote() {
@@ -465,6 +542,11 @@ export class CallController {
   /** @param {string} text  the status shown once the call is over */
   finish(text) {
     sessionStorage.removeItem(JOINED_KEY);
+    clearInterval(this.qualityTimer);
+    clearInterval(this.socketWatch);
+    this.qualityTimer = this.socketWatch = undefined;
+    this.quality = null;
+    this.ui.setQuality(null);
     if (this.peer) this.peer.close();
     this.peer = null;
     this.stopMedia();

@@ -23,6 +23,17 @@
  * @property {RTCPeerConnectionState | "closed" | "none"} state
  */
 
+/**
+ * The link as this connection receives it (docs/video.md, « Qualité de la liaison »).
+ * `stalled`: not one packet arrived since the previous measure on the same connection.
+ * @typedef {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number, stalled: boolean}} LinkQuality
+ */
+
+/** (fair, poor) limits, the same as the practitioner's indicator (desktop/video/stats.py). */
+const LOSS_LIMITS = [0.03, 0.1];
+const RTT_LIMITS_MS = [300, 600];
+const FPS_LIMITS = [20, 10];
+
 const RENEGOTIATE_AFTER_MS = 3000;
 const RENEGOTIATE_EVERY_MS = 5000;
 
@@ -36,13 +47,18 @@ export class CallPeer {
    * @param {object} options
    * @param {string} options.callId
    * @param {RTCIceServer[]} options.iceServers  from GET /api/v1/calls/ice-servers ([]: host only)
+   * @param {() => Promise<RTCIceServer[]>} [options.refreshIceServers]  the list for a new
+   *   connection (fresh TURN credentials when the given ones are about to expire)
    * @param {(frame: OutgoingFrame) => boolean} options.send  sends a signaling frame over the socket
    * @param {HTMLVideoElement} options.remoteVideo
    * @param {(state: string) => void} [options.onState]  "connecting" | "connected" | "reconnecting"
    */
-  constructor({ callId, iceServers, send, remoteVideo, onState }) {
+  constructor({ callId, iceServers, refreshIceServers, send, remoteVideo, onState }) {
     this.callId = callId;
     this.iceServers = iceServers || [];
+    this.refreshIceServers = refreshIceServers;
+    /** @type {string | null} the session whose ICE servers are being refreshed */
+    this.preparing = null;
     this.send = send;
     this.remoteVideo = remoteVideo;
     this.onState = onState || (() => {});
@@ -58,10 +74,14 @@ export class CallPeer {
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.watchdog = undefined;
     this.lastRenegotiate = 0;
+    this.reconnecting = false; // ICE is down on the current connection
+    this.stalled = false; // no packet at all since the previous linkQuality() (ICE may not know yet)
     this.closed = false;
     /** @type {Timeline} */
     this.timeline = {};
     this.framesPainted = 0;
+    /** @type {{pc: RTCPeerConnection, received: number, lost: number} | null} counters at the last linkQuality() */
+    this.counts = null;
     this.watchFrames();
   }
 
@@ -82,8 +102,15 @@ export class CallPeer {
    * @param {string} sdp
    */
   async acceptOffer(session, sdp) {
-    if (this.closed || session === this.session) return;
+    if (this.closed || session === this.session || session === this.preparing) return;
     this.mark("offer");
+    if (this.refreshIceServers) {
+      this.preparing = session;
+      const servers = await this.refreshIceServers();
+      if (this.closed || this.preparing !== session) return; // a newer offer meanwhile
+      this.preparing = null;
+      this.iceServers = servers;
+    }
     const pc = this.newConnection(session);
     await pc.setRemoteDescription({ type: "offer", sdp });
     this.attachTracks(pc);
@@ -163,6 +190,8 @@ export class CallPeer {
     });
     pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));
     pc.addEventListener("iceconnectionstatechange", () => this.onConnectionState(pc));
+    this.reconnecting = false;
+    this.stalled = false;
     this.onState("connecting");
     return pc;
   }
@@ -210,10 +239,12 @@ export class CallPeer {
     const state = pc.connectionState || ice;
     if (state === "connected" || ice === "connected" || ice === "completed") {
       this.mark("connected");
+      this.reconnecting = false;
       clearTimeout(this.watchdog);
       this.watchdog = undefined;
       this.onState("connected");
     } else if (["disconnected", "failed"].includes(state) || ["disconnected", "failed"].includes(ice)) {
+      this.reconnecting = true;
       this.onState("reconnecting");
       if (this.watchdog === undefined) {
         this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_AFTER_MS);
@@ -231,11 +262,28 @@ export class CallPeer {
     const state = pc.iceConnectionState;
     if (state === "connected" || state === "completed") return;
     const now = Date.now();
-    if (now - this.lastRenegotiate >= RENEGOTIATE_EVERY_MS) {
+    // A frame the socket could not send (it is being replaced) does not count.
+    if (now - this.lastRenegotiate >= RENEGOTIATE_EVERY_MS && this.send(this.renegotiation(`ice-${state}`))) {
       this.lastRenegotiate = now;
-      this.send({ type: "call.renegotiate", call_id: this.callId, reason: `ice-${state}` });
     }
     this.watchdog = setTimeout(() => this.askRenegotiation(pc), RENEGOTIATE_EVERY_MS);
+  }
+
+  /**
+   * Ask for a new connection at once (the socket just came back while the media is down).
+   * @param {string} reason
+   */
+  askRenegotiationNow(reason) {
+    if (this.closed || !(this.reconnecting || this.stalled)) return;
+    if (this.send(this.renegotiation(reason))) this.lastRenegotiate = Date.now();
+  }
+
+  /**
+   * @param {string} reason
+   * @returns {OutgoingFrame}
+   */
+  renegotiation(reason) {
+    return { type: "call.renegotiate", call_id: this.callId, reason };
   }
 
   /** Count painted remote frames; the first one's decode time is the "first frame" mark. */
@@ -291,6 +339,45 @@ export class CallPeer {
       }
     });
     return out;
+  }
+
+  /**
+   * The quality of the link since the previous call: packets lost on the way here, round trip
+   * of the selected candidate pair, received frames per second.
+   * @returns {Promise<LinkQuality | null>}
+   */
+  async linkQuality() {
+    const pc = this.pc;
+    if (!pc) return null;
+    const report = await pc.getStats();
+    let received = 0;
+    let lost = 0;
+    let fps = 0;
+    /** @type {string | null} */
+    let pairId = null;
+    report.forEach((item) => {
+      if (item.type === "inbound-rtp") {
+        received += item.packetsReceived || 0;
+        lost += item.packetsLost || 0;
+        if (item.kind === "video") fps = item.framesPerSecond || 0;
+      } else if (item.type === "transport" && item.selectedCandidatePairId) {
+        pairId = item.selectedCandidatePairId;
+      }
+    });
+    const pair = pairId ? report.get(pairId) : null;
+    const rtt = pair && pair.currentRoundTripTime ? pair.currentRoundTripTime * 1000 : 0;
+    const same = this.counts !== null && this.counts.pc === pc;
+    const last = same && this.counts ? this.counts : { pc, received: 0, lost: 0 };
+    this.counts = { pc, received, lost };
+    this.stalled = same && received === last.received;
+    const newLost = Math.max(0, lost - last.lost);
+    const total = received - last.received + newLost;
+    const loss = total > 0 ? newLost / total : 0;
+    /** @type {LinkQuality["level"]} */
+    let level = "good";
+    if (loss > LOSS_LIMITS[1] || rtt > RTT_LIMITS_MS[1] || fps < FPS_LIMITS[1]) level = "poor";
+    else if (loss > LOSS_LIMITS[0] || rtt > RTT_LIMITS_MS[0] || fps < FPS_LIMITS[0]) level = "fair";
+    return { level, loss, rtt, fps, stalled: this.stalled };
   }
 
   closeConnection() {

@@ -13,6 +13,9 @@ function loadStyles() {
   document.head.append(el("link", { rel: "stylesheet", href: "/static/css/call.css", dataset: { callCss: "1" } }));
 }
 
+/** @type {Record<"good" | "fair" | "poor", string>} */
+const QUALITY_TEXT = { good: "bonne", fair: "moyenne (l'image peut se dégrader)", poor: "faible (image ou son saccadés)" };
+
 export class CallView {
   /**
    * @param {HTMLElement} chatRoot  #chat
@@ -67,6 +70,9 @@ export class CallView {
     });
     this.localVideo.muted = true; // the attribute alone does not mute in every browser
     this.soundButton = el("button", { type: "button", class: "button call-sound", hidden: true }, "Activer le son");
+    // The link with the practitioner, as this page receives it; a live region that speaks only
+    // when the level changes (the figures stay in its title).
+    this.quality = el("p", { class: "call-quality", role: "status", "aria-live": "polite", hidden: true });
     this.stage = el("div", { class: "call-stage", hidden: true }, this.remoteVideo, this.localVideo, this.soundButton);
 
     this.micButton = el("button", { type: "button", class: "button call-control" }, "Couper le micro");
@@ -96,6 +102,7 @@ export class CallView {
       this.checkList,
       this.help,
       this.stage,
+      this.quality,
       this.controls,
       this.devices,
       this.closeButton,
@@ -103,6 +110,22 @@ export class CallView {
     this.heading.id = "call-heading";
     this.root = el("div", { class: "call", dataset: { call: "1" } }, this.invite, this.panel);
     chatRoot.insertBefore(this.root, chatRoot.querySelector("#messages"));
+  }
+
+  /**
+   * @param {{level: "good" | "fair" | "poor", loss: number, rtt: number, fps: number, stalled: boolean} | null} quality  null: hide
+   */
+  setQuality(quality) {
+    if (!quality) {
+      this.quality.hidden = true;
+      return;
+    }
+    const text = `Qualité de la liaison avec votre praticien : ${QUALITY_TEXT[quality.level]}`;
+    if (this.quality.textContent !== text) this.quality.textContent = text;
+    this.quality.dataset.quality = quality.level;
+    const percent = (quality.loss * 100).toLocaleString("fr-FR", { maximumFractionDigits: 1 });
+    this.quality.title = `Pertes : ${percent} %, aller-retour : ${Math.round(quality.rtt)} ms, ${Math.round(quality.fps)} images/s`;
+    this.quality.hidden = false;
   }
 
   /** @param {boolean} visible */

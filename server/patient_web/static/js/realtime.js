@@ -36,6 +36,8 @@ export class Realtime {
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
     this.authFailed = false;
+    this.received = 0; // frames received on any socket (a probe checks that it moves)
+    this.probing = false;
   }
 
   start() {
@@ -71,6 +73,37 @@ export class Realtime {
     return false;
   }
 
+  /**
+   * Check that the socket still carries frames, and replace it at once when it does not: after
+   * a change of network (a phone leaving Wi-Fi) or an outage, a TCP connection may look open and
+   * never deliver again until long timeouts, and a new one may wait seconds for its SYN to be
+   * retried. A ping goes out; if nothing at all arrives within `limitMs`, a new socket is opened
+   * now (the retry delay, if one was pending, is skipped).
+   * @param {number} limitMs
+   */
+  probe(limitMs) {
+    if (this.stopped || this.probing) return;
+    const ws = this.ws;
+    if (!ws) {
+      clearTimeout(this.timer);
+      this.attempt = 0;
+      this.connect();
+      return;
+    }
+    const seen = this.received;
+    this.probing = true;
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
+    setTimeout(() => {
+      this.probing = false;
+      if (ws !== this.ws || this.received !== seen || this.stopped) return; // replaced, or alive
+      this.ws = null; // its close event is ignored from now on (see closed())
+      ws.close();
+      this.attempt = 0;
+      this.onStatus("offline");
+      this.connect();
+    }, limitMs);
+  }
+
   connect() {
     const session = getSession();
     if (!session) {
@@ -91,6 +124,7 @@ export class Realtime {
 
   /** @param {unknown} raw  a text frame */
   handle(raw) {
+    this.received += 1;
     /** @type {IncomingFrame} */
     let frame;
     try {
