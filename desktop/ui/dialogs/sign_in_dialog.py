@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.dialogs.sign_up_form import SignUpForm
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -39,7 +40,7 @@ class SignInDialog(QDialog):
         if reason:
             why = PlainLabel(reason, self)
             why.setWordWrap(True)
-            why.setStyleSheet("background: #fff3e0; padding: 6px;")
+            set_role(why, "notice")
             layout.addWidget(why)
         self.tabs = QTabWidget(self)
         sign_in = QWidget(self.tabs)
@@ -57,7 +58,7 @@ class SignInDialog(QDialog):
         form.addRow(password_label, self.password)
         self.error = PlainLabel(sign_in)
         self.error.setObjectName("signInError")
-        self.error.setStyleSheet("color: #c62828;")
+        set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
         form.addRow(self.error)

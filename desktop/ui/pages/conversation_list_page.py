@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.icons import icon
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.conversation_delegate import ROW_HEIGHT, ConversationDelegate
 from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationListModel
 from desktop.ui.widgets.plain_text import PlainLabel
@@ -40,7 +41,6 @@ class ConversationListPage(QWidget):
         self.search.setAccessibleDescription(
             self.tr("Tapez le début du prénom ou du nom ; accents et majuscules sont ignorés. Ctrl+F.")
         )
-        self.search.setStyleSheet("QLineEdit#conversationSearch { padding: 8px; margin: 6px; }")
         # A one-column table, not a QListView: QListView lays out every row on each model reset
         # (tens of thousands of calls into Python per keystroke on 100 000 rows); a table with a
         # fixed row height asks only for the rows on screen.
@@ -66,7 +66,7 @@ class ConversationListPage(QWidget):
         self.empty = PlainLabel(self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #757575; padding: 24px;")
+        set_role(self.empty, "muted")
         self.empty.hide()
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
