@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
             self.add_page(key, widget)
         self.splitter.addWidget(self.conversation_list)
         self.splitter.addWidget(self.stack)
+        self.splitter.setCollapsible(0, False)  # the list keeps its minimum width (readable texts)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([340, 840])

@@ -19,6 +19,9 @@ from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationList
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
+MINIMUM_WIDTH = 260  # below it « Aucune conversation ne correspond à … » breaks into scraps
+
+
 class ConversationListPage(QWidget):
     """Emits `search_requested(text)` on every keystroke and `open_requested(id)` on activation."""
 
@@ -28,6 +31,7 @@ class ConversationListPage(QWidget):
     def __init__(self, model: ConversationListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.setMinimumWidth(MINIMUM_WIDTH)
         self.delegate = ConversationDelegate(model.clock, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -67,6 +71,7 @@ class ConversationListPage(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         set_role(self.empty, "muted")
+        self.empty.setContentsMargins(24, 24, 24, 24)
         self.empty.hide()
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
@@ -87,13 +92,15 @@ class ConversationListPage(QWidget):
         self.list.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
         if not has_rows:
+            # No-break spaces (U+00A0) keep « + » with « bouton » and the quotes with the query:
+            # wrapping then only happens between words that can stand at a line's start.
             self.empty.setText(
                 self.tr(
-                    "Aucune conversation ne correspond à « %1 ».\n"
-                    "Vous pouvez inviter ce patient avec le bouton +."
+                    "Aucune conversation ne correspond à «\u00a0%1\u00a0».\n"
+                    "Vous pouvez inviter ce patient avec le bouton\u00a0+."
                 ).replace("%1", query.strip())
                 if query.strip()
-                else self.tr("Aucune conversation pour l'instant.\nInvitez un patient avec le bouton +.")
+                else self.tr("Aucune conversation pour l'instant.\nInvitez un patient avec le bouton\u00a0+.")
             )
         if selected is not None:
             self.select(selected)
