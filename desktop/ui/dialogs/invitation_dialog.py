@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import InvitationDraft
-from desktop.ui.theme import set_role
+from desktop.ui.theme import SPACE, set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 FIELDS = ("first_name", "last_name", "email", "phone")
@@ -57,6 +57,7 @@ class InvitationDialog(QDialog):
         layout.addWidget(intro)
 
         form = QFormLayout()
+        form.setHorizontalSpacing(SPACE["m"])  # « Téléphone portable » never touches its field
         labels = {
             "first_name": self.tr("&Prénom"),
             "last_name": self.tr("&Nom"),

@@ -18,7 +18,6 @@ from desktop.ui.widgets.conversation_delegate import ROW_HEIGHT, ConversationDel
 from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationListModel
 from desktop.ui.widgets.plain_text import PlainLabel
 
-
 MINIMUM_WIDTH = 260  # below it « Aucune conversation ne correspond à … » breaks into scraps
 
 

@@ -72,5 +72,7 @@ class MessageBar(QFrame):
 
     def _place(self) -> None:
         anchor = self._anchor.geometry()
-        height = self.heightForWidth(anchor.width())
-        self.setGeometry(anchor.x(), anchor.y(), anchor.width(), max(height, self.sizeHint().height()))
+        height = self.heightForWidth(anchor.width())  # the wrapped text's height at this width
+        self.setGeometry(
+            anchor.x(), anchor.y(), anchor.width(), height if height > 0 else self.sizeHint().height()
+        )

@@ -61,6 +61,7 @@ def in_window(widget: QWidget) -> QRect:
 
 def test_the_plus_button_stays_bottom_right_with_or_without_requests(window: MainWindow) -> None:
     central = window.centralWidget()
+    assert central is not None
     for count in (0, 2, 0):
         window.requests_banner.set_count(count)
         settle()
@@ -125,7 +126,7 @@ def test_labels_and_menu_buttons_are_not_clipped(window: MainWindow, qtbot: obje
     for text, label in labels.items():
         assert label.width() >= label.sizeHint().width(), text
         field = label.buddy()
-        assert field is not None and in_window(field).left() >= in_window(label).right() + 6  # a gap
+        assert field is not None and in_window(field).left() >= in_window(label).right() + 8  # a gap
     dialog.deleteLater()
 
 
@@ -215,5 +216,7 @@ def test_qt_dialogs_read_in_french(qtbot: object) -> None:
         "Non",
         "Oui",
     ]
-    box = QMessageBox(QMessageBox.Icon.Question, "Teleconsult", "Supprimer ?", QMessageBox.StandardButton.Close)
+    box = QMessageBox(
+        QMessageBox.Icon.Question, "Teleconsult", "Supprimer ?", QMessageBox.StandardButton.Close
+    )
     assert [b.text() for b in box.buttons()] == ["Fermer"]
