@@ -230,3 +230,12 @@ ReimbursementEstimate.amo_gross
 BillingRules.eligible_acts
 BillingRules.ensure_allowed
 is_valid_nir
+
+# ---------------------------------------------------------------- the theme's contrast contract
+# The text/background and focus-ring pairs the stylesheet paints, next to the rules they describe;
+# tests/desktop/ui/test_theme_ui.py holds every pair to WCAG AA in both schemes.
+from desktop.ui import theme
+
+theme.TEXT_PAIRS
+theme.FOCUS_PAIRS
+theme.contrast

@@ -27,7 +27,7 @@ class QtGapsTranslator(QTranslator):
     """Fills the few strings of Qt's own dialogs that its French catalog misses (`QT_GAPS`)."""
 
     def translate(
-        self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
+        self, context: str, source_text: str, _disambiguation: str | None = None, _n: int = -1
     ) -> str | None:
         # None is a null QString: Qt then asks the next translator (an empty string would win).
         return QT_GAPS.get((context, source_text))
