@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QWidget
 
 from desktop.kernel.messages import Level, UserMessage
@@ -95,15 +96,17 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
         await wait_for(
             lambda: any(b.card and shows_thumbnail(b.card) for b in page.messages.bubbles.values())
         )
-        window.message_bar.hide()
-        shot(window, shots, "main-window")
-
         pdf_card = next(
             b.card
             for b in page.messages.bubbles.values()
             if b.card and b.card.attachment.filename == "ordonnance.pdf"
         )
         await wait_for(lambda: shows_thumbnail(pdf_card))
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        page.messages.scroll_to_bottom()  # the newest messages, as when a conversation opens
+        window.message_bar.hide()
+        shot(window, shots, "main-window")
+
         pdf_card.open_button.click()
         presenter = desktop.presenter.conversation
         await wait_for(lambda: presenter.viewer is not None and presenter.viewer.count == 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop.ui.icons import icon
 from desktop.ui.theme import (
     DARK,
     FOCUS_PAIRS,
@@ -125,3 +127,21 @@ def _count(widget: QWidget, colour: QColor) -> int:
     image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
     target = colour.rgb()
     return sum(1 for x in range(image.width()) for y in range(image.height()) if image.pixel(x, y) == target)
+
+
+@pytest.mark.parametrize("scheme", [Scheme.LIGHT, Scheme.DARK], ids=["light", "dark"])
+@pytest.mark.parametrize("name", ["paperclip", "camera", "search"])
+def test_line_icons_stay_visible_in_both_schemes(theme: Theme, scheme: Scheme, name: str) -> None:
+    theme.apply(scheme)
+    image = icon(name).pixmap(22, 22).toImage()
+    strokes = Counter(
+        QColor(image.pixel(x, y)).name()
+        for x in range(image.width())
+        for y in range(image.height())
+        if QColor.fromRgba(image.pixel(x, y)).alpha() == 255
+    )
+    assert strokes, name
+    stroke = strokes.most_common(1)[0][0]
+    palette = PALETTES[scheme]
+    for background in (palette.surface, palette.window):
+        assert contrast(stroke, background) >= 3, (name, scheme, stroke, background)
