@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtCore import QEvent, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -154,6 +154,12 @@ class InvitationsPage(QWidget):
                 if inv.id == selected.id:
                     self.table.selectRow(row)
         self._update_actions()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The status colours come from the theme's palette: repaint them when the scheme changes."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.show_invitations(self.invitations)
+        super().changeEvent(event)
 
     def selected(self) -> InvitationPublic | None:
         rows = {i.row() for i in self.table.selectedIndexes()}

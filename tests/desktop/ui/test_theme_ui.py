@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from contracts.wire.invitations import InvitationPublic
 from desktop.ui.icons import icon
+from desktop.ui.pages.invitations_page import InvitationsPage
 from desktop.ui.theme import (
     DARK,
     FOCUS_PAIRS,
@@ -145,3 +148,33 @@ def test_line_icons_stay_visible_in_both_schemes(theme: Theme, scheme: Scheme, n
     palette = PALETTES[scheme]
     for background in (palette.surface, palette.window):
         assert contrast(stroke, background) >= 3, (name, scheme, stroke, background)
+
+
+def test_invitation_statuses_take_the_new_scheme_colours(theme: Theme, qtbot: object) -> None:
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    accepted = InvitationPublic(
+        id="i1",
+        first_name="Hélène",
+        last_name="Dupont",
+        email="helene@exemple.fr",
+        phone=None,
+        channel="email",
+        status="accepted",
+        status_label="acceptée",
+        created_at=now,
+        sent_at=now,
+        expires_at=now,
+        accepted_at=now,
+        conversation_id="c1",
+        delivery_error=None,
+    )
+    page = InvitationsPage()
+    page.show()
+    page.show_invitations([accepted])
+    status = page.table.item(0, 3)
+    assert status is not None and status.foreground().color() == QColor(LIGHT.success_text)
+    theme.apply(Scheme.DARK)
+    QApplication.processEvents()  # the palette change reaches the widgets as an event
+    status = page.table.item(0, 3)
+    assert status is not None and status.foreground().color() == QColor(DARK.success_text)
+    page.deleteLater()
