@@ -273,15 +273,10 @@ QFrame#header QToolButton, QFrame#header QPushButton {{ color: {p.on_header}; ba
 QFrame#header QToolButton:hover, QFrame#header QPushButton:hover {{ background: {p.primary}; }}
 QFrame#header QToolButton:focus, QFrame#header QPushButton:focus {{
     border: {FOCUS_WIDTH}px solid {p.focus_on_header}; }}
-QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDateEdit, QDoubleSpinBox {{
+QLineEdit, QPlainTextEdit, QTextEdit {{
     background: {p.surface}; color: {p.text}; border: 1px solid {p.border}; border-radius: {RADIUS["s"]}px;
     padding: 3px; selection-background-color: {p.primary}; selection-color: {p.on_primary}; }}
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
-QDateEdit:focus, QDoubleSpinBox:focus {{ border: {ring}; padding: 2px; }}
-QComboBox {{ padding: 3px {SPACE["xl"]}px 3px {SPACE["s"] - 2}px; }}
-QComboBox:focus {{ padding: 2px {SPACE["xl"] - 1}px 2px {SPACE["s"] - 3}px; }}
-QComboBox::drop-down {{ subcontrol-origin: padding; subcontrol-position: right center; width: 20px;
-    border: none; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: {ring}; padding: 2px; }}
 QLineEdit#conversationSearch {{ padding: {SPACE["s"]}px; margin: {SPACE["s"] - 2}px; }}
 QLineEdit#conversationSearch:focus {{ padding: {SPACE["s"] - 1}px; }}
 QTableView:focus, QListView:focus, QTreeView:focus {{ border: {ring}; }}
