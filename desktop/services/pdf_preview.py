@@ -14,8 +14,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypdfium2 as pdfium
-
 from desktop.domain.errors import UserFacingError
 
 POINTS_PER_INCH = 72
@@ -48,6 +46,8 @@ def render_page(path: Path, index: int = 0, *, zoom: float = 1.0, fit: int | Non
     Raises:
         PdfPreviewError: the file is not a readable PDF, is encrypted, or has no page.
     """
+    import pypdfium2 as pdfium  # ~70 ms: loaded by the first render, in its worker thread, not at start-up
+
     with _LOCK:
         try:
             document = pdfium.PdfDocument(str(path))
