@@ -12,6 +12,7 @@ attribute of that name alive.
 # Qt calls these on the C++ side (events, item views, event filters); Python never names them.
 from desktop.ui.call.call_window import _PreviewPlacer
 from desktop.ui.call.widgets.video_surface import VideoSurface
+from desktop.ui.icons import _TintedIconEngine
 from desktop.ui.pages.conversation_page import ConversationPage
 from desktop.ui.widgets.conversation_delegate import ConversationDelegate
 from desktop.ui.widgets.conversation_list_model import ConversationListModel
@@ -24,6 +25,7 @@ ConversationPage.dragMoveEvent
 ConversationPage.dropEvent
 ConversationDelegate.sizeHint
 ConversationListModel.rowCount
+_TintedIconEngine.clone  # QIcon copies its engine through clone()
 
 # ---------------------------------------------------------------- references that keep objects alive
 # The event filter object must outlive the constructor; the QImage points into the numpy buffer
@@ -230,3 +232,12 @@ ReimbursementEstimate.amo_gross
 BillingRules.eligible_acts
 BillingRules.ensure_allowed
 is_valid_nir
+
+# ---------------------------------------------------------------- the theme's contrast contract
+# The text/background and focus-ring pairs the stylesheet paints, next to the rules they describe;
+# tests/desktop/ui/test_theme_ui.py holds every pair to WCAG AA in both schemes.
+from desktop.ui import theme
+
+theme.TEXT_PAIRS
+theme.FOCUS_PAIRS
+theme.contrast

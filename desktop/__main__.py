@@ -8,7 +8,18 @@ import sys
 # What `teleconsult[desktop]` adds to the server's install (pyproject.toml): on a server-only install
 # the `teleconsult` command says how to get the client instead of printing a traceback.
 DESKTOP_ONLY = frozenset(
-    {"PySide6", "shiboken6", "qasync", "aiortc", "av", "numpy", "sounddevice", "keyring", "reportlab"}
+    {
+        "PySide6",
+        "shiboken6",
+        "qasync",
+        "aiortc",
+        "av",
+        "numpy",
+        "sounddevice",
+        "keyring",
+        "reportlab",
+        "pypdfium2",
+    }
 )
 NOT_INSTALLED = (
     "Teleconsult : cette installation est celle du serveur seul, sans l'application de bureau "

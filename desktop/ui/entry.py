@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.services.app_services import AppServices
 from desktop.ui.app_controller import AppController
+from desktop.ui.theme import install_theme
 from desktop.ui.translations import install_translations
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "teleconsult.svg"
@@ -35,6 +36,7 @@ def run_qt(argv: list[str], services: AppServices) -> int:
     """Run the app until the practitioner quits; returns the exit code."""
     app = make_application(argv)
     translators = install_translations(app)
+    install_theme(app)  # light or dark with the system, one stylesheet
     controller = AppController(app, services)
 
     async def main() -> int:

@@ -27,6 +27,7 @@ from desktop.kernel.messages import Level, UserMessage
 from desktop.ui.pages.conversation_list_page import ConversationListPage
 from desktop.ui.pages.conversation_page import ConversationPage
 from desktop.ui.pages.invitations_page import InvitationsPage
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.conversation_list_model import ConversationListModel
 from desktop.ui.widgets.message_bar import MessageBar
 from desktop.ui.widgets.plain_text import PlainLabel
@@ -60,14 +61,12 @@ class MainWindow(QMainWindow):
 
         header = QFrame(central)
         header.setObjectName("header")
-        header.setStyleSheet("QFrame#header { background: #0d47a1; } QFrame#header QLabel { color: white; }")
         top = QHBoxLayout(header)
         brand = PlainLabel(self.tr("Teleconsult"), header)
-        brand.setStyleSheet("font-size: 17px; font-weight: bold;")
+        brand.setObjectName("brand")
         self.account = PlainLabel(header)
         self.account.setAccessibleName(self.tr("Compte"))
         self.status = StatusIndicator(header)
-        self.status.setStyleSheet("color: white;")
         self.settings_button = QToolButton(header)
         self.settings_button.setText("⚙")
         self.settings_button.setAccessibleName(self.tr("Réglages"))
@@ -95,9 +94,6 @@ class MainWindow(QMainWindow):
         top.addWidget(self.invitations_button)
         column.addWidget(header)
 
-        self.message_bar = MessageBar(central)
-        column.addWidget(self.message_bar)
-
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.conversation_list = ConversationListPage(model, self.splitter)
         self.stack = QStackedWidget(self.splitter)
@@ -107,7 +103,7 @@ class MainWindow(QMainWindow):
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #757575;")
+        set_role(self.empty, "muted")
         self.conversation_area = QSplitter(Qt.Orientation.Horizontal, self.stack)
         self.conversation = ConversationPage(model.clock, self.conversation_area)
         self.invitations = InvitationsPage(self.stack)
@@ -120,10 +116,12 @@ class MainWindow(QMainWindow):
             self.add_page(key, widget)
         self.splitter.addWidget(self.conversation_list)
         self.splitter.addWidget(self.stack)
+        self.splitter.setCollapsible(0, False)  # the list keeps its minimum width (readable texts)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([340, 840])
         column.addWidget(self.splitter, 1)
+        self.message_bar = MessageBar(self.splitter)  # floats over the splitter's top edge
 
         bottom = QWidget(central)
         row = QHBoxLayout(bottom)
@@ -140,7 +138,8 @@ class MainWindow(QMainWindow):
         self.payment_action.triggered.connect(self._on_payment_action_triggered)
         self.plus.setMenu(plus_menu)
         row.addWidget(self.requests_banner, 1)
-        row.addWidget(self.plus, 0, Qt.AlignmentFlag.AlignBottom)
+        # Right-aligned in its cell: alone in the row (no request), it would otherwise sit centred.
+        row.addWidget(self.plus, 0, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
         column.addWidget(bottom)
         self.setCentralWidget(central)
 

@@ -45,6 +45,7 @@ DESKTOP_MODULES = (
     "sounddevice",
     "keyring",
     "reportlab",
+    "pypdfium2",
     "pytestqt",
 )
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.billing.payments import OFFLINE_METHODS
 from desktop.ui.billing.transmission_notice import TransmissionNotice
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -116,7 +117,7 @@ class BillingPage(QWidget):
         self.back.setAccessibleName(self.tr("Fermer la facturation"))
         self.back.clicked.connect(self.back_requested)
         title = PlainLabel(self.tr("Facturation"), self)
-        title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        set_role(title, "title")
         top.addWidget(self.back)
         top.addWidget(title, 1)
         column.addLayout(top)

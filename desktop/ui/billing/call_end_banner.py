@@ -22,11 +22,9 @@ class CallEndBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("callEndBanner")
-        self.setStyleSheet("QFrame#callEndBanner { background: #e3f2fd; border-bottom: 1px solid #90caf9; }")
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 6, 6)
         self.label = PlainLabel(self)
-        self.label.setStyleSheet("color: #0d47a1; font-weight: bold;")
         self.bill = QPushButton(self.tr("Facturer cette téléconsultation"), self)
         self.bill.setAccessibleName(self.tr("Facturer cette téléconsultation"))
         self.bill.clicked.connect(self.bill_requested)

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from contracts.clock import PARIS
 from desktop.ui.billing.claim_lines_table import ClaimLinesTable
-from desktop.ui.billing.claim_patient_form import ERROR_STYLE, ClaimPatientForm
+from desktop.ui.billing.claim_patient_form import ClaimPatientForm
 from desktop.ui.billing.transmission_notice import TransmissionNotice
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 PARIS_ZONE = QTimeZone(b"Europe/Paris")
@@ -80,12 +81,10 @@ class ClaimEditor(QWidget):
         self.back.setAccessibleName(self.tr("Retour (Échap)"))
         self.back.clicked.connect(self.back_requested)
         self.title = PlainLabel(self)
-        self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        set_role(self.title, "title")
         self.status = PlainLabel(self)
         self.status.setObjectName("claimStatus")
-        self.status.setStyleSheet(
-            "QLabel#claimStatus { background: #eeeeee; padding: 2px 8px; border-radius: 8px; }"
-        )
+        set_role(self.status, "chip")
         top.addWidget(self.back)
         top.addWidget(self.title, 1)
         top.addWidget(self.status)
@@ -110,7 +109,7 @@ class ClaimEditor(QWidget):
         self.performed_at.setAccessibleName(self.tr("Date et heure de l'acte, heure de Paris"))
         self.performed_at.editingFinished.connect(self._on_performed_at_editing_finished)
         self.performed_at_error = PlainLabel(act)
-        self.performed_at_error.setStyleSheet(ERROR_STYLE)
+        set_role(self.performed_at_error, "error")
         self.performed_at_error.hide()
         when = QVBoxLayout()
         when.addWidget(self.performed_at)
@@ -148,7 +147,7 @@ class ClaimEditor(QWidget):
         self.notes = PlainLabel(act)
         self.notes.setObjectName("claimNotes")
         self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #e65100;")
+        set_role(self.notes, "warning")
         self.notes.hide()
         form.addRow(self.notes)
         self.resuggest = QPushButton(self.tr("Recalculer la cotation"), act)
@@ -164,7 +163,7 @@ class ClaimEditor(QWidget):
         totals_column = QVBoxLayout(totals)
         self.total = PlainLabel(totals)
         self.total.setObjectName("claimTotal")
-        self.total.setStyleSheet("font-size: 15px; font-weight: bold;")
+        set_role(self.total, "subtitle")
         self.estimate = PlainLabel(totals)
         self.estimate.setObjectName("claimEstimate")
         self.estimate.setWordWrap(True)
@@ -190,7 +189,7 @@ class ClaimEditor(QWidget):
         self.problems = PlainLabel(self)
         self.problems.setObjectName("claimProblems")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet(ERROR_STYLE)
+        set_role(self.problems, "error")
         column.addWidget(self.problems)
         buttons = QHBoxLayout()
         self.save = QPushButton(self.tr("Enregistrer le brouillon"), self)
@@ -335,7 +334,7 @@ class ClaimEditor(QWidget):
         shown.add("performed_at")
         rest = [message for field, message in problems.items() if field not in shown]
         self.problems.setText("\n".join([summary, *rest]).strip())
-        self.problems.setStyleSheet("color: #2e7d32;" if complete and not rest else ERROR_STYLE)
+        set_role(self.problems, "success" if complete and not rest else "error")
         self.problems.setVisible(bool(self.problems.text()))
 
     def set_editable(self, editable: bool, *, can_go_back_to_draft: bool, stored: bool) -> None:

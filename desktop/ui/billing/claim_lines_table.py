@@ -22,11 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
-
-UNVERIFIED_STYLE = "color: #e65100; font-weight: bold;"
-ERROR_STYLE = "color: #c62828;"
-MUTED_STYLE = "color: #616161;"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +98,11 @@ class ClaimLinesTable(QWidget):
         headers = (self.tr("Code"), self.tr("Acte ou majoration"), self.tr("Montant (€)"), "", "")
         for col, text in enumerate(headers):
             head = PlainLabel(text, self.grid_host)
-            head.setStyleSheet("font-weight: bold;")
+            set_role(head, "strong")
             self.grid.addWidget(head, 0, col)
         if not lines:
             none = PlainLabel(self.tr("Aucun acte proposé : voyez les remarques ci-dessus."), self.grid_host)
-            none.setStyleSheet(MUTED_STYLE)
+            set_role(none, "muted")
             self.grid.addWidget(none, 1, 0, 1, 5)
         for index, line in enumerate(lines):
             self._add_line(2 * index + 1, line)
@@ -122,18 +119,17 @@ class ClaimLinesTable(QWidget):
     def _add_line(self, row: int, line: LineView) -> None:
         host = self.grid_host
         code = PlainLabel(line.code, host)
-        code.setStyleSheet("font-weight: bold;")
+        set_role(code, "strong")
         label = QWidget(host)
         texts = QVBoxLayout(label)
         texts.setContentsMargins(0, 0, 0, 0)
         texts.setSpacing(1)
-        for text, style in [(line.label, "")] + [
-            (t, MUTED_STYLE) for t in (line.reason, *line.warnings) if t
-        ]:
+        for text, role in [(line.label, "")] + [(t, "muted") for t in (line.reason, *line.warnings) if t]:
             part = PlainLabel(text, label)
             part.setWordWrap(True)
             part.setTextFormat(Qt.TextFormat.PlainText)
-            part.setStyleSheet(style)
+            if role:
+                set_role(part, role)
             texts.addWidget(part)
         if line.coefficient_text is not None:  # TMI, TMK…: the NGAP coefficient of the act
             row_box = QHBoxLayout()
@@ -167,7 +163,7 @@ class ClaimLinesTable(QWidget):
             amount.setToolTip(self.tr("Montant du catalogue, vérifié à la source."))
         amount.editingFinished.connect(lambda c=line.code, e=amount: self.amount_committed.emit(c, e.text()))
         flag = PlainLabel(self.tr("non vérifié") if line.unverified else "", host)
-        flag.setStyleSheet(UNVERIFIED_STYLE)
+        set_role(flag, "warning")
         flag.setAccessibleName(self.tr("Montant non vérifié") if line.unverified else "")
         self.grid.addWidget(code, row, 0, Qt.AlignmentFlag.AlignTop)
         self.grid.addWidget(label, row, 1)
@@ -182,7 +178,7 @@ class ClaimLinesTable(QWidget):
             self.remove_buttons[line.code] = remove
         error = PlainLabel(host)
         error.setObjectName(f"error_{line.field}")
-        error.setStyleSheet(ERROR_STYLE)
+        set_role(error, "error")
         error.setWordWrap(True)
         error.hide()
         self.grid.addWidget(error, row + 1, 1, 1, 4)
@@ -195,7 +191,7 @@ class ClaimLinesTable(QWidget):
         code = PlainLabel(line.code, host)
         text = PlainLabel("\n".join([line.reason or line.label, *line.warnings]), host)
         text.setWordWrap(True)
-        text.setStyleSheet(MUTED_STYLE)
+        set_role(text, "muted")
         amount = PlainLabel(line.amount_text or self.tr("à saisir"), host)
         add = QPushButton(self.tr("Ajouter"), host)
         add.setAccessibleName(self.tr("Ajouter la majoration %1").replace("%1", line.code))

@@ -32,10 +32,9 @@ from contracts.billing.claim_parts import Exoneration, InsuranceNature, Parcours
 from contracts.billing.claims import Claim
 from contracts.identifiers import format_nir
 from desktop.billing.claims import UNKNOWN_BIRTH_DATE
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
-ERROR_STYLE = "color: #c62828;"
-MUTED_STYLE = "color: #616161;"
 _TEXT_FIELDS = (
     # (field, label, placeholder, max length)
     ("patient.last_name", "&Nom", "", 80),
@@ -152,7 +151,7 @@ class ClaimPatientForm(QWidget):
         self.parcours_indicator = PlainLabel(self)
         self.parcours_indicator.setObjectName("parcoursIndicator")
         self.parcours_indicator.setWordWrap(True)
-        self.parcours_indicator.setStyleSheet(MUTED_STYLE)
+        set_role(self.parcours_indicator, "muted")
         self.parcours_indicator.setTextFormat(Qt.TextFormat.PlainText)
         coverage.addRow("", self.parcours_indicator)
         self.parcours_confirm = QCheckBox(self)
@@ -191,7 +190,7 @@ class ClaimPatientForm(QWidget):
         widget.setAccessibleName(label_text.replace("&", "") or widget.property("text") or name)
         error = PlainLabel(self)
         error.setObjectName(f"error_{name}")
-        error.setStyleSheet(ERROR_STYLE)
+        set_role(error, "error")
         error.setWordWrap(True)
         error.hide()
         box = QVBoxLayout()

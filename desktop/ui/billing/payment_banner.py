@@ -21,13 +21,8 @@ from PySide6.QtWidgets import (
 
 from contracts.wire.payments import PaymentPublic
 from desktop.billing.payments import OFFLINE_METHODS
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel, plain_tooltip
-
-_STYLES = {
-    "pending": "background: #fff8e1; border: 1px solid #ffe082;",
-    "paid": "background: #e8f5e9; border: 1px solid #a5d6a7;",
-    "refunded": "background: #eceff1; border: 1px solid #cfd8dc;",
-}
 
 
 class PaymentRow(QFrame):
@@ -42,16 +37,14 @@ class PaymentRow(QFrame):
         super().__init__(parent)
         self.payment = payment
         self.setObjectName("paymentRow")
-        self.setStyleSheet(
-            f"QFrame#paymentRow {{ {_STYLES.get(payment.status, _STYLES['pending'])} border-radius: 6px; }}"
-        )
+        self.setProperty("status", payment.status)  # the theme colours pending, paid and refunded rows
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 6, 6, 6)
         self.text = PlainLabel(self._text(payment), self)
         self.text.setObjectName("paymentText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
-        self.text.setStyleSheet("font-weight: bold;")
+        set_role(self.text, "strong")
         self.text.setToolTip(
             plain_tooltip(f"{payment.practitioner.sector_notice}\n{payment.fee_notice}".strip())
         )

@@ -20,15 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
-
-ERROR_STYLE = "color: #c62828;"
 
 
 def _error_label(parent: QWidget, name: str) -> QLabel:
     label = PlainLabel(parent)
     label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
+    set_role(label, "error")
     label.setWordWrap(True)
     label.hide()
     return label
@@ -93,10 +92,7 @@ class PaymentDialog(QDialog):
         self.preview.setObjectName("paymentPreview")
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
-        self.preview.setStyleSheet(
-            "QLabel#paymentPreview { background: #f5f5f5; border: 1px solid #e0e0e0; padding: 8px;"
-            " border-radius: 4px; }"
-        )
+        set_role(self.preview, "preview")
         self.preview.setAccessibleName(self.tr("Ce que le patient verra"))
         layout.addWidget(self.preview)
         self.general_error = _error_label(self, "paymentError")

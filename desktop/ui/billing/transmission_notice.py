@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from desktop.billing.claims import TRANSMISSION_NOTICE
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -25,7 +26,4 @@ class TransmissionNotice(PlainLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAccessibleName(self.tr("Télétransmission"))
         self.setAccessibleDescription(self.text())
-        self.setStyleSheet(
-            "QLabel#transmissionNotice { background: #e3f2fd; color: #0d47a1; border: 1px solid #90caf9;"
-            " border-radius: 4px; padding: 8px; font-weight: bold; }"
-        )
+        set_role(self, "info")

@@ -38,10 +38,8 @@ class WaitingBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("waitingBanner")
-        self.setStyleSheet("QFrame#waitingBanner { background: #e8f5e9; border-bottom: 1px solid #a5d6a7; }")
         row = QHBoxLayout(self)
         self.label = PlainLabel(self.tr("Patient en salle d'attente : il attend votre appel vidéo."), self)
-        self.label.setStyleSheet("color: #1b5e20; font-weight: bold;")
         self.start = QPushButton(self.tr("Démarrer la vidéo"), self)
         self.start.setAccessibleName(self.tr("Démarrer la vidéo avec le patient en salle d'attente"))
         row.addWidget(self.label, 1)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.call.widgets.quality_indicator import QualityIndicator
 from desktop.ui.call.widgets.video_surface import VideoSurface
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 ICONS = Path(__file__).resolve().parents[3] / "resources" / "icons"
@@ -82,9 +83,7 @@ class CallWindow(QWidget):
         self.setObjectName("callWindow")
         self.setWindowTitle(self.tr("Téléconsultation — %1").replace("%1", patient_name))
         self.setAccessibleName(self.tr("Appel vidéo avec %1").replace("%1", patient_name))
-        self.setStyleSheet(
-            "QWidget#callWindow { background: #202124; } QWidget#callWindow QLabel { color: #f1f3f4; }"
-        )
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # dark in both schemes (theme.py)
         self.resize(960, 640)
         self.ended = False
 
@@ -93,10 +92,10 @@ class CallWindow(QWidget):
         self.state.setAccessibleName(self.tr("État de l'appel"))
         self.presence = PlainLabel(self)
         self.presence.setObjectName("callPresence")
-        self.presence.setStyleSheet("color: #81c995; font-weight: bold;")
         self.presence.hide()
         self.quality = QualityIndicator(self)
         self.fullscreen_button = QToolButton(self)
+        self.fullscreen_button.setObjectName("callFullscreen")  # its hover stays dark: white icon
         self.fullscreen_button.setIconSize(QSize(22, 22))
         self.fullscreen_button.setAutoRaise(True)
         self.fullscreen_button.clicked.connect(self.toggle_full_screen)
@@ -121,7 +120,6 @@ class CallWindow(QWidget):
         self.notice = PlainLabel(self)
         self.notice.setObjectName("callNotice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #fdd663;")
         self.notice.hide()
 
         self.remote = VideoSurface(self, placeholder=self.tr("En attente du patient…"))
@@ -142,11 +140,6 @@ class CallWindow(QWidget):
             self.tr("Envoyer au patient, dans la conversation, la page d'aide qui convient")
         )
         self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.help_button.setStyleSheet(
-            "QToolButton { background: #3c4043; color: white; padding: 8px 14px; border-radius: 6px; }"
-            "QToolButton::menu-indicator { subcontrol-position: right center; right: 4px; }"
-            "QToolButton:focus { border: 2px solid #ffb74d; }"
-        )
         self.help_menu = QMenu(self.help_button)
         for slug, text in HELP_TOPICS:
             action = self.help_menu.addAction(self.tr(text))
@@ -174,21 +167,11 @@ class CallWindow(QWidget):
         self.hangup.setObjectName("callHangup")
         self.hangup.setToolTip(self.tr("Terminer l'appel pour vous et le patient (Ctrl+Maj+H)"))
         self.hangup.setAccessibleName(self.tr("Raccrocher"))
-        self.hangup.setStyleSheet(
-            "QPushButton#callHangup { background: #c62828; color: white; padding: 8px 18px;"
-            " border-radius: 6px; }"
-            "QPushButton#callHangup:focus { border: 2px solid #ffb74d; }"
-        )
         self.hangup.clicked.connect(self.hangup_requested)
         self.bill_button = QPushButton(self.tr("Facturer cette téléconsultation"), self)
         self.bill_button.setObjectName("callBill")
         self.bill_button.setAccessibleName(self.tr("Facturer cette téléconsultation"))
         self.bill_button.setToolTip(self.tr("Préparer la feuille de soins de cette téléconsultation"))
-        self.bill_button.setStyleSheet(
-            "QPushButton#callBill { background: #3c4043; color: white; padding: 8px 14px;"
-            " border-radius: 6px; }"
-            "QPushButton#callBill:focus { border: 2px solid #ffb74d; }"
-        )
         self.bill_button.clicked.connect(self.bill_requested)
         self.bill_button.hide()  # until the billing feature calls set_billing_available(True)
         bottom = QHBoxLayout()
@@ -236,11 +219,7 @@ class CallWindow(QWidget):
         button.setToolTip(tooltip)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.setMinimumWidth(96)
-        button.setStyleSheet(
-            "QToolButton { background: #3c4043; color: white; padding: 8px 14px; border-radius: 6px; }"
-            "QToolButton:!checked { background: #ea4335; }"
-            "QToolButton:focus { border: 2px solid #ffb74d; }"
-        )
+        button.setProperty("role", "switch")  # red when off (theme.py)
         return button
 
     # ---------------------------------------------------------------- rendering
@@ -254,7 +233,7 @@ class CallWindow(QWidget):
 
     def set_precheck(self, text: str, ok: bool) -> None:
         self.precheck.setText(text)
-        self.precheck.setStyleSheet("color: #81c995;" if ok else "color: #fdd663;")
+        set_role(self.precheck, "ok" if ok else "caution")
         self.precheck.setAccessibleName(text)
         self.precheck.show()
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import InvitationDraft
+from desktop.ui.theme import SPACE, set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 FIELDS = ("first_name", "last_name", "email", "phone")
@@ -41,9 +42,7 @@ class InvitationDialog(QDialog):
         self.plan_notice = PlainLabel(self)
         self.plan_notice.setObjectName("planNotice")
         self.plan_notice.setWordWrap(True)
-        self.plan_notice.setStyleSheet(
-            "QLabel#planNotice { background: #fff3e0; color: #e65100; padding: 8px; border-radius: 4px; }"
-        )
+        set_role(self.plan_notice, "notice")
         self.plan_notice.hide()
         layout.addWidget(self.plan_notice)
 
@@ -58,6 +57,7 @@ class InvitationDialog(QDialog):
         layout.addWidget(intro)
 
         form = QFormLayout()
+        form.setHorizontalSpacing(SPACE["m"])  # « Téléphone portable » never touches its field
         labels = {
             "first_name": self.tr("&Prénom"),
             "last_name": self.tr("&Nom"),
@@ -73,7 +73,7 @@ class InvitationDialog(QDialog):
             edit.setAccessibleName(labels[field].replace("&", ""))
             error = PlainLabel(self)
             error.setObjectName(f"invitation_{field}_error")
-            error.setStyleSheet("color: #c62828;")
+            set_role(error, "error")
             error.setWordWrap(True)
             error.hide()
             box = QVBoxLayout()
@@ -93,11 +93,11 @@ class InvitationDialog(QDialog):
 
         self.channel = PlainLabel(self)
         self.channel.setObjectName("invitationChannel")
-        self.channel.setStyleSheet("font-weight: bold;")
+        set_role(self.channel, "strong")
         self.channel.setAccessibleName(self.tr("Canal d'envoi"))
         layout.addWidget(self.channel)
         self.general_error = PlainLabel(self)
-        self.general_error.setStyleSheet("color: #c62828;")
+        set_role(self.general_error, "error")
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         layout.addWidget(self.general_error)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from contracts.fr_format import short_datetime
 from contracts.wire.invitations import ConnectionRequestPublic
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -24,7 +25,6 @@ class RequestRow(QFrame):
         super().__init__(parent)
         self.request = request
         self.setObjectName("requestRow")
-        self.setStyleSheet("QFrame#requestRow { border-bottom: 1px solid #e0e0e0; }")
         layout = QHBoxLayout(self)
         text = QVBoxLayout()
         name = PlainLabel(request.patient.full_name, self)
@@ -40,7 +40,7 @@ class RequestRow(QFrame):
         if request.message:
             message = PlainLabel(request.message, self)
             message.setWordWrap(True)
-            message.setStyleSheet("color: #424242;")
+            set_role(message, "muted")
             text.addWidget(message)
         layout.addLayout(text, 1)
         self.accept_button = QPushButton(self.tr("Accepter"), self)

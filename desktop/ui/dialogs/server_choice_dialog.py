@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.app_settings import LOCAL, REMOTE
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -28,7 +29,7 @@ class ServerChoiceDialog(QDialog):
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         intro = PlainLabel(self.tr("Où sont gardées vos conversations ?"), self)
-        intro.setStyleSheet("font-size: 15px; font-weight: bold;")
+        set_role(intro, "subtitle")
         layout.addWidget(intro)
         self.local = QRadioButton(self.tr("Utiliser ce poste (serveur local)"), self)
         self.local.setChecked(True)
@@ -40,7 +41,8 @@ class ServerChoiceDialog(QDialog):
             self,
         )
         local_help.setWordWrap(True)
-        local_help.setStyleSheet("color: #616161; margin-left: 22px;")
+        set_role(local_help, "muted")
+        local_help.setContentsMargins(22, 0, 0, 0)
         self.remote = QRadioButton(self.tr("Se connecter à un serveur"), self)
         self.url = QLineEdit(self)
         self.url.setPlaceholderText("https://teleconsult.mon-cabinet.fr")
@@ -52,7 +54,7 @@ class ServerChoiceDialog(QDialog):
         self.remote.toggled.connect(self.url.setEnabled)
         self.remote.toggled.connect(lambda on: self.url.setFocus() if on else None)
         self.error = PlainLabel(self)
-        self.error.setStyleSheet("color: #c62828;")
+        set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
         for widget in (self.local, local_help, self.remote, self.url, self.error):

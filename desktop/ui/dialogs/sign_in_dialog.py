@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from contracts.email_address import email_problem
 from desktop.ui.dialogs.password_reset_form import PasswordResetForm
 from desktop.ui.dialogs.sign_up_form import SignUpForm
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -48,7 +49,7 @@ class SignInDialog(QDialog):
         if reason:
             why = PlainLabel(reason, self)
             why.setWordWrap(True)
-            why.setStyleSheet("background: #fff3e0; padding: 6px;")
+            set_role(why, "notice")
             layout.addWidget(why)
         self.tabs = QTabWidget(self)
         self.sign_in_pages = QStackedWidget(self.tabs)
@@ -67,7 +68,7 @@ class SignInDialog(QDialog):
         form.addRow(password_label, self.password)
         self.error = PlainLabel(sign_in)
         self.error.setObjectName("signInError")
-        self.error.setStyleSheet("color: #c62828;")
+        set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
         form.addRow(self.error)

@@ -11,6 +11,7 @@ from contracts.professions import PROFESSIONS, SECTORS, SPECIALIST, SPECIALTIES
 from contracts.wire.accounts import PractitionerCreate
 from desktop.api.http import request_body
 from desktop.domain.errors import UserFacingError
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -62,7 +63,7 @@ class SignUpForm(QWidget):
         layout.addLayout(form)
         self.error = PlainLabel(self)
         self.error.setObjectName("signUpError")
-        self.error.setStyleSheet("color: #c62828;")
+        set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)

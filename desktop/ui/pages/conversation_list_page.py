@@ -13,9 +13,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.icons import icon
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.conversation_delegate import ROW_HEIGHT, ConversationDelegate
 from desktop.ui.widgets.conversation_list_model import ID_ROLE, ConversationListModel
 from desktop.ui.widgets.plain_text import PlainLabel
+
+MINIMUM_WIDTH = 260  # below it « Aucune conversation ne correspond à … » breaks into scraps
 
 
 class ConversationListPage(QWidget):
@@ -27,6 +30,7 @@ class ConversationListPage(QWidget):
     def __init__(self, model: ConversationListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.setMinimumWidth(MINIMUM_WIDTH)
         self.delegate = ConversationDelegate(model.clock, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -40,7 +44,6 @@ class ConversationListPage(QWidget):
         self.search.setAccessibleDescription(
             self.tr("Tapez le début du prénom ou du nom ; accents et majuscules sont ignorés. Ctrl+F.")
         )
-        self.search.setStyleSheet("QLineEdit#conversationSearch { padding: 8px; margin: 6px; }")
         # A one-column table, not a QListView: QListView lays out every row on each model reset
         # (tens of thousands of calls into Python per keystroke on 100 000 rows); a table with a
         # fixed row height asks only for the rows on screen.
@@ -66,7 +69,8 @@ class ConversationListPage(QWidget):
         self.empty = PlainLabel(self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #757575; padding: 24px;")
+        set_role(self.empty, "muted")
+        self.empty.setContentsMargins(24, 24, 24, 24)
         self.empty.hide()
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
@@ -87,13 +91,15 @@ class ConversationListPage(QWidget):
         self.list.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
         if not has_rows:
+            # No-break spaces (U+00A0) keep « + » with « bouton » and the quotes with the query:
+            # wrapping then only happens between words that can stand at a line's start.
             self.empty.setText(
                 self.tr(
-                    "Aucune conversation ne correspond à « %1 ».\n"
-                    "Vous pouvez inviter ce patient avec le bouton +."
+                    "Aucune conversation ne correspond à «\u00a0%1\u00a0».\n"
+                    "Vous pouvez inviter ce patient avec le bouton\u00a0+."
                 ).replace("%1", query.strip())
                 if query.strip()
-                else self.tr("Aucune conversation pour l'instant.\nInvitez un patient avec le bouton +.")
+                else self.tr("Aucune conversation pour l'instant.\nInvitez un patient avec le bouton\u00a0+.")
             )
         if selected is not None:
             self.select(selected)

@@ -27,6 +27,7 @@ from desktop.domain.conversation_summary import ConversationSummary
 from desktop.domain.outbox_item import OutboxItem, is_supported_document
 from desktop.services.help_pages import HelpPageService
 from desktop.ui.icons import icon
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.message_editor import MessageEditor
 from desktop.ui.widgets.message_list import MessageList
 from desktop.ui.widgets.patient_write_control import PatientWriteControl
@@ -63,10 +64,10 @@ class ConversationPage(QWidget):
 
         header = QWidget(self)
         header.setObjectName("conversationHeader")
-        header.setStyleSheet("QWidget#conversationHeader { border-bottom: 1px solid #e0e0e0; }")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the theme draws its border
         top = QHBoxLayout(header)
         self.title = PlainLabel(header)
-        self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        set_role(self.title, "title")
         self.title.setAccessibleName(self.tr("Patient"))
         self.camera = QToolButton(header)
         self.camera.setIcon(icon("camera"))
@@ -87,9 +88,7 @@ class ConversationPage(QWidget):
         self.notice = PlainLabel(self)
         self.notice.setObjectName("conversationNotice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet(
-            "QLabel#conversationNotice { background: #ffebee; color: #b71c1c; padding: 6px; }"
-        )
+        set_role(self.notice, "alert")
         self.notice.hide()
         layout.addWidget(self.notice)
 

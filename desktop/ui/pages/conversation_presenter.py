@@ -8,16 +8,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from contracts.wire.conversations import AttachmentPublic, MessagePublic
 from desktop.domain.errors import UserFacingError
 from desktop.domain.outbox_item import OutboxItem
+from desktop.services.pdf_preview import PdfPreviewError, PdfPreviewService
 from desktop.services.workspace import Workspace
 from desktop.ui.dialogs.open_files_dialog import OpenFilesDialog
+from desktop.ui.dialogs.pdf_viewer_dialog import PdfViewerDialog, to_qimage
 from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 from desktop.ui.pages.conversation_page import ConversationPage
+from desktop.ui.widgets.attachment_card import PDF, THUMBNAIL
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ class ConversationPresenter(QObject):
         self._is_active = is_active or page.isVisible
         # Hooks the tests replace: the system viewer, and the two file dialogs (awaited, never exec()).
         self.opener: Callable[[Path], None] = open_with_system
+        self.pdf = PdfPreviewService()
+        self.viewer: PdfViewerDialog | None = None  # the open « Aperçu » (PDFs open inside the app)
+        self._viewer_request = 0  # only the latest page asked for is shown (PgDn held down)
         self.ask_save_path: Callable[[str], Awaitable[Path | None]] = lambda name: SaveDialog.choose(
             page, self.tr("Enregistrer le document"), documents_folder() / name, Path(name).suffix.lstrip(".")
         )
@@ -189,7 +195,46 @@ class ConversationPresenter(QObject):
         self._run(self._open(attachment), "open-attachment")
 
     async def _open(self, attachment: AttachmentPublic) -> None:
-        self.opener(await self.ws.attachments.local_copy(attachment))
+        if attachment.content_type != PDF:
+            self.opener(await self.ws.attachments.local_copy(attachment))
+            return
+        viewer = self._open_viewer(attachment.filename)
+        path = await self.ws.attachments.local_copy(attachment)
+        if viewer is not self.viewer:
+            return  # closed or replaced while downloading
+        viewer.open_external_requested.connect(lambda: self.opener(path))
+        viewer.page_requested.connect(
+            lambda index, zoom: self.ws.runner.run(
+                self._show_pdf_page(viewer, path, index, zoom), name="pdf-page"
+            )
+        )
+        await self._show_pdf_page(viewer, path, 0, viewer.zoom)
+
+    def _open_viewer(self, filename: str) -> PdfViewerDialog:
+        if self.viewer is not None:
+            self.viewer.close()
+        viewer = PdfViewerDialog(filename, self.page.window())
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.finished.connect(lambda _result: self._on_viewer_finished(viewer))
+        self.viewer = viewer
+        viewer.show()
+        return viewer
+
+    def _on_viewer_finished(self, viewer: PdfViewerDialog) -> None:
+        if self.viewer is viewer:
+            self.viewer = None
+
+    async def _show_pdf_page(self, viewer: PdfViewerDialog, path: Path, index: int, zoom: float) -> None:
+        self._viewer_request += 1
+        request = self._viewer_request
+        try:
+            page = await self.pdf.page(path, index, zoom)
+        except PdfPreviewError as exc:
+            if viewer is self.viewer:
+                viewer.show_error(exc.message)
+            return
+        if viewer is self.viewer and request == self._viewer_request:
+            viewer.show_page(page)
 
     def _on_messages_save_requested(self, attachment: AttachmentPublic) -> None:
         self._run(self._save(attachment), "save-attachment")
@@ -206,7 +251,15 @@ class ConversationPresenter(QObject):
 
     async def _thumbnail(self, attachment: AttachmentPublic) -> None:
         path = await self.ws.attachments.local_copy(attachment)
-        self.page.messages.set_thumbnail(attachment.id, path)
+        if attachment.content_type != PDF:
+            self.page.messages.set_thumbnail(attachment.id, path)
+            return
+        try:
+            page = await self.pdf.thumbnail(path, THUMBNAIL.width())
+        except PdfPreviewError:
+            self.page.messages.set_thumbnail_image(attachment.id, None)  # « Aperçu indisponible »
+            return
+        self.page.messages.set_thumbnail_image(attachment.id, to_qimage(page))
 
     def _on_messages_load_older_requested(self) -> None:
         if self.conversation_id is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtCore import QEvent, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,14 +20,15 @@ from PySide6.QtWidgets import (
 from contracts.fr_format import short_datetime
 from contracts.wire.invitations import InvitationPublic
 from desktop.services.invitations import STATUS_LABELS, status_label
+from desktop.ui.theme import current_palette, set_role
 from desktop.ui.widgets.plain_text import PlainLabel, plain_tooltip
 
-_STATUS_COLORS = {
-    "pending": "#1565c0",
-    "accepted": "#2e7d32",
-    "expired": "#757575",
-    "cancelled": "#757575",
-    "delivery_failed": "#c62828",
+_STATUS_TOKENS = {  # palette tokens (theme.py)
+    "pending": "primary",
+    "accepted": "success_text",
+    "expired": "muted",
+    "cancelled": "muted",
+    "delivery_failed": "error_text",
 }
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -52,7 +53,7 @@ class InvitationsPage(QWidget):
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         title = PlainLabel(self.tr("Invitations patients"), self)
-        title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        set_role(title, "title")
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Rechercher (nom, e-mail, téléphone)…"))
         self.search.setAccessibleName(self.tr("Rechercher une invitation"))
@@ -94,7 +95,7 @@ class InvitationsPage(QWidget):
         layout.addWidget(self.table, 1)
         self.detail = PlainLabel(self)
         self.detail.setWordWrap(True)
-        self.detail.setStyleSheet("color: #c62828;")
+        set_role(self.detail, "error")
         layout.addWidget(self.detail)
 
         actions = QHBoxLayout()
@@ -143,7 +144,9 @@ class InvitationsPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, inv.id)
                 if column == 3:
-                    item.setForeground(QColor(_STATUS_COLORS.get(inv.status, "#000000")))
+                    item.setForeground(
+                        QColor(getattr(current_palette(), _STATUS_TOKENS.get(inv.status, "text")))
+                    )
                     item.setToolTip(plain_tooltip(inv.delivery_error or text))
                 self.table.setItem(row, column, item)
         if selected is not None:
@@ -151,6 +154,12 @@ class InvitationsPage(QWidget):
                 if inv.id == selected.id:
                     self.table.selectRow(row)
         self._update_actions()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The status colours come from the theme's palette: repaint them when the scheme changes."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.show_invitations(self.invitations)
+        super().changeEvent(event)
 
     def selected(self) -> InvitationPublic | None:
         rows = {i.row() for i in self.table.selectedIndexes()}

@@ -1,11 +1,11 @@
-"""A document in a conversation: photo thumbnail or PDF icon, name, size, « Ouvrir » and « Enregistrer… »."""
+"""A document in a conversation: photo or first-page thumbnail, name, size, « Ouvrir », « Enregistrer… »."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtGui import QImage, QImageReader, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from contracts.fr_format import file_size
@@ -14,6 +14,22 @@ from desktop.ui.icons import pixmap
 from desktop.ui.widgets.plain_text import PlainLabel
 
 THUMBNAIL = QSize(220, 220)
+PDF = "application/pdf"
+
+
+class _Preview(PlainLabel):
+    """The thumbnail; a click opens the document (« Ouvrir » does the same from the keyboard)."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and self.pixmap() is not None
+            and not self.pixmap().isNull()
+        ):
+            self.clicked.emit()
+        super().mousePressEvent(event)
 
 
 class AttachmentCard(QFrame):
@@ -28,13 +44,19 @@ class AttachmentCard(QFrame):
         self.setObjectName("attachmentCard")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.preview = PlainLabel(self)
+        self.preview = _Preview(self)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        if attachment.is_image:
+        self.preview.clicked.connect(lambda: self.open_requested.emit(self.attachment))
+        self.is_pdf = attachment.content_type == PDF
+        if attachment.is_image or self.is_pdf:
             self.preview.setText(self.tr("Aperçu en cours…"))
             self.preview.setMinimumSize(QSize(120, 80))
             self.preview.setAccessibleName(
-                self.tr("Aperçu de la photo %1").replace("%1", attachment.filename)
+                (
+                    self.tr("Aperçu de la photo %1")
+                    if attachment.is_image
+                    else self.tr("Aperçu de la première page de %1")
+                ).replace("%1", attachment.filename)
             )
             layout.addWidget(self.preview)
         else:
@@ -63,8 +85,14 @@ class AttachmentCard(QFrame):
         size = reader.size()
         if size.isValid():
             reader.setScaledSize(size.scaled(THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio))
-        image = reader.read()
-        if image.isNull():
+        self.set_image(reader.read())
+
+    def set_image(self, image: QImage | None) -> None:
+        """Show `image` as the thumbnail, or « Aperçu indisponible » (damaged or protected file)."""
+        if image is None or image.isNull():
             self.preview.setText(self.tr("Aperçu indisponible"))
             return
-        self.preview.setPixmap(QPixmap.fromImage(image))
+        pixmap = QPixmap.fromImage(image)
+        self.preview.setPixmap(pixmap)
+        self.preview.setMinimumSize(pixmap.size())  # never cropped by a crowded layout
+        self.preview.setCursor(Qt.CursorShape.PointingHandCursor)

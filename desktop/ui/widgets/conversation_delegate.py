@@ -16,7 +16,6 @@ from desktop.ui.widgets.conversation_list_model import SUMMARY_ROLE
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 58
-BADGE = QColor("#1565c0")
 
 
 class ConversationDelegate(QStyledItemDelegate):
@@ -92,9 +91,12 @@ class ConversationDelegate(QStyledItemDelegate):
             badge = QRect(bottom.right() - badge_width, bottom.top() + 2, badge_width, bottom.height() - 4)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(BADGE)
+            # The theme's accent pair (AA contrast); inverted on the selected row, whose background
+            # is that accent.
+            accent, on_accent = palette.highlight().color(), palette.highlightedText().color()
+            painter.setBrush(on_accent if selected else accent)
             painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
-            painter.setPen(QColor("white"))
+            painter.setPen(accent if selected else on_accent)
             painter.setFont(small)
             painter.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), count)
         preview = self.preview_text(summary)

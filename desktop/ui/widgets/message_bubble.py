@@ -8,14 +8,12 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 from contracts.fr_format import clock_time
 from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import OutboxItem
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.attachment_card import AttachmentCard
 from desktop.ui.widgets.message_text import MessageText
 from desktop.ui.widgets.plain_text import PlainLabel
 
 BUBBLE_WIDTH = 560
-_MINE = "background: #e3f2fd; border-radius: 10px;"
-_THEIRS = "background: #f1f1f1; border-radius: 10px;"
-_SYSTEM = "background: transparent; color: #616161; font-style: italic;"
 
 
 class MessageBubble(QWidget):
@@ -35,7 +33,8 @@ class MessageBubble(QWidget):
         outer.setContentsMargins(8, 2, 8, 2)
         self.frame = QFrame(self)
         self.frame.setObjectName("bubble")
-        self.frame.setStyleSheet(f"QFrame#bubble {{ {_SYSTEM if system else _MINE if mine else _THEIRS} }}")
+        self.frame.setProperty("mine", mine)  # the theme colours the bubble
+        self.frame.setProperty("system", system)
         self.frame.setMaximumWidth(BUBBLE_WIDTH)
         inner = QVBoxLayout(self.frame)
         inner.setContentsMargins(10, 6, 10, 6)
@@ -55,10 +54,10 @@ class MessageBubble(QWidget):
             if system:  # « Hélène Dupont a réglé la téléconsultation du … »: centred, muted, no bubble
                 self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.text.setObjectName("systemMessage")
-                self.text.setStyleSheet("color: #616161; font-style: italic;")
+                set_role(self.text, "italic")
             inner.addWidget(self.text)
         self.meta = PlainLabel(self.frame)
-        self.meta.setStyleSheet("color: #757575; font-size: 11px;")
+        set_role(self.meta, "small")
         self.meta.setAlignment(Qt.AlignmentFlag.AlignRight)
         inner.addWidget(self.meta)
         if system:

@@ -10,12 +10,14 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from contracts.clock import Clock, paris_day
 from contracts.fr_format import day_label
 from contracts.wire.conversations import MessagePublic
 from desktop.domain.outbox_item import UPLOAD, OutboxItem
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.message_bubble import MessageBubble
 from desktop.ui.widgets.plain_text import PlainLabel
 from desktop.ui.widgets.upload_row import UploadRow
@@ -28,7 +30,7 @@ class DaySeparator(PlainLabel):
         super().__init__(f"───────  {day_label(day, today)}  ───────", parent)
         self.day = day
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet("color: #757575; padding: 8px;")
+        set_role(self, "muted")
         self.setAccessibleName(day_label(day, today))
 
 
@@ -58,7 +60,7 @@ class MessageList(QScrollArea):
             self.tr("Déposez ici un PDF ou une photo pour l'envoyer au patient."), self.container
         )
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet("color: #9e9e9e; padding: 16px;")
+        set_role(self.hint, "hint")
         self.widgets: dict[str, QWidget] = {}
         self.bubbles: dict[str, MessageBubble] = {}
         self.uploads: dict[str, UploadRow] = {}
@@ -102,7 +104,7 @@ class MessageList(QScrollArea):
         if bubble.card is not None:
             bubble.card.open_requested.connect(self.open_requested)
             bubble.card.save_requested.connect(self.save_requested)
-            if bubble.card.attachment.is_image:
+            if bubble.card.attachment.is_image or bubble.card.is_pdf:
                 self.thumbnail_needed.emit(bubble.card.attachment)
         return bubble
 
@@ -142,6 +144,12 @@ class MessageList(QScrollArea):
         for bubble in self.bubbles.values():
             if bubble.card is not None and bubble.card.attachment.id == attachment_id:
                 bubble.card.set_thumbnail(path)
+
+    def set_thumbnail_image(self, attachment_id: str, image: QImage | None) -> None:
+        """A rendered first page (None: « Aperçu indisponible »)."""
+        for bubble in self.bubbles.values():
+            if bubble.card is not None and bubble.card.attachment.id == attachment_id:
+                bubble.card.set_image(image)
 
     def _at_bottom(self) -> bool:
         bar = self.verticalScrollBar()

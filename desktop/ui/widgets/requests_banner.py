@@ -16,7 +16,6 @@ class RequestsBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("requestsBanner")
-        self.setStyleSheet("QFrame#requestsBanner { background: #fff8e1; border-top: 1px solid #ffe082; }")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         self.label = PlainLabel(self)

@@ -17,10 +17,4 @@ class RoundButton(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setStyleSheet(
-            f"QToolButton#roundButton {{ border-radius: {diameter // 2}px;"
-            " font-size: 22px; font-weight: bold;"
-            " background: #1565c0; color: white; }"
-            "QToolButton#roundButton:focus { border: 2px solid #ffb300; }"
-            "QToolButton#roundButton::menu-indicator { image: none; width: 0; }"
-        )
+        # Colours, font and focus ring come from the theme (`QToolButton#roundButton`).

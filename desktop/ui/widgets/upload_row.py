@@ -19,7 +19,6 @@ class UploadRow(QFrame):
         super().__init__(parent)
         self.item = item
         self.setObjectName("uploadRow")
-        self.setStyleSheet("QFrame#uploadRow { background: #f5f5f5; border-radius: 6px; }")
         layout = QHBoxLayout(self)
         self.label = PlainLabel(f"{item.filename}  ({file_size(item.size)})", self)
         self.bar = QProgressBar(self)

@@ -34,8 +34,9 @@ def test_options_are_parsed_and_passed_on(tmp_path: Path) -> None:
 
 
 def test_start_up_loads_neither_aiortc_nor_av() -> None:
-    """The media stack (aiortc, PyAV, numpy: ~0.5 s) loads on the first call, never at start-up."""
-    heavy = ("aiortc", "aioice", "av", "numpy", "reportlab", "server")
+    """The media stack (aiortc, PyAV, numpy: ~0.5 s) loads on the first call, never at start-up;
+    PDFium on the first PDF preview."""
+    heavy = ("aiortc", "aioice", "av", "numpy", "reportlab", "server", "pypdfium2")
     code = (
         "import json, sys; import desktop.app, desktop.ui.app_controller, desktop.ui.entry; "
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})))"

@@ -14,6 +14,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from desktop.ui.entry import make_application
+from desktop.ui.theme import install_theme
 from desktop.ui.translations import install_translations
 
 _TRANSLATORS: list[Any] = []
@@ -27,6 +28,7 @@ def _app() -> QApplication:
     app = make_application([])  # reuses pytest-qt's instance; the app never quits on its own
     if not _TRANSLATORS:
         _TRANSLATORS.extend(install_translations(app))
+        install_theme(app)  # the app's stylesheet, as the practitioner sees it
     return app
 
 

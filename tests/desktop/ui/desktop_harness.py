@@ -9,7 +9,7 @@ from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.app_services import AppServices
@@ -17,6 +17,7 @@ from desktop.services.call_media import MediaFactory
 from desktop.services.workspace import Workspace
 from desktop.ui.main_presenter import MainPresenter
 from desktop.ui.main_window import MainWindow
+from desktop.ui.theme import Scheme, install_theme
 from desktop.ui.widgets.attachment_card import AttachmentCard
 from desktop.ui.widgets.conversation_list_model import ConversationListModel
 from tests.desktop.services.harness import NullNotifier, app_services, signed_in, wait_for
@@ -76,6 +77,21 @@ def grab(widget: QWidget, path: Path) -> Path:
     assert not image.isNull() and image.width() > 200
     assert image.save(str(path))
     return path
+
+
+def grab_schemes(widget: QWidget, folder: Path, stem: str) -> list[Path]:
+    """`folder/<stem>-light.png` and `folder/<stem>-dark.png`: `widget` under each scheme of the theme."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    theme = install_theme(app)
+    try:
+        paths = []
+        for scheme in (Scheme.LIGHT, Scheme.DARK):
+            theme.apply(scheme)
+            paths.append(grab(widget, folder / f"{stem}-{scheme.value}.png"))
+        return paths
+    finally:
+        theme.apply(Scheme.LIGHT)
 
 
 def shows_thumbnail(card: AttachmentCard) -> bool:

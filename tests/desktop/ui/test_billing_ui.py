@@ -37,7 +37,7 @@ from desktop.ui.call.call_controller import CallController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import Desktop, grab, open_desktop
+from tests.desktop.ui.desktop_harness import Desktop, grab_schemes, open_desktop
 from tests.helpers.billing import API_KEY, WEBHOOK_SECRET, StripeFake, paid_by_stripe, stripe_fake
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
@@ -521,9 +521,10 @@ async def test_a_nurse_is_asked_where_she_accompanied_the_patient(
         assert (override.code, str(override.new_amount), override.by) == ("TMI", "9.60", scene.doctor.id)
 
 
-def shot(widget: QWidget, folder: Path, name: str) -> Path:
-    """Render `widget` into `folder/desktop-billing-<name>.png` (tests/desktop/ui/test_screenshots.py)."""
-    return grab(widget, folder / f"desktop-billing-{name}.png")
+def shot(widget: QWidget, folder: Path, name: str) -> list[Path]:
+    """Render `widget` into `folder/desktop-billing-<name>-light.png` and `-dark.png`
+    (tests/desktop/ui/test_screenshots.py)."""
+    return grab_schemes(widget, folder, f"desktop-billing-{name}")
 
 
 @pytest.mark.asyncio
@@ -619,11 +620,16 @@ async def test_screenshots_of_the_claim_editor_and_the_billing_view(
         shot(window, shots, "payments")
 
     assert sorted(p.name for p in shots.iterdir()) == [
-        "desktop-billing-claim-editor.png",
-        "desktop-billing-payment-banner.png",
-        "desktop-billing-payment-request.png",
-        "desktop-billing-payments.png",
-        "desktop-billing-view.png",
+        "desktop-billing-claim-editor-dark.png",
+        "desktop-billing-claim-editor-light.png",
+        "desktop-billing-payment-banner-dark.png",
+        "desktop-billing-payment-banner-light.png",
+        "desktop-billing-payment-request-dark.png",
+        "desktop-billing-payment-request-light.png",
+        "desktop-billing-payments-dark.png",
+        "desktop-billing-payments-light.png",
+        "desktop-billing-view-dark.png",
+        "desktop-billing-view-light.png",
     ]
     if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)

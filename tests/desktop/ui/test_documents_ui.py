@@ -83,9 +83,14 @@ async def test_drop_a_pdf_and_a_photo(sqlite_server: LiveServer, tmp_path: Path)
         pdf_card = next(
             b.card for b in page.messages.bubbles.values() if b.card and not b.card.attachment.is_image
         )
-        pdf_card.open_button.click()
+        pdf_card.open_button.click()  # a PDF opens in the app's viewer, which offers the system's
+        await wait_for(lambda: (v := desktop.presenter.conversation.viewer) is not None and v.count == 1)
+        viewer = desktop.presenter.conversation.viewer
+        assert viewer is not None
+        viewer.external.click()
         await wait_for(lambda: opened)
         assert opened[0].read_bytes() == pdf.read_bytes()  # a private copy handed to the system viewer
+        viewer.reject()
 
         target = tmp_path / "enregistré.pdf"
 

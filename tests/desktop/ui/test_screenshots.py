@@ -1,5 +1,6 @@
-"""Screenshots of each main view, rendered offscreen from a realistic scene on a real server.
+"""Screenshots of each main view, light and dark, rendered offscreen from a realistic scene on a real server.
 
+Every view is shot under both schemes of the theme (`desktop-<view>-light.png`, `-dark.png`).
 Always rendered (it checks every view paints); copied to docs/screenshots/desktop-*.png only when
 TELECONSULT_SCREENSHOTS=1, so ordinary test runs leave the tracked images alone::
 
@@ -15,13 +16,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QWidget
 
+from desktop.kernel.messages import Level, UserMessage
 from desktop.services.invitations import InvitationDraft
+from desktop.ui.call.call_window import CallWindow
 from desktop.ui.dialogs.server_choice_dialog import ServerChoiceDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import grab, open_desktop, shows_thumbnail
+from tests.desktop.ui.desktop_harness import grab_schemes, open_desktop, shows_thumbnail
 from tests.helpers.documents import make_pdf, make_png, upload
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner, send, unique_email
 from tests.helpers.live_server import LiveServer
@@ -37,8 +41,8 @@ PATIENTS = [
 ]
 
 
-def shot(widget: QWidget, folder: Path, name: str) -> Path:
-    return grab(widget, folder / f"desktop-{name}.png")
+def shot(widget: QWidget, folder: Path, name: str) -> list[Path]:
+    return grab_schemes(widget, folder, f"desktop-{name}")
 
 
 @pytest.mark.asyncio
@@ -92,8 +96,31 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
         await wait_for(
             lambda: any(b.card and shows_thumbnail(b.card) for b in page.messages.bubbles.values())
         )
+        pdf_card = next(
+            b.card
+            for b in page.messages.bubbles.values()
+            if b.card and b.card.attachment.filename == "ordonnance.pdf"
+        )
+        await wait_for(lambda: shows_thumbnail(pdf_card))
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        page.messages.scroll_to_bottom()  # the newest messages, as when a conversation opens
         window.message_bar.hide()
         shot(window, shots, "main-window")
+
+        pdf_card.open_button.click()
+        presenter = desktop.presenter.conversation
+        await wait_for(lambda: presenter.viewer is not None and presenter.viewer.count == 1)
+        assert presenter.viewer is not None
+        presenter.viewer.resize(700, 560)
+        shot(presenter.viewer, shots, "pdf-viewer")
+        presenter.viewer.reject()
+
+        window.message_bar.show_message(
+            UserMessage(Level.WARNING, "Hors ligne : vos messages partiront au retour.")
+        )
+        window.conversation_list.search.setText("zzz")
+        shot(window, shots, "message-bar")
+        window.message_bar.hide()
 
         window.conversation_list.search.setText("du")
         shot(window.conversation_list, shots, "search")
@@ -119,6 +146,15 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
         shot(requests, shots, "requests")
         requests.reject()
 
+    call = CallWindow("Hélène Dupont")
+    call.set_state_text("En attente du patient…")
+    call.set_presence(True)
+    call.resize(960, 600)
+    call.show()
+    shot(call, shots, "call-window")
+    call.close()
+    call.deleteLater()
+
     choice = ServerChoiceDialog()
     shot(choice, shots, "first-run")
     sign_up = SignInDialog(prefer_sign_up=True)
@@ -127,12 +163,19 @@ async def test_screenshots_of_the_main_views(sqlite_server: LiveServer, tmp_path
     sign_up.deleteLater()
 
     names = sorted(p.name for p in shots.iterdir())
-    assert names == [
-        f"desktop-{n}.png"
-        for n in sorted(
-            ["main-window", "search", "invitation-dialog", "invitations", "requests", "first-run", "sign-up"]
-        )
+    views = [
+        "main-window",
+        "pdf-viewer",
+        "message-bar",
+        "search",
+        "invitation-dialog",
+        "invitations",
+        "requests",
+        "call-window",
+        "first-run",
+        "sign-up",
     ]
+    assert names == sorted(f"desktop-{view}-{scheme}.png" for view in views for scheme in ("light", "dark"))
     if os.environ.get("TELECONSULT_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         for image in shots.iterdir():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 from desktop.video.stats import CallQuality, CallStats
 
-_COLOURS = {CallQuality.GOOD: "#2e7d32", CallQuality.FAIR: "#ef6c00", CallQuality.POOR: "#c62828"}
+_ROLES = {CallQuality.GOOD: "ok", CallQuality.FAIR: "caution", CallQuality.POOR: "poor"}
 
 
 class QualityIndicator(PlainLabel):
@@ -31,14 +32,14 @@ class QualityIndicator(PlainLabel):
         self.setText(self.tr("Qualité : —"))
         self.setToolTip(self.tr("La qualité s'affiche une fois la vidéo établie."))
         self.setAccessibleName(self.tr("Qualité de l'appel : inconnue"))
-        self.setStyleSheet("color: #bdbdbd;")
+        set_role(self, "muted")
 
     def show_stats(self, stats: CallStats) -> None:
         quality = stats.quality
         self.quality = quality
         words = self._words(quality)
         self.setText(f"● {words}")
-        self.setStyleSheet(f"color: {_COLOURS[quality]}; font-weight: bold;")
+        set_role(self, _ROLES[quality])
         self.setAccessibleName(self.tr("Qualité de l'appel : %1").replace("%1", words))
         size = stats.receive_resolution
         lines = [
