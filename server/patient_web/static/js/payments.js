@@ -7,6 +7,7 @@
 import { api, ApiError } from "./api.js";
 import { registerConversationPlugin } from "./conversation.js";
 import { el } from "./dom.js";
+import { formatLongDate } from "./format.js";
 /** @import { ConversationView } from "./conversation.js" */
 /** @import { Checkout, EventData, Payment, PaymentsPage } from "./types.js" */
 
@@ -87,14 +88,22 @@ export class PaymentBanners {
     this.root.hidden = pending.length === 0 && thanked.length === 0;
   }
 
-  /** @param {Payment} payment */
+  /**
+   * Who did what: paid online by the patient (the practitioner is told by the payment service), or
+   * a payment made to the practitioner, who recorded it himself (cheque, transfer, cash, card).
+   * @param {Payment} payment
+   */
   paidNotice(payment) {
-    return el(
-      "p",
-      { class: "payment-paid", dataset: { paymentId: payment.id } },
-      el("strong", {}, `Paiement de ${formatAmount(payment.amount_cents)} reçu.`),
-      " Merci ! Votre praticien en est informé.",
-    );
+    const amount = formatAmount(payment.amount_cents);
+    const day = payment.paid_at ? ` le ${formatLongDate(payment.paid_at)}` : "";
+    const text =
+      payment.method === "online"
+        ? [el("strong", {}, `Paiement de ${amount} reçu.`), " Merci ! Votre praticien en est informé."]
+        : [
+            el("strong", {}, `Règlement de ${amount} enregistré.`),
+            ` Votre praticien a indiqué avoir reçu votre règlement${payment.method_label ? ` (${payment.method_label})` : ""}${day}.`,
+          ];
+    return el("p", { class: "payment-paid", dataset: { paymentId: payment.id } }, ...text);
   }
 
   /** @param {Payment} payment */
