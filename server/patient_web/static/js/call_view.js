@@ -1,7 +1,9 @@
 // @ts-check
 // The call's markup in the conversation: the « Votre praticien vous attend » invitation, the
 // pre-call check list with its help, and the call itself (remote video large, own preview small,
-// micro / caméra / raccrocher). Only DOM here; call.js decides what to show.
+// micro / caméra / plein écran / raccrocher). While it is open the call has the screen to itself
+// (body.in-call: header, messages and composer hidden on a phone; beside the chat on a wide screen).
+// Only DOM here; call.js decides what to show.
 import { CHECK_LABELS } from "./precheck.js";
 import { el } from "./dom.js";
 /** @import { CheckKey } from "./precheck.js" */
@@ -70,9 +72,25 @@ export class CallView {
 
     this.micButton = el("button", { type: "button", class: "button call-control" }, "Couper le micro");
     this.camButton = el("button", { type: "button", class: "button call-control" }, "Couper la caméra");
+    this.fullscreenButton = el(
+      "button",
+      { type: "button", class: "button call-control", hidden: !document.fullscreenEnabled },
+      "Plein écran",
+    );
     this.hangupButton = el("button", { type: "button", class: "button call-hangup" }, "Raccrocher");
-    this.closeButton = el("button", { type: "button", class: "button", hidden: true }, "Fermer");
-    this.controls = el("div", { class: "call-controls", hidden: true }, this.micButton, this.camButton, this.hangupButton);
+    this.closeButton = el("button", { type: "button", class: "button call-close", hidden: true }, "Fermer");
+    this.controls = el(
+      "div",
+      { class: "call-controls", role: "group", "aria-label": "Commandes de l'appel", hidden: true },
+      this.micButton,
+      this.camButton,
+      this.fullscreenButton,
+      this.hangupButton,
+    );
+    this.fullscreenButton.addEventListener("click", () => this.toggleFullscreen());
+    document.addEventListener("fullscreenchange", () => {
+      this.fullscreenButton.textContent = document.fullscreenElement ? "Quitter le plein écran" : "Plein écran";
+    });
 
     this.panel = el(
       "section",
@@ -87,7 +105,19 @@ export class CallView {
     );
     this.heading.id = "call-heading";
     this.root = el("div", { class: "call", dataset: { call: "1" } }, this.invite, this.panel);
-    chatRoot.insertBefore(this.root, chatRoot.querySelector("#messages"));
+    // Between the messages and the composer: the invitation shrinks the messages' box, it does not
+    // push what is below it.
+    chatRoot.insertBefore(this.root, chatRoot.querySelector("#composer"));
+  }
+
+  /** Fullscreen for the whole call view (video and controls); Esc or the button leaves it. */
+  async toggleFullscreen() {
+    try {
+      if (document.fullscreenElement) await document.exitFullscreen();
+      else await this.panel.requestFullscreen({ navigationUI: "hide" });
+    } catch {
+      this.setStatus("Le plein écran n'est pas disponible dans ce navigateur.");
+    }
   }
 
   /** @param {boolean} visible */
@@ -103,11 +133,16 @@ export class CallView {
   open() {
     this.panel.hidden = false;
     this.closeButton.hidden = true;
+    document.body.classList.add("in-call");
+    window.scrollTo(0, 0);
     this.heading.focus();
   }
 
   close() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.panel.hidden = true;
+    document.body.classList.remove("in-call");
+    this.cameraButton.focus();
   }
 
   resetChecks() {
@@ -176,6 +211,7 @@ export class CallView {
 
   /** @param {string} text */
   ended(text) {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.showStage(false);
     this.checkList.hidden = true;
     this.setStatus(text);

@@ -40,9 +40,10 @@ export class PaymentBanners {
     /** @type {Set<string>} paid while this page was open: thanked once */
     this.justPaid = new Set();
     this.returned = new URLSearchParams(location.search).get("paiement");
-    this.root = el("section", { class: "payments", "aria-label": "Paiements", "aria-live": "polite" });
-    const messages = view.root.querySelector("#messages");
-    view.root.insertBefore(this.root, messages);
+    this.root = el("section", { class: "payments", "aria-label": "Paiements", "aria-live": "polite", hidden: true });
+    // At the end of the conversation's scrolling box, after the messages: a banner arriving once
+    // the messages are shown moves nothing on screen (CLS), and stays where the next step is.
+    view.dock.append(this.root);
   }
 
   async load() {
@@ -85,7 +86,10 @@ export class PaymentBanners {
       ...thanked.map((p) => this.paidNotice(p)),
       ...pending.map((p) => this.banner(p)),
     );
-    this.root.hidden = pending.length === 0 && thanked.length === 0;
+    const shown = pending.length > 0 || thanked.length > 0;
+    const appeared = shown && this.root.hidden;
+    this.root.hidden = !shown;
+    if (appeared) this.view.scrollToEnd();
   }
 
   /**
