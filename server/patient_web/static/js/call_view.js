@@ -104,10 +104,13 @@ export class CallView {
       this.closeButton,
     );
     this.heading.id = "call-heading";
-    this.root = el("div", { class: "call", dataset: { call: "1" } }, this.invite, this.panel);
-    // Between the messages and the composer: the invitation shrinks the messages' box, it does not
-    // push what is below it.
+    this.root = el("div", { class: "call", dataset: { call: "1" } }, this.panel);
     chatRoot.insertBefore(this.root, chatRoot.querySelector("#composer"));
+    // The invitation comes last in the messages' scrolling box (after the payments): shown once the
+    // page is there, it moves nothing on screen (CLS).
+    const dock = chatRoot.querySelector("#chat-dock");
+    if (dock) dock.append(this.invite);
+    else this.root.prepend(this.invite);
   }
 
   /** Fullscreen for the whole call view (video and controls); Esc or the button leaves it. */
