@@ -158,6 +158,7 @@ def test_the_conversation_does_not_jump_once_loaded(
     expect(page.get_by_text("Votre praticien vous attend")).to_be_visible()
     settle(page)
     cls = page.evaluate("window.__cls")
+    print(f"conversation at {viewport['width']}×{viewport['height']}: CLS {cls:.3f}")
     assert cls <= 0.05, f"cumulative layout shift {cls:.3f} > 0.05: {page.evaluate('window.__shifts')}"
 
 

@@ -101,6 +101,7 @@ def assert_call_fills_the_screen(page: Any, what: str) -> None:
     remote = layout["remote"]
     share = remote["w"] * remote["h"] / (vw * vh)
     assert share >= 0.6, f"{what}: the remote video covers {share:.0%} of the screen: {layout}"
+    print(f"{what} {vw}×{vh}: remote video {remote['w']:.0f}×{remote['h']:.0f} px, {share:.0%} of the screen")
     local = layout["local"]
     assert local["w"] * local["h"] <= 0.25 * remote["w"] * remote["h"], f"{what}: preview too large"
     assert remote["x"] <= local["x"] and local["x"] + local["w"] <= remote["x"] + remote["w"] + 1
