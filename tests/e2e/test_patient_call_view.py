@@ -27,6 +27,7 @@ pytestmark = pytest.mark.browser
 
 PORTRAIT = {"width": 390, "height": 844}
 LANDSCAPE = {"width": 844, "height": 390}
+LAPTOP = {"width": 1280, "height": 800}
 
 # The geometry of what the patient sees, in CSS pixels of the viewport.
 LAYOUT = """
@@ -144,6 +145,15 @@ def test_the_call_takes_the_phone_screen_in_portrait_and_landscape_with_fullscre
     page.get_by_role("button", name="Quitter le plein écran").click()
     expect(page.get_by_role("button", name="Plein écran")).to_be_visible()
     assert page.evaluate("document.fullscreenElement") is None
+
+    # A computer: the call on the left, the conversation still usable on the right.
+    page.set_viewport_size(LAPTOP)
+    expect(hang_up).to_be_in_viewport(ratio=1)
+    expect(page.locator("#composer-input")).to_be_visible()
+    wide = page.evaluate(LAYOUT)
+    composer = page.locator("#composer").bounding_box()
+    assert composer is not None and composer["x"] >= wide["remote"]["x"] + wide["remote"]["w"], wide
+    keep_screenshot(page, "patient-appel-ordinateur")
 
     page.set_viewport_size(PORTRAIT)
     assert_call_fills_the_screen(page, "portrait again")
