@@ -13,7 +13,7 @@ SERVER_STAMP := $(SERVER_VENV)/.installed
 # What `make test` runs in the server-only virtualenv; everything else runs once, in .venv.
 SERVER_TESTS := tests/server tests/contracts tests/test_logfail.py
 
-.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo package package-test demo
+.PHONY: run test lint bench server clean stress-check soak fuzz scale-demo package package-test a11y demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ scale-demo: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+# Lighthouse (npm) on the patient pages in Debian's chromium: accessibility score and the conversation
+# page's layout shift (~20 s a page, so not in `make test`, where axe-core checks every page).
+a11y: $(STAMP) $(NODE_STAMP)
+	TELECONSULT_LIGHTHOUSE=1 $(BIN)/python -m pytest -s -p no:cacheprovider tests/e2e/test_patient_lighthouse.py $(PYTEST_ARGS)
 
 # The desktop app as a .deb in dist/ (Briefcase with our template packaging/linux-system, on the
 # system Python in its own .venv-package; docs/packaging.md). package-test installs it (root) and

@@ -43,12 +43,12 @@ async def forgotten_password() -> HTMLResponse:
 
 @router.get("/conversations")
 async def conversations() -> HTMLResponse:
-    return render("Mes conversations", "conversations", fragment("conversations"))
+    return render("Mes conversations", "conversations", fragment("conversations"), signed_in=True)
 
 
 @router.get("/conversations/{conversation_id}")
 async def conversation(conversation_id: str) -> HTMLResponse:
-    return render("Conversation", "conversation", fragment("conversation"))
+    return render("Conversation", "conversation", fragment("conversation"), signed_in=True)
 
 
 @router.get("/annuaire")
@@ -58,7 +58,7 @@ async def directory() -> HTMLResponse:
         for code, label in PROFESSIONS.items()
     )
     main = template("directory.html").substitute(profession_options=options)
-    return render("Trouver un praticien", "directory", main)
+    return render("Trouver un praticien", "directory", main, signed_in=True)
 
 
 @router.get("/i/{token}")

@@ -28,11 +28,27 @@ def template(name: str) -> Template:
 
 
 def render(
-    title: str, page: str, main: str, status_code: int = 200, headers: dict[str, str] | None = None
+    title: str,
+    page: str,
+    main: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    signed_in: bool = False,
 ) -> HTMLResponse:
-    """The shell around `main` (already-escaped HTML), loading the page's JavaScript module."""
+    """The shell around `main` (already-escaped HTML), loading the page's JavaScript module.
+
+    `signed_in`: a page only a signed-in patient sees (its script sends anyone else to the sign-in
+    page) comes with the signed-in navigation already shown, so that the header does not change
+    height under the reader once the script runs (layout shift).
+    """
     body = template("shell.html").substitute(
-        title=html.escape(title), page=page, main=main, labels=script_json(page_labels())
+        title=html.escape(title),
+        page=page,
+        main=main,
+        labels=script_json(page_labels()),
+        signed_in_hidden="" if signed_in else " hidden",
+        signed_out_hidden=" hidden" if signed_in else "",
     )
     return HTMLResponse(body, status_code=status_code, headers=headers)
 

@@ -21,6 +21,9 @@ from tests.helpers.smtp_capture import SmtpCapture
 
 pytestmark = pytest.mark.browser
 
+# Emoji and pictographs (and the variation selector that asks for their emoji form).
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f]")
+
 
 def test_patient_opens_the_email_link_signs_up_accepts_and_the_practitioner_gets_the_message(
     e2e_server: LiveServer, e2e_smtp: SmtpCapture, api_client: httpx.Client, phone: Any, shot: Shot
@@ -162,8 +165,14 @@ def test_attachments_show_as_a_thumbnail_and_a_link_fetched_with_the_token(
     expect(image).to_be_visible()
     assert image.get_attribute("src").startswith("blob:")
     assert phone.evaluate("document.querySelector('.attachment-thumb').naturalWidth") == 120
-    pdf = phone.get_by_role("link", name=re.compile(r"ordonnance\.pdf \(\d+ Ko\)"))
+    # The kind of each document is said in words (with an SVG icon), never by an emoji that shows
+    # as an empty box in a browser without an emoji font.
+    pdf = phone.get_by_role("link", name=re.compile(r"^Document : ordonnance\.pdf \(\d+ Ko\)$"))
+    expect(phone.get_by_role("link", name=re.compile(r"^Photo : radio genou\.png"))).to_be_visible()
+    assert not EMOJI.search(phone.locator("#messages").inner_text())
     with phone.expect_download() as download:
         pdf.click()
     assert download.value.suggested_filename == "ordonnance.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    phone.goto(f"{e2e_server.url}/conversations")
+    expect(phone.locator(".conversation-list .preview")).to_have_text("Document : ordonnance.pdf")

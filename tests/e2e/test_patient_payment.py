@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug import Request, Response
 
+from contracts.fr_format import long_paris_date
 from tests.conftest import base_settings
 from tests.e2e.conftest import Shot, arrive, follow_clock, sign_in
 from tests.helpers.billing import (
@@ -202,6 +204,10 @@ def test_offline_payment_is_recorded_by_the_practitioner_and_updates_live(
         f"/payments/{payment['id']}/mark-paid", json={"method": "cheque"}, headers=doctor.headers
     )
     assert paid.status_code == 200, paid.text
-    expect(phone.locator(".payment-paid")).to_contain_text("Paiement de 32,50\u00a0€ reçu.")
+    # Recorded by the practitioner, not paid online: the notice says who did what.
+    expect(phone.locator(".payment-paid")).to_have_text(
+        "Règlement de 32,50\u00a0€ enregistré. Votre praticien a indiqué avoir reçu votre règlement "
+        f"(chèque) le {long_paris_date(datetime.fromisoformat(paid.json()['paid_at']))}."
+    )
     expect(banner).to_have_count(0)
     expect(phone.locator(".message--system")).to_contain_text("Hélène Dupont a réglé la téléconsultation du ")

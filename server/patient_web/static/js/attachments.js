@@ -6,6 +6,9 @@ import { el } from "./dom.js";
 import { fileSize } from "./format.js";
 /** @import { Message } from "./types.js" */
 
+const ICON_DOCUMENT = "/static/img/document.svg";
+const ICON_PHOTO = "/static/img/photo.svg";
+
 /** @type {Map<string, Promise<string>>} attachment id → its blob: URL */
 const urls = new Map();
 
@@ -35,7 +38,9 @@ export function renderAttachment(message) {
   const link = el(
     "a",
     { href: "#", class: "attachment", download: name, dataset: { attachmentId: info.id } },
-    isImage ? "🖼️ " : "📄 ",
+    // The kind is said in words and drawn as an SVG, never as an emoji (boxes without an emoji font).
+    el("img", { class: "attachment-icon", src: isImage ? ICON_PHOTO : ICON_DOCUMENT, alt: "", width: 20, height: 20 }),
+    el("span", { class: "attachment-kind" }, isImage ? "Photo : " : "Document : "),
     name,
     size ? ` (${size})` : "",
   );

@@ -131,7 +131,10 @@ export class CallController {
   /** @param {Call | null} call */
   setCall(call) {
     this.call = call && call.status === "active" ? call : null;
-    this.ui.showInvite(Boolean(this.call) && !this.joined);
+    const invited = Boolean(this.call) && !this.joined;
+    const appeared = invited && this.ui.invite.hidden;
+    this.ui.showInvite(invited);
+    if (appeared) this.chat.scrollToEnd();
   }
 
   /** @param {OutgoingFrame} frame */

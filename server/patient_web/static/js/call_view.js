@@ -1,7 +1,9 @@
 // @ts-check
 // The call's markup in the conversation: the « Votre praticien vous attend » invitation, the
 // pre-call check list with its help, and the call itself (remote video large, own preview small,
-// micro / caméra / raccrocher). Only DOM here; call.js decides what to show.
+// micro / caméra / plein écran / raccrocher). While it is open the call has the screen to itself
+// (body.in-call: header, messages and composer hidden on a phone; beside the chat on a wide screen).
+// Only DOM here; call.js decides what to show.
 import { CHECK_LABELS } from "./precheck.js";
 import { el } from "./dom.js";
 /** @import { CheckKey } from "./precheck.js" */
@@ -77,9 +79,25 @@ export class CallView {
 
     this.micButton = el("button", { type: "button", class: "button call-control" }, "Couper le micro");
     this.camButton = el("button", { type: "button", class: "button call-control" }, "Couper la caméra");
+    this.fullscreenButton = el(
+      "button",
+      { type: "button", class: "button call-control", hidden: !document.fullscreenEnabled },
+      "Plein écran",
+    );
     this.hangupButton = el("button", { type: "button", class: "button call-hangup" }, "Raccrocher");
-    this.closeButton = el("button", { type: "button", class: "button", hidden: true }, "Fermer");
-    this.controls = el("div", { class: "call-controls", hidden: true }, this.micButton, this.camButton, this.hangupButton);
+    this.closeButton = el("button", { type: "button", class: "button call-close", hidden: true }, "Fermer");
+    this.controls = el(
+      "div",
+      { class: "call-controls", role: "group", "aria-label": "Commandes de l'appel", hidden: true },
+      this.micButton,
+      this.camButton,
+      this.fullscreenButton,
+      this.hangupButton,
+    );
+    this.fullscreenButton.addEventListener("click", () => this.toggleFullscreen());
+    document.addEventListener("fullscreenchange", () => {
+      this.fullscreenButton.textContent = document.fullscreenElement ? "Quitter le plein écran" : "Plein écran";
+    });
     // Changing camera or microphone during the call (filled once the browser lists them).
     this.cameraSelect = el("select", { class: "call-device-select", id: "call-camera-select" });
     this.microphoneSelect = el("select", { class: "call-device-select", id: "call-microphone-select" });
@@ -108,8 +126,23 @@ export class CallView {
       this.closeButton,
     );
     this.heading.id = "call-heading";
-    this.root = el("div", { class: "call", dataset: { call: "1" } }, this.invite, this.panel);
-    chatRoot.insertBefore(this.root, chatRoot.querySelector("#messages"));
+    this.root = el("div", { class: "call", dataset: { call: "1" } }, this.panel);
+    chatRoot.insertBefore(this.root, chatRoot.querySelector("#composer"));
+    // The invitation comes last in the messages' scrolling box (after the payments): shown once the
+    // page is there, it moves nothing on screen (CLS).
+    const dock = chatRoot.querySelector("#chat-dock");
+    if (dock) dock.append(this.invite);
+    else this.root.prepend(this.invite);
+  }
+
+  /** Fullscreen for the whole call view (video and controls); Esc or the button leaves it. */
+  async toggleFullscreen() {
+    try {
+      if (document.fullscreenElement) await document.exitFullscreen();
+      else await this.panel.requestFullscreen({ navigationUI: "hide" });
+    } catch {
+      this.setStatus("Le plein écran n'est pas disponible dans ce navigateur.");
+    }
   }
 
   /**
@@ -144,11 +177,16 @@ export class CallView {
     this.isEnded = false;
     this.panel.hidden = false;
     this.closeButton.hidden = true;
+    document.body.classList.add("in-call");
+    window.scrollTo(0, 0);
     this.heading.focus();
   }
 
   close() {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.panel.hidden = true;
+    document.body.classList.remove("in-call");
+    this.cameraButton.focus();
   }
 
   resetChecks() {
@@ -251,6 +289,7 @@ export class CallView {
   /** @param {string} text */
   ended(text) {
     this.isEnded = true;
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.showStage(false);
     this.checkList.hidden = true;
     this.setStatus(text);

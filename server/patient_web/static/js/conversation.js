@@ -50,6 +50,9 @@ export class ConversationView {
     /** @type {number} the last seq this page marked read */
     this.readSeq = 0;
     this.list = $("#messages", root);
+    /** The box that scrolls: the messages, then the banners plugins put in `dock` (payments). */
+    this.scroller = $("#chat-scroll", root);
+    this.dock = $("#chat-dock", root);
     this.form = typed($("#composer", root), HTMLFormElement);
     this.input = typed($("#composer-input", root), HTMLTextAreaElement);
     this.error = $("#composer-error", root);
@@ -70,6 +73,11 @@ export class ConversationView {
       }
     });
     document.addEventListener("visibilitychange", () => this.markRead());
+    // A focused control never hides under the sticky composer: the page scrolls it above.
+    new ResizeObserver(() => {
+      const height = this.form.hidden ? 0 : this.form.getBoundingClientRect().height;
+      document.documentElement.style.setProperty("--composer-height", `${Math.ceil(height)}px`);
+    }).observe(this.form);
   }
 
   async load() {
@@ -200,12 +208,19 @@ export class ConversationView {
     if (!previous || dayKey(previous.created_at || when) !== dayKey(when)) {
       items.push(el("li", { class: "day-separator" }, formatDay(when)));
     }
-    items.push(this.renderMessage(message));
+    const newDay = items.length > 0;
+    const sameSender =
+      !newDay && previous !== null && previous.sender_id === message.sender_id && previous.sender_role === message.sender_role;
+    items.push(this.renderMessage(message, !sameSender));
     return items;
   }
 
-  /** @param {Message} message */
-  renderMessage(message) {
+  /**
+   * @param {Message} message
+   * @param {boolean} [showSender]  show the sender's name (the first of a run of their messages);
+   *   a screen reader hears it on every message
+   */
+  renderMessage(message, showSender = true) {
     const mine = message.sender_id === this.me.id;
     const system = message.sender_role === "system";
     const practitioner = this.conversation ? practitionerName(this.conversation.practitioner) : "Votre praticien";
@@ -220,12 +235,17 @@ export class ConversationView {
     const meta = el(
       "p",
       { class: "message-meta" },
-      el("span", { class: "visually-hidden" }, `${who}, `),
       message.created_at ? el("time", { datetime: message.created_at }, status) : status,
+    );
+    const sender = el(
+      "p",
+      { class: showSender && !system ? "message-sender" : "message-sender visually-hidden" },
+      who,
     );
     const item = el(
       "li",
       { class: classes.join(" "), dataset: { id: message.id, seq: String(message.seq || "") } },
+      sender,
       body,
       meta,
     );
@@ -238,7 +258,7 @@ export class ConversationView {
   }
 
   scrollToEnd() {
-    this.list.scrollTop = this.list.scrollHeight;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 
   async sendFromComposer() {

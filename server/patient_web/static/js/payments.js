@@ -7,6 +7,7 @@
 import { api, ApiError } from "./api.js";
 import { registerConversationPlugin } from "./conversation.js";
 import { el } from "./dom.js";
+import { formatLongDate } from "./format.js";
 /** @import { ConversationView } from "./conversation.js" */
 /** @import { Checkout, EventData, Payment, PaymentsPage } from "./types.js" */
 
@@ -39,9 +40,10 @@ export class PaymentBanners {
     /** @type {Set<string>} paid while this page was open: thanked once */
     this.justPaid = new Set();
     this.returned = new URLSearchParams(location.search).get("paiement");
-    this.root = el("section", { class: "payments", "aria-label": "Paiements", "aria-live": "polite" });
-    const messages = view.root.querySelector("#messages");
-    view.root.insertBefore(this.root, messages);
+    this.root = el("section", { class: "payments", "aria-label": "Paiements", "aria-live": "polite", hidden: true });
+    // At the end of the conversation's scrolling box, after the messages: a banner arriving once
+    // the messages are shown moves nothing on screen (CLS), and stays where the next step is.
+    view.dock.append(this.root);
   }
 
   async load() {
@@ -84,17 +86,28 @@ export class PaymentBanners {
       ...thanked.map((p) => this.paidNotice(p)),
       ...pending.map((p) => this.banner(p)),
     );
-    this.root.hidden = pending.length === 0 && thanked.length === 0;
+    const shown = pending.length > 0 || thanked.length > 0;
+    const appeared = shown && this.root.hidden;
+    this.root.hidden = !shown;
+    if (appeared) this.view.scrollToEnd();
   }
 
-  /** @param {Payment} payment */
+  /**
+   * Who did what: paid online by the patient (the practitioner is told by the payment service), or
+   * a payment made to the practitioner, who recorded it himself (cheque, transfer, cash, card).
+   * @param {Payment} payment
+   */
   paidNotice(payment) {
-    return el(
-      "p",
-      { class: "payment-paid", dataset: { paymentId: payment.id } },
-      el("strong", {}, `Paiement de ${formatAmount(payment.amount_cents)} reçu.`),
-      " Merci ! Votre praticien en est informé.",
-    );
+    const amount = formatAmount(payment.amount_cents);
+    const day = payment.paid_at ? ` le ${formatLongDate(payment.paid_at)}` : "";
+    const text =
+      payment.method === "online"
+        ? [el("strong", {}, `Paiement de ${amount} reçu.`), " Merci ! Votre praticien en est informé."]
+        : [
+            el("strong", {}, `Règlement de ${amount} enregistré.`),
+            ` Votre praticien a indiqué avoir reçu votre règlement${payment.method_label ? ` (${payment.method_label})` : ""}${day}.`,
+          ];
+    return el("p", { class: "payment-paid", dataset: { paymentId: payment.id } }, ...text);
   }
 
   /** @param {Payment} payment */

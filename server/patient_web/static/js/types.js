@@ -194,6 +194,8 @@
  * @property {string} label
  * @property {"pending" | "paid" | "cancelled" | "refunded" | string} status
  * @property {boolean} can_pay_online
+ * @property {string | null} method  "online" (paid by the patient) or how the practitioner was paid
+ * @property {string | null} method_label  « virement », « chèque »… (French)
  * @property {PractitionerFee} practitioner
  * @property {string} fee_notice
  * @property {string} created_at

@@ -31,6 +31,7 @@ async function main() {
     onSessionEnded: () => location.replace(`/connexion?suite=${encodeURIComponent(location.pathname)}`),
   });
   view.attach(realtime);
+  $("#chat").removeAttribute("aria-busy"); // shown at once, with the plugins' toolbar buttons
   realtime.start();
   if (!$("#composer").hidden) $("#composer-input").focus();
 }
@@ -42,6 +43,7 @@ if (session) {
       location.replace(`/connexion?suite=${encodeURIComponent(location.pathname)}`);
       return;
     }
+    $("#chat").removeAttribute("aria-busy");
     pageError.textContent = error.status === 404 ? "Cette conversation est introuvable." : error.detail;
     show(pageError, true);
     show($("#composer"), false);

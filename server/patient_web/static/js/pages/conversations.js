@@ -19,7 +19,12 @@ const pageError = $("#page-error");
 /** @param {Message | null} message */
 function preview(message) {
   if (!message) return "Nouvelle conversation";
-  if (message.kind === "attachment") return `📄 ${message.data?.attachment?.filename || "Document"}`;
+  if (message.kind === "attachment") {
+    // In words, not an emoji: without an emoji font it shows as an empty box.
+    const info = message.data?.attachment;
+    const kind = info?.content_type?.startsWith("image/") ? "Photo" : "Document";
+    return info?.filename ? `${kind} : ${info.filename}` : kind;
+  }
   const who = message.sender_role === "patient" ? "Vous : " : "";
   return who + message.body;
 }
