@@ -30,6 +30,9 @@ class AttachmentService:
     def __init__(self, api: ServerApi, opened_dir: Path) -> None:
         self._api = api
         self._opened = opened_dir
+        # One download at a time per attachment: the thumbnail, « Ouvrir » and the viewer may ask for
+        # the same copy at once, and two downloads would race on its temporary file.
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def local_copy_path(self, attachment: AttachmentPublic) -> Path:
         return self._opened / attachment.id / safe_filename(attachment.filename)
@@ -39,7 +42,11 @@ class AttachmentService:
         target = self.local_copy_path(attachment)
         if await asyncio.to_thread(_complete, target, attachment.size):
             return target
-        return await self._api.download_attachment(attachment.id, target, progress)
+        lock = self._locks.setdefault(attachment.id, asyncio.Lock())
+        async with lock:
+            if await asyncio.to_thread(_complete, target, attachment.size):
+                return target
+            return await self._api.download_attachment(attachment.id, target, progress)
 
     async def save_as(
         self, attachment: AttachmentPublic, target: Path, progress: Progress | None = None

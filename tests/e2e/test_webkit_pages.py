@@ -145,8 +145,10 @@ def test_webkit_precheck_reaches_the_practitioner_and_no_webrtc_is_explained_in_
         result = frame["result"]
         assert (result["camera"], result["microphone"], result["network"]) == ("ok", "ok", "failed")
         assert result["browser"].startswith("Safari")
-        # The camera button is not dead either: pressed again, it explains again.
-        webkit.run("document.querySelector('.call-help').hidden = true")
+        # « Fermer » gives the messages back, and the camera button is not dead either: pressed
+        # again, it explains again.
+        webkit.click("Fermer")
+        webkit.wait("return document.querySelector('.call-panel').hidden", 15, "the call view closed")
         webkit.click("Appel vidéo")
         webkit.wait("return !document.querySelector('.call-help').hidden", 15, "the explanation again")
         assert NO_WEBRTC in webkit.text()

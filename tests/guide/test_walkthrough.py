@@ -573,6 +573,14 @@ async def walk_consultation(
 
         actions = {a.text(): a for a in call_window.help_menu.actions()}
         actions["Le patient ne me voit pas"].trigger()
+        # The message is shown as the patient will get it, and sent only on « Envoyer au patient ».
+        call_presenter = calls.presenter
+        assert call_presenter is not None
+        await wait_for(lambda: call_presenter.help_preview is not None and call_presenter.help_preview.isVisible())
+        preview = call_presenter.help_preview
+        assert preview is not None
+        grab(preview, guide.image("aide-apercu", "« Aide patient » montre le message avant de l'envoyer"))
+        click(preview.send_button)
 
         def help_link() -> None:
             expect(helene.get_by_role("log").locator(".message--theirs").last).to_contain_text("/aide/")

@@ -170,7 +170,7 @@ class ClaimEditor(QWidget):
         self.payment_note = PlainLabel(totals)  # what the patient paid, and what it decided
         self.payment_note.setObjectName("claimPaymentNote")
         self.payment_note.setWordWrap(True)
-        self.payment_note.setStyleSheet("color: #1565c0;")
+        set_role(self.payment_note, "info")
         self.payment_note.hide()
         for label in (self.total, self.estimate, self.payment_note):
             label.setTextFormat(Qt.TextFormat.PlainText)

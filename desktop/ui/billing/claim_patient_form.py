@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from contracts.billing.claim_parts import Exoneration, InsuranceNature, Parcours
 from contracts.billing.claims import Claim
+from contracts.fr_format import short_date
 from contracts.identifiers import format_nir
 from desktop.billing.claims import UNKNOWN_BIRTH_DATE
 from desktop.ui.theme import set_role
@@ -242,7 +243,7 @@ class ClaimPatientForm(QWidget):
             known = p.birth_date != UNKNOWN_BIRTH_DATE
             typing = self.birth_date.hasFocus() and isinstance(typed_date(self.birth_date.text()), str)
             if not typing:  # a date half typed stays as it is
-                self.birth_date.setText(p.birth_date.strftime("%d/%m/%Y") if known else "")
+                self.birth_date.setText(short_date(p.birth_date) if known else "")
             self.birth_rank.setValue(p.birth_rank)
             self.is_insured.setChecked(p.is_insured)
             self.parcours.setCurrentIndex(

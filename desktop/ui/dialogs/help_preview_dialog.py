@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.message_text import MessageText
 from desktop.ui.widgets.plain_text import PlainLabel
 
@@ -21,7 +22,7 @@ class HelpPreviewDialog(QDialog):
         layout.addWidget(intro)
         self.message = MessageText(text, self)
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("background: #e3f2fd; border-radius: 10px; padding: 8px;")
+        set_role(self.message, "preview")
         self.message.setAccessibleName(self.tr("Aperçu : %1").replace("%1", text))
         layout.addWidget(self.message)
         self.buttons = QDialogButtonBox(self)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPushButton, QWidget
 
 from contracts.email_address import email_problem
+from desktop.ui.theme import set_role
 from desktop.ui.widgets.plain_text import PlainLabel
 
 
@@ -38,7 +39,7 @@ class PasswordResetForm(QWidget):
         self.sent = PlainLabel(self)
         self.sent.setObjectName("resetSent")
         self.sent.setWordWrap(True)
-        self.sent.setStyleSheet("background: #e8f5e9; padding: 6px;")
+        set_role(self.sent, "success")
         self.sent.hide()
         form.addRow(self.sent)
         self.code = QLineEdit(self)
@@ -60,7 +61,7 @@ class PasswordResetForm(QWidget):
             form.addRow(label, field)
         self.error = PlainLabel(self)
         self.error.setObjectName("resetError")
-        self.error.setStyleSheet("color: #c62828;")
+        set_role(self.error, "error")
         self.error.setWordWrap(True)
         self.error.hide()
         form.addRow(self.error)

@@ -102,7 +102,7 @@ class SignInDialog(QDialog):
         )
         self.keyring_help.setObjectName("keyringHelp")
         self.keyring_help.setWordWrap(True)
-        self.keyring_help.setStyleSheet("background: #fff3e0; padding: 6px;")
+        set_role(self.keyring_help, "notice")
         self.keyring_help.setVisible(bool(keyring_help))
         layout.addWidget(self.keyring_help)
         self.submit.clicked.connect(self._on_submit_clicked)

@@ -214,6 +214,8 @@ export class CallController {
       () => this.retry(),
       "Voir l'aide sur les navigateurs",
     );
+    // The call view has the screen on a phone: « Fermer » gives the messages back.
+    this.ui.closeButton.hidden = false;
   }
 
   /** Start over after the patient fixed a permission (the help's « Réessayer »). */
