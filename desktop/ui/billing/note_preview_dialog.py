@@ -34,7 +34,7 @@ class NotePreviewDialog(PdfViewerDialog):
     """« Aperçu de la note d'honoraires »: the PDF's pages, the note's text, « Envoyer » / « Modifier »."""
 
     def __init__(self, note: FeeNote, pdf: bytes, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("note d'honoraires"), parent)
+        super().__init__("", parent)  # title and accessible name set below, translated
         self.pdf = pdf
         self.setObjectName("notePreview")
         self.setWindowTitle(self.tr("Aperçu de la note d'honoraires"))
