@@ -116,7 +116,7 @@ def test_the_preview_is_the_note_marked_and_unnumbered(
     assert "N° attribué à l’envoi" in preview and "0000-0000" not in preview
     assert "Total 30,00 €" in preview and "TVA non applicable, art. 261-4-1° du CGI" in preview
     metadata = PdfReader(io.BytesIO(renderer.render_note(note, preview=True))).metadata
-    assert metadata is not None and metadata.title.startswith("APERÇU — non envoyé")
+    assert metadata is not None and (metadata.title or "").startswith("APERÇU — non envoyé")
     sent = text_of(renderer.render_note(note))
     assert "APERÇU" not in sent and "N° 0000-0000" in sent and "Total 30,00 €" in sent
 
