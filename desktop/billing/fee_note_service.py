@@ -138,6 +138,15 @@ class FeeNoteService:
             record, PREVIEW_NUMBER, await self._paid(record), profile.identity(record.claim.practitioner)
         )
 
+    async def preview_pdf(self, note: FeeNote) -> bytes:
+        """The PDF of a previewed note, drawn in a worker thread by the renderer `send` uses.
+
+        It reads « N° attribué à l'envoi » and is marked « APERÇU — non envoyé » on every page;
+        nothing is numbered, written or sent.
+        """
+        renderer = self._billing.renderer()
+        return await asyncio.to_thread(lambda: renderer.render_note(note, preview=True))
+
     def _check(self, record: ClaimRecord) -> None:
         if record.conversation_id is None:
             raise UserFacingError(

@@ -21,7 +21,15 @@ from contracts.billing.reimbursement import estimate_reimbursement
 from contracts.fr_format import eur, fr_punct, long_date, number, paris_datetime, short_date
 from contracts.identifiers import format_nir
 from desktop.billing.fee_notes import VAT_MENTION, FeeNote
-from desktop.billing.pdf_style import REGULAR, canvas_maker, register_fonts, styles, table_style
+from desktop.billing.pdf_style import (
+    BOLD,
+    PREVIEW_INK,
+    REGULAR,
+    canvas_maker,
+    register_fonts,
+    styles,
+    table_style,
+)
 
 CREATOR = "Teleconsult"
 TRANSMISSION_NOTICE = (
@@ -30,6 +38,22 @@ TRANSMISSION_NOTICE = (
 )
 _WIDTH = A4[0] - 40 * mm
 _RENDER_LOCK = Lock()
+PREVIEW_MARK = "APERÇU — non envoyé"
+PREVIEW_NUMBER_TEXT = "attribué à l’envoi"
+
+
+def _mark_preview(canvas: Any, _doc: Any) -> None:
+    """Every page of a preview: « APERÇU — non envoyé » across the page and in its top margin."""
+    canvas.saveState()
+    canvas.setFillColor(PREVIEW_INK)
+    canvas.setFont(BOLD, 11)
+    canvas.drawCentredString(A4[0] / 2, A4[1] - 11 * mm, PREVIEW_MARK)
+    canvas.setFillAlpha(0.18)
+    canvas.setFont(BOLD, 48)
+    canvas.translate(A4[0] / 2, A4[1] / 2)
+    canvas.rotate(45)
+    canvas.drawCentredString(0, 0, PREVIEW_MARK)
+    canvas.restoreState()
 
 
 def _p(text: str, style: Any) -> Paragraph:
@@ -45,11 +69,15 @@ class ReportlabNoteRenderer:
         self.catalog = catalog if catalog is not None else load_catalog()
         self._styles = styles()
 
-    def _build(self, story: list[Any], *, title: str, author: str, subject: str) -> bytes:
+    def _build(
+        self, story: list[Any], *, title: str, author: str, subject: str, preview: bool = False
+    ) -> bytes:
         with _RENDER_LOCK:  # ReportLab keeps per-font subset state and global settings: one build at a time
-            return self._build_unlocked(story, title=title, author=author, subject=subject)
+            return self._build_unlocked(story, title=title, author=author, subject=subject, preview=preview)
 
-    def _build_unlocked(self, story: list[Any], *, title: str, author: str, subject: str) -> bytes:
+    def _build_unlocked(
+        self, story: list[Any], *, title: str, author: str, subject: str, preview: bool
+    ) -> bytes:
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(
             buffer,
@@ -64,15 +92,26 @@ class ReportlabNoteRenderer:
             creator=CREATOR,
             lang="fr-FR",
         )
-        doc.build(story, canvasmaker=canvas_maker())
+        if preview:
+            doc.build(
+                story, onFirstPage=_mark_preview, onLaterPages=_mark_preview, canvasmaker=canvas_maker()
+            )
+        else:
+            doc.build(story, canvasmaker=canvas_maker())
         return buffer.getvalue()
 
     # ---------------------------------------------------------------- note d'honoraires
-    def render_note(self, note: FeeNote) -> bytes:
-        """The note d'honoraires as PDF bytes."""
+    def render_note(self, note: FeeNote, *, preview: bool = False) -> bytes:
+        """The note d'honoraires as PDF bytes.
+
+        `preview`: the note shown before sending, whose number the server has not given yet: it
+        reads « N° attribué à l'envoi » and every page is marked « APERÇU — non envoyé ». The
+        document sent to the patient (`preview=False`) carries no such mark.
+        """
         s, who = self._styles, note.practitioner
+        number = PREVIEW_NUMBER_TEXT if preview else note.number
         header = Table(
-            [[_p("Note d’honoraires", s["title"]), _p(f"N° {note.number}", s["right_bold"])],
+            [[_p("Note d’honoraires", s["title"]), _p(f"N° {number}", s["right_bold"])],
              ["", _p(f"Émise le {long_date(note.issued_on)}", s["right"])]],
             colWidths=[_WIDTH * 0.6, _WIDTH * 0.4],
             style=[("FONTNAME", (0, 0), (-1, -1), REGULAR), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")],
@@ -120,9 +159,10 @@ class ReportlabNoteRenderer:
         story += [Spacer(1, 6 * mm), _p(VAT_MENTION, s["bold"])]
         return self._build(
             story,
-            title=f"Note d’honoraires N° {note.number}",
+            title=f"{PREVIEW_MARK} — " * preview + f"Note d’honoraires N° {number}",
             author=who.full_name,
             subject="Note d’honoraires — téléconsultation",
+            preview=preview,
         )
 
     def _payment(self, note: FeeNote) -> list[Any]:

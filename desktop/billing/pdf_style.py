@@ -34,6 +34,7 @@ INK = colors.HexColor("#1F2933")
 MUTED = colors.HexColor("#52606D")
 RULE = colors.HexColor("#CBD2D9")
 BAND = colors.HexColor("#F0F4F8")
+PREVIEW_INK = colors.HexColor("#B42318")  # the « APERÇU — non envoyé » mark of a note not sent yet
 
 
 def register_fonts() -> None:

@@ -38,8 +38,12 @@ class PageImage:
     rgb: bytes
 
 
-def render_page(path: Path, index: int = 0, *, zoom: float = 1.0, fit: int | None = None) -> PageImage:
+def render_page(
+    path: Path | bytes, index: int = 0, *, zoom: float = 1.0, fit: int | None = None
+) -> PageImage:
     """Render page `index` (clamped to the document) at `zoom`, or to fit a `fit`-pixel square.
+
+    `path` is a PDF file, or a PDF held in memory (a document drawn for a preview, never written).
 
     Blocking: call it from a worker thread (`PdfPreviewService` does).
 
@@ -50,7 +54,7 @@ def render_page(path: Path, index: int = 0, *, zoom: float = 1.0, fit: int | Non
 
     with _LOCK:
         try:
-            document = pdfium.PdfDocument(str(path))
+            document = pdfium.PdfDocument(path if isinstance(path, bytes) else str(path))
         except pdfium.PdfiumError as exc:
             if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
                 raise PdfPreviewError(
@@ -101,6 +105,6 @@ class PdfPreviewService:
         """The first page, fitting a `size`-pixel square."""
         return await asyncio.to_thread(render_page, path, 0, fit=size)
 
-    async def page(self, path: Path, index: int, zoom: float) -> PageImage:
+    async def page(self, path: Path | bytes, index: int, zoom: float) -> PageImage:
         """Page `index` (clamped) at `zoom` (1 = printed size)."""
         return await asyncio.to_thread(render_page, path, index, zoom=zoom)

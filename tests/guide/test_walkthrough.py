@@ -25,7 +25,7 @@ from typing import Any
 import aioice.ice
 import pytest
 from playwright.sync_api import expect
-from PySide6.QtCore import QDate, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
@@ -43,6 +43,7 @@ from desktop.services.workspace import Workspace
 from desktop.storage.credentials import CredentialStore
 from desktop.storage.settings_store import SettingsStore
 from desktop.ui.app_controller import AppController
+from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
 from desktop.ui.main_window import CONVERSATION, INVITATIONS
 from desktop.video.aiortc_engine import AiortcCallEngine
@@ -649,7 +650,7 @@ async def walk_consultation(
     await wait_for(lambda: window.current_page == "claim" and billing.editor.isVisible())
     editor = billing.editor
     form = editor.form
-    form.birth_date.setDate(QDate(1995, 10, 3))
+    type_into(form.birth_date, "03101995")
     type_into(form.line_edit("patient.nir"), VALID_NIR)
     for name, value in (("patient.regime", "01"), ("patient.caisse", "691"), ("patient.centre", "0001")):
         type_into(form.line_edit(name), value)
@@ -668,7 +669,9 @@ async def walk_consultation(
     billing.billing_action.trigger()  # « Facturation » (Ctrl+B)
     await wait_for(lambda: window.current_page == "billing" and len(billing.page.claim_rows) == 1)
     billing.page.claims.selectRow(0)
-    click(billing.page.note)
+    click(billing.page.note)  # the note is shown first (its PDF, marked « APERÇU »), then « Envoyer »
+    await wait_for(lambda: visible(NotePreviewDialog) is not None and visible(NotePreviewDialog).count > 0)
+    click(visible(NotePreviewDialog).send)
     await wait_for(lambda: window.message_bar.text.startswith("Note d'honoraires N° "), timeout=30)
     grab(
         window,

@@ -67,8 +67,8 @@ class BillingPresenter(QObject):
         self.confirm: Callable[[str], Awaitable[bool]] = lambda text: ConfirmBox.ask(
             page.window(), self.tr("Rembourser"), text, self.tr("Rembourser")
         )  # tests replace it
-        self.confirm_note: Callable[[FeeNote], Awaitable[bool]] = lambda note: NotePreviewDialog.ask(
-            page.window(), note
+        self.confirm_note: Callable[[FeeNote, bytes], Awaitable[bool]] = lambda note, pdf: (
+            NotePreviewDialog.ask(page.window(), note, pdf)
         )
         page.set_status_choices(
             [(self.tr("Toutes les feuilles"), None)] + [(self.tr(s.label), s.value) for s in ClaimStatus],
@@ -219,7 +219,8 @@ class BillingPresenter(QObject):
 
     async def _note(self, claim_id: str) -> None:
         """Show the note (« Envoyer » / « Modifier »), then number and send it."""
-        if not await self.confirm_note(await self.billing.fee_notes.preview(claim_id)):
+        note = await self.billing.fee_notes.preview(claim_id)
+        if not await self.confirm_note(note, await self.billing.fee_notes.preview_pdf(note)):
             return
         sent = await self.billing.fee_notes.send(claim_id)
         self.messages.info(

@@ -28,7 +28,9 @@ from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
 from desktop.ui.dialogs.save_dialog import SaveDialog, documents_folder
 
 AskSavePath = Callable[[str, str], Awaitable[Path | None]]  # (suggested file name, kind) → path
-ConfirmNote = Callable[[FeeNote], Awaitable[bool]]  # the note shown before sending → « Envoyer »?
+ConfirmNote = Callable[
+    [FeeNote, bytes], Awaitable[bool]
+]  # the note and its PDF, before sending → « Envoyer »?
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class ClaimActions:
         self.ask_save_path: AskSavePath = lambda name, kind: SaveDialog.choose(
             parent, _tr("Enregistrer"), documents_folder() / name, kind
         )  # tests replace it
-        self.confirm_note: ConfirmNote = lambda note: NotePreviewDialog.ask(parent, note)
+        self.confirm_note: ConfirmNote = lambda note, pdf: NotePreviewDialog.ask(parent, note, pdf)
 
     @property
     def claim(self) -> Claim:
@@ -108,7 +110,8 @@ class ClaimActions:
     async def send_note(self) -> None:
         """Show the note (« Envoyer » / « Modifier »), then number and send it."""
         record = await self._stored()
-        if not await self.confirm_note(await self.billing.fee_notes.preview(record.id)):
+        note = await self.billing.fee_notes.preview(record.id)
+        if not await self.confirm_note(note, await self.billing.fee_notes.preview_pdf(note)):
             return
         sent = await self.billing.fee_notes.send(record.id)
         self.messages.info(

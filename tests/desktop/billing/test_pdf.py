@@ -103,6 +103,24 @@ def test_note_holds_every_required_mention(make_claim: MakeClaim, renderer: Repo
     assert metadata is not None and metadata.title == "Note d’honoraires N° 2026-0042"
 
 
+def test_the_preview_is_the_note_marked_and_unnumbered(
+    make_claim: MakeClaim, renderer: ReportlabNoteRenderer
+) -> None:
+    """Issue 12 item 2: the note shown before sending is the same document, marked « APERÇU — non
+    envoyé » on every page and numbered « attribué à l'envoi »; the sent note carries no mark."""
+    note = fee_note_from_claim(
+        child_claim(make_claim), number="0000-0000", practitioner=IDENTITY, issued_on=date(2026, 11, 24)
+    )
+    preview = text_of(renderer.render_note(note, preview=True))
+    assert "APERÇU — non envoyé" in preview
+    assert "N° attribué à l’envoi" in preview and "0000-0000" not in preview
+    assert "Total 30,00 €" in preview and "TVA non applicable, art. 261-4-1° du CGI" in preview
+    metadata = PdfReader(io.BytesIO(renderer.render_note(note, preview=True))).metadata
+    assert metadata is not None and (metadata.title or "").startswith("APERÇU — non envoyé")
+    sent = text_of(renderer.render_note(note))
+    assert "APERÇU" not in sent and "N° 0000-0000" in sent and "Total 30,00 €" in sent
+
+
 def test_unpaid_note_shows_what_remains(make_claim: MakeClaim, renderer: ReportlabNoteRenderer) -> None:
     claim = make_claim(tiers_payant_amo=False)
     note = fee_note_from_claim(claim, number="2026-0043", practitioner=IDENTITY, issued_on=date(2026, 11, 24))

@@ -111,3 +111,14 @@ def test_rendering_runs_in_a_worker_thread(tmp_path: Path, monkeypatch: pytest.M
     thumbnail, second = asyncio.run(both())
     assert thumbnail.height == 220 and second.page_index == 1 and second.width > 1000
     assert threads and all(t is not threading.main_thread() for t in threads)
+
+
+def test_a_pdf_held_in_memory_is_rendered_like_its_file(tmp_path: Path) -> None:
+    """A preview drawn in memory (the note d'honoraires before sending) is never written to disk."""
+    data = pages_pdf(3)
+    from_bytes = asyncio.run(PdfPreviewService().page(data, 1, 1.0))
+    from_file = render_page(write(tmp_path, "pages.pdf", data), 1)
+    assert (from_bytes.page_index, from_bytes.page_count) == (1, 3)
+    assert from_bytes.rgb == from_file.rgb
+    with pytest.raises(PdfPreviewError, match="endommagé"):
+        render_page(b"%PDF-1.4 not really a pdf", 0)

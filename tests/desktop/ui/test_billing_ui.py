@@ -24,6 +24,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -82,6 +83,30 @@ def type_into(widget: QWidget, text: str) -> None:
     QTest.keySequence(widget, "Ctrl+A")
     QTest.keyClick(widget, Qt.Key.Key_Delete)
     QTest.keyClicks(widget, text)
+
+
+def non_blank(image: QImage) -> bool:
+    """More than 1 % of the page is not white (text and rules were drawn)."""
+    small = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    dark = sum(
+        1
+        for y in range(0, small.height(), 2)
+        for x in range(0, small.width(), 2)
+        if small.pixelColor(x, y).value() < 200
+    )
+    return image.width() > 300 and dark > (small.width() // 2) * (small.height() // 2) // 100
+
+
+def pdf_text_of(pdf: bytes) -> str:
+    """The PDF's text by PDFium (the engine that draws the preview), spaces normalised."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        raw = " ".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+    return " ".join(raw.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
 async def note_preview() -> NotePreviewDialog:
@@ -694,6 +719,18 @@ async def test_the_editor_follows_the_payment_and_the_note_is_previewed(
         assert "par virement : 30,00" in text and "Note acquittée." in text  # plain spaces here
         assert "Reste à régler" not in text and "tiers payant" not in text
         assert preview.text.isReadOnly() and preview.edit.isDefault()
+        # The real PDF (the renderer of the sent note), its first page drawn off the GUI thread.
+        await wait_for(lambda: preview.count == 1)
+        assert preview.position.text() == "Page 1 sur 1" and preview.page.accessibleName() == "Page 1 sur 1"
+        assert non_blank(preview.page.pixmap().toImage())
+        pdf_text = pdf_text_of(preview.pdf)
+        assert "Total 30,00 €" in pdf_text and "par virement : 30,00 €" in pdf_text
+        assert "APERÇU — non envoyé" in pdf_text and "N° attribué à l’envoi" in pdf_text
+        QTest.keyClick(preview, Qt.Key.Key_Return)  # Entrée is « Modifier »'s: nothing is sent
+        await wait_for(editor.note.isEnabled)  # the preview closed (and is gone)
+        assert scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"] == []
+        editor.note.click()
+        preview = await note_preview()
         preview.edit.click()  # « Modifier »: nothing numbered, nothing sent
         await wait_for(editor.note.isEnabled)  # the preview closed (and is gone)
         assert scene.http.get("/billing/notes", headers=scene.doctor.headers).json()["items"] == []
