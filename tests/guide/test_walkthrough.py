@@ -577,7 +577,9 @@ async def walk_consultation(
         # The message is shown as the patient will get it, and sent only on « Envoyer au patient ».
         call_presenter = calls.presenter
         assert call_presenter is not None
-        await wait_for(lambda: call_presenter.help_preview is not None and call_presenter.help_preview.isVisible())
+        await wait_for(
+            lambda: call_presenter.help_preview is not None and call_presenter.help_preview.isVisible()
+        )
         preview = call_presenter.help_preview
         assert preview is not None
         grab(preview, guide.image("aide-apercu", "« Aide patient » montre le message avant de l'envoyer"))
