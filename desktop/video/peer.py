@@ -24,6 +24,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from desktop.kernel.tasks import TaskRunner
 from desktop.video import ice, jitter
 from desktop.video.errors import SignalingError
+from desktop.video.playout import PlayoutQueue
 from desktop.video.sdp import add_bitrate_hints, candidate_from_init, negotiated_codec
 from desktop.video.signaling import IceCandidateInit
 from desktop.video.sinks import AudioSink, FrameSink
@@ -78,6 +79,7 @@ class PeerSession:
         self._has_remote = False
         self._closed = False
         self.frames_received = 0
+        self.playout: PlayoutQueue | None = None  # the remote video's, once its track arrives
         self.received_size: tuple[int, int] | None = None
         self.first_video_at: float | None = None
         self.first_audio_at: float | None = None
@@ -151,6 +153,17 @@ class PeerSession:
         self._on_state(self)
 
     async def _consume_video(self, track: MediaStreamTrack) -> None:
+        # Shown at the pace they were filmed, a little late when the network makes them late
+        # (desktop/video/playout.py): the frames reach the sink from the playout queue's own task.
+        playout = PlayoutQueue(self._remote_video)
+        self.playout = playout
+        player = self._tasks.run(playout.run(), name=f"session {self.id}: remote video playout")
+        try:
+            await self._receive_video(track, playout)
+        finally:
+            player.cancel()
+
+    async def _receive_video(self, track: MediaStreamTrack, playout: PlayoutQueue) -> None:
         while True:
             try:
                 frame = await track.recv()
@@ -164,10 +177,7 @@ class PeerSession:
                 self._first("video")
             self.frames_received += 1
             self.received_size = (frame.width, frame.height)
-            try:
-                self._remote_video.put(frame)
-            except Exception:  # a faulty sink must not stop the call's video
-                log.exception("session %s: remote video sink failed", self.id)
+            playout.put(frame)
 
     async def _consume_audio(self, track: MediaStreamTrack) -> None:
         while True:
