@@ -17,6 +17,11 @@ _LABEL = re.compile(
 )
 
 
+def _shown(text: str) -> str:
+    """`text` as it may be quoted back: an invisible character (NUL, a control) shows as « � »."""
+    return "".join(c if c.isprintable() else "\ufffd" for c in text[:60])
+
+
 def email_problem(value: str) -> str | None:
     """What is wrong with the address `value` (surrounding spaces ignored), or None when it looks right.
 
@@ -39,12 +44,14 @@ def email_problem(value: str) -> str | None:
         return PREFIX + f"il manque le domaine après le @ (exemple : {EXAMPLE})."
     if not _ALLOWED_LOCAL.fullmatch(local):
         bad = next(c for c in local if not _ALLOWED_LOCAL.fullmatch(c))
+        if not bad.isprintable():
+            return PREFIX + "elle contient un caractère invisible avant le @ (copiez-la de nouveau)."
         return PREFIX + f"le caractère « {bad} » n'est pas permis avant le @."
     if local.startswith(".") or local.endswith(".") or ".." in local:
         return PREFIX + "un point ne peut être ni au début, ni à la fin, ni doublé avant le @."
     if "." not in domain:
-        return PREFIX + f"le domaine « {domain[:60]} » n'a pas d'extension (.fr, .com…)."
+        return PREFIX + f"le domaine « {_shown(domain)} » n'a pas d'extension (.fr, .com…)."
     labels = domain.split(".")
     if not all(_LABEL.fullmatch(label) for label in labels):
-        return PREFIX + f"le domaine « {domain[:60]} » est mal formé."
+        return PREFIX + f"le domaine « {_shown(domain)} » est mal formé."
     return None

@@ -73,6 +73,9 @@ def test_email_normalised_and_bad_ones_refused_in_french() -> None:
         "a@b@exemple.fr": "plusieurs @",
         "a@exemple..fr": "est mal formé",
         "hélène,dupont@exemple.fr": "« , » n'est pas permis",
+        "hel\x00ene@exemple.fr": "un caractère invisible avant le @",
+        "helene@exem\x00ple.fr": "le domaine « exem\ufffdple.fr » est mal formé",
+        "helene@" + "x" * 10_000: "le domaine « " + "x" * 60 + " » n'a pas d'extension",
     }
     for bad, why in reasons.items():
         with pytest.raises(InvalidInputError) as err:
