@@ -246,6 +246,29 @@ async def cpu_run(
         await page.close()
 
 
+def _ratio_rows(
+    metric: str, runs: list[dict[str, float]], baseline: list[dict[str, float]]
+) -> list[dict[str, object]]:
+    """p50 and p95 of ready → video both ways, against the browser ↔ browser baseline of the run."""
+    rows: list[dict[str, object]] = []
+    for q in (50, 95):
+        mine = percentile([1000 * max(r.values()) for r in runs], q)
+        peer = percentile([1000 * max(r.values()) for r in baseline], q)
+        rows.append(
+            {
+                "bench": "video",
+                "metric": f"{metric}_p{q}_vs_chromium",
+                "value": round(mine, 1),
+                "unit": "ms",
+                "peer": round(peer, 1),
+                "ratio": round(mine / peer, 2) if peer else None,
+                "goal": "ratio ≤ 1.0" + (", ≤ 300 ms" if q == 95 else ""),
+                "n": len(runs),
+            }
+        )
+    return rows
+
+
 def _ttff_rows(name: str, runs: list[dict[str, float]], note: str) -> list[dict[str, Any]]:
     rows = []
     for side in ("practitioner", "patient", "both"):
@@ -325,40 +348,12 @@ async def main() -> list[dict[str, Any]]:
                     with_firefox,
                     "desktop engine (practitioner) ↔ Firefox ESR (patient page)",
                 )
-                for q in (50, 95):
-                    mine = percentile([1000 * max(r.values()) for r in with_firefox], q)
-                    peer = percentile([1000 * max(r.values()) for r in baseline], q)
-                    rows.append(
-                        {
-                            "bench": "video",
-                            "metric": f"firefox_ready_to_video_both_ways_p{q}_vs_chromium",
-                            "value": round(mine, 1),
-                            "unit": "ms",
-                            "peer": round(peer, 1),
-                            "ratio": round(mine / peer, 2) if peer else None,
-                            "goal": "ratio ≤ 1.0" + (", ≤ 300 ms" if q == 95 else ""),
-                            "n": len(with_firefox),
-                        }
-                    )
+                rows += _ratio_rows("firefox_ready_to_video_both_ways", with_firefox, baseline)
             else:
                 rows.append(
                     {"bench": "video", "metric": "desktop_firefox", "error": f"{FIREFOX} introuvable"}
                 )
-            for q in (50, 95):
-                mine = percentile([1000 * max(r.values()) for r in ours], q)
-                peer = percentile([1000 * max(r.values()) for r in baseline], q)
-                rows.append(
-                    {
-                        "bench": "video",
-                        "metric": f"ready_to_video_both_ways_p{q}_vs_chromium",
-                        "value": round(mine, 1),
-                        "unit": "ms",
-                        "peer": round(peer, 1),
-                        "ratio": round(mine / peer, 2) if peer else None,
-                        "goal": "ratio ≤ 1.0" + (", ≤ 300 ms" if q == 95 else ""),
-                        "n": len(ours),
-                    }
-                )
+            rows += _ratio_rows("ready_to_video_both_ways", ours, baseline)
             for label, goal in (("480p", 30), ("720p", 60)):
                 size = desktop_size[label]
                 desktop = await DesktopSide.connect(

@@ -20,7 +20,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -294,13 +294,7 @@ class CallService:
         call, media = self._choice(camera=target, camera_label=label or target)
         if call is None or media is None:
             return False
-        from desktop.video.errors import DeviceError
-
-        try:
-            await call.engine.replace_video_source(media.video)
-        except DeviceError as exc:
-            await media.video.close()
-            self._messages.warning(exc.message)
+        if not await self._replaced(call.engine.replace_video_source(media.video), media.video.close):
             return False
         return self._switched(call, camera=target, camera_label=label or target)
 
@@ -309,13 +303,7 @@ class CallService:
         call, media = self._choice(microphone=name)
         if call is None or media is None:
             return False
-        from desktop.video.errors import DeviceError
-
-        try:
-            await call.engine.replace_audio_source(media.audio)
-        except DeviceError as exc:
-            await media.audio.close()
-            self._messages.warning(exc.message)
+        if not await self._replaced(call.engine.replace_audio_source(media.audio), media.audio.close):
             return False
         return self._switched(call, microphone=name)
 
@@ -335,6 +323,18 @@ class CallService:
         call.engine.replace_audio_sink(media.speaker)
         old.close()
         return self._switched(call, speaker=name)
+
+    async def _replaced(self, replacing: Awaitable[None], close: Callable[[], Awaitable[None]]) -> bool:
+        """Await the engine taking a newly opened device; if it cannot, close that device and say why."""
+        from desktop.video.errors import DeviceError
+
+        try:
+            await replacing
+        except DeviceError as exc:
+            await close()
+            self._messages.warning(exc.message)
+            return False
+        return True
 
     def _choice(self, **changes: str) -> tuple[ActiveCall | None, CallMedia | None]:
         call = self.active

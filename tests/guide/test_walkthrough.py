@@ -31,12 +31,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.api.realtime import RealtimeClient
 from desktop.app import build_app_services
 from desktop.domain.app_settings import REMOTE, AppSettings
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.call_media import MediaFactory, synthetic_media
-from desktop.services.calls import ENGINE_FRAMES
 from desktop.services.ports import Notifier
 from desktop.services.session import SignedIn
 from desktop.services.workspace import Workspace
@@ -46,18 +44,14 @@ from desktop.ui.app_controller import AppController
 from desktop.ui.billing.note_preview_dialog import NotePreviewDialog
 from desktop.ui.dialogs.sign_in_dialog import SignInDialog
 from desktop.ui.main_window import CONVERSATION, INVITATIONS
-from desktop.video.aiortc_engine import AiortcCallEngine
-from desktop.video.engine import Role
-from desktop.video.signaling import QueueSignaling
-from desktop.video.sinks import LatestFrameSink, NullAudioSink
-from desktop.video.sources import TestPatternSource, ToneSource
 from tests.conftest import need
 from tests.desktop.services.harness import MemoryKeyring, make_config, wait_for
-from tests.desktop.ui.desktop_harness import grab
+from tests.desktop.ui.desktop_harness import grab, type_into
 from tests.e2e.conftest import CHROMIUM
 from tests.guide.browser_thread import PatientBrowser
 from tests.guide.guide_book import GUIDE, Guide, content, install
 from tests.helpers.documents import make_pdf
+from tests.helpers.engine_patient import EnginePatient
 from tests.helpers.factories import PASSWORD, Account, make_practitioner
 from tests.helpers.invitation_env import delivery_settings
 from tests.helpers.live_server import LiveServer
@@ -83,14 +77,6 @@ def visible(kind: type[QWidget]) -> Any:
     return None
 
 
-def type_into(widget: QWidget, text: str) -> None:
-    """Replace a field's text as a user would (ASCII keys: QTest cannot type accents)."""
-    widget.setFocus()
-    QTest.keySequence(widget, "Ctrl+A")
-    QTest.keyClick(widget, Qt.Key.Key_Delete)
-    QTest.keyClicks(widget, text)
-
-
 def click(widget: QWidget) -> None:
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
 
@@ -107,53 +93,6 @@ def drop_files(target: QWidget, paths: list[Path]) -> None:
     QApplication.sendEvent(target, drop)
     assert enter.isAccepted() and drop.isAccepted()
     del mime
-
-
-class EnginePatient:
-    """The patient's media in the call: an aiortc answerer on the patient's own socket, as the
-    patient's page would answer (the signaling goes through the real server)."""
-
-    def __init__(self, server: LiveServer, token: str) -> None:
-        self.frames: QueueSignaling | None = None
-        self.engine: AiortcCallEngine | None = None
-
-        async def last_seq() -> int:
-            return 0
-
-        async def on_event(seq: int, name: str, data: dict[str, Any]) -> None:
-            return None
-
-        self.realtime = RealtimeClient(server.ws_url, lambda: token, last_seq, on_event, lambda s: None)
-        for kind in ENGINE_FRAMES:
-            self.realtime.add_frame_handler(kind, self._deliver)
-        self.task = asyncio.get_running_loop().create_task(self.realtime.run())
-
-    async def _deliver(self, frame: dict[str, Any]) -> None:
-        if self.frames is not None:
-            self.frames.deliver(frame)
-
-    async def _send(self, frame: dict[str, Any]) -> None:
-        assert await self.realtime.send(frame)
-
-    async def join(self, call_id: str) -> None:
-        self.frames = QueueSignaling(self._send)
-        self.engine = AiortcCallEngine(
-            call_id=call_id,
-            role=Role.ANSWERER,
-            signaling=self.frames,
-            ice_servers=[],
-            video=TestPatternSource(480, 640),
-            audio=ToneSource(),
-            remote_video=LatestFrameSink(),
-            remote_audio=NullAudioSink(),
-        )
-        await self.engine.start()
-
-    async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.close()
-        await self.realtime.stop()
-        self.task.cancel()
 
 
 def difference(before: tuple[str, list[str]], after: tuple[str, list[str]]) -> str:
@@ -552,7 +491,7 @@ async def walk_consultation(
     # WebRTC (chromium's own media is proven in a network namespace: tests/e2e/test_call_netns.py).
     active = workspace.calls.active
     assert active is not None
-    stand_in = EnginePatient(server, token)
+    stand_in = EnginePatient(server, token, video=(480, 640))
     try:
         await wait_for(lambda: stand_in.realtime.status is ConnectionStatus.ONLINE)
         await stand_in.join(active.call_id)

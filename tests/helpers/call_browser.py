@@ -27,6 +27,7 @@ import aioice.ice
 
 from desktop.api.calls import CallApiClient
 from desktop.api.realtime import RealtimeClient
+from desktop.domain.call_state import CallState
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.kernel.messages import Messages
 from desktop.kernel.tasks import TaskRunner
@@ -84,6 +85,28 @@ async def until(predicate: Callable[[], Any], timeout: float, what: str) -> floa
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.02)
     return time.monotonic() - started
+
+
+def session_user(account: Any) -> dict[str, str]:
+    """The `user` of the patient page's stored session (`teleconsult.session`) for a test account."""
+    return {
+        "id": account.id,
+        "role": account.role,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+    }
+
+
+async def start_and_join(desktop: DesktopSide, page: PatientPage, conversation_id: str) -> None:
+    """The practitioner starts the call, the patient joins from the invitation: back once connected."""
+    await desktop.service.start(conversation_id)
+    await page.page.get_by_text("Votre praticien vous attend").wait_for()
+    await page.join()
+    await until(
+        lambda: desktop.service.active is not None and desktop.service.active.state is CallState.CONNECTED,
+        20,
+        "the call",
+    )
 
 
 class PatientPage:

@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.helpers.processes import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRO_IP = "198.51.100.2"
@@ -237,13 +239,7 @@ table ip tc {{
 
     def close(self) -> None:
         for process in (self.coturn, self.emulator):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+            stop_process(process)
         for role in ("pat", "nat", "net", "pro"):
             run("ip", "netns", "del", self.ns(role), check=False)
 

@@ -29,7 +29,7 @@ from typing import Any
 from contracts.clock import system_clock
 from desktop.domain.call_state import CallState
 from tests.conftest import base_settings
-from tests.helpers.call_browser import CHROMIUM, CHROMIUM_ARGS, DesktopSide, PatientPage, until
+from tests.helpers.call_browser import CHROMIUM, CHROMIUM_ARGS, DesktopSide, PatientPage, session_user, until
 from tests.helpers.clock import TestClock
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
@@ -322,12 +322,7 @@ async def parties(
     doctor, patient = make_practitioner(server), make_patient(server)
     conversation_id = make_conversation(server, doctor, patient)
     desktop = await DesktopSide.connect(server.url, doctor.token)
-    user = {
-        "id": patient.id,
-        "role": "patient",
-        "first_name": patient.first_name,
-        "last_name": patient.last_name,
-    }
+    user = session_user(patient)
     page = await PatientPage.open(browser, topology.server_url, conversation_id, patient.token, user)
     return conversation_id, desktop, page
 

@@ -16,7 +16,6 @@ import base64
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.helpers.live_server import free_port
+from tests.helpers.processes import stop_process
 
 WEBKIT_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
@@ -73,12 +75,6 @@ def available() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class WebKit:
     """A MiniBrowser session through WebKitWebDriver on a private X display."""
 
@@ -104,7 +100,7 @@ class WebKit:
         driver: subprocess.Popen[bytes] | None = None
         try:
             display = _read_display(read, timeout)
-            port = _free_port()
+            port = free_port()
             runtime = tempfile.mkdtemp(prefix="teleconsult-webkit-")
             env = {**os.environ, "DISPLAY": f":{display}", "XDG_RUNTIME_DIR": runtime, "TZ": "Europe/Paris"}
             env.pop("WAYLAND_DISPLAY", None)
@@ -134,7 +130,7 @@ class WebKit:
         except BaseException:
             for process in (driver, xvfb):
                 if process is not None:
-                    _stop(process)
+                    stop_process(process)
             raise
         finally:
             os.close(read)
@@ -210,8 +206,8 @@ class WebKit:
             with contextlib.suppress(Exception):
                 self.client.request("DELETE", self._s(""), timeout=10)
         self.client.close()
-        _stop(self.driver)
-        _stop(self.xvfb)
+        stop_process(self.driver)
+        stop_process(self.xvfb)
         if self.runtime is not None:
             shutil.rmtree(self.runtime, ignore_errors=True)
 
@@ -230,13 +226,3 @@ def _read_display(fd: int, timeout: float) -> str:
             raise RuntimeError("Xvfb exited")
         data += chunk
     return data.decode().strip()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.domain.connection_status import ConnectionStatus
@@ -64,6 +65,14 @@ async def open_desktop(
         window.allow_close = True
         window.close()
         window.deleteLater()
+
+
+def type_into(widget: QWidget, text: str) -> None:
+    """Replace a field's text as a user would (ASCII keys: QTest cannot type accents)."""
+    widget.setFocus()
+    QTest.keySequence(widget, "Ctrl+A")
+    QTest.keyClick(widget, Qt.Key.Key_Delete)
+    QTest.keyClicks(widget, text)
 
 
 def grab(widget: QWidget, path: Path) -> Path:

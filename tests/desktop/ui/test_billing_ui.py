@@ -38,7 +38,7 @@ from desktop.ui.call.call_controller import CallController
 from desktop.ui.main_window import CONVERSATION
 from tests.conftest import base_settings
 from tests.desktop.services.harness import wait_for
-from tests.desktop.ui.desktop_harness import Desktop, grab_schemes, open_desktop
+from tests.desktop.ui.desktop_harness import Desktop, grab_schemes, open_desktop, type_into
 from tests.helpers.billing import API_KEY, WEBHOOK_SECRET, StripeFake, paid_by_stripe, stripe_fake
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner, send
 from tests.helpers.live_server import LiveServer
@@ -75,14 +75,6 @@ async def billing_desktop(server: LiveServer, home: Path, **doctor: object) -> A
         desktop.presenter.open_conversation(conversation_id)
         with httpx.Client(base_url=server.api, timeout=30) as http:
             yield Scene(desktop, controller, practitioner, patient, conversation_id, http)
-
-
-def type_into(widget: QWidget, text: str) -> None:
-    """Replace a field's text as a user would (ASCII keys: QTest cannot type accents)."""
-    widget.setFocus()
-    QTest.keySequence(widget, "Ctrl+A")
-    QTest.keyClick(widget, Qt.Key.Key_Delete)
-    QTest.keyClicks(widget, text)
 
 
 def non_blank(image: QImage) -> bool:

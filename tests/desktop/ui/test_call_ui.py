@@ -8,12 +8,10 @@ waiting room on the conversation page, raccrocher on either side.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import aioice.ice
 import httpx
@@ -21,22 +19,16 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.api.realtime import RealtimeClient
 from desktop.domain.call_state import CallState, EndReason
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.services.call_media import synthetic_media
-from desktop.services.calls import ENGINE_FRAMES
 from desktop.ui.call.call_controller import CallController
 from desktop.video.adaptation import LADDER, scaled_size
-from desktop.video.aiortc_engine import AiortcCallEngine
-from desktop.video.engine import Role
-from desktop.video.signaling import QueueSignaling
-from desktop.video.sinks import LatestFrameSink, NullAudioSink
-from desktop.video.sources import TestPatternSource, ToneSource
 from tests.desktop.services.harness import wait_for
 from tests.desktop.ui.desktop_harness import Desktop, grab, open_desktop
 from tests.helpers.call_browser import screenshot_dir
-from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
+from tests.helpers.engine_patient import EnginePatient
+from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
 
 PRECHECK = {"camera": "ok", "microphone": "denied", "server": "ok", "network": "ok", "relay": "none"}
@@ -49,60 +41,10 @@ def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-class Patient:
-    """The patient's side: a socket of their own, and an answerer engine once they join."""
-
-    def __init__(self, server: LiveServer, account: Account) -> None:
-        self.frames: QueueSignaling | None = None
-        self.engine: AiortcCallEngine | None = None
-        self.remote = LatestFrameSink()
-
-        async def last_seq() -> int:
-            return 0
-
-        async def on_event(seq: int, name: str, data: dict[str, Any]) -> None:
-            return None
-
-        self.realtime = RealtimeClient(
-            server.ws_url, lambda: account.token, last_seq, on_event, lambda s: None
-        )
-        for kind in ENGINE_FRAMES:
-            self.realtime.add_frame_handler(kind, self._deliver)
-        self.task = asyncio.get_running_loop().create_task(self.realtime.run())
-
-    async def _deliver(self, frame: dict[str, Any]) -> None:
-        if self.frames is not None:
-            self.frames.deliver(frame)
-
-    async def send(self, frame: dict[str, Any]) -> None:
-        assert await self.realtime.send(frame)
-
-    async def join(self, call_id: str) -> AiortcCallEngine:
-        self.frames = QueueSignaling(self.send)
-        self.engine = AiortcCallEngine(
-            call_id=call_id,
-            role=Role.ANSWERER,
-            signaling=self.frames,
-            ice_servers=[],
-            video=TestPatternSource(320, 240),
-            audio=ToneSource(),
-            remote_video=self.remote,
-            remote_audio=NullAudioSink(),
-        )
-        await self.engine.start()
-        return self.engine
-
-    async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.close()
-        await self.realtime.stop()
-        self.task.cancel()
-
-
 @asynccontextmanager
 async def call_desktop(
     server: LiveServer, tmp_path: Path
-) -> AsyncIterator[tuple[Desktop, CallController, Patient, str]]:
+) -> AsyncIterator[tuple[Desktop, CallController, EnginePatient, str]]:
     doctor = make_practitioner(server)
     account = make_patient(server, first_name="Hélène", last_name="Dupont")
     conversation_id = make_conversation(server, doctor, account)
@@ -110,7 +52,7 @@ async def call_desktop(
         controller = CallController(desktop.window, desktop.workspace)
         await wait_for(lambda: desktop.workspace.conversations.get(conversation_id) is not None)
         desktop.presenter.open_conversation(conversation_id)
-        patient = Patient(server, account)
+        patient = EnginePatient(server, account.token)
         try:
             await wait_for(lambda: patient.realtime.status is ConnectionStatus.ONLINE)
             yield desktop, controller, patient, conversation_id

@@ -20,40 +20,38 @@ from tests.desktop.services.harness import wait_for
 pytestmark = pytest.mark.asyncio
 
 
-class StuckCamera(TestPatternSource):
-    """A camera whose read hangs once `stuck` (as PyAV's capture does after `close()`)."""
+class _Sticks:
+    """A device whose read hangs once `stuck` (as PyAV's capture does after `close()`)."""
 
+    stuck = False
+    waiting = False
+    closed = False
+
+    async def _hang_if_stuck(self) -> None:
+        if self.stuck:
+            self.waiting = True
+            await asyncio.Event().wait()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class StuckCamera(_Sticks, TestPatternSource):
     def __init__(self) -> None:
         super().__init__(640, 480)
-        self.stuck = False
-        self.waiting = False
-        self.closed = False
 
     async def read(self) -> av.VideoFrame:
-        if self.stuck:
-            self.waiting = True
-            await asyncio.Event().wait()
+        await self._hang_if_stuck()
         return await super().read()
 
-    async def close(self) -> None:
-        self.closed = True
 
-
-class StuckMicrophone(ToneSource):
+class StuckMicrophone(_Sticks, ToneSource):
     def __init__(self, frequency: float) -> None:
         super().__init__(frequency, duty=1.0)
-        self.stuck = False
-        self.waiting = False
-        self.closed = False
 
     async def read(self) -> av.AudioFrame:
-        if self.stuck:
-            self.waiting = True
-            await asyncio.Event().wait()
+        await self._hang_if_stuck()
         return await super().read()
-
-    async def close(self) -> None:
-        self.closed = True
 
 
 class MissingCamera(TestPatternSource):

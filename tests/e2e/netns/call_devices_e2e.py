@@ -22,7 +22,15 @@ from desktop.services.call_media import CallMedia, DevicePreferences
 from desktop.video.adaptation import LADDER, scaled_size
 from desktop.video.errors import CAMERA, device_error
 from desktop.video.sources import TestPatternSource, ToneSource, VideoSource
-from tests.helpers.call_browser import CHROMIUM, CHROMIUM_ARGS, DesktopSide, PatientPage, until
+from tests.helpers.call_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DesktopSide,
+    PatientPage,
+    session_user,
+    start_and_join,
+    until,
+)
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
 from tests.helpers.sound_probe import PageSoundProbe, RecordingSpeaker, UnpluggableCamera, bursts
@@ -78,21 +86,9 @@ async def _call(
     conversation_id = make_conversation(server, doctor, patient)
     media = lambda: CallMedia(video, ToneSource(440.0, duty=1.0), speaker)  # noqa: E731
     desktop = await DesktopSide.connect(server.url, doctor.token, media=media, devices=devices)
-    user = {
-        "id": patient.id,
-        "role": "patient",
-        "first_name": patient.first_name,
-        "last_name": patient.last_name,
-    }
+    user = session_user(patient)
     page = await PatientPage.open(browser, server.url, conversation_id, patient.token, user)
-    await desktop.service.start(conversation_id)
-    await page.page.get_by_text("Votre praticien vous attend").wait_for()
-    await page.join()
-    await until(
-        lambda: desktop.service.active is not None and desktop.service.active.state is CallState.CONNECTED,
-        20,
-        "the call",
-    )
+    await start_and_join(desktop, page, conversation_id)
     return desktop, page
 
 

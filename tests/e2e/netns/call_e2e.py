@@ -14,7 +14,7 @@ import pytest
 from contracts.wire.calls import CurrentCallPublic
 from desktop.domain.call_state import CallState, EndReason
 from desktop.video.adaptation import LADDER, scaled_size
-from tests.helpers.call_browser import DesktopSide, PatientPage, screenshot_dir, until
+from tests.helpers.call_browser import DesktopSide, PatientPage, screenshot_dir, session_user, until
 from tests.helpers.factories import Account, make_conversation, make_patient, make_practitioner
 from tests.helpers.live_server import LiveServer
 
@@ -27,12 +27,7 @@ async def _parties(server: LiveServer, browser: Any) -> tuple[Account, str, Desk
     doctor, patient = make_practitioner(server), make_patient(server)
     conversation_id = make_conversation(server, doctor, patient)
     desktop = await DesktopSide.connect(server.url, doctor.token)
-    user = {
-        "id": patient.id,
-        "role": "patient",
-        "first_name": patient.first_name,
-        "last_name": patient.last_name,
-    }
+    user = session_user(patient)
     page = await PatientPage.open(browser, server.url, conversation_id, patient.token, user)
     return patient, conversation_id, desktop, page
 

@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from contracts.wire.calls import CurrentCallPublic
 from desktop.domain.call_state import CallState, EndReason
-from tests.helpers.call_browser import DesktopSide, until
+from tests.helpers.call_browser import DesktopSide, session_user, until
 from tests.helpers.factories import make_conversation, make_patient, make_practitioner
 from tests.helpers.firefox_bidi import Firefox, FirefoxTab, open_patient_tab
 from tests.helpers.live_server import LiveServer
@@ -84,12 +84,7 @@ async def _parties(server: LiveServer, firefox: Firefox) -> tuple[str, DesktopSi
     doctor, patient = make_practitioner(server), make_patient(server)
     conversation_id = make_conversation(server, doctor, patient)
     desktop = await DesktopSide.connect(server.url, doctor.token)
-    user = {
-        "id": patient.id,
-        "role": "patient",
-        "first_name": patient.first_name,
-        "last_name": patient.last_name,
-    }
+    user = session_user(patient)
     page = await FirefoxPatient.open(firefox, server.url, conversation_id, patient.token, user)
     return conversation_id, desktop, page
 
