@@ -151,7 +151,8 @@ class RealtimeClient:
     async def _sleep(self, seconds: float | None) -> None:
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
 
     async def _session(self, token: str) -> bool:
         """One connection's life; returns True when the server refused the session."""
@@ -165,7 +166,8 @@ class RealtimeClient:
         ) as ws:
             self._ws = ws
             await ws.send(json.dumps({"type": "auth", "token": token, "last_seq": await self._last_seq()}))
-            first = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            async with asyncio.timeout(15):
+                first = json.loads(await ws.recv())
             if not isinstance(first, dict) or first.get("type") != "ready":
                 log.info("realtime auth refused: %s", first.get("code") if isinstance(first, dict) else "?")
                 return True
@@ -175,7 +177,8 @@ class RealtimeClient:
                 await self._dispatch(ws, {**first, "type": "reset"})
             self._set_status(ConnectionStatus.ONLINE)
             while not self._stopped:
-                raw = await asyncio.wait_for(ws.recv(), SILENCE_LIMIT)
+                async with asyncio.timeout(SILENCE_LIMIT):
+                    raw = await ws.recv()
                 frame = json.loads(raw)
                 if isinstance(frame, dict):
                     await self._dispatch(ws, frame)

@@ -236,7 +236,8 @@ class CallService:
         """Until the call ends: refresh TURN credentials before they expire; then release everything."""
         while True:
             try:
-                await asyncio.wait_for(call.engine.wait_ended(), refresh_delay(servers, time.time()))
+                async with asyncio.timeout(refresh_delay(servers, time.time())):
+                    await call.engine.wait_ended()
                 break
             except TimeoutError:
                 with contextlib.suppress(UserFacingError):

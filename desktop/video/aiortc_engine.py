@@ -143,7 +143,8 @@ class AiortcCallEngine:
         if self._state not in (CallState.IDLE, CallState.ENDED):
             self.end_reason = EndReason.LOCAL_HANGUP
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._send(Hangup(self.call_id, "hangup")), 1.0)
+                async with asyncio.timeout(1.0):
+                    await self._send(Hangup(self.call_id, "hangup"))
         await self._release()
 
     async def set_camera(self, on: bool) -> None:

@@ -131,7 +131,8 @@ class PlayoutQueue:
             if wait > 0.001:
                 self._ready.clear()
                 with contextlib.suppress(TimeoutError):  # a newer frame may be due sooner: look again
-                    await asyncio.wait_for(self._ready.wait(), timeout=wait)
+                    async with asyncio.timeout(wait):
+                        await self._ready.wait()
                 continue
             self._queue.popleft()
             try:

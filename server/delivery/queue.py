@@ -234,7 +234,8 @@ class DeliveryQueue:
             if free and claimed == free:
                 continue  # there may be more due jobs
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), settings.delivery_poll_seconds)
+                async with asyncio.timeout(settings.delivery_poll_seconds):
+                    await self._wake.wait()
 
     async def _claim_and_start(self, limit: int) -> int:
         now = self._core.clock()

@@ -86,7 +86,8 @@ class SmtpMailer:
                 client.close()
                 raise
             try:
-                await asyncio.wait_for(client.quit(), timeout=2)
+                async with asyncio.timeout(2):
+                    await client.quit()
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 client.close()  # the message is accepted; a lost goodbye does not matter
         except aiosmtplib.SMTPRecipientsRefused as exc:

@@ -93,6 +93,9 @@ class RedisBus:
         self._subscribed = asyncio.Event()
         self._reader_ok = False
         self._publisher_ok = True
+        # Set by `close`. redis-py can swallow a cancellation that lands while it reads a reply
+        # (seen with a PONG in pub/sub mode): the loops check this flag too, so close() always ends.
+        self._closing = False
 
     @property
     def state(self) -> str:
@@ -118,12 +121,13 @@ class RedisBus:
         loop = asyncio.get_running_loop()
         self._reader_task = loop.create_task(self._reader(), name="redis-bus-reader")
         self._publisher_task = loop.create_task(self._publisher(), name="redis-bus-publisher")
-        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+        async with asyncio.timeout(10):
+            await self._subscribed.wait()
 
     # ---------------------------------------------------------------- subscription
     async def _reader(self) -> None:
         first = True
-        while True:
+        while not self._closing:
             # A client of its own, without a read timeout: a quiet channel is not an error.
             client = redis_asyncio.from_url(
                 self._url,
@@ -134,7 +138,8 @@ class RedisBus:
             )
             pubsub = client.pubsub()
             try:
-                await asyncio.wait_for(pubsub.subscribe(self._channel), timeout=self._publish_timeout * 3)
+                async with asyncio.timeout(self._publish_timeout * 3):
+                    await pubsub.subscribe(self._channel)
                 self._reader_ok = True
                 self._subscribed.set()
                 if not first:
@@ -143,12 +148,15 @@ class RedisBus:
                 first = False
                 pinged: float | None = None  # when our unanswered PING left
                 while True:
+                    if self._closing:
+                        raise asyncio.CancelledError
                     item = await pubsub.get_message(timeout=QUIET_SECONDS)
                     now = time.monotonic()
                     if item is None:
                         # Quiet: make sure Redis still answers (a hung one does not).
                         if pinged is None:
-                            await asyncio.wait_for(pubsub.ping(), timeout=self._publish_timeout)
+                            async with asyncio.timeout(self._publish_timeout):
+                                await pubsub.ping()
                             pinged = now
                         elif now - pinged > PONG_TIMEOUT:
                             raise TimeoutError("no answer to PING")
@@ -167,9 +175,11 @@ class RedisBus:
                     log.warning("redis bus disconnected; reconnecting: %s", failure(exc))
                 self._reader_ok = False
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(pubsub.aclose(), timeout=1)  # type: ignore[no-untyped-call]
+                    async with asyncio.timeout(1):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.aclose(), timeout=1)
+                    async with asyncio.timeout(1):
+                        await client.aclose()
                 await asyncio.sleep(RECONNECT_DELAY)
 
     async def _deliver(self, raw: str) -> None:
@@ -212,7 +222,7 @@ class RedisBus:
         self._wakeup.set()
 
     async def _publisher(self) -> None:
-        while True:
+        while not self._closing:
             if not self._queue and not self._lost:
                 self._wakeup.clear()
                 await self._wakeup.wait()
@@ -229,7 +239,8 @@ class RedisBus:
     async def _send(self, payload: str) -> bool:
         assert self._client is not None
         try:
-            await asyncio.wait_for(self._client.publish(self._channel, payload), self._publish_timeout)
+            async with asyncio.timeout(self._publish_timeout):
+                await self._client.publish(self._channel, payload)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -239,7 +250,8 @@ class RedisBus:
             # A connection left mid-command (timeout, restart) is not reused: start afresh.
             old, self._client = self._client, self._new_client()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(old.aclose(), timeout=1)
+                async with asyncio.timeout(1):
+                    await old.aclose()
             await asyncio.sleep(RETRY_DELAY)
             return False
         if not self._publisher_ok:
@@ -248,15 +260,22 @@ class RedisBus:
         return True
 
     async def close(self) -> None:
+        self._closing = True
+        self._wakeup.set()
         for task in (self._publisher_task, self._reader_task):
             if task is not None:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                # Bounded: a loop that lost its cancellation sees `_closing` within QUIET_SECONDS.
+                await asyncio.wait({task}, timeout=QUIET_SECONDS + 5)
+                if not task.done():
+                    log.warning("redis bus task %s did not stop", task.get_name())
+                elif not task.cancelled() and (exc := task.exception()) is not None:
+                    log.warning("redis bus task %s failed: %s", task.get_name(), failure(exc))
         self._publisher_task = self._reader_task = None
         if self._client is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._client.aclose(), timeout=1)
+                async with asyncio.timeout(1):
+                    await self._client.aclose()
             self._client = None
 
 

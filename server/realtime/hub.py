@@ -285,7 +285,8 @@ class Hub:
     async def _authenticate(self, ws: WebSocket) -> tuple[Principal | None, int]:
         settings = self.core.settings
         try:
-            raw = await asyncio.wait_for(_receive(ws), timeout=settings.ws_auth_timeout_seconds)
+            async with asyncio.timeout(settings.ws_auth_timeout_seconds):
+                raw = await _receive(ws)
             if raw is None or len(raw) > 4096:  # binary or too large: not an auth frame
                 raise ValueError("auth frame too large")
             frame = SocketAuthFrame.model_validate_json(raw)  # a ValidationError is a ValueError

@@ -124,3 +124,27 @@ async def test_the_queue_hands_frames_over_in_order_at_their_time() -> None:
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(shown[1:])]
     assert all(gap > STEP * 0.5 for gap in gaps), gaps  # 1, 2, 3 paced, not in one burst
     assert sink.frames == 4 and queue.dropped == 0
+
+
+class _Later(PlayoutDelay):
+    """Every frame due one second after it arrives."""
+
+    def due(self, media: float, arrival: float) -> float:
+        return arrival + 1.0
+
+
+@pytest.mark.asyncio
+async def test_the_player_stops_when_cancelled_as_a_frame_arrives() -> None:
+    """The CI failure of stop 19: the player waited with Python 3.11's `asyncio.wait_for`, which
+    loses a cancellation that comes in the same loop iteration as the wake-up (a frame arriving
+    as the call ends). The player then ran on, outlived its call and was destroyed pending."""
+    loop = asyncio.get_running_loop()
+    queue = PlayoutQueue(LatestFrameSink(), delay=_Later(), clock=loop.time)
+    player = asyncio.create_task(queue.run())
+    queue.put(_frame(0.0))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the player is now waiting for that frame's time
+    queue.put(_frame(STEP))  # wakes it ...
+    player.cancel()  # ... in the same iteration as the call ends
+    await asyncio.wait({player}, timeout=2)
+    assert player.cancelled()
