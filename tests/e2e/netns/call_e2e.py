@@ -100,6 +100,8 @@ async def test_patient_waits_first_then_the_call_connects_and_the_patient_hangs_
         ]
         call = await desktop.service.start(conversation_id)
         await _media_both_ways(desktop, page)
+        # The connection gathered while the patient waited answered the offer (no gathering then).
+        assert "pooled" in await page.timeline()
         await page.page.get_by_role("button", name="Raccrocher").click()
         await until(lambda: desktop.service.active is None, 10, "the end of the call on the desktop")
         assert call.engine.end_reason is EndReason.REMOTE_HANGUP

@@ -63,8 +63,10 @@ async def test_call_through_turn_with_credentials_expired_while_the_patient_wait
             pair = (stats["pair"]["local"], stats["pair"]["remote"])
             assert "relay" in pair, pair
             assert "relay" in (desktop_pair(call) or ()), desktop_pair(call)
-            # The page's connection got a relay of its own: fresh credentials, not the expired ones.
+            # The page's connection got a relay of its own: fresh credentials, not the expired ones
+            # (the connection it prepared in the waiting room, with the old ones, was not used).
             assert "relay" in stats["candidates"], stats["candidates"]
+            assert "pooled" not in await page.timeline()
             figure("turn_pair_page", pair)
             assert topology.dropped_direct_packets() > 0  # direct checks were tried, and dropped
             assert call.engine.state is CallState.CONNECTED

@@ -6,7 +6,8 @@
 // with one, the page says `call.ready` and answers the practitioner's offers. A reload of the page
 // rejoins by itself (sessionStorage), and the practitioner's app offers again.
 import { api, ApiError } from "./api.js";
-import { CallPeer } from "./call_peer.js";
+import { CallPeer, prepareConnection, SPARE_MAX_AGE_MS } from "./call_peer.js";
+/** @typedef {import("./call_peer.js").Spare} Spare */
 import { CallView } from "./call_view.js";
 import { registerConversationPlugin } from "./conversation.js";
 import { AUDIO_CONSTRAINTS, permissionHelp, runPrecheck } from "./precheck.js";
@@ -86,6 +87,10 @@ export class CallController {
     this.socketWatch = undefined;
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.qualityTimer = undefined;
+    /** @type {Spare | null} prepared while waiting (see keepSpare) */
+    this.spare = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.spareTimer = undefined;
     /** @type {string | null} the last link quality shown ("good", "fair", "poor"), for support and tests */
     this.quality = null;
     this.ui.cameraButton.addEventListener("click", () => this.join());
@@ -243,7 +248,30 @@ export class CallController {
     } else {
       this.send({ type: "call.waiting", conversation_id: this.conversationId, state: "waiting" });
       this.ui.setStatus("Vous êtes en salle d'attente : votre praticien est prévenu. Restez sur cette page.");
+      this.keepSpare();
     }
+  }
+
+  /**
+   * While the patient waits: a connection gathering (TURN relay included) for the call to come,
+   * renewed before it is too old to be used, so the practitioner's offer is answered without
+   * waiting for coturn.
+   */
+  keepSpare() {
+    clearTimeout(this.spareTimer);
+    if (this.spare) this.spare.pc.close();
+    this.spare = typeof RTCPeerConnection === "undefined" ? null : prepareConnection(this.iceServers);
+    this.spareTimer = setTimeout(() => {
+      if (this.joined && !this.peer) this.keepSpare();
+    }, SPARE_MAX_AGE_MS - 10000);
+  }
+
+  /** @returns {Spare | null} the waiting room's prepared connection, now owned by the caller */
+  takeSpare() {
+    clearTimeout(this.spareTimer);
+    const spare = this.spare;
+    this.spare = null;
+    return spare;
   }
 
   /** @param {string} callId */
@@ -267,6 +295,7 @@ export class CallController {
       send: (frame) => this.send(frame),
       remoteVideo: this.ui.remoteVideo,
       onState: (state) => this.onPeerState(state),
+      spare: this.takeSpare(),
     });
     peer.setLocalStream(this.stream);
     this.peer = peer;
@@ -554,6 +583,8 @@ export class CallController {
     this.ui.setQuality(null);
     if (this.peer) this.peer.close();
     this.peer = null;
+    const spare = this.takeSpare();
+    if (spare) spare.pc.close();
     this.stopMedia();
     this.joined = false;
     this.call = null;

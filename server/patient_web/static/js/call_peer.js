@@ -36,10 +36,33 @@ const FPS_LIMITS = [20, 10];
 
 const RENEGOTIATE_AFTER_MS = 3000;
 const RENEGOTIATE_EVERY_MS = 5000;
+export const SPARE_MAX_AGE_MS = 60000; // a prepared connection older than this is not used
 
 function newId() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A connection gathering before its offer exists (see `prepareConnection`).
+ * @typedef {{pc: RTCPeerConnection, servers: RTCIceServer[], at: number}} Spare
+ */
+
+/**
+ * Start gathering for the next connection before its offer arrives. A connection with a
+ * candidate pool (`iceCandidatePoolSize`) allocates its TURN relay at once, so the answer does
+ * not wait for coturn when the practitioner starts the call. The offer uses it if the ICE
+ * servers are still the same list (same credentials) and it is younger than SPARE_MAX_AGE_MS.
+ * @param {RTCIceServer[]} iceServers
+ * @returns {Spare | null}  null where the browser refuses it (the offer then builds its own)
+ */
+export function prepareConnection(iceServers) {
+  try {
+    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle", iceCandidatePoolSize: 1 });
+    return { pc, servers: iceServers, at: Date.now() };
+  } catch {
+    return null;
+  }
 }
 
 export class CallPeer {
@@ -52,8 +75,9 @@ export class CallPeer {
    * @param {(frame: OutgoingFrame) => boolean} options.send  sends a signaling frame over the socket
    * @param {HTMLVideoElement} options.remoteVideo
    * @param {(state: string) => void} [options.onState]  "connecting" | "connected" | "reconnecting"
+   * @param {Spare | null} [options.spare]  a connection prepared while the patient waited
    */
-  constructor({ callId, iceServers, refreshIceServers, send, remoteVideo, onState }) {
+  constructor({ callId, iceServers, refreshIceServers, send, remoteVideo, onState, spare }) {
     this.callId = callId;
     this.iceServers = iceServers || [];
     this.refreshIceServers = refreshIceServers;
@@ -82,6 +106,8 @@ export class CallPeer {
     this.framesPainted = 0;
     /** @type {{pc: RTCPeerConnection, received: number, lost: number} | null} counters at the last linkQuality() */
     this.counts = null;
+    /** @type {Spare | null} gathering ahead of the first offer */
+    this.spare = spare || null;
     this.watchFrames();
   }
 
@@ -171,11 +197,23 @@ export class CallPeer {
     for (const candidate of queued) await this.addCandidate(session, candidate);
   }
 
+  /** @returns {RTCPeerConnection | null} the prepared connection when it may serve now */
+  takeSpare() {
+    const spare = this.spare;
+    this.spare = null;
+    if (!spare) return null;
+    if (spare.servers === this.iceServers && Date.now() - spare.at <= SPARE_MAX_AGE_MS) return spare.pc;
+    spare.pc.close(); // other credentials since (they expired), or too old
+    return null;
+  }
+
   /** @param {string} session */
   newConnection(session) {
     this.closeConnection();
     this.session = session;
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    const spare = this.takeSpare();
+    if (spare) this.mark("pooled");
+    const pc = spare || new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
     pc.addEventListener("track", (event) => this.onTrack(event.track));
     let ended = false; // Firefox ends with an empty candidate ("") then null: say it once
@@ -392,6 +430,8 @@ export class CallPeer {
 
   close() {
     this.closed = true;
+    if (this.spare) this.spare.pc.close();
+    this.spare = null;
     this.closeConnection();
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
     this.remoteVideo.srcObject = null;
