@@ -51,6 +51,9 @@ from desktop.video.tracks import LocalMedia
 
 log = logging.getLogger(__name__)
 
+FLOWING = 1.0  # s: remote media this recent means the current connection works
+STALE_REQUEST = 3.0  # s of media flowing after a request for a new connection: it was stale
+
 
 class AiortcCallEngine:
     """A call with aiortc. Construct, `await start()`, and `await close()` (idempotent) at the end.
@@ -96,7 +99,9 @@ class AiortcCallEngine:
         self._spare_task: asyncio.Task[None] | None = None
         self._remote_peer: str | None = None
         self._generation = 0
-        self._renegotiate_asked = False  # the patient asked for an offer too soon after ours
+        # When the patient asked for a new connection that we have not made yet (too soon after
+        # our last offer, or while its media still reached us: see `_flowing`).
+        self._renegotiate_asked: float | None = None
         self._frames_base = 0
         self._state = CallState.IDLE
         self._closing = False
@@ -230,8 +235,13 @@ class AiortcCallEngine:
                 failed=session.state in ("failed", "closed"),
                 last_media=session.last_media_at or session.connected_at,
             )
-            if decision is Decision.NOTHING and self._renegotiate_asked and self._policy.may_start(now):
-                decision = Decision.RENEGOTIATE
+            asked = self._renegotiate_asked
+            if decision is Decision.NOTHING and asked is not None:
+                if not self._flowing(session, now):
+                    if self._policy.may_start(now):
+                        decision = Decision.RENEGOTIATE
+                elif now - asked >= STALE_REQUEST:
+                    self._renegotiate_asked = None  # the media kept flowing: the request was stale
             if decision is not Decision.NOTHING:
                 self._inbox.put_nowait(decision)
             if now >= next_stats:
@@ -299,12 +309,17 @@ class AiortcCallEngine:
                 if self._session is not None and self._session.id == session_id:
                     await self._session.add_candidate(candidate)
             case Renegotiate() if self.role is Role.OFFERER:
-                if self._session is not None and self._policy.may_start(time.monotonic()):
+                now = time.monotonic()
+                session = self._session
+                if session is not None and not self._flowing(session, now) and self._policy.may_start(now):
                     await self._offer()
                 else:
                     # Too soon after our last offer, which the patient may never have received
-                    # (its socket was dead: a new network): offer once the spacing allows.
-                    self._renegotiate_asked = True
+                    # (its socket was dead: a new network): offer once the spacing allows. Or
+                    # the patient's media still reaches us: a request sent before the network
+                    # came back, which a new connection would only interrupt. The monitor
+                    # offers if the media stops, and forgets the request if it keeps flowing.
+                    self._renegotiate_asked = now
             case _:
                 log.info("call %s: %s ignored by the %s", self.call_id, type(signal).__name__, self.role)
 
@@ -313,13 +328,23 @@ class AiortcCallEngine:
             self._set_state(CallState.RECONNECTING)
         elif decision is Decision.RESUMED:
             self._set_state(CallState.CONNECTED)
+            if self._session is not None:
+                # What we sent during the outage was lost: without a key frame now, the other
+                # side first asks for every missing packet again (NACK) and only then for a
+                # key frame, seconds later (2.9 s measured with Chromium behind a 500 kbit/s link).
+                self._session.send_keyframe()
         elif self.role is Role.OFFERER:
             await self._offer()
         else:
             await self._send(Renegotiate(self.call_id, "media-stalled"))
 
+    def _flowing(self, session: PeerSession, now: float) -> bool:
+        """The current connection is up and the remote media reached us just now."""
+        last = session.last_media_at
+        return session.connected_at is not None and last is not None and now - last < FLOWING
+
     async def _offer(self) -> None:
-        self._renegotiate_asked = False
+        self._renegotiate_asked = None
         self._generation += 1
         session = await self._new_session(f"{self.peer_id}-{self._generation}")
         sdp = await session.create_offer()

@@ -138,6 +138,12 @@ class PeerSession:
             return
         await self.pc.addIceCandidate(None if init is None else candidate_from_init(init))
 
+    def send_keyframe(self) -> None:
+        """Make the next video frame sent a key frame (the other side can decode from it alone)."""
+        for sender in self.pc.getSenders():
+            if sender.track is not None and sender.track.kind == "video":
+                sender._send_keyframe()  # what aiortc does on a PLI; no public API for it
+
     async def report(self) -> dict[str, Any]:
         return dict(await self.pc.getStats())
 
