@@ -52,3 +52,100 @@ async def test_installed_on_video_receivers_only() -> None:
         assert isinstance(video.receiver._RTCRtpReceiver__jitter_buffer, MarkerJitterBuffer)
     finally:
         await pc.close()
+
+
+KEY = b"\x10\x02\x00\x9d\x01\x2a" + b"k" * 4  # a VP8 key frame's first bytes (RFC 6386 §9.1)
+DELTA = b"\x11" + b"d" * 9  # an inter frame: frame tag bit 0 set
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _frame_packets(seq: int, timestamp: int, data: bytes, count: int = 2) -> list[RtpPacket]:
+    size = len(data) // count
+    chunks = [data[i * size : (i + 1) * size if i < count - 1 else len(data)] for i in range(count)]
+    return [_packet(seq + i, timestamp, i == count - 1, chunk) for i, chunk in enumerate(chunks)]
+
+
+def test_key_frames_are_recognised() -> None:
+    assert jitter.is_keyframe(KEY) and not jitter.is_keyframe(DELTA)
+    assert jitter.is_keyframe(b"\x00\x00\x00\x01\x67sps\x00\x00\x00\x01\x65idr")  # H.264 SPS + IDR
+    assert not jitter.is_keyframe(b"\x00\x00\x00\x01\x41slice")  # H.264 non-IDR slice
+
+
+def test_a_packet_that_never_comes_back_is_given_up_on_and_a_key_frame_asked_for() -> None:
+    """aiortc waited for it until 512 packets had piled up behind (seconds of frozen picture)."""
+    clock = Clock()
+    buffer = MarkerJitterBuffer(clock=clock)
+    seq, ts, released = 1000, 0, []
+    for _ in range(3):  # a clean start
+        for packet in _frame_packets(seq, ts, KEY if ts == 0 else DELTA):
+            pli, frame = buffer.add(packet)
+            assert not pli
+            released += [frame] if frame else []
+        seq, ts = seq + 2, ts + 3000
+    assert len(released) == 3
+    seq += 1  # the first packet of the next frame is lost for good
+    plis, after = 0, []
+    for i in range(60):  # 60 frames at 30 fps: 2 s
+        clock.now += 1 / 30
+        packets = _frame_packets(seq, ts, DELTA)
+        if i == 0:
+            packets = packets[1:]
+        for packet in packets:
+            pli, frame = buffer.add(packet)
+            plis += pli
+            after += [frame] if frame else []
+        seq, ts = seq + 2, ts + 3000
+    # Nothing decoded on top of the missing data; key frames asked for every PLI_EVERY s.
+    assert after == [] and buffer.holes_skipped == 1
+    assert 2 <= plis <= 3, plis
+    assert buffer.frames_dropped > 0
+    for packet in _frame_packets(seq, ts, KEY):  # the key frame asked for
+        pli, frame = buffer.add(packet)
+    assert frame is not None and frame.data == KEY and not pli
+    clock.now += 1 / 30
+    for packet in _frame_packets(seq + 2, ts + 3000, DELTA):
+        _pli, frame = buffer.add(packet)
+    assert frame is not None and frame.data == DELTA  # and the picture goes on
+
+
+def test_a_retransmission_within_the_limit_is_still_waited_for() -> None:
+    clock = Clock()
+    buffer = MarkerJitterBuffer(clock=clock)
+    for packet in _frame_packets(1, 0, KEY):
+        buffer.add(packet)
+    late = _frame_packets(3, 3000, DELTA)
+    buffer.add(late[1])  # its first packet is missing
+    clock.now += jitter.HOLE_LIMIT * 0.8
+    assert buffer.add(_packet(5, 6000, True, DELTA)) == (False, None)
+    pli, frame = buffer.add(late[0])  # retransmitted in time (NACK)
+    assert not pli and frame is not None and frame.data == DELTA
+    assert buffer.holes_skipped == 0 and buffer.frames_dropped == 0
+
+
+def test_a_frame_cut_in_its_middle_does_not_hold_the_next_ones_back() -> None:
+    """The head of the buffer is there but the frame's middle packet never comes: the frames
+    behind it were held until the buffer overflowed (10 s of frozen picture after an outage)."""
+    clock = Clock()
+    buffer = MarkerJitterBuffer(clock=clock)
+    for packet in _frame_packets(1, 0, KEY):
+        buffer.add(packet)
+    cut = _frame_packets(3, 3000, DELTA, count=3)
+    buffer.add(cut[0])
+    buffer.add(cut[2])  # cut[1] is lost for good
+    seq, ts, released = 6, 6000, []
+    for _ in range(45):
+        clock.now += 1 / 30
+        for packet in _frame_packets(seq, ts, DELTA):
+            released += [f for f in [buffer.add(packet)[1]] if f]
+        seq, ts = seq + 2, ts + 3000
+    assert buffer.holes_skipped == 1 and released == []  # given up on; waiting for a key frame
+    for packet in _frame_packets(seq, ts, KEY):
+        _pli, frame = buffer.add(packet)
+    assert frame is not None and frame.data == KEY
