@@ -5,7 +5,8 @@ patient's page in headless chromium: the page sees the new camera and hears the 
 (a Web Audio analyser), the new speaker gets the patient's sound, and the call never drops (same
 peer connection, nothing renegotiated). A camera unplugged mid-call (its capture raises) makes
 « caméra indisponible », black video goes out and the sound goes on. The patient switches camera
-and microphone with the page's own chooser (`enumerateDevices` + `replaceTrack`).
+and microphone with the page's own chooser (`enumerateDevices` + `replaceTrack`), and the speaker
+(`setSinkId`), which a new connection keeps.
 """
 
 from __future__ import annotations
@@ -186,11 +187,35 @@ async def test_practitioner_switches_devices_mid_call_then_the_camera_is_unplugg
 IN_USE = (
     "(kind) => window.teleconsultCall.stream.getTracks().find((t) => t.kind === kind).getSettings().deviceId"
 )
+# The page's media elements that play the audio track received on the current connection, as
+# « class:sinkId » (the output each sends it to).
+PLAYERS = """() => {
+  const receivers = window.teleconsultCall.peer.pc.getReceivers();
+  const heard = receivers.map((r) => r.track).filter((t) => t.kind === "audio");
+  return [...document.querySelectorAll("audio, video")]
+    .filter((m) => m.srcObject && m.srcObject.getAudioTracks().some((t) => heard.includes(t)))
+    .map((m) => `${m.className}:${m.sinkId}`);
+}"""
 
 
-async def test_patient_switches_camera_and_microphone_with_the_page_chooser(
+async def _page_audio(page: PatientPage, more_than: int, timeout: float = 15) -> int:
+    """The page's received audio packets once they exceed `more_than`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        received = int((await page.stats())["audio"].get("packetsReceived", 0))
+        if received > more_than:
+            return received
+        assert time.monotonic() < deadline, f"no audio on the page beyond {more_than} packets"
+        await page.page.wait_for_timeout(100)
+
+
+async def test_patient_switches_camera_microphone_and_speaker_with_the_page_chooser(
     call_server: LiveServer, two_cameras: Any
 ) -> None:
+    """Real: the call, chromium's fake devices (three cameras, three microphones, three outputs:
+    « Fake Default Audio Output », « Fake Audio Output 1 » and « 2 ») and its `setSinkId`. Nothing
+    stood in. What comes out of a fake output cannot be heard: the test reads back `sinkId` on the
+    element that plays the received audio track."""
     speaker = RecordingSpeaker()
     desktop, page = await _call(call_server, two_cameras, TestPatternSource(640, 480), speaker)
     try:
@@ -233,6 +258,21 @@ async def test_patient_switches_camera_and_microphone_with_the_page_chooser(
         beeps = bursts(speaker, since)
         assert len(beeps) >= 2 and all(abs(b.frequency - 400) < 20 for b in beeps), beeps
 
+        # Another speaker: the practitioner's sound goes to it (the one element that plays it, the
+        # remote video), and keeps arriving on the same connection.
+        speakers = page.page.get_by_label("Haut-parleur", exact=True)
+        speaker_ids = await speakers.locator("option").evaluate_all(
+            "(options) => options.map((o) => o.value)"
+        )
+        assert len(speaker_ids) == 3 and await speakers.input_value() == "default", speaker_ids
+        assert await page.page.evaluate(PLAYERS) == ["call-remote:"]  # the default output
+        chosen = speaker_ids[2]
+        await speakers.select_option(chosen)
+        await page.page.wait_for_function(f"() => ({PLAYERS})().join() === 'call-remote:{chosen}'")
+        assert await speakers.input_value() == chosen
+        heard_packets = await _page_audio(page, 0)
+        await _page_audio(page, heard_packets + 50)
+
         # One stream, the old tracks released, the call never renegotiated.
         tracks = await page.page.evaluate(
             "() => window.teleconsultCall.stream.getTracks().map((t) => t.kind + ':' + t.readyState)"
@@ -249,6 +289,24 @@ async def test_patient_switches_camera_and_microphone_with_the_page_chooser(
         heard = speaker.frames
         await until(lambda: speaker.frames >= heard + 25, 10, "the patient's sound after the camera went")
         assert call.engine.state is CallState.CONNECTED
+
+        # A new connection (the page asks for one, as when its network changed): a new
+        # RTCPeerConnection and new received tracks, played on the speaker chosen before.
+        old_session = await page.page.evaluate("() => window.teleconsultCall.peer.session")
+        await page.page.evaluate(
+            "() => window.teleconsultCall.send({type: 'call.renegotiate',"
+            " call_id: window.teleconsultCall.call.id, reason: 'test'})"
+        )
+        await page.page.wait_for_function(
+            "(old) => { const peer = window.teleconsultCall.peer;"
+            " return peer.session !== old && peer.pc && peer.pc.connectionState === 'connected'; }",
+            arg=old_session,
+            timeout=20_000,
+        )
+        await _page_audio(page, 50)  # counted on the new connection
+        assert await page.page.evaluate(PLAYERS) == [f"call-remote:{chosen}"]
+        assert await speakers.input_value() == chosen
+        assert call.engine.session is not None and call.engine.session.id != session
         assert page.problems == []
     finally:
         await page.close()

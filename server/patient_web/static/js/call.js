@@ -30,6 +30,7 @@ const SOCKET_SILENT_MS = 1000;
 const QUALITY_EVERY_MS = 1000;
 /** TURN credentials closer than this to their expiry are fetched again before a new connection. */
 const CREDENTIAL_MARGIN_MS = 60_000;
+const SPEAKER_GONE = "Votre haut-parleur s'est déconnecté : vous entendez votre praticien sur la sortie audio par défaut.";
 
 /**
  * True when a TURN entry's credentials (coturn's REST scheme, username « <expiry>:<user> »)
@@ -102,6 +103,7 @@ export class CallController {
     this.ui.soundButton.addEventListener("click", () => this.playRemote());
     this.ui.cameraSelect.addEventListener("change", () => this.switchDevice("video", this.ui.cameraSelect.value));
     this.ui.microphoneSelect.addEventListener("change", () => this.switchDevice("audio", this.ui.microphoneSelect.value));
+    this.ui.speakerSelect.addEventListener("change", () => this.switchSpeaker(this.ui.speakerSelect.value));
     if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
       navigator.mediaDevices.addEventListener("devicechange", () => this.listDevices());
     }
@@ -351,7 +353,11 @@ export class CallController {
   }
 
   // ------------------------------------------------------------------ devices during the call
-  /** Fill the chooser with the cameras and microphones the browser offers (labels need the permission). */
+  /**
+   * Fill the chooser with the cameras, microphones and speakers the browser offers (labels need
+   * the permission). A chosen speaker no longer listed (a headset unplugged) gives way to the
+   * default output.
+   */
   async listDevices() {
     if (!this.stream || !navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
     const devices = await navigator.mediaDevices.enumerateDevices();
@@ -360,12 +366,49 @@ export class CallController {
       const track = this.stream && this.stream.getTracks().find((t) => t.kind === kind);
       return (track && track.getSettings().deviceId) || "";
     };
-    this.ui.setDevices(
-      devices.filter((d) => d.kind === "videoinput" && d.deviceId),
-      devices.filter((d) => d.kind === "audioinput" && d.deviceId && d.deviceId !== "communications"),
-      inUse("video"),
-      inUse("audio"),
-    );
+    const speakers = this.ui.canChooseSpeaker
+      ? devices.filter((d) => d.kind === "audiooutput" && d.deviceId && d.deviceId !== "communications")
+      : [];
+    const video = this.ui.remoteVideo;
+    if (this.ui.canChooseSpeaker && video.sinkId && !speakers.some((d) => d.deviceId === video.sinkId)) {
+      await video.setSinkId("").then(
+        () => this.ui.setDeviceProblem(SPEAKER_GONE),
+        () => {}, // nothing better to offer: the browser keeps its own fallback
+      );
+    }
+    this.ui.setDevices({
+      camera: { devices: devices.filter((d) => d.kind === "videoinput" && d.deviceId), current: inUse("video") },
+      microphone: {
+        devices: devices.filter((d) => d.kind === "audioinput" && d.deviceId && d.deviceId !== "communications"),
+        current: inUse("audio"),
+      },
+      // No sinkId yet: the default output, listed first (Media Capture and Streams, enumerateDevices).
+      speaker: { devices: speakers, current: video.sinkId || (speakers.length ? speakers[0].deviceId : "") },
+    });
+  }
+
+  /**
+   * Play the practitioner on another output: `setSinkId` on the remote video, the element that
+   * plays the call's sound. The element stays for the whole page, so the choice holds across a new
+   * connection (new RTCPeerConnection, new remote tracks) and the next call. A refusal (device
+   * gone, output not allowed) is said and the previous output stays.
+   * @param {string} deviceId
+   */
+  async switchSpeaker(deviceId) {
+    const video = this.ui.remoteVideo;
+    if (video.sinkId === deviceId) return;
+    try {
+      await video.setSinkId(deviceId);
+      this.ui.setDeviceProblem("");
+    } catch (error) {
+      const refused = error instanceof DOMException && error.name === "NotAllowedError";
+      this.ui.setDeviceProblem(
+        refused
+          ? "Votre navigateur n'autorise pas ce haut-parleur : le son reste sur le précédent."
+          : "Impossible d'utiliser ce haut-parleur : le son reste sur le précédent.",
+      );
+    }
+    await this.listDevices(); // the list shows the output in use
   }
 
   /**

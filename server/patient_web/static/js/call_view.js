@@ -7,6 +7,7 @@
 import { CHECK_LABELS } from "./precheck.js";
 import { el } from "./dom.js";
 /** @import { CheckKey } from "./precheck.js" */
+/** @typedef {{devices: MediaDeviceInfo[], current: string}} DeviceList  a kind's devices, the deviceId in use */
 
 const ICON_CAMERA = "/static/img/camera.svg";
 
@@ -98,9 +99,14 @@ export class CallView {
     document.addEventListener("fullscreenchange", () => {
       this.fullscreenButton.textContent = document.fullscreenElement ? "Quitter le plein écran" : "Plein écran";
     });
-    // Changing camera or microphone during the call (filled once the browser lists them).
+    // Changing camera, microphone or speaker during the call (filled once the browser lists them).
+    // The speaker only where a page can send its sound to another output (`setSinkId`: Chromium,
+    // recent Firefox; not Safari nor an older Firefox ESR): elsewhere no list, the system's output.
+    this.canChooseSpeaker = "setSinkId" in HTMLMediaElement.prototype;
     this.cameraSelect = el("select", { class: "call-device-select", id: "call-camera-select" });
     this.microphoneSelect = el("select", { class: "call-device-select", id: "call-microphone-select" });
+    this.speakerSelect = el("select", { class: "call-device-select", id: "call-speaker-select" });
+    this.speakerLabel = el("label", { for: "call-speaker-select" }, "Haut-parleur");
     this.deviceProblem = el("p", { class: "call-device-problem", role: "alert", hidden: true });
     this.devices = el(
       "div",
@@ -109,6 +115,7 @@ export class CallView {
       this.cameraSelect,
       el("label", { for: "call-microphone-select" }, "Micro"),
       this.microphoneSelect,
+      ...(this.canChooseSpeaker ? [this.speakerLabel, this.speakerSelect] : []),
       this.deviceProblem,
     );
 
@@ -256,18 +263,21 @@ export class CallView {
   }
 
   /**
-   * The device chooser: one list per kind, the device in use selected. Shown when there is a
-   * choice to make (two cameras or two microphones).
-   * @param {MediaDeviceInfo[]} cameras
-   * @param {MediaDeviceInfo[]} microphones
-   * @param {string} cameraId  the deviceId in use
-   * @param {string} microphoneId
+   * The device chooser: one list per kind, the device in use selected (a list of one is shown
+   * disabled). Shown when there is a choice to make (two cameras, microphones or speakers).
+   * @param {Record<"camera" | "microphone" | "speaker", DeviceList>} lists  the speakers are left
+   *   out where the browser cannot choose one (canChooseSpeaker)
    */
-  setDevices(cameras, microphones, cameraId, microphoneId) {
-    for (const [select, devices, current, fallback] of /** @type {const} */ ([
-      [this.cameraSelect, cameras, cameraId, "Caméra"],
-      [this.microphoneSelect, microphones, microphoneId, "Micro"],
-    ])) {
+  setDevices(lists) {
+    /** @type {[HTMLSelectElement, DeviceList, string][]} */
+    const rows = [
+      [this.cameraSelect, lists.camera, "Caméra"],
+      [this.microphoneSelect, lists.microphone, "Micro"],
+    ];
+    if (this.canChooseSpeaker) rows.push([this.speakerSelect, lists.speaker, "Haut-parleur"]);
+    // A browser that lists no output (none exposed to the page): no empty list.
+    this.speakerLabel.hidden = this.speakerSelect.hidden = lists.speaker.devices.length === 0;
+    for (const [select, { devices, current }, fallback] of rows) {
       select.replaceChildren(
         ...devices.map((device, i) =>
           el("option", { value: device.deviceId, selected: device.deviceId === current }, device.label || `${fallback} ${i + 1}`),
@@ -276,7 +286,8 @@ export class CallView {
       select.value = current;
       select.disabled = devices.length < 2;
     }
-    this.devices.hidden = this.stage.hidden || (cameras.length < 2 && microphones.length < 2 && this.deviceProblem.hidden);
+    const choice = rows.some(([, { devices }]) => devices.length >= 2);
+    this.devices.hidden = this.stage.hidden || (!choice && this.deviceProblem.hidden);
   }
 
   /** @param {string} text  empty: no problem */
