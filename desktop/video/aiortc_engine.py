@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 FLOWING = 1.0  # s: remote media this recent means the current connection works
 STALE_REQUEST = 3.0  # s of media flowing after a request for a new connection: it was stale
+SOCKET_BACK = "socket-back"  # the page's reason when it asks because its socket was replaced
 
 
 class AiortcCallEngine:
@@ -308,17 +309,21 @@ class AiortcCallEngine:
             case Candidate(_, session_id, candidate):
                 if self._session is not None and self._session.id == session_id:
                     await self._session.add_candidate(candidate)
-            case Renegotiate() if self.role is Role.OFFERER:
+            case Renegotiate(_, reason) if self.role is Role.OFFERER:
                 now = time.monotonic()
                 session = self._session
-                if session is not None and not self._flowing(session, now) and self._policy.may_start(now):
+                # The page asks on principle when its socket comes back (`socket-back`: its
+                # network may have changed). If the patient's media still reaches us, the
+                # network came back as it was and the connection with it: a new one would only
+                # interrupt the call. Other reasons (its ICE is down) are its own view: obeyed.
+                speculative = reason == SOCKET_BACK and session is not None and self._flowing(session, now)
+                if session is not None and not speculative and self._policy.may_start(now):
                     await self._offer()
                 else:
                     # Too soon after our last offer, which the patient may never have received
                     # (its socket was dead: a new network): offer once the spacing allows. Or
-                    # the patient's media still reaches us: a request sent before the network
-                    # came back, which a new connection would only interrupt. The monitor
-                    # offers if the media stops, and forgets the request if it keeps flowing.
+                    # speculative: the monitor offers if the media stops, and forgets the request
+                    # if it keeps flowing.
                     self._renegotiate_asked = now
             case _:
                 log.info("call %s: %s ignored by the %s", self.call_id, type(signal).__name__, self.role)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -115,3 +116,23 @@ async def test_outage_of_network_and_signaling_recovers_when_the_socket_returns(
     for side in (call.offerer, call.answerer):
         await wait_until(media_flowing(side, frames=10, audio=10), 8, "media again")
     assert time.monotonic() - restored < 3
+
+
+async def test_a_request_for_a_new_connection_is_ignored_while_the_patients_media_flows(
+    make_call: MakeCall,
+) -> None:
+    """The page asks for one on principle when its socket comes back after an outage
+    (`socket-back`); if its media already reaches us again, the connection came back with the
+    network and a new one would only cut the call once more. Any other reason is obeyed."""
+    call = await make_call()
+    await wait_until(media_flowing(call.offerer, frames=10, audio=10), 10, "media")
+    session = call.offerer.engine.session
+    offers = call.offerer.channel.sent.count("call.offer")
+    frame = {"type": "call.renegotiate", "call_id": call.offerer.engine.call_id}
+    call.offerer.channel.deliver({**frame, "reason": "socket-back"})
+    await asyncio.sleep(4.0)  # longer than the request is remembered while media flows
+    assert call.offerer.engine.session is session
+    assert call.offerer.channel.sent.count("call.offer") == offers
+    call.offerer.channel.deliver({**frame, "reason": "ice-disconnected"})
+    await wait_until(lambda: call.offerer.engine.session is not session, 5, "a new connection")
+    await wait_until(media_flowing(call.offerer, frames=10, audio=10), 10, "media again")
