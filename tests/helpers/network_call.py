@@ -381,6 +381,7 @@ async def bad_network_run(
         )
 
         qualities.clear()
+        before_outage = call.engine.session
         cut = time.monotonic()
         topology.outage()
         await asyncio.sleep(OUTAGE)
@@ -393,6 +394,7 @@ async def bad_network_run(
         }
         topology.impair()  # the network comes back as it was: impaired
         after_outage = await video_back(meter, page, returned, 20, stalled=True)
+        same_connection = call.engine.session is before_outage
 
         await media_both_ways(desktop, page)
         moved = time.monotonic()
@@ -411,6 +413,7 @@ async def bad_network_run(
             "page_quality_text": quality_text,
             "outage_quality": outage_quality,
             "video_back_after_outage_s": after_outage,
+            "outage_same_connection": same_connection,
             "video_back_after_move_s": after_move,
             "timeline": timeline,
             "problems": page.problems,
