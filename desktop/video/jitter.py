@@ -25,6 +25,7 @@ to 1.16.x; `tests/desktop/video/test_video_jitter.py` fails loudly if the attrib
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ VIDEO_CAPACITY = 512  # aiortc's own for video
 # 500 kbit/s): long enough for a retransmission asked for twice at 150 ms round trip.
 HOLE_LIMIT = 1.0
 NACK_MEMORY = 128  # packets: aiortc stops asking for a missing one this many packets later
+NACK_EVERY = 0.2  # s between two requests for the same missing packets (aiortc asks only once)
 PLI_EVERY = 0.5  # s between key frame requests while waiting for one (a PLI can be lost too)
 
 
@@ -56,6 +58,10 @@ class MarkerJitterBuffer(JitterBuffer):
         self._clock = clock
         self._stuck_since: float | None = None  # since when packets wait behind a missing one
         self._keyframe_wanted_at: float | None = None  # last PLI while waiting for a key frame
+        self._nacked_at: float | None = None
+        self.renacks = 0
+        # Sends a NACK (media SSRC, missing sequence numbers); set by `install`.
+        self.send_nack: Callable[[int, list[int]], None] | None = None
 
     def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
         pli, frame = super().add(packet)
@@ -70,6 +76,9 @@ class MarkerJitterBuffer(JitterBuffer):
             else:
                 if self._stuck_since is None:
                     self._stuck_since = now
+                    self._nacked_at = now  # aiortc's NACK generator has just asked
+                elif self._nacked_at is not None and now - self._nacked_at >= NACK_EVERY:
+                    self._ask_again(packet.ssrc, now)
                 # Waited long enough; or more missing than aiortc's NACKs remember (an outage).
                 if (now - self._stuck_since >= HOLE_LIMIT or missing > NACK_MEMORY) and self._skip_gap():
                     self.holes_skipped += 1
@@ -109,6 +118,19 @@ class MarkerJitterBuffer(JitterBuffer):
                     return JitterFrame(data=b"".join(p._data for p in packets), timestamp=packet.timestamp)
         frame: JitterFrame | None = super()._remove_frame(sequence_number)
         return frame
+
+    def _ask_again(self, ssrc: int, now: float) -> None:
+        """Ask again for the packets missing in front of the buffer: aiortc asks once, when it
+        first sees them missing, so a request or a retransmission lost too (3 % loss: one in
+        ~30) left a gap that only a key frame could close."""
+        self._nacked_at = now
+        if self.send_nack is None or self._origin is None:
+            return
+        start, length = self._gap()  # the gap holding frames back, not packets still to come
+        missing = [(self._origin + start + i) % 65536 for i in range(length)][-NACK_MEMORY:]
+        if missing:
+            self.renacks += 1
+            self.send_nack(ssrc, missing)
 
     def _gap(self) -> tuple[int, int]:
         """(where the first missing packet is, how many are missing there), counted from the
@@ -157,6 +179,24 @@ def install(pc: RTCPeerConnection) -> int:
         if not isinstance(getattr(receiver, _ATTRIBUTE, None), JitterBuffer):
             log.warning("aiortc's receiver has no jitter buffer attribute: marker release disabled")
             continue
-        setattr(receiver, _ATTRIBUTE, MarkerJitterBuffer())
+        buffer = MarkerJitterBuffer()
+        buffer.send_nack = _nack_sender(receiver)
+        setattr(receiver, _ATTRIBUTE, buffer)
         replaced += 1
     return replaced
+
+
+def _nack_sender(receiver: RTCRtpReceiver) -> Callable[[int, list[int]], None]:
+    tasks: set[asyncio.Task[None]] = set()
+
+    def send(ssrc: int, missing: list[int]) -> None:
+        task = asyncio.get_running_loop().create_task(receiver._send_rtcp_nack(ssrc, missing))
+        tasks.add(task)  # held until sent
+        task.add_done_callback(_forget)
+
+    def _forget(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("NACK not sent: %s", type(task.exception()).__name__)  # the transport closed
+
+    return send

@@ -149,3 +149,24 @@ def test_a_frame_cut_in_its_middle_does_not_hold_the_next_ones_back() -> None:
     for packet in _frame_packets(seq, ts, KEY):
         _pli, frame = buffer.add(packet)
     assert frame is not None and frame.data == KEY
+
+
+def test_a_missing_packet_is_asked_for_again_until_given_up_on() -> None:
+    """aiortc's NACK asks once; a lost request or retransmission used to leave the gap for good."""
+    clock = Clock()
+    buffer = MarkerJitterBuffer(clock=clock)
+    asked: list[tuple[int, list[int]]] = []
+    buffer.send_nack = lambda ssrc, missing: asked.append((ssrc, missing))
+    for packet in _frame_packets(1, 0, KEY):
+        buffer.add(packet)
+    seq, ts = 4, 3000  # packet 3 (the first of this frame) is lost
+    for _ in range(20):  # 0.67 s: within HOLE_LIMIT
+        clock.now += 1 / 30
+        for packet in _frame_packets(seq, ts, DELTA):
+            packet.ssrc = 1234
+            buffer.add(packet)
+        seq, ts = seq + 2, ts + 3000
+    assert len(asked) >= 2 and all(request == (1234, [3]) for request in asked), asked
+    assert buffer.holes_skipped == 0
+    _pli, frame = buffer.add(_packet(3, 3000, False, b"\x11d"))  # the retransmission, at last
+    assert frame is not None and buffer.holes_skipped == 0
