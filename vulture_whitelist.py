@@ -169,7 +169,9 @@ downgrade
 # screen tests (test_call_ui, test_video_surface_ui) and the video tests; cheap, and the only way
 # to see that video is painted or that the speaker buffer dropped or ran dry.
 from desktop.video.audio_device import SoundDeviceSpeaker
+from desktop.video.audio_sync import AudioSync
 from desktop.video.jitter import MarkerJitterBuffer
+from desktop.video.peer import PeerSession
 from desktop.video.sinks import LatestFrameSink
 from desktop.video.stats import CallStats
 
@@ -179,6 +181,12 @@ LatestFrameSink.dropped
 SoundDeviceSpeaker.underruns
 SoundDeviceSpeaker.dropped_bytes
 MarkerJitterBuffer.early_frames
+AudioSync.inserts  # lip sync: silences inserted, drops, their frames, what waits (audio_sync tests)
+AudioSync.drops
+AudioSync.silence_frames
+AudioSync.dropped_frames
+AudioSync.queued
+PeerSession.audio_sync  # read by the loopback tests and the impaired-network measurement
 CallStats.send_fps  # a field of the per-second stats record, beside receive_fps
 
 # ---------------------------------------------------------------- deliberate test seams

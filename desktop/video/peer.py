@@ -23,6 +23,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from desktop.kernel.tasks import TaskRunner
 from desktop.video import ice, jitter
+from desktop.video.audio_sync import AudioSync
 from desktop.video.errors import SignalingError
 from desktop.video.playout import PlayoutQueue
 from desktop.video.sdp import add_bitrate_hints, candidate_from_init, negotiated_codec
@@ -80,6 +81,7 @@ class PeerSession:
         self._closed = False
         self.frames_received = 0
         self.playout: PlayoutQueue | None = None  # the remote video's, once its track arrives
+        self.audio_sync: AudioSync | None = None  # the remote audio's, once its track arrives
         self.received_size: tuple[int, int] | None = None
         self.first_video_at: float | None = None
         self.first_audio_at: float | None = None
@@ -186,6 +188,21 @@ class PeerSession:
             playout.put(frame)
 
     async def _consume_audio(self, track: MediaStreamTrack) -> None:
+        # Played as late as the picture is shown, so that the voice stays on the lips
+        # (desktop/video/audio_sync.py): on arrival while the video adds no delay.
+        sync = AudioSync(self._remote_audio, self._video_delay, name=f"session {self.id}")
+        self.audio_sync = sync
+        player = self._tasks.run(sync.run(), name=f"session {self.id}: remote audio playout")
+        try:
+            await self._receive_audio(track, sync)
+        finally:
+            player.cancel()
+
+    def _video_delay(self) -> float:
+        """The remote picture's playout delay now; 0 without a remote video track."""
+        return 0.0 if self.playout is None else self.playout.delay_now()
+
+    async def _receive_audio(self, track: MediaStreamTrack, sync: AudioSync) -> None:
         while True:
             try:
                 frame = await track.recv()
@@ -197,10 +214,7 @@ class PeerSession:
             if self.first_audio_at is None:
                 self.first_audio_at = now
                 self._first("audio")
-            try:
-                self._remote_audio.write(frame)
-            except Exception:
-                log.exception("session %s: remote audio sink failed", self.id)
+            sync.put(frame)
 
     def _first(self, kind: str) -> None:
         if self._on_first_media is not None:

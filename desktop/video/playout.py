@@ -15,6 +15,10 @@ see; so does `PlayoutDelay`, for the practitioner's window:
 
 `PlayoutQueue` is the asyncio part: it takes frames as they are decoded (never waits, so arrival
 times are true) and hands them to the sink when due, from its own task; a backlog is bounded.
+`delay_now()` is the delay the remote sound follows (lip sync, audio_sync.py): the picture's delay
+while frames come, 0 before the first one and once none has come for `IDLE` seconds (a sender that
+stops sending). A camera switched off in the patient's page (`track.enabled = false`) still sends
+black frames (the WebRTC spec asks for one a second): they are timed like any other frame.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ MAX_DELAY = 0.5  # s: above this, latency hurts a conversation more than a freez
 WINDOW = 4.0  # s of lateness remembered
 JUMP = 1.0  # s: a lateness or an advance beyond this is a new timeline, not network delay
 MAX_QUEUED = 30  # frames held at most (1 s at 30 fps); older ones are dropped first
+IDLE = 2.0  # s without a frame: the picture is not moving, the sound need not wait for it
 
 
 class PlayoutDelay:
@@ -100,14 +105,23 @@ class PlayoutQueue:
         self._clock = clock
         self._queue: collections.deque[tuple[float, av.VideoFrame]] = collections.deque()
         self._ready = asyncio.Event()
+        self._last_put: float | None = None
         self.dropped = 0
 
     @property
     def delay(self) -> float:
         return self._delay.delay
 
+    def delay_now(self) -> float:
+        """The delay the picture is shown with now: 0 before the first frame and once none has
+        come for `IDLE` seconds (nothing to keep the sound in step with)."""
+        if self._last_put is None or self._clock() - self._last_put > IDLE:
+            return 0.0
+        return self._delay.delay
+
     def put(self, frame: av.VideoFrame) -> None:
         now = self._clock()
+        self._last_put = now
         if frame.pts is None or frame.time_base is None:
             due = now
         else:

@@ -8,7 +8,8 @@ Shared by tests/e2e/turn/turn_e2e.py (the bounded test of `make test`) and bench
   samples) and the selected candidate pair (types, so « relay » proves TURN carried the call);
 - `DesktopMeter`: what the practitioner's engine received, frame by frame (the remote video sink's
   listener, the speaker's writes): fps, height, freezes by WebRTC's definition (an inter-frame
-  delay above max(3 × mean, mean + 150 ms)), audio duration;
+  delay above max(3 × mean, mean + 150 ms)), audio duration, and how far the sound is from the
+  lips (`sound_lag`: from the frames' RTP timestamps, against a clean-link period of the call);
 - `Sampler`: both every 0.5 s, for the figures over time that the test and the bench print.
 """
 
@@ -89,29 +90,75 @@ def desktop_pair(call: Any) -> tuple[str, str] | None:
     return (pair.local_candidate.type, pair.remote_candidate.type)
 
 
+RTP_WRAP = 2**32
+
+
 @dataclass
 class DesktopMeter:
     """Remote video frames and audio received by the practitioner's engine, with their times."""
 
     frames: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, height)
-    audio: list[float] = field(default_factory=list)  # monotonic of each 20 ms frame written
+    audio: list[float] = field(default_factory=list)  # monotonic of each 20 ms frame of sound written
+    # (monotonic, capture time in s) of each frame shown and each frame of sound written, from their
+    # RTP timestamps (each stream's own clock and origin: only differences over time mean anything)
+    shown: list[tuple[float, float]] = field(default_factory=list)
+    heard: list[tuple[float, float]] = field(default_factory=list)
+    _origins: dict[str, int] = field(default_factory=dict)
 
     def attach(self, call: Any) -> None:
         sink = call.remote_video
 
         def on_frame() -> None:
-            size = sink.size
-            self.frames.append((time.monotonic(), size[1] if size else 0))
+            now = time.monotonic()
+            frame = sink.latest
+            self.frames.append((now, frame.height if frame is not None else 0))
+            media = self._capture("video", frame)
+            if media is not None:
+                self.shown.append((now, media))
 
         sink.set_listener(on_frame)
         speaker = call.speaker
         write = speaker.write
 
         def on_audio(frame: Any) -> None:
-            self.audio.append(time.monotonic())
+            media = self._capture("audio", frame)  # before the speaker, which clears the timestamp
+            if media is not None:  # the silence the lip sync inserts has none: not sound received
+                now = time.monotonic()
+                self.audio.append(now)
+                self.heard.append((now, media))
             write(frame)
 
         speaker.write = on_audio
+
+    def _capture(self, kind: str, frame: Any) -> float | None:
+        if frame is None or frame.pts is None or frame.time_base is None:
+            return None
+        origin = self._origins.setdefault(kind, frame.pts)
+        ticks = (frame.pts - origin + RTP_WRAP // 2) % RTP_WRAP - RTP_WRAP // 2  # across a wrap
+        return float(ticks * frame.time_base)
+
+    def sound_lag(self, clean: tuple[float, float], start: float, end: float) -> float | None:
+        """How much later (s) the sound is heard than the picture of the same instant is shown,
+        between `start` and `end`, compared with the `clean` period (same connection, clean link):
+        positive, the sound lags the lips; negative, it runs ahead. Each stream's median of (time
+        written or shown − capture time); the constant between the two RTP clocks, aiortc's audio
+        prefetch (80 ms) and the speaker's buffer are in both periods and cancel out. None when a
+        period has too few frames (or a new connection restarted the timestamps)."""
+
+        def median(samples: list[tuple[float, float]], a: float, b: float) -> float | None:
+            ages = sorted(at - media for at, media in samples if a <= at <= b)
+            return ages[len(ages) // 2] if len(ages) >= 10 else None
+
+        ages = [
+            median(self.heard, start, end),
+            median(self.shown, start, end),
+            median(self.heard, *clean),
+            median(self.shown, *clean),
+        ]
+        if any(age is None for age in ages):
+            return None
+        heard, shown, heard_clean, shown_clean = (age or 0.0 for age in ages)
+        return (heard - shown) - (heard_clean - shown_clean)
 
     def last_frame_at(self) -> float:
         return self.frames[-1][0] if self.frames else 0.0
@@ -356,15 +403,17 @@ async def bad_network_run(
         call = await desktop.service.start(conversation_id)
         await page.page.get_by_text("Votre praticien vous attend").wait_for()
         await page.join()
-        await media_both_ways(desktop, page)
         meter = DesktopMeter()
         meter.attach(call)
+        attached = time.monotonic()
+        await media_both_ways(desktop, page)  # on the clean link: the reference of `sound_lag`
         sampler = Sampler(call, page, meter)
         origin = time.monotonic()
         sampler.start()
         ended: list[object] = []
         desktop.service.call_ended.connect(ended.append)
 
+        clean = (attached, time.monotonic())
         topology.impair()  # 500 kbit/s, 3 % loss, 150 ms RTT
         await asyncio.sleep(warmup)  # a measurement window, not a synchronisation
         qualities.clear()
@@ -372,6 +421,17 @@ async def bad_network_run(
         await asyncio.sleep(window)
         end = time.monotonic()
         impaired = {"desktop": meter.window(start, end), "page": sampler.page_window(start, end)}
+        sound_lag = meter.sound_lag(clean, start, end)
+        session = call.engine.session
+        sync = session.audio_sync if session is not None else None
+        lip_sync = {
+            "sound_lag_ms": None if sound_lag is None else round(sound_lag * 1000),
+            "video_delay_ms": round(session.playout.delay_now() * 1000) if session and session.playout else 0,
+            "sound_delay_ms": round(sync.delay * 1000) if sync else 0,
+            "sound_own_lateness_ms": round(sync.lateness * 1000) if sync else 0,
+            "silences_inserted": sync.inserts if sync else 0,
+            "drops": sync.drops if sync else 0,
+        }
         page_quality = [
             str(s.page.get("quality")) for s in sampler.samples if s.page and start <= s.at <= end
         ]
@@ -408,6 +468,7 @@ async def bad_network_run(
         await desktop.service.hang_up()
         return {
             "impaired": impaired,
+            "lip_sync": lip_sync,
             "desktop_quality": desktop_qualities,
             "page_quality": page_quality,
             "page_quality_text": quality_text,

@@ -33,6 +33,7 @@ async def test_video_and_audio_flow_both_ways(make_call: MakeCall) -> None:
         assert read_marker(frame, 480) is not None  # it is really the other side's pattern
         assert marker_age_ms(read_marker(frame, 480) or 0) < 1000
         assert side.engine.session is not None and side.engine.session.video_codec == "VP8"
+        assert side.engine.session.audio_sync is not None  # the remote sound goes through lip sync
     timeline = call.offerer.engine.timeline
     assert timeline["first_video"] - timeline["offer_sent"] < 1.0
 

@@ -92,6 +92,7 @@ async def test_bad_network_then_outage_then_new_address(
         print(line)
     for side in ("desktop", "page"):
         figure(f"impaired_{side}", {k: round(v, 3) for k, v in result["impaired"][side].items()})
+    figure("desktop_lip_sync", result["lip_sync"])
     figure("desktop_quality", result["desktop_quality"])
     figure("page_quality", result["page_quality"])
     outage, move = result["video_back_after_outage_s"], result["video_back_after_move_s"]
