@@ -181,6 +181,9 @@ LatestFrameSink.dropped
 SoundDeviceSpeaker.underruns
 SoundDeviceSpeaker.dropped_bytes
 MarkerJitterBuffer.early_frames
+MarkerJitterBuffer.holes_skipped  # gaps given up on, frames dropped for a key frame, NACKs repeated
+MarkerJitterBuffer.frames_dropped
+MarkerJitterBuffer.renacks
 AudioSync.inserts  # lip sync: silences inserted, drops, their frames, what waits (audio_sync tests)
 AudioSync.drops
 AudioSync.silence_frames

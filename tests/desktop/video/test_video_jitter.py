@@ -167,6 +167,7 @@ def test_a_missing_packet_is_asked_for_again_until_given_up_on() -> None:
             buffer.add(packet)
         seq, ts = seq + 2, ts + 3000
     assert len(asked) >= 2 and all(request == (1234, [3]) for request in asked), asked
+    assert buffer.renacks == len(asked)
     assert buffer.holes_skipped == 0
     _pli, frame = buffer.add(_packet(3, 3000, False, b"\x11d"))  # the retransmission, at last
     assert frame is not None and buffer.holes_skipped == 0
