@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from desktop.domain.connection_status import ConnectionStatus
 from desktop.kernel.backoff import Backoff
+from desktop.kernel.waits import wake_or_timeout
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,7 @@ class RealtimeClient:
         self._set_status(ConnectionStatus.OFFLINE)
 
     async def _sleep(self, seconds: float | None) -> None:
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._wake.wait()
+        await wake_or_timeout(self._wake, seconds)
 
     async def _session(self, token: str) -> bool:
         """One connection's life; returns True when the server refused the session."""

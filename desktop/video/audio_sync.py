@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -54,6 +53,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from desktop.kernel.waits import wake_or_timeout
 from desktop.video.playout import JUMP, MAX_DELAY
 from desktop.video.sinks import AudioSink
 
@@ -232,16 +232,12 @@ class AudioSync:
         """Write the frames when due, in order; runs until cancelled."""
         while True:
             if not self._frames:
-                self._ready.clear()
-                await self._ready.wait()
+                await wake_or_timeout(self._ready, None)
                 continue
             # In order; a newer frame due sooner (a new reference) makes the older one due too.
             wait = min(self._slots[0], self._slots[-1]) + self.delay - self._clock()
             if wait > 0.001:
-                self._ready.clear()
-                with contextlib.suppress(TimeoutError):  # a change of delay may make it due sooner
-                    async with asyncio.timeout(wait):
-                        await self._ready.wait()
+                await wake_or_timeout(self._ready, wait)  # a change of delay may make it due sooner
                 continue
             self._slots.popleft()
             frame = self._frames.popleft()

@@ -57,6 +57,7 @@ class MarkerJitterBuffer(JitterBuffer):
         self.frames_dropped = 0  # complete, but waiting for a key frame after a skipped hole
         self._clock = clock
         self._stuck_since: float | None = None  # since when packets wait behind a missing one
+        self._newest: int | None = None  # the highest sequence number received (mod 2^16)
         self._keyframe_wanted_at: float | None = None  # last PLI while waiting for a key frame
         self._nacked_at: float | None = None
         self.renacks = 0
@@ -66,6 +67,9 @@ class MarkerJitterBuffer(JitterBuffer):
     def add(self, packet: Any) -> tuple[bool, JitterFrame | None]:
         pli, frame = super().add(packet)
         now = self._clock()
+        seq = packet.sequence_number
+        if self._newest is None or 0 < (seq - self._newest) % 65536 < 32768:
+            self._newest = seq
         if frame is not None or self._origin is None:
             self._stuck_since = None
         else:
@@ -136,8 +140,15 @@ class MarkerJitterBuffer(JitterBuffer):
         """(where the first missing packet is, how many are missing there), counted from the
         head of the buffer; (0, 0) when nothing is missing before the newest packet received."""
         assert self._origin is not None
+        if self._newest is None:
+            return 0, 0
+        # Only up to the newest packet: on every packet of a frame, not the whole buffer (512).
+        ahead = (self._newest - self._origin) % 65536
+        if ahead >= 32768:  # the head is past the newest packet: nothing received is waiting
+            return 0, 0
+        span = min(self._capacity, ahead + 1)
         start = None
-        for count in range(self._capacity):
+        for count in range(span):
             present = self._packets[(self._origin + count) % self._capacity] is not None
             if not present and start is None:
                 start = count

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import av
@@ -165,11 +165,7 @@ class PeerSession:
         # (desktop/video/playout.py): the frames reach the sink from the playout queue's own task.
         playout = PlayoutQueue(self._remote_video)
         self.playout = playout
-        player = self._tasks.run(playout.run(), name=f"session {self.id}: remote video playout")
-        try:
-            await self._receive_video(track, playout)
-        finally:
-            player.cancel()
+        await self._played(playout.run(), "remote video playout", self._receive_video(track, playout))
 
     async def _receive_video(self, track: MediaStreamTrack, playout: PlayoutQueue) -> None:
         while True:
@@ -192,11 +188,17 @@ class PeerSession:
         # (desktop/video/audio_sync.py): on arrival while the video adds no delay.
         sync = AudioSync(self._remote_audio, self._video_delay, name=f"session {self.id}")
         self.audio_sync = sync
-        player = self._tasks.run(sync.run(), name=f"session {self.id}: remote audio playout")
+        await self._played(sync.run(), "remote audio playout", self._receive_audio(track, sync))
+
+    async def _played(
+        self, player: Coroutine[Any, Any, None], name: str, receive: Coroutine[Any, Any, None]
+    ) -> None:
+        """Receive a track while its player task hands the frames over; the player ends with it."""
+        task = self._tasks.run(player, name=f"session {self.id}: {name}")
         try:
-            await self._receive_audio(track, sync)
+            await receive
         finally:
-            player.cancel()
+            task.cancel()
 
     def _video_delay(self) -> float:
         """The remote picture's playout delay now; 0 without a remote video track."""

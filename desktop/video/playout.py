@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from fractions import Fraction
 
 import av
 
+from desktop.kernel.waits import wake_or_timeout
 from desktop.video.sinks import FrameSink
 
 log = logging.getLogger(__name__)
@@ -136,17 +136,13 @@ class PlayoutQueue:
         """Hand frames over when due; runs until cancelled."""
         while True:
             if not self._queue:
-                self._ready.clear()
-                await self._ready.wait()
+                await wake_or_timeout(self._ready, None)
                 continue
             due, frame = self._queue[0]
             # Frames go in order; a newer one due sooner (a catch-up) makes the older one due too.
             wait = min(due, self._queue[-1][0]) - self._clock()
             if wait > 0.001:
-                self._ready.clear()
-                with contextlib.suppress(TimeoutError):  # a newer frame may be due sooner: look again
-                    async with asyncio.timeout(wait):
-                        await self._ready.wait()
+                await wake_or_timeout(self._ready, wait)  # a newer frame may be due sooner: look again
                 continue
             self._queue.popleft()
             try:

@@ -366,9 +366,9 @@ export class CallController {
       const track = this.stream && this.stream.getTracks().find((t) => t.kind === kind);
       return (track && track.getSettings().deviceId) || "";
     };
-    const speakers = this.ui.canChooseSpeaker
-      ? devices.filter((d) => d.kind === "audiooutput" && d.deviceId && d.deviceId !== "communications")
-      : [];
+    /** @param {MediaDeviceKind} kind  the devices of that kind, without Windows' « communications » alias */
+    const listed = (kind) => devices.filter((d) => d.kind === kind && d.deviceId && d.deviceId !== "communications");
+    const speakers = this.ui.canChooseSpeaker ? listed("audiooutput") : [];
     const video = this.ui.remoteVideo;
     if (this.ui.canChooseSpeaker && video.sinkId && !speakers.some((d) => d.deviceId === video.sinkId)) {
       await video.setSinkId("").then(
@@ -377,11 +377,8 @@ export class CallController {
       );
     }
     this.ui.setDevices({
-      camera: { devices: devices.filter((d) => d.kind === "videoinput" && d.deviceId), current: inUse("video") },
-      microphone: {
-        devices: devices.filter((d) => d.kind === "audioinput" && d.deviceId && d.deviceId !== "communications"),
-        current: inUse("audio"),
-      },
+      camera: { devices: listed("videoinput"), current: inUse("video") },
+      microphone: { devices: listed("audioinput"), current: inUse("audio") },
       // No sinkId yet: the default output, listed first (Media Capture and Streams, enumerateDevices).
       speaker: { devices: speakers, current: video.sinkId || (speakers.length ? speakers[0].deviceId : "") },
     });
